@@ -1,0 +1,135 @@
+/**
+ * The `Exchange` port, ccxt-style: ccxt's unified method names, but every call returns an Effect (or a
+ * Stream for `watch*`) with a typed error channel and no requirements, so callers never see how a venue
+ * is reached. A plugin provides it with a Layer (and usually also its own venue-specific client tag).
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import type * as Either from "effect/Either"
+import type * as Stream from "effect/Stream"
+import type { ExchangeError } from "./ExchangeError.js"
+import type { ClientOrderId, OrderId, Symbol, VenueId } from "./Ids.js"
+import type { Event, Market } from "./Market.js"
+import type { Balance, Fill, Order, OrderEdit, OrderRequest, Position, TimeInForce } from "./Order.js"
+import type { OrderBook } from "./OrderBook.js"
+
+/** ccxt's `has` values: supported natively, not supported, or emulated by the plugin. */
+export type Capability = true | false | "emulated"
+
+export const methods = [
+  "loadMarkets",
+  "fetchMarkets",
+  "fetchEvents",
+  "fetchOrderBook",
+  "createOrder",
+  "createOrders",
+  "editOrder",
+  "cancelOrder",
+  "cancelOrders",
+  "cancelAllOrders",
+  "fetchOrder",
+  "fetchOpenOrders",
+  "fetchMyTrades",
+  "fetchBalance",
+  "fetchPositions",
+  "watchOrderBook",
+  "watchOrders",
+  "watchMyTrades"
+] as const
+export type Method = (typeof methods)[number]
+export type Has = { readonly [K in Method]: Capability }
+
+/** What the venue offers beyond method support. */
+export interface Features {
+  /** most orders one batch create may carry (1 = no batching) */
+  readonly maxBatchCreate: number
+  readonly maxBatchCancel: number
+  /** editOrder changes the order in place (keeps id; may keep queue priority on size decreases) */
+  readonly amend: boolean
+  readonly postOnly: boolean
+  readonly reduceOnly: boolean
+  readonly cancelAll: boolean
+  /** venue-side order groups with a contracts limit */
+  readonly orderGroups: boolean
+  readonly clientOrderId: boolean
+  readonly timeInForce: ReadonlyArray<TimeInForce>
+  /** resting orders can carry an expiry time */
+  readonly expiry: boolean
+}
+
+export interface FetchOrdersOptions {
+  readonly symbol?: Symbol
+  /** epoch ms */
+  readonly since?: number
+  readonly limit?: number
+}
+
+/** Per-item results of a batch: each item's Order or its own typed error, in request order. */
+export type BatchResult = ReadonlyArray<Either.Either<Order, ExchangeError>>
+
+export interface ExchangeService {
+  readonly id: VenueId
+  readonly has: Has
+  readonly features: Features
+  /** Markets by symbol; cached after the first call unless `reload`. */
+  readonly loadMarkets: (reload?: boolean) => Effect.Effect<ReadonlyMap<Symbol, Market>, ExchangeError>
+  readonly fetchMarkets: () => Effect.Effect<ReadonlyArray<Market>, ExchangeError>
+  readonly fetchEvents: () => Effect.Effect<ReadonlyArray<Event>, ExchangeError>
+  readonly fetchOrderBook: (symbol: Symbol, limit?: number) => Effect.Effect<OrderBook, ExchangeError>
+  readonly createOrder: (request: OrderRequest) => Effect.Effect<Order, ExchangeError>
+  /** One result per request, in order; the outer error is for failures of the whole call. */
+  readonly createOrders: (requests: ReadonlyArray<OrderRequest>) => Effect.Effect<BatchResult, ExchangeError>
+  readonly editOrder: (id: OrderId, symbol: Symbol, edit: OrderEdit) => Effect.Effect<Order, ExchangeError>
+  readonly cancelOrder: (id: OrderId, symbol: Symbol) => Effect.Effect<Order, ExchangeError>
+  readonly cancelOrders: (ids: ReadonlyArray<OrderId>, symbol?: Symbol) => Effect.Effect<BatchResult, ExchangeError>
+  /** Cancels every resting order (of one market, or all); returns the canceled orders. */
+  readonly cancelAllOrders: (symbol?: Symbol) => Effect.Effect<ReadonlyArray<Order>, ExchangeError>
+  readonly fetchOrder: (id: OrderId, symbol?: Symbol) => Effect.Effect<Order, ExchangeError>
+  /** Looks an order up by our client order id (resolves unknown outcomes). */
+  readonly fetchOrderByClientId: (clientOrderId: ClientOrderId, symbol?: Symbol) => Effect.Effect<Order, ExchangeError>
+  readonly fetchOpenOrders: (options?: FetchOrdersOptions) => Effect.Effect<ReadonlyArray<Order>, ExchangeError>
+  readonly fetchMyTrades: (options?: FetchOrdersOptions) => Effect.Effect<ReadonlyArray<Fill>, ExchangeError>
+  readonly fetchBalance: () => Effect.Effect<ReadonlyArray<Balance>, ExchangeError>
+  readonly fetchPositions: (symbols?: ReadonlyArray<Symbol>) => Effect.Effect<ReadonlyArray<Position>, ExchangeError>
+  /** Snapshot then every change of one book; a gap is healed inside the stream (re-snapshot), never skipped. */
+  readonly watchOrderBook: (symbol: Symbol) => Stream.Stream<OrderBook, ExchangeError>
+  /** Every change to our orders. */
+  readonly watchOrders: (symbol?: Symbol) => Stream.Stream<Order, ExchangeError>
+  /** Every fill of our orders, each once. */
+  readonly watchMyTrades: (symbol?: Symbol) => Stream.Stream<Fill, ExchangeError>
+}
+
+export class Exchange extends Context.Tag("@alpha-hunter/core/Exchange")<Exchange, ExchangeService>() {}
+
+/** `has` with every method at one value, to override per venue. */
+export const hasAll = (value: Capability, overrides: Partial<Has> = {}): Has =>
+  ({ ...Object.fromEntries(methods.map((m) => [m, value])), ...overrides }) as Has
+
+/**
+ * Wraps a venue implementation once for every venue ("fat interface, thin driver"): adds a tracing span per
+ * call named `Exchange.<method>` with the venue and symbol.
+ */
+export const make = (impl: ExchangeService): ExchangeService => {
+  const span =
+    (name: string) =>
+    <A, E>(eff: Effect.Effect<A, E>, symbol?: string): Effect.Effect<A, E> =>
+      Effect.withSpan(eff, `Exchange.${name}`, { attributes: { venue: impl.id, ...(symbol ? { symbol } : {}) } })
+  return {
+    ...impl,
+    loadMarkets: (reload) => span("loadMarkets")(impl.loadMarkets(reload)),
+    fetchMarkets: () => span("fetchMarkets")(impl.fetchMarkets()),
+    fetchOrderBook: (s, l) => span("fetchOrderBook")(impl.fetchOrderBook(s, l), s),
+    createOrder: (r) => span("createOrder")(impl.createOrder(r), r.symbol),
+    createOrders: (rs) => span("createOrders")(impl.createOrders(rs)),
+    editOrder: (id, s, e) => span("editOrder")(impl.editOrder(id, s, e), s),
+    cancelOrder: (id, s) => span("cancelOrder")(impl.cancelOrder(id, s), s),
+    cancelOrders: (ids, s) => span("cancelOrders")(impl.cancelOrders(ids, s), s),
+    cancelAllOrders: (s) => span("cancelAllOrders")(impl.cancelAllOrders(s), s),
+    fetchOrder: (id, s) => span("fetchOrder")(impl.fetchOrder(id, s), s),
+    fetchOrderByClientId: (c, s) => span("fetchOrderByClientId")(impl.fetchOrderByClientId(c, s), s),
+    fetchOpenOrders: (o) => span("fetchOpenOrders")(impl.fetchOpenOrders(o), o?.symbol),
+    fetchMyTrades: (o) => span("fetchMyTrades")(impl.fetchMyTrades(o), o?.symbol),
+    fetchBalance: () => span("fetchBalance")(impl.fetchBalance()),
+    fetchPositions: (ss) => span("fetchPositions")(impl.fetchPositions(ss))
+  }
+}

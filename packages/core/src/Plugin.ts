@@ -1,0 +1,42 @@
+/**
+ * How a plugin declares itself so the runner can compose it by name from a config file:
+ * a name, a Schema for its config section (decoded before anything connects), and a Layer built from the
+ * decoded config. The runner keeps a static registry `{ [name]: plugin }`; no dynamic imports.
+ */
+import type * as Layer from "effect/Layer"
+import type * as Schema from "effect/Schema"
+import type { Exchange } from "./Exchange.js"
+import type { Strategy, StrategyEnv } from "./Strategy.js"
+
+/** Services any plugin may need from the platform (HTTP client, sockets, file system) — left open. */
+export interface ExchangePlugin<C, I, E, R> {
+  readonly kind: "exchange"
+  readonly name: string
+  readonly description: string
+  readonly config: Schema.Schema<C, I>
+  readonly layer: (config: C, context: { readonly venue: string }) => Layer.Layer<Exchange, E, R>
+}
+
+/**
+ * A strategy plugin. Its layer may require only `StrategyEnv`: asking for `Exchange` (or anything else)
+ * does not type-check, so a strategy can never bypass Risk.
+ */
+export interface StrategyPlugin<C, I, E> {
+  readonly kind: "strategy"
+  readonly name: string
+  readonly description: string
+  readonly config: Schema.Schema<C, I>
+  readonly layer: (config: C, context: { readonly id: string }) => Layer.Layer<Strategy, E, StrategyEnv>
+}
+
+export const exchangePlugin = <C, I, E, R>(
+  p: Omit<ExchangePlugin<C, I, E, R>, "kind">
+): ExchangePlugin<C, I, E, R> => ({
+  kind: "exchange",
+  ...p
+})
+
+export const strategyPlugin = <C, I, E>(p: Omit<StrategyPlugin<C, I, E>, "kind">): StrategyPlugin<C, I, E> => ({
+  kind: "strategy",
+  ...p
+})

@@ -1,0 +1,86 @@
+/**
+ * The strategy contract.
+ *
+ * A strategy reads market data (`MarketData`) and its own orders and positions (`Portfolio`), and emits
+ * intents through a risk-checked `OrderGateway`: target quotes per market (`setQuotes`, the maker's
+ * normal output) or one-off orders (`submit`). It never calls the exchange: a strategy plugin's layer may
+ * only require `StrategyEnv`, and `StrategyPlugin` (see Plugin.ts) rejects at compile time any layer that
+ * asks for the raw `Exchange`.
+ */
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import type * as Stream from "effect/Stream"
+import * as D from "./Decimal.js"
+import type { BadSymbol, ExchangeError } from "./ExchangeError.js"
+import type { ClientOrderId, OrderId, Symbol, VenueId } from "./Ids.js"
+import { Symbol as SymbolSchema } from "./Ids.js"
+import type { Market } from "./Market.js"
+import type { Fill, Order, OrderRequest, Position } from "./Order.js"
+import type { OrderBook } from "./OrderBook.js"
+import type { RiskDenied } from "./Risk.js"
+
+/** One resting quote a strategy wants: a price and an amount. */
+export class Quote extends Schema.Class<Quote>("Quote")({ price: D.Positive, amount: D.Positive }) {}
+
+/**
+ * The quotes a strategy wants resting in one market, per side, best first. An empty side means
+ * "nothing resting on that side". The gateway turns this into the fewest writes.
+ */
+export class QuoteTarget extends Schema.Class<QuoteTarget>("QuoteTarget")({
+  symbol: SymbolSchema,
+  bids: Schema.Array(Quote),
+  asks: Schema.Array(Quote)
+}) {}
+
+/** Market data, read-only, for one venue. */
+export interface MarketDataService {
+  readonly venue: VenueId
+  readonly markets: Effect.Effect<ReadonlyArray<Market>, ExchangeError>
+  readonly market: (symbol: Symbol) => Effect.Effect<Market, BadSymbol | ExchangeError>
+  /** Current book then every change. Books marked invalid by the feed are not emitted until healed. */
+  readonly book: (symbol: Symbol) => Stream.Stream<OrderBook, ExchangeError>
+}
+export class MarketData extends Context.Tag("@alpha-hunter/core/MarketData")<MarketData, MarketDataService>() {}
+
+/** The strategy's own orders, fills and positions, read-only. */
+export interface PortfolioService {
+  readonly openOrders: (symbol?: Symbol) => Effect.Effect<ReadonlyArray<Order>, ExchangeError>
+  readonly positions: Effect.Effect<ReadonlyArray<Position>, ExchangeError>
+  readonly orders: Stream.Stream<Order, ExchangeError>
+  readonly fills: Stream.Stream<Fill, ExchangeError>
+}
+export class Portfolio extends Context.Tag("@alpha-hunter/core/Portfolio")<Portfolio, PortfolioService>() {}
+
+export type GatewayError = ExchangeError | RiskDenied
+
+/** The only way a strategy trades: every write passes Risk first. */
+export interface OrderGatewayService {
+  readonly venue: VenueId
+  /** Declares the quotes wanted in one market; the gateway keeps, amends, cancels and creates to match. */
+  readonly setQuotes: (target: QuoteTarget) => Effect.Effect<void, GatewayError>
+  /** Places one order (e.g. an IOC take). */
+  readonly submit: (request: OrderRequest) => Effect.Effect<Order, GatewayError>
+  readonly cancel: (symbol: Symbol, id: OrderId) => Effect.Effect<void, ExchangeError>
+  readonly cancelAll: (symbol?: Symbol) => Effect.Effect<void, ExchangeError>
+  /** Next client order id for this strategy (deterministic, unique). */
+  readonly nextClientOrderId: Effect.Effect<ClientOrderId>
+}
+export class OrderGateway extends Context.Tag("@alpha-hunter/core/OrderGateway")<OrderGateway, OrderGatewayService>() {}
+
+/** Everything a strategy may depend on. Note: no `Exchange`. */
+export type StrategyEnv = MarketData | Portfolio | OrderGateway
+
+/** A strategy failed in a way it cannot handle itself. */
+export class StrategyError extends Schema.TaggedError<StrategyError>()("StrategyError", {
+  strategy: Schema.String,
+  message: Schema.String,
+  cause: Schema.optional(Schema.Defect)
+}) {}
+
+export interface StrategyService {
+  readonly id: string
+  /** Runs until interrupted. Cleanup (e.g. pulling quotes) belongs in the strategy layer's finalizers. */
+  readonly run: Effect.Effect<void, StrategyError | GatewayError>
+}
+export class Strategy extends Context.Tag("@alpha-hunter/core/Strategy")<Strategy, StrategyService>() {}

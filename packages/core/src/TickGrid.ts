@@ -1,0 +1,187 @@
+/**
+ * A market's price grid: one or more price ranges, each with its own step, so 1¢ grids, $0.001 grids and
+ * tapered grids (fine steps near the edges, coarse in the middle) are all expressed the same way.
+ *
+ * Valid prices are numbered 0..size-1 ("levels", ascending). Strategies move by levels ("one tick better"),
+ * and order books index their ladders by level, so hot paths never touch decimals.
+ */
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import * as D from "./Decimal.js"
+
+/** One band of the grid: prices start, start+step, …, end (inclusive). */
+export class PriceRange extends Schema.Class<PriceRange>("PriceRange")({
+  start: D.NonNegative,
+  end: D.NonNegative,
+  step: D.Positive
+}) {}
+
+/** The encoded form of a grid: its ranges, and optionally the lowest/highest tradable price. */
+export const TickGridSpec = Schema.Struct({
+  ranges: Schema.NonEmptyArray(PriceRange),
+  /** lowest tradable price (inclusive); defaults to the first range's start */
+  min: Schema.optional(D.NonNegative),
+  /** highest tradable price (inclusive); defaults to the last range's end */
+  max: Schema.optional(D.NonNegative)
+})
+export type TickGridSpec = typeof TickGridSpec.Type
+
+interface Segment {
+  readonly start: D.Decimal // price of the segment's first level
+  readonly step: D.Decimal
+  readonly count: number // levels in the segment
+  readonly first: number // index of the first level
+}
+
+export interface TickGrid {
+  readonly spec: TickGridSpec
+  /** number of tradable levels */
+  readonly size: number
+  readonly minPrice: D.Decimal
+  readonly maxPrice: D.Decimal
+  /** the finest step anywhere on the grid */
+  readonly finestStep: D.Decimal
+  /** level index of a price, or -1 if the price is off the grid or out of bounds */
+  readonly levelOf: (price: D.Decimal) => number
+  /** price of a level (0 ≤ level < size) */
+  readonly priceAt: (level: number) => D.Decimal
+  /** the step in force at a level (to the next level up) */
+  readonly stepAt: (level: number) => D.Decimal
+  readonly isOnGrid: (price: D.Decimal) => boolean
+  /** nearest level at or below (floor) / at or above (ceil) a price; -1 / size when out of bounds */
+  readonly floorLevel: (price: D.Decimal) => number
+  readonly ceilLevel: (price: D.Decimal) => number
+}
+
+/** A grid that cannot be built (overlapping or misaligned ranges, empty bounds). */
+export class InvalidTickGrid extends Schema.TaggedError<InvalidTickGrid>()("InvalidTickGrid", {
+  message: Schema.String
+}) {}
+
+/** Builds a grid. Ranges must be ascending and touch or follow each other; boundaries belong to both. */
+export const make = (spec: TickGridSpec): Either.Either<TickGrid, InvalidTickGrid> => {
+  const segs: Array<Segment> = []
+  let index = 0
+  let prevEnd: D.Decimal | undefined
+  const lo = spec.min ?? spec.ranges[0].start
+  const hi = spec.max ?? spec.ranges[spec.ranges.length - 1]!.end
+  if (lo > hi) return Either.left(new InvalidTickGrid({ message: "min is above max" }))
+  let finest: D.Decimal | undefined
+  for (const [i, r] of spec.ranges.entries()) {
+    if (r.end < r.start) return Either.left(new InvalidTickGrid({ message: `range ${i}: end is below start` }))
+    if (!D.isMultipleOf(D.sub(r.end, r.start), r.step)) {
+      return Either.left(new InvalidTickGrid({ message: `range ${i}: end - start is not a multiple of step` }))
+    }
+    if (prevEnd !== undefined && r.start < prevEnd) {
+      return Either.left(new InvalidTickGrid({ message: `range ${i}: overlaps the previous range` }))
+    }
+    finest = finest === undefined || r.step < finest ? r.step : finest
+    // first level of this range that is not already counted (shared boundary) and is ≥ lo
+    let start = r.start
+    if (prevEnd !== undefined && start === prevEnd) start = D.add(start, r.step)
+    if (start < lo) {
+      const k = D.divToInt(D.sub(lo, start), r.step, "ceil")
+      start = D.add(start, D.mulInt(r.step, k))
+    }
+    const end = D.min(r.end, hi)
+    if (start <= end) {
+      const lastK = D.divToInt(D.sub(end, start), r.step, "floor")
+      const count = Number(lastK) + 1
+      segs.push({ start, step: r.step, count, first: index })
+      index += count
+    }
+    prevEnd = r.end
+  }
+  if (index === 0) return Either.left(new InvalidTickGrid({ message: "the grid has no tradable price" }))
+  const last = segs[segs.length - 1]!
+  const minPrice = segs[0]!.start
+  const maxPrice = D.add(last.start, D.mulInt(last.step, last.count - 1))
+  const size = index
+
+  const segOfPrice = (p: D.Decimal): Segment | undefined => {
+    // few segments: linear scan beats binary search
+    for (let i = segs.length - 1; i >= 0; i--) {
+      const s = segs[i]!
+      if (p >= s.start) return s
+    }
+    return undefined
+  }
+  const segOfLevel = (level: number): Segment => {
+    for (let i = segs.length - 1; i >= 0; i--) {
+      const s = segs[i]!
+      if (level >= s.first) return s
+    }
+    return segs[0]!
+  }
+  const levelOf = (p: D.Decimal): number => {
+    if (p < minPrice || p > maxPrice) return -1
+    const s = segOfPrice(p)
+    if (s === undefined) return -1
+    const off = D.sub(p, s.start)
+    if (!D.isMultipleOf(off, s.step)) return -1
+    const k = Number(D.divToInt(off, s.step))
+    return k < s.count ? s.first + k : -1
+  }
+  const priceAt = (level: number): D.Decimal => {
+    if (!Number.isInteger(level) || level < 0 || level >= size) throw new RangeError(`level ${level} is off the grid`)
+    const s = segOfLevel(level)
+    return D.add(s.start, D.mulInt(s.step, level - s.first))
+  }
+  const floorLevel = (p: D.Decimal): number => {
+    if (p < minPrice) return -1
+    if (p >= maxPrice) return size - 1
+    const s = segOfPrice(p)!
+    const k = Number(D.divToInt(D.sub(p, s.start), s.step, "floor"))
+    return Math.min(s.first + k, s.first + s.count - 1)
+  }
+  const ceilLevel = (p: D.Decimal): number => {
+    if (p > maxPrice) return size
+    if (p <= minPrice) return 0
+    const f = floorLevel(p)
+    return priceAt(f) === p ? f : f + 1
+  }
+  const stepAt = (level: number): D.Decimal =>
+    level + 1 < size ? D.sub(priceAt(level + 1), priceAt(level)) : segOfLevel(level).step
+  return Either.right({
+    spec,
+    size,
+    minPrice,
+    maxPrice,
+    finestStep: finest!,
+    levelOf,
+    priceAt,
+    stepAt,
+    isOnGrid: (p) => levelOf(p) >= 0,
+    floorLevel,
+    ceilLevel
+  })
+}
+
+/** Builds a grid from a spec known to be valid (throws otherwise). */
+export const unsafeMake = (spec: TickGridSpec): TickGrid => {
+  const r = make(spec)
+  if (Either.isLeft(r)) throw r.left
+  return r.right
+}
+
+/** A single-range grid: `uniform("0.01", "0.99", "0.01")`. */
+export const uniform = (start: string, end: string, step: string): TickGrid =>
+  unsafeMake({ ranges: [PriceRange.make({ start: D.d(start), end: D.d(end), step: D.d(step) })] })
+
+/** Schema: decodes a spec and builds the grid, failing with a message naming the problem. */
+export const TickGridFromSpec: Schema.Schema<TickGrid, typeof TickGridSpec.Encoded> = Schema.transformOrFail(
+  TickGridSpec,
+  Schema.declare((u: unknown): u is TickGrid => typeof u === "object" && u !== null && "levelOf" in u, {
+    identifier: "TickGrid"
+  }),
+  {
+    strict: true,
+    decode: (spec, _, ast) =>
+      Either.match(make(spec), {
+        onLeft: (e) => ParseResult.fail(new ParseResult.Type(ast, spec, e.message)),
+        onRight: (g) => ParseResult.succeed(g)
+      }),
+    encode: (g) => ParseResult.succeed(g.spec)
+  }
+)

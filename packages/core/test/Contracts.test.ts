@@ -1,0 +1,91 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import { Exchange } from "../src/Exchange.js"
+import * as Errors from "../src/ExchangeError.js"
+import * as Plugin from "../src/Plugin.js"
+import { MarketData, OrderGateway, Strategy } from "../src/Strategy.js"
+
+describe("error taxonomy", () => {
+  it("network errors are retryable, refusals and unknown outcomes are not", () => {
+    const venue = "v"
+    const message = "m"
+    const network = [
+      new Errors.RateLimited({ venue, message }),
+      new Errors.RequestTimeout({ venue, message }),
+      new Errors.ExchangeUnavailable({ venue, message, status: 503 })
+    ]
+    for (const e of network) {
+      assert.isTrue(Errors.isRetryable(e))
+      assert.isTrue(Errors.isNetworkError(e))
+    }
+    const refusals: ReadonlyArray<Errors.ExchangeError> = [
+      new Errors.AuthenticationError({ venue, message }),
+      new Errors.PermissionDenied({ venue, message }),
+      new Errors.InsufficientFunds({ venue, message }),
+      new Errors.InvalidOrder({ venue, message }),
+      new Errors.OrderNotFound({ venue, message }),
+      new Errors.PostOnlyWouldCross({ venue, message }),
+      new Errors.DuplicateClientOrderId({ venue, message, clientOrderId: "c" }),
+      new Errors.BadSymbol({ venue, message, symbol: "s" }),
+      new Errors.MarketClosed({ venue, message }),
+      new Errors.BadVenueData({ venue, message, path: "market.status" }),
+      new Errors.UnknownOutcome({ venue, message, operation: "create", clientOrderId: "c" })
+    ]
+    for (const e of refusals) {
+      assert.isFalse(Errors.isRetryable(e), e._tag)
+      assert.isFalse(Errors.isNetworkError(e), e._tag)
+    }
+    assert.isTrue(Errors.isUnknownOutcome(refusals[10]!))
+  })
+
+  it("errors are serialisable (for the journal) and come back with their tag", () => {
+    const e = new Errors.UnknownOutcome({ venue: "kalshi", message: "timeout", operation: "create", symbol: "X" })
+    const json = Schema.encodeSync(Errors.ExchangeError)(e)
+    const back = Schema.decodeUnknownSync(Errors.ExchangeError)(JSON.parse(JSON.stringify(json)))
+    assert.strictEqual(back._tag, "UnknownOutcome")
+    assert.isTrue(back instanceof Errors.UnknownOutcome)
+  })
+})
+
+describe("strategy contract", () => {
+  const config = Schema.Struct({ n: Schema.Number })
+
+  it("a strategy layer that needs only StrategyEnv is accepted", () => {
+    const ok = Plugin.strategyPlugin({
+      name: "ok",
+      description: "reads data, writes through the gateway",
+      config,
+      layer: () =>
+        Layer.effect(
+          Strategy,
+          Effect.gen(function* () {
+            const md = yield* MarketData
+            const gw = yield* OrderGateway
+            return Strategy.of({ id: `${md.venue}/${gw.venue}`, run: Effect.void })
+          })
+        )
+    })
+    assert.strictEqual(ok.kind, "strategy")
+  })
+
+  it("a strategy layer that asks for the raw Exchange does not type-check", () => {
+    const bypass = Layer.effect(
+      Strategy,
+      Effect.gen(function* () {
+        const ex = yield* Exchange
+        return Strategy.of({ id: ex.id, run: Effect.void })
+      })
+    )
+    const bad = () =>
+      Plugin.strategyPlugin({
+        name: "bad",
+        description: "tries to bypass risk",
+        config,
+        // @ts-expect-error Exchange is not part of StrategyEnv
+        layer: () => bypass
+      })
+    assert.isFunction(bad)
+  })
+})
