@@ -21,7 +21,17 @@ import type { OrderBook } from "./OrderBook.js"
 import type { RiskDenied } from "./Risk.js"
 
 /** One resting quote a strategy wants: a price and an amount. */
-export class Quote extends Schema.Class<Quote>("Quote")({ price: D.Positive, amount: D.Positive }) {}
+export class Quote extends Schema.Class<Quote>("Quote")({
+  price: D.Positive,
+  amount: D.Positive,
+  /**
+   * How far this quote improves on the best price on its side excluding our own orders, in ticks
+   * (for reports; e.g. 1 when the maker steps one tick inside the spread).
+   */
+  improvementTicks: Schema.optional(Schema.Int),
+  /** the same improvement as a price difference */
+  improvement: Schema.optional(D.Decimal)
+}) {}
 
 /**
  * The quotes a strategy wants resting in one market, per side, best first. An empty side means

@@ -1,0 +1,191 @@
+/**
+ * The journal: an append-only SQLite file (WAL) holding every intent, risk decision, request, ack, venue
+ * update, fill, cancel, desync and halt. A create's client order id is written *before* the request is
+ * sent, so after a crash every order we may have placed is known by id and can be looked up.
+ *
+ * Durability: WAL with synchronous=NORMAL survives a killed process (kill -9): a committed append is in
+ * the WAL file before `append` returns. (Power loss can drop the last transactions; set
+ * `durability: "full"` to fsync every commit.)
+ */
+import * as SqlClient from "@effect/sql/SqlClient"
+import type { SqlError } from "@effect/sql/SqlError"
+import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+
+export const EntryKind = Schema.Literal(
+  "run",
+  "stop",
+  "intent",
+  "risk",
+  "request",
+  "ack",
+  "reject",
+  "unknown",
+  "resolved",
+  "update",
+  "fill",
+  "cancel",
+  "desync",
+  "halt",
+  "resume",
+  "reconcile",
+  "sample"
+)
+export type EntryKind = typeof EntryKind.Type
+
+export interface NewEntry {
+  readonly kind: EntryKind
+  readonly venue: string
+  readonly strategy?: string | undefined
+  readonly symbol?: string | undefined
+  readonly clientOrderId?: string | undefined
+  readonly orderId?: string | undefined
+  /** JSON-serialisable detail (decimals as strings) */
+  readonly data?: Record<string, unknown>
+}
+
+export interface Entry extends NewEntry {
+  readonly seq: number
+  /** epoch ms */
+  readonly ts: number
+  readonly data: Record<string, unknown>
+}
+
+export class JournalError extends Schema.TaggedError<JournalError>()("JournalError", {
+  message: Schema.String,
+  cause: Schema.optional(Schema.Defect)
+}) {}
+
+export interface Query {
+  readonly since?: number
+  readonly afterSeq?: number
+  readonly kinds?: ReadonlyArray<EntryKind>
+  readonly venue?: string
+  readonly clientOrderId?: string
+}
+
+export interface JournalService {
+  readonly path: string
+  /** Appends one entry (committed when the effect completes); returns its sequence number. */
+  readonly append: (entry: NewEntry) => Effect.Effect<number, JournalError>
+  /** Appends several entries in one transaction. */
+  readonly appendAll: (entries: ReadonlyArray<NewEntry>) => Effect.Effect<void, JournalError>
+  readonly query: (q?: Query) => Effect.Effect<ReadonlyArray<Entry>, JournalError>
+  readonly lastSeq: Effect.Effect<number, JournalError>
+}
+
+export class Journal extends Context.Tag("@alpha-hunter/runner/Journal")<Journal, JournalService>() {}
+
+const toError = (message: string) => (cause: SqlError) => new JournalError({ message, cause })
+
+interface Row {
+  readonly seq: number
+  readonly ts: number
+  readonly kind: EntryKind
+  readonly venue: string
+  readonly strategy: string | null
+  readonly symbol: string | null
+  readonly client_order_id: string | null
+  readonly order_id: string | null
+  readonly data: string
+}
+
+const fromRow = (r: Row): Entry => ({
+  seq: r.seq,
+  ts: r.ts,
+  kind: r.kind,
+  venue: r.venue,
+  ...(r.strategy !== null ? { strategy: r.strategy } : {}),
+  ...(r.symbol !== null ? { symbol: r.symbol } : {}),
+  ...(r.client_order_id !== null ? { clientOrderId: r.client_order_id } : {}),
+  ...(r.order_id !== null ? { orderId: r.order_id } : {}),
+  data: JSON.parse(r.data) as Record<string, unknown>
+})
+
+export const make = (options: { readonly durability?: "normal" | "full" } = {}) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const client = yield* SqliteClient.SqliteClient
+    yield* sql`PRAGMA journal_mode = WAL`.pipe(Effect.mapError(toError("cannot enable WAL")))
+    yield* sql
+      .unsafe(`PRAGMA synchronous = ${options.durability === "full" ? "FULL" : "NORMAL"}`)
+      .pipe(Effect.mapError(toError("cannot set durability")))
+    yield* sql`CREATE TABLE IF NOT EXISTS journal (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      ts INTEGER NOT NULL,
+      kind TEXT NOT NULL,
+      venue TEXT NOT NULL,
+      strategy TEXT,
+      symbol TEXT,
+      client_order_id TEXT,
+      order_id TEXT,
+      data TEXT NOT NULL
+    )`.pipe(Effect.mapError(toError("cannot create the journal table")))
+    yield* sql`CREATE INDEX IF NOT EXISTS journal_coid ON journal (client_order_id)`.pipe(
+      Effect.mapError(toError("cannot create an index"))
+    )
+    yield* sql`CREATE INDEX IF NOT EXISTS journal_kind_ts ON journal (kind, ts)`.pipe(
+      Effect.mapError(toError("cannot create an index"))
+    )
+
+    const insert = (e: NewEntry, ts: number) =>
+      sql`INSERT INTO journal (ts, kind, venue, strategy, symbol, client_order_id, order_id, data) VALUES (${ts}, ${e.kind}, ${e.venue}, ${e.strategy ?? null}, ${e.symbol ?? null}, ${e.clientOrderId ?? null}, ${e.orderId ?? null}, ${JSON.stringify(e.data ?? {})}) RETURNING seq`
+
+    const append = (e: NewEntry) =>
+      Effect.gen(function* () {
+        const ts = yield* Effect.clockWith((c) => c.currentTimeMillis)
+        const rows = yield* insert(e, ts)
+        return (rows[0] as { seq: number } | undefined)?.seq ?? 0
+      }).pipe(Effect.mapError(toError(`cannot append a ${e.kind} entry`)))
+
+    const appendAll = (es: ReadonlyArray<NewEntry>) =>
+      es.length === 0
+        ? Effect.void
+        : Effect.gen(function* () {
+            const ts = yield* Effect.clockWith((c) => c.currentTimeMillis)
+            for (const e of es) yield* insert(e, ts)
+          }).pipe(sql.withTransaction, Effect.mapError(toError(`cannot append ${es.length} entries`)))
+
+    const query = (q: Query = {}) => {
+      const where = [
+        q.since !== undefined ? sql`ts >= ${q.since}` : undefined,
+        q.afterSeq !== undefined ? sql`seq > ${q.afterSeq}` : undefined,
+        q.kinds !== undefined && q.kinds.length > 0 ? sql.in("kind", q.kinds) : undefined,
+        q.venue !== undefined ? sql`venue = ${q.venue}` : undefined,
+        q.clientOrderId !== undefined ? sql`client_order_id = ${q.clientOrderId}` : undefined
+      ].filter((x) => x !== undefined)
+      return sql<Row>`SELECT * FROM journal WHERE ${sql.and(where)} ORDER BY seq`.pipe(
+        Effect.map((rows) => rows.map(fromRow)),
+        Effect.mapError(toError("cannot read the journal"))
+      )
+    }
+
+    const lastSeq = sql<{ seq: number | null }>`SELECT MAX(seq) AS seq FROM journal`.pipe(
+      Effect.map((rows) => rows[0]?.seq ?? 0),
+      Effect.mapError(toError("cannot read the journal"))
+    )
+
+    return Journal.of({ path: client.config.filename, append, appendAll, query, lastSeq })
+  })
+
+/** The journal at `path` (created if missing). */
+export const layer = (
+  path: string,
+  options: { readonly durability?: "normal" | "full" } = {}
+): Layer.Layer<Journal, JournalError> =>
+  Layer.effect(Journal, make(options)).pipe(
+    Layer.provide(SqliteClient.layer({ filename: path })),
+    Layer.catchAllCause((cause) => {
+      const failure = Cause.failureOption(cause)
+      return Layer.fail(
+        Option.isSome(failure) && failure.value instanceof JournalError
+          ? failure.value
+          : new JournalError({ message: `cannot open the journal at ${path}: ${Cause.pretty(cause).split("\n")[0]}` })
+      )
+    })
+  )

@@ -1,0 +1,121 @@
+import { spawn } from "node:child_process"
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join, resolve } from "node:path"
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Journal from "../src/Journal.js"
+
+const tempFile = () => join(mkdtempSync(join(tmpdir(), "ah-journal-")), "journal.sqlite")
+
+describe("Journal", () => {
+  it.live("appends, queries and survives reopening", () =>
+    Effect.gen(function* () {
+      const path = tempFile()
+      yield* Effect.gen(function* () {
+        const j = yield* Journal.Journal
+        const s1 = yield* j.append({ kind: "run", venue: "sim", data: { config: "x" } })
+        const s2 = yield* j.append({
+          kind: "request",
+          venue: "sim",
+          symbol: "M1",
+          clientOrderId: "ah-1",
+          data: { price: "0.5600", amount: "10.00" }
+        })
+        assert.isTrue(s2 > s1)
+        yield* j.appendAll([
+          { kind: "ack", venue: "sim", symbol: "M1", clientOrderId: "ah-1", orderId: "o1" },
+          { kind: "fill", venue: "sim", symbol: "M1", clientOrderId: "ah-1", orderId: "o1", data: { amount: "1.00" } }
+        ])
+      }).pipe(Effect.provide(Journal.layer(path)))
+
+      const entries = yield* Effect.gen(function* () {
+        const j = yield* Journal.Journal
+        return {
+          all: yield* j.query(),
+          byId: yield* j.query({ clientOrderId: "ah-1" }),
+          fills: yield* j.query({ kinds: ["fill"] }),
+          last: yield* j.lastSeq
+        }
+      }).pipe(Effect.provide(Journal.layer(path)))
+      assert.deepStrictEqual(
+        entries.all.map((e) => e.kind),
+        ["run", "request", "ack", "fill"]
+      )
+      assert.strictEqual(entries.byId.length, 3)
+      assert.deepStrictEqual(entries.byId[0]!.data, { price: "0.5600", amount: "10.00" })
+      assert.strictEqual(entries.fills[0]!.orderId, "o1")
+      assert.strictEqual(entries.last, entries.all[3]!.seq)
+    })
+  )
+
+  it.live("an unwritable path is a JournalError naming the path", () =>
+    Effect.gen(function* () {
+      const dir = mkdtempSync(join(tmpdir(), "ah-journal-"))
+      const blocker = join(dir, "file")
+      writeFileSync(blocker, "")
+      const bad = join(blocker, "journal.sqlite") // parent is a file
+      const r = yield* Effect.flip(Effect.provide(Journal.Journal, Journal.layer(bad)))
+      assert.strictEqual(r._tag, "JournalError")
+      assert.include(r.message, bad)
+    })
+  )
+
+  it.live("loses no committed entry when the writer is killed with SIGKILL", () =>
+    Effect.gen(function* () {
+      const path = tempFile()
+      const runnerRoot = resolve(import.meta.dirname, "..")
+      // a child process appends as fast as it can and reports each committed seq on stdout
+      const script = `
+        import * as Effect from "effect/Effect"
+        import * as Journal from "./src/Journal.ts"
+        const program = Effect.gen(function* () {
+          const j = yield* Journal.Journal
+          for (let i = 0; ; i++) {
+            const seq = yield* j.append({ kind: "request", venue: "sim", clientOrderId: "c" + i })
+            process.stdout.write(seq + "\\n")
+          }
+        })
+        Effect.runPromise(Effect.provide(program, Journal.layer(${JSON.stringify(path)})))
+      `
+      const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+        cwd: runnerRoot,
+        stdio: ["ignore", "pipe", "pipe"]
+      })
+      let out = ""
+      let err = ""
+      child.stdout.on("data", (b: Buffer) => {
+        out += b.toString()
+      })
+      child.stderr.on("data", (b: Buffer) => {
+        err += b.toString()
+      })
+      yield* Effect.async<void>((resume) => {
+        const t = setInterval(() => {
+          if (out.split("\n").length > 300 || child.exitCode !== null) {
+            clearInterval(t)
+            resume(Effect.void)
+          }
+        }, 10)
+      })
+      assert.isNull(child.exitCode, err)
+      child.kill("SIGKILL")
+      yield* Effect.async<void>((resume) => {
+        child.on("exit", () => resume(Effect.void))
+      })
+      const acknowledged = out
+        .split("\n")
+        .filter((l) => l.length > 0)
+        .map(Number)
+      const lastAck = acknowledged[acknowledged.length - 1]!
+      const rows = yield* Effect.provide(
+        Effect.flatMap(Journal.Journal, (j) => j.query()),
+        Journal.layer(path)
+      )
+      // every entry the writer saw committed is there, in order, with no gaps
+      assert.isTrue(rows.length >= lastAck, `${rows.length} rows, last acknowledged ${lastAck}`)
+      rows.forEach((r, i) => assert.strictEqual(r.seq, i + 1))
+      rows.forEach((r, i) => assert.strictEqual(r.clientOrderId, `c${i}`))
+    })
+  )
+})

@@ -1,0 +1,95 @@
+import { Decimal as D } from "@alpha-hunter/core"
+import { assert, describe, it } from "@effect/vitest"
+import type { Entry } from "../src/Journal.js"
+import * as Report from "../src/Report.js"
+
+let seq = 0
+const e = (ts: number, kind: Entry["kind"], rest: Partial<Entry> = {}): Entry => ({
+  seq: ++seq,
+  ts,
+  kind,
+  venue: "sim",
+  symbol: "M1",
+  data: {},
+  ...rest
+})
+
+describe("Report", () => {
+  const H = 3_600_000
+  const entries: ReadonlyArray<Entry> = [
+    e(0, "run", { symbol: undefined }),
+    e(0, "request", {
+      clientOrderId: "c1",
+      data: { op: "create", side: "buy", price: "0.40", amount: "10", improvementTicks: 1, improvement: "0.01" }
+    }),
+    e(0, "ack", {
+      clientOrderId: "c1",
+      orderId: "o1",
+      data: { status: "open", side: "buy", price: "0.40", amount: "10", filled: "0" }
+    }),
+    e(0, "request", {
+      clientOrderId: "c2",
+      data: { op: "create", side: "sell", price: "0.60", amount: "10", improvementTicks: 3, improvement: "0.03" }
+    }),
+    e(0, "ack", {
+      clientOrderId: "c2",
+      orderId: "o2",
+      data: { status: "open", side: "sell", price: "0.60", amount: "10", filled: "0" }
+    }),
+    // half of c1 fills as maker after 1 h
+    e(H, "fill", {
+      clientOrderId: "c1",
+      orderId: "o1",
+      data: { side: "buy", price: "0.40", amount: "5", fee: "0.0000", takerOrMaker: "maker" }
+    }),
+    // c2 is canceled after 2 h
+    e(2 * H, "cancel", { clientOrderId: "c2", orderId: "o2", data: { status: "canceled" } }),
+    // a taker sale of 2 at 0.45 with a fee
+    e(3 * H, "fill", {
+      clientOrderId: "c3",
+      orderId: "o3",
+      data: { side: "sell", price: "0.45", amount: "2", fee: "0.0174", takerOrMaker: "taker" }
+    }),
+    e(4 * H, "stop", { symbol: undefined })
+  ]
+
+  it("computes placement, liquidity, improvement, fills, fees and P&L exactly", () => {
+    const r = Report.compute(entries)
+    const m = r.markets[0]!
+    assert.strictEqual(m.ordersPlaced, 2)
+    // c1: 0.40×10 for 1 h + 0.40×5 for 3 h = 4 + 6 = 10 $·h; c2: (1−0.60)×10 = 4 for 2 h = 8 $·h
+    assert.strictEqual(D.format(m.liquidityDollarHours), "18")
+    assert.strictEqual(D.format(m.restingNotional), "4.5") // 18 $·h over 4 h
+    assert.strictEqual(m.avgImprovementTicks, 2)
+    assert.strictEqual(D.format(m.avgImprovement!), "0.02")
+    assert.strictEqual(D.format(m.makerContracts), "5")
+    assert.strictEqual(D.format(m.takerContracts), "2")
+    assert.strictEqual(D.format(m.fees), "0.0174")
+    assert.strictEqual(D.format(m.position), "3")
+    // cash −2.00 + 0.90 = −1.10; position 3 marked at the last fill 0.45 = 1.35; minus fees 0.0174
+    assert.strictEqual(D.format(m.pnl), "0.2326")
+    assert.strictEqual(r.totals.makerFillRate, 0.25) // 5 of 20 placed
+    assert.strictEqual(r.totals.makerTakerRatio, 2.5)
+    assert.strictEqual(D.format(r.totals.volume30d), "7")
+  })
+
+  it("renders table, JSON and CSV", () => {
+    const r = Report.compute(entries)
+    assert.include(Report.formatTable(r), "resting orders placed: 2")
+    const json = JSON.parse(Report.formatJson(r))
+    assert.strictEqual(json.markets[0].fees, "0.0174")
+    const csv = Report.formatCsv(r).split("\n")
+    assert.strictEqual(csv.length, 2)
+    assert.isTrue(csv[0]!.startsWith("venue,symbol,ordersPlaced"))
+  })
+
+  it("estimates a LIP share: whole levels to the target, reference at a fifth, discount per tick", () => {
+    // levels best first: [ticks from best, total size, ours]
+    const lv = (t: number, size: string, ours: string) => [D.int(t), D.d(size), D.d(ours)] as const
+    // target 100: level 0 has 30 (≥ 20 → reference), level 1 has 80 (cum 110 ≥ target → stop)
+    const share = Report.lipSideShare([lv(0, "30", "30"), lv(1, "80", "0"), lv(2, "500", "500")], D.int(100), 0.5)
+    // weights: 30×1 + 80×0.5 = 70; ours 30 → 3/7
+    assert.closeTo(share!, 30 / 70, 1e-12)
+    assert.isUndefined(Report.lipSideShare([lv(0, "50", "50")], D.int(100), 0.5)) // side below target
+  })
+})
