@@ -1,0 +1,3 @@
+export * as FixedPoint from "./FixedPoint.js"
+export * as KalshiSigning from "./KalshiSigning.js"
+export * as KalshiSim from "./KalshiSim.js"
