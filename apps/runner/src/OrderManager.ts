@@ -126,7 +126,7 @@ export const make = (options: ManagerOptions): Effect.Effect<OrderManager> =>
       })
     const journalLog = (e: Parameters<JournalService["append"]>[0]) =>
       journal.append(e).pipe(
-        Effect.catchAll((err) => Effect.logError(`journal append failed: ${err.message}`)),
+        Effect.catchAll((err) => Effect.logError(`journal append failed: ${err.message}`, err.cause)),
         Effect.asVoid
       )
 

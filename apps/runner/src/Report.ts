@@ -321,7 +321,8 @@ export const compute = (entries: ReadonlyArray<Entry>, options: ReportOptions = 
   }
 }
 
-const money = (x: D.Decimal, places = 4) => `$${D.format(D.round(x, places, "half-even"), places)}`
+const money = (x: D.Decimal, places = 4) =>
+  `${x < 0n ? "-" : ""}$${D.format(D.abs(D.round(x, places, "half-even")), places)}`
 const num = (x: number | undefined, places = 2) => (x === undefined ? "—" : x.toFixed(places))
 
 /** A plain-text table for the terminal. */

@@ -114,8 +114,10 @@ describe("Journal", () => {
       )
       // every entry the writer saw committed is there, in order, with no gaps
       assert.isTrue(rows.length >= lastAck, `${rows.length} rows, last acknowledged ${lastAck}`)
-      rows.forEach((r, i) => assert.strictEqual(r.seq, i + 1))
-      rows.forEach((r, i) => assert.strictEqual(r.clientOrderId, `c${i}`))
+      for (const [i, r] of rows.entries()) {
+        assert.strictEqual(r.seq, i + 1)
+        assert.strictEqual(r.clientOrderId, `c${i}`)
+      }
     })
   )
 })

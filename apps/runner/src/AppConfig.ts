@@ -1,0 +1,88 @@
+/**
+ * The runner's config file: venues, strategies, risk, journal, metrics and run options.
+ *
+ * Decoding happens in two passes, both before anything connects: the envelope below, then each venue and
+ * strategy section with its plugin's own schema (looked up by name in the registry) and the risk section
+ * with the risk engine's schema. Unknown keys are errors everywhere, and every error names its path.
+ */
+import * as Schema from "effect/Schema"
+
+const Name = Schema.String.pipe(
+  Schema.pattern(/^[A-Za-z0-9_.-]+$/, { message: () => "expected a name of letters, digits, _ . -" })
+)
+
+/** A venue section: `type` picks the plugin; every other key belongs to the plugin's config. */
+export const VenueSection = Schema.Struct(
+  { type: Schema.String.annotations({ description: "the venue plugin: kalshi, kalshi-sim or paper" }) },
+  Schema.Record({ key: Schema.String, value: Schema.Unknown })
+)
+
+/** Which markets a strategy trades: a list of symbols, or a selector evaluated against the venue's markets. */
+export const MarketSelector = Schema.Union(
+  Schema.Array(Schema.String).annotations({ description: "explicit market symbols" }),
+  Schema.Struct({
+    status: Schema.optionalWith(Schema.Literal("open", "any"), { default: () => "open" as const }),
+    /** symbols starting with one of these (Kalshi: series or event tickers) */
+    prefixes: Schema.optional(Schema.Array(Schema.String)),
+    /** event ids */
+    events: Schema.optional(Schema.Array(Schema.String)),
+    /** at most this many markets, in the venue's order */
+    limit: Schema.optional(Schema.Int.pipe(Schema.positive()))
+  }).annotations({ description: "a market selector" })
+)
+export type MarketSelector = typeof MarketSelector.Type
+
+/**
+ * A strategy section: `plugin`, `venue`, `markets` and `clientIdPrefix` are the runner's; every other key
+ * belongs to the plugin's config, which receives the selected market symbols as `markets`.
+ */
+export const StrategySection = Schema.Struct(
+  {
+    plugin: Schema.String.annotations({ description: "the strategy plugin, e.g. maker" }),
+    venue: Name.annotations({ description: "the name of a venue in `venues`" }),
+    markets: Schema.optionalWith(MarketSelector, { default: () => ({ status: "open" as const }) }),
+    /** client order id prefix (default: ah-<strategy name>-); unique per strategy */
+    clientIdPrefix: Schema.optional(
+      Schema.String.pipe(Schema.pattern(/^[A-Za-z0-9_-]{1,16}$/, { message: () => "expected 1–16 of A-Z a-z 0-9 _ -" }))
+    )
+  },
+  Schema.Record({ key: Schema.String, value: Schema.Unknown })
+)
+export type StrategySection = typeof StrategySection.Type
+
+export const JournalSection = Schema.Struct({
+  path: Schema.optionalWith(Schema.String, { default: () => "alpha-hunter.sqlite" }),
+  durability: Schema.optionalWith(Schema.Literal("normal", "full"), { default: () => "normal" as const })
+})
+
+export const MetricsSection = Schema.Struct({
+  port: Schema.Int.pipe(Schema.between(0, 65535)),
+  host: Schema.optionalWith(Schema.String, { default: () => "127.0.0.1" })
+})
+
+export const RunSection = Schema.Struct({
+  /** how often the status line is refreshed */
+  statusIntervalMs: Schema.optionalWith(Schema.Int.pipe(Schema.positive()), { default: () => 1000 }),
+  /** cancel our resting orders and verify none rests on stop */
+  cancelOnStop: Schema.optionalWith(Schema.Boolean, { default: () => true }),
+  /** on start, cancel open orders on the venue that are not ours (not our client-order-id prefix) */
+  cancelUnknownOnStart: Schema.optionalWith(Schema.Boolean, { default: () => false }),
+  /** book sampling for the LIP estimate (0 = off) */
+  sampleIntervalMs: Schema.optionalWith(Schema.Int.pipe(Schema.nonNegative()), { default: () => 5000 }),
+  /** LIP target size in contracts for the report's estimate */
+  lipTargetSize: Schema.optionalWith(Schema.Int.pipe(Schema.positive()), { default: () => 100 }),
+  /** stop by itself after this long (0 = run until interrupted) */
+  durationMs: Schema.optionalWith(Schema.Int.pipe(Schema.nonNegative()), { default: () => 0 })
+})
+
+export const AppConfig = Schema.Struct({
+  venues: Schema.Record({ key: Name, value: VenueSection }),
+  strategies: Schema.optionalWith(Schema.Record({ key: Name, value: StrategySection }), { default: () => ({}) }),
+  risk: Schema.optionalWith(Schema.Unknown, { default: () => ({}) }),
+  journal: Schema.optionalWith(JournalSection, {
+    default: () => ({ path: "alpha-hunter.sqlite", durability: "normal" as const })
+  }),
+  metrics: Schema.optional(MetricsSection),
+  run: Schema.optionalWith(RunSection, { default: () => Schema.decodeSync(RunSection)({}) })
+})
+export type AppConfig = typeof AppConfig.Type

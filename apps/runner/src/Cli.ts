@@ -1,0 +1,293 @@
+/**
+ * The command line: run, verify, cancel-all, report, sim, config-schema. `--help` works everywhere.
+ */
+
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join, resolve as resolvePath } from "node:path"
+import { fileURLToPath } from "node:url"
+import { Decimal as D } from "@alpha-hunter/core"
+import { KalshiSim } from "@alpha-hunter/kalshi-sim"
+import * as Args from "@effect/cli/Args"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as Console from "effect/Console"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as JSONSchema from "effect/JSONSchema"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import * as App from "./App.js"
+import { AppConfig } from "./AppConfig.js"
+import * as Journal from "./Journal.js"
+import * as Metrics from "./Metrics.js"
+import { registry } from "./Plugins.js"
+import * as Report from "./Report.js"
+
+export const defaultConfig = fileURLToPath(new URL("../config/sim.yaml", import.meta.url))
+
+const configOption = Options.file("config", { exists: "yes" }).pipe(
+  Options.withAlias("c"),
+  Options.withDescription(`config file (YAML or JSON); default: the embedded simulator (${defaultConfig})`),
+  Options.optional
+)
+
+const configPath = (o: Option.Option<string>) => resolvePath(Option.getOrElse(o, () => defaultConfig))
+
+export class CliFailure extends Schema.TaggedError<CliFailure>()("CliFailure", { message: Schema.String }) {}
+
+const loadOrExplain = (file: string) =>
+  App.load(file, registry).pipe(
+    Effect.tapError((e) => Console.error(e.message)),
+    Effect.mapError((e) => new CliFailure({ message: e._tag === "ConfigError" ? "invalid config" : String(e) }))
+  )
+
+const log = (line: string) => Console.log(line)
+
+// ---- run ------------------------------------------------------------------------------------------------
+
+const run = Command.make("run", { config: configOption }, ({ config }) =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const file = configPath(config)
+      const resolved = yield* loadOrExplain(file)
+      yield* log(`alpha-hunter: config ${file}`)
+      const journalPath = resolvePath(resolved.config.journal.path)
+      yield* log(`journal: ${journalPath}`)
+      // the journal lives as long as this command's scope
+      const journalContext = yield* Layer.build(
+        Journal.layer(journalPath, { durability: resolved.config.journal.durability })
+      )
+      const handle = yield* Effect.provide(App.start(resolved, { log }), journalContext)
+      if (resolved.config.metrics) {
+        const port = yield* Metrics.serve(resolved.config.metrics.port, resolved.config.metrics.host)
+        yield* log(`metrics: http://${resolved.config.metrics.host}:${port}/metrics`)
+      }
+      // graceful stop: pull quotes, verify, journal, report — on Ctrl-C, SIGTERM or the end of durationMs
+      yield* Effect.addFinalizer(() =>
+        Effect.gen(function* () {
+          if (process.stdout.isTTY) yield* Effect.sync(() => process.stdout.write("\n"))
+          yield* log("stopping: canceling our resting orders…")
+          const resting = resolved.config.run.cancelOnStop ? yield* handle.pullQuotes : 0
+          yield* log(
+            resting === 0 ? "verified: none of our orders rests" : `WARNING: ${resting} of our orders still rest`
+          )
+          yield* handle.journal.append({ kind: "stop", venue: "*", data: { resting } }).pipe(Effect.ignore)
+          const r = yield* App.report(handle.journal, {
+            since: handle.startedAt,
+            lipTargetSize: D.int(resolved.config.run.lipTargetSize)
+          }).pipe(Effect.orElseSucceed(() => undefined))
+          if (r !== undefined) yield* log(`\n${Report.formatTable(r)}`)
+        }).pipe(Effect.catchAllCause((c) => Console.error(`stop: ${String(c)}`)))
+      )
+      yield* log("running — Ctrl-C stops, cancels our orders and prints the report")
+      const tty = process.stdout.isTTY === true
+      let n = 0
+      const status = App.statusLine(handle).pipe(
+        Effect.flatMap((line) =>
+          tty ? Effect.sync(() => process.stdout.write(`\r\x1b[2K${line}`)) : n++ % 5 === 0 ? log(line) : Effect.void
+        ),
+        Effect.catchAllCause(() => Effect.void)
+      )
+      const statusLoop = Effect.forever(
+        Effect.zipRight(status, Effect.sleep(Duration.millis(resolved.config.run.statusIntervalMs)))
+      )
+      if (resolved.config.run.durationMs > 0) {
+        yield* Effect.raceFirst(statusLoop, Effect.sleep(Duration.millis(resolved.config.run.durationMs)))
+      } else {
+        yield* statusLoop
+      }
+    })
+  )
+).pipe(Command.withDescription("run the configured strategies (default: the maker on the embedded Kalshi simulator)"))
+
+// ---- verify ---------------------------------------------------------------------------------------------
+
+const verify = Command.make("verify", { config: configOption }, ({ config }) =>
+  Effect.gen(function* () {
+    const file = configPath(config)
+    const resolved = yield* App.load(file, registry).pipe(Effect.either)
+    if (Either.isLeft(resolved)) {
+      yield* Console.log(`❌ config valid — ${resolved.left.message.replace(/\n/g, "\n     ")}`)
+      return yield* new CliFailure({ message: "verify: config invalid" })
+    }
+    const checks = yield* Effect.scoped(App.verify(resolved.right))
+    for (const c of checks) yield* Console.log(`${c.ok ? "✅" : "❌"} ${c.name} — ${c.detail}`)
+    const failed = checks.filter((c) => !c.ok)
+    if (failed.length > 0) {
+      return yield* new CliFailure({
+        message: `verify: ${failed.length} check(s) failed: ${failed.map((c) => c.name).join("; ")}`
+      })
+    }
+    yield* Console.log(`all ${checks.length} checks passed`)
+  })
+).pipe(
+  Command.withDescription(
+    "check config, credentials, markets, books, limits and the emergency cancel path; exits 1 on any ❌"
+  )
+)
+
+// ---- cancel-all -----------------------------------------------------------------------------------------
+
+const venueOption = Options.text("venue").pipe(
+  Options.withDescription("only this venue (default: every venue)"),
+  Options.optional
+)
+
+const cancelAll = Command.make("cancel-all", { config: configOption, venue: venueOption }, ({ config, venue }) =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const resolved = yield* loadOrExplain(configPath(config))
+      const targets = resolved.venues.filter((v) => Option.isNone(venue) || v.name === venue.value)
+      if (targets.length === 0)
+        return yield* new CliFailure({ message: `no venue named ${Option.getOrElse(venue, () => "")}` })
+      let failed = 0
+      for (const v of targets) {
+        const open = yield* v.kind
+          .open(v.config, v.name)
+          .pipe(Effect.mapError((e) => new CliFailure({ message: App.errorText(e) })))
+        const result = yield* Effect.either(
+          open.emergencyCancelAll ??
+            Effect.gen(function* () {
+              const canceled = yield* open.exchange.cancelAllOrders()
+              const still = yield* open.exchange.fetchOpenOrders()
+              if (still.length > 0) return yield* Effect.fail(`${still.length} orders still rest`)
+              return `${canceled.length} canceled, verified none rests`
+            })
+        )
+        if (Either.isRight(result)) yield* Console.log(`✅ ${v.name}: ${result.right}`)
+        else {
+          failed++
+          yield* Console.log(`❌ ${v.name}: ${App.errorText(result.left)}`)
+        }
+      }
+      if (failed > 0) return yield* new CliFailure({ message: `cancel-all failed on ${failed} venue(s)` })
+    })
+  )
+).pipe(Command.withDescription("emergency: cancel every resting order on the venue(s), then verify none rests"))
+
+// ---- report ---------------------------------------------------------------------------------------------
+
+const sinceOption = Options.text("since").pipe(
+  Options.withDescription(
+    'only entries since: an ISO time ("2026-11-23T10:00:00Z") or a duration back from now ("24 hours")'
+  ),
+  Options.optional
+)
+const formatOption = Options.choice("format", ["table", "json", "csv"]).pipe(Options.withDefault("table" as const))
+const journalOption = Options.file("journal").pipe(
+  Options.withDescription("journal file (default: the config's journal.path)"),
+  Options.optional
+)
+
+const parseSince = (s: string, now: number): Either.Either<number, string> => {
+  const t = Date.parse(s)
+  if (!Number.isNaN(t)) return Either.right(t)
+  const d = Duration.decodeUnknown(s as Duration.DurationInput)
+  return Option.isSome(d)
+    ? Either.right(now - Duration.toMillis(d.value))
+    : Either.left(`--since: cannot read "${s}" as a time or a duration`)
+}
+
+const report = Command.make(
+  "report",
+  { config: configOption, journal: journalOption, since: sinceOption, format: formatOption },
+  ({ config, journal, since, format }) =>
+    Effect.gen(function* () {
+      let path: string
+      let target = 100
+      if (Option.isSome(journal)) path = resolvePath(journal.value)
+      else {
+        const resolved = yield* loadOrExplain(configPath(config))
+        path = resolvePath(resolved.config.journal.path)
+        target = resolved.config.run.lipTargetSize
+      }
+      const now = Date.now()
+      const sinceMs = Option.isSome(since) ? parseSince(since.value, now) : Either.right(undefined)
+      if (Either.isLeft(sinceMs)) return yield* new CliFailure({ message: sinceMs.left })
+      const r = yield* Effect.provide(
+        Effect.flatMap(Journal.Journal, (j) =>
+          App.report(j, {
+            ...(sinceMs.right !== undefined ? { since: sinceMs.right } : {}),
+            lipTargetSize: D.int(target)
+          })
+        ),
+        Journal.layer(path)
+      ).pipe(Effect.mapError((e) => new CliFailure({ message: e.message })))
+      yield* Console.log(
+        format === "json" ? Report.formatJson(r) : format === "csv" ? Report.formatCsv(r) : Report.formatTable(r)
+      )
+    })
+).pipe(
+  Command.withDescription(
+    "qualification report from the journal: liquidity, spread improvement, fills, fees, P&L, LIP estimate"
+  )
+)
+
+// ---- sim ------------------------------------------------------------------------------------------------
+
+const sim = Command.make(
+  "sim",
+  {
+    port: Options.integer("port").pipe(Options.withDefault(0), Options.withDescription("port (0 = any free port)")),
+    seed: Options.integer("seed").pipe(Options.withDefault(1)),
+    markets: Options.integer("markets").pipe(
+      Options.withDefault(8),
+      Options.withDescription("number of generated markets")
+    ),
+    tier: Options.choice("tier", ["basic", "advanced", "expert", "premier", "paragon", "prime", "prestige"]).pipe(
+      Options.withDefault("basic" as const)
+    ),
+    flow: Options.integer("flow").pipe(
+      Options.withDefault(5),
+      Options.withDescription("synthetic actions per second (0 = off)")
+    )
+  },
+  (o) =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const handle = yield* KalshiSim.make({
+          port: o.port,
+          seed: o.seed,
+          markets: o.markets,
+          tier: o.tier,
+          flow: o.flow > 0 ? { ratePerSec: o.flow } : false
+        }).pipe(Effect.mapError((e) => new CliFailure({ message: e.message })))
+        const key = yield* handle.generateKey().pipe(Effect.mapError((e) => new CliFailure({ message: e.message })))
+        const dir = mkdtempSync(join(tmpdir(), "kalshi-sim-"))
+        const keyFile = join(dir, "private-key.pem")
+        writeFileSync(keyFile, key.privateKeyPem, { mode: 0o600 })
+        chmodSync(keyFile, 0o600)
+        yield* Console.log(`kalshi-sim on ${handle.host}:${handle.port}`)
+        yield* Console.log(`  REST  ${handle.restUrl}`)
+        yield* Console.log(`  WS    ${handle.wsUrl}`)
+        yield* Console.log(`  key id           ${key.keyId}`)
+        yield* Console.log(`  private key file ${keyFile}`)
+        yield* Console.log(
+          `point the runner at it: KALSHI_REST_URL=${handle.restUrl} KALSHI_WS_URL=${handle.wsUrl} KALSHI_API_KEY_ID=${key.keyId} KALSHI_PRIVATE_KEY_PATH=${keyFile}`
+        )
+        yield* Effect.never
+      })
+    )
+).pipe(Command.withDescription("start the Kalshi simulator alone and print its URLs and a generated key"))
+
+// ---- config-schema --------------------------------------------------------------------------------------
+
+const configSchema = Command.make("config-schema", { out: Args.file({ name: "out" }).pipe(Args.optional) }, ({ out }) =>
+  Effect.gen(function* () {
+    const json = JSON.stringify(JSONSchema.make(AppConfig), null, 2)
+    if (Option.isSome(out)) {
+      writeFileSync(out.value, `${json}\n`)
+      yield* Console.log(`wrote ${out.value}`)
+    } else yield* Console.log(json)
+  })
+).pipe(Command.withDescription("print (or write) the JSON Schema of the config file, for editors"))
+
+export const root = Command.make("alpha-hunter").pipe(
+  Command.withDescription("alpha-hunter: a trading-bot runner (venues, strategies and risk from one config file)"),
+  Command.withSubcommands([run, verify, cancelAll, report, sim, configSchema])
+)
+
+export const cli = Command.run(root, { name: "alpha-hunter", version: "0.1.0" })
