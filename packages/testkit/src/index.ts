@@ -1,0 +1,3 @@
+export * as ConformanceFailure from "./ConformanceFailure.js"
+export * as ExchangeConformance from "./ExchangeConformance.js"
+export * as Invariants from "./Invariants.js"

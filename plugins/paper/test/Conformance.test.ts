@@ -1,0 +1,51 @@
+import { Decimal as D, Fee, Ids, Market, TickGrid } from "@alpha-hunter/core"
+import { ExchangeConformance } from "@alpha-hunter/testkit"
+import * as Effect from "effect/Effect"
+import { PaperConfig, PaperVenue } from "../src/index.js"
+
+const seedLiquidity = (args: ExchangeConformance.SeedArgs) =>
+  Effect.flatMap(PaperVenue.PaperVenue, (v) => v.addLiquidity(args))
+
+// binary markets from the generator (1¢ grid, whole contracts, quadratic fees)
+ExchangeConformance.suite(
+  "paper (binary)",
+  PaperVenue.layer(
+    PaperConfig.PaperConfig.make({
+      generate: PaperConfig.GeneratedMarkets.make({ count: 3 }),
+      fees: Fee.QuadraticFee.make({
+        takerRate: D.d("0.07"),
+        makerRate: D.d("0.0175"),
+        multiplier: D.ONE,
+        precision: D.d("0.0001")
+      })
+    })
+  ),
+  { symbol: Ids.Symbol.make("PAPER-2"), seedLiquidity }
+)
+
+// a spot market listed in full, with a fine grid and fractional lots
+const spot = Market.Market.make({
+  venue: Ids.VenueId.make("paper"),
+  symbol: Ids.Symbol.make("BTC-USD"),
+  title: "Bitcoin / US dollar",
+  kind: { _tag: "spot", base: "BTC", quote: "USD" },
+  currency: "USD",
+  status: "open",
+  tickGrid: { ranges: [TickGrid.PriceRange.make({ start: D.d("1"), end: D.d("200000"), step: D.d("0.5") })] },
+  amountStep: D.d("0.0001"),
+  minAmount: D.d("0.001"),
+  fees: Fee.ProportionalFee.make({ takerRate: D.d("0.001"), makerRate: D.ZERO, precision: D.d("0.01") })
+})
+
+ExchangeConformance.suite(
+  "paper (spot)",
+  PaperVenue.layer(PaperConfig.PaperConfig.make({ markets: [spot], balances: { USD: D.int(100_000), BTC: D.int(2) } })),
+  { symbol: spot.symbol, seedLiquidity }
+)
+
+// without seedLiquidity the cases that need a counterparty are skipped, the rest still run
+ExchangeConformance.suite(
+  "paper (no seedLiquidity)",
+  PaperVenue.layer(PaperConfig.PaperConfig.make({ generate: PaperConfig.GeneratedMarkets.make({ count: 1 }) })),
+  { symbol: Ids.Symbol.make("PAPER-1") }
+)
