@@ -165,6 +165,15 @@ export const select = (
   return s.limit === undefined ? picked : picked.slice(0, s.limit)
 }
 
+/** The symbols a strategy trades: an explicit list as written (unknown ones included, to be reported), or a selection. */
+export const selectedSymbols = (
+  markets: ReadonlyArray<Market.Market>,
+  selector: MarketSelector
+): ReadonlyArray<string> =>
+  Array.isArray(selector)
+    ? (selector as ReadonlyArray<string>)
+    : select(markets, selector).map((m) => m.symbol as string)
+
 // ---------------------------------------------------------------------------------------------------------
 
 export interface VenueSession {
@@ -470,9 +479,7 @@ export const start = (
     const strategyFibers: Array<Fiber.RuntimeFiber<void, unknown>> = []
     for (const s of resolved.strategies) {
       const session = sessions.find((x) => x.name === s.section.venue)!
-      const symbols = Array.isArray(s.pluginInput["markets"])
-        ? (s.pluginInput["markets"] as ReadonlyArray<string>)
-        : select([...session.markets.values()], s.section.markets).map((m) => m.symbol as string)
+      const symbols = selectedSymbols([...session.markets.values()], s.section.markets)
       const unknownSymbols = symbols.filter((x) => !session.markets.has(x))
       if (unknownSymbols.length > 0) {
         return yield* new ConfigFile.ConfigError({
@@ -667,9 +674,7 @@ export const verify = (resolved: Resolved): Effect.Effect<ReadonlyArray<Check>, 
       if (open.checks) checks.push(...(yield* open.checks))
       const known = Either.isRight(markets) ? markets.right : []
       for (const s of resolved.strategies.filter((x) => x.section.venue === v.name)) {
-        const symbols = Array.isArray(s.pluginInput["markets"])
-          ? (s.pluginInput["markets"] as ReadonlyArray<string>)
-          : select(known, s.section.markets).map((m) => m.symbol as string)
+        const symbols = selectedSymbols(known, s.section.markets)
         const missing = symbols.filter((x) => !known.some((m) => m.symbol === x))
         yield* add(
           `${s.name}: markets exist`,

@@ -1,0 +1,134 @@
+import { readFileSync } from "node:fs"
+import { KalshiSim } from "@alpha-hunter/kalshi-sim"
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Journal from "../src/Journal.js"
+import { cli, tempDir, writeFile } from "./helpers.js"
+
+const defaultConfig = readFileSync(new URL("../config/sim.yaml", import.meta.url), "utf8")
+const readJournal = (path: string) =>
+  Effect.provide(
+    Effect.flatMap(Journal.Journal, (j) => j.query()),
+    Journal.layer(path)
+  )
+
+describe("alpha-hunter CLI", () => {
+  it.live(
+    "run on the embedded simulator: rests quotes in several markets, stops with none resting and prints the report",
+    () =>
+      Effect.gen(function* () {
+        const dir = tempDir()
+        const journal = `${dir}/j.sqlite`
+        const config = writeFile(
+          dir,
+          "sim.yaml",
+          defaultConfig
+            .replace("path: alpha-hunter.sqlite", `path: ${journal}`)
+            .replace("statusIntervalMs: 1000", "statusIntervalMs: 1000\n  durationMs: 15000")
+        )
+        const p = cli(["run", "--config", config])
+        const code = yield* p.exited
+        const out = p.output()
+        assert.strictEqual(code, 0, out)
+        assert.include(out, "verified: none of our orders rests")
+        const placed = Number(/resting orders placed: (\d+)/.exec(out)?.[1] ?? "0")
+        assert.isAbove(placed, 3, out)
+        assert.match(out, /liquidity provided: \$\d+\.\d\d/)
+        const entries = yield* readJournal(journal)
+        const restingMarkets = new Set(
+          entries.filter((e) => e.kind === "ack" && e.data["status"] === "open").map((e) => e.symbol)
+        )
+        assert.isAtLeast(restingMarkets.size, 3, "quotes rested in several markets")
+        // the report command reads the same journal
+        const r = cli(["report", "--journal", journal, "--format", "json"])
+        assert.strictEqual(yield* r.exited, 0, r.output())
+        const report = JSON.parse(r.output().slice(r.output().indexOf("{")))
+        assert.strictEqual(report.totals.ordersPlaced, placed)
+      }),
+    90_000
+  )
+
+  it.live("a bad config is refused before anything connects, naming each bad key", () =>
+    Effect.gen(function* () {
+      const dir = tempDir()
+      const config = writeFile(
+        dir,
+        "bad.yaml",
+        `venues:
+  sim: { type: kalshi-sim, markets: "many" }
+  x: { type: nowhere }
+strategies:
+  mm:
+    plugin: maker
+    venue: simm
+    mode: liquidity
+    params: { minSpreadTicks: 0, colour: blue }
+risk:
+  global: { maxOrderSize: 5 }
+`
+      )
+      const p = cli(["run", "--config", config])
+      const code = yield* p.exited
+      const out = p.output()
+      assert.notStrictEqual(code, 0)
+      assert.include(out, "venues.sim.markets")
+      assert.include(out, 'venues.x.type: unknown venue plugin "nowhere"')
+      assert.include(out, 'strategies.mm.venue: no venue named "simm"')
+      assert.include(out, "strategies.mm.params.minSpreadTicks")
+      assert.include(out, "strategies.mm.params.colour")
+      assert.include(out, "risk.global.maxOrderSize")
+      assert.notInclude(out, "embedded Kalshi simulator") // nothing was started
+    })
+  )
+
+  it.scopedLive(
+    "verify passes on the simulator and fails, naming the check, for a wrong key or a missing market",
+    () =>
+      Effect.gen(function* () {
+        const sim = yield* KalshiSim.make({ markets: 3, seed: 2 })
+        const key = yield* sim.generateKey()
+        const other = yield* KalshiSim.make({ markets: 1, seed: 3 })
+        const foreign = yield* other.generateKey() // a key the first simulator does not know
+        const dir = tempDir()
+        const config = (name: string, keyPem: string, keyId: string, markets: string) =>
+          writeFile(
+            dir,
+            name,
+            `venues:
+  k:
+    type: kalshi
+    restUrl: ${sim.restUrl}
+    wsUrl: ${sim.wsUrl}
+    apiKeyId: ${keyId}
+    privateKeyPath: ${writeFile(dir, `${name}.pem`, keyPem)}
+strategies:
+  mm: { plugin: maker, venue: k, markets: ${markets}, mode: liquidity }
+journal: { path: ${dir}/j.sqlite }
+`
+          )
+        const tickers = yield* sim.tickers
+        const good = cli(["verify", "--config", config("good.yaml", key.privateKeyPem, key.keyId, `["${tickers[0]}"]`)])
+        assert.strictEqual(yield* good.exited, 0, good.output())
+        assert.include(good.output(), "✅ k: credentials accepted")
+        assert.include(good.output(), "✅ k: dual-source order verification")
+        assert.notInclude(good.output(), "❌")
+
+        const wrongKey = cli([
+          "verify",
+          "--config",
+          config("wrong.yaml", foreign.privateKeyPem, key.keyId, `["${tickers[0]}"]`)
+        ])
+        assert.strictEqual(yield* wrongKey.exited, 1, wrongKey.output())
+        assert.match(wrongKey.output(), /❌ k: (connect|credentials accepted)/)
+
+        const missing = cli([
+          "verify",
+          "--config",
+          config("missing.yaml", key.privateKeyPem, key.keyId, '["NO-SUCH-MARKET"]')
+        ])
+        assert.strictEqual(yield* missing.exited, 1, missing.output())
+        assert.include(missing.output(), "❌ mm: markets exist — not found on k: NO-SUCH-MARKET", missing.output())
+      }),
+    90_000
+  )
+})

@@ -1,0 +1,71 @@
+/** Test helpers: spawn the real CLI (TypeScript sources via tsx), temp files, a raw signed Kalshi request. */
+
+import { type ChildProcess, spawn } from "node:child_process"
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { createRequire } from "node:module"
+import { tmpdir } from "node:os"
+import { join, resolve } from "node:path"
+import { KalshiSigning } from "@alpha-hunter/kalshi-sim"
+import * as Effect from "effect/Effect"
+
+export const runnerRoot = resolve(import.meta.dirname, "..")
+const tsxCli = createRequire(import.meta.url).resolve("tsx/cli")
+
+export const tempDir = () => mkdtempSync(join(tmpdir(), "ah-runner-"))
+
+export const writeFile = (dir: string, name: string, text: string) => {
+  const p = join(dir, name)
+  writeFileSync(p, text)
+  return p
+}
+
+export interface Proc {
+  readonly child: ChildProcess
+  readonly output: () => string
+  readonly exited: Effect.Effect<number | null>
+}
+
+/** Starts `alpha-hunter <args>` from sources. */
+export const cli = (args: ReadonlyArray<string>, env: Record<string, string> = {}): Proc => {
+  const child = spawn(process.execPath, [tsxCli, "--conditions=@alpha-hunter/source", "src/main.ts", ...args], {
+    cwd: runnerRoot,
+    env: { ...process.env, ...env, NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  let out = ""
+  child.stdout!.on("data", (b: Buffer) => {
+    out += b.toString()
+  })
+  child.stderr!.on("data", (b: Buffer) => {
+    out += b.toString()
+  })
+  const exited = Effect.async<number | null>((resume) => {
+    if (child.exitCode !== null || child.signalCode !== null) resume(Effect.succeed(child.exitCode))
+    else child.once("exit", (code) => resume(Effect.succeed(code)))
+  })
+  return { child, output: () => out, exited }
+}
+
+/** Polls until `f` is true (real time), failing after `timeoutMs`. */
+export const waitUntil = (what: string, f: () => boolean, timeoutMs = 30_000) =>
+  Effect.async<void, Error>((resume) => {
+    const start = Date.now()
+    const t = setInterval(() => {
+      if (f()) {
+        clearInterval(t)
+        resume(Effect.void)
+      } else if (Date.now() - start > timeoutMs) {
+        clearInterval(t)
+        resume(Effect.fail(new Error(`timed out waiting for ${what}`)))
+      }
+    }, 50)
+  })
+
+/** A signed GET against a Kalshi(-compatible) REST base. */
+export const signedGet = (restUrl: string, creds: KalshiSigning.Credentials, path: string) =>
+  Effect.promise(async () => {
+    const url = new URL(`${restUrl}${path}`)
+    const headers = KalshiSigning.signHeaders(creds, "GET", url.pathname, Date.now())
+    const res = await fetch(url, { headers })
+    return (await res.json()) as Record<string, unknown>
+  })
