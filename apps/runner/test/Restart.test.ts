@@ -53,7 +53,7 @@ run: { durationMs: ${durationMs}, sampleIntervalMs: 0 }
           () => {
             Effect.runFork(
               readJournal(journal).pipe(
-                Effect.map((es) => {
+                Effect.tap((es) => {
                   const requested = es.filter((e) => e.kind === "request" && e.data["op"] === "create")
                   const answered = new Set(
                     es.filter((e) => e.kind === "ack" || e.kind === "reject").map((e) => e.clientOrderId)
