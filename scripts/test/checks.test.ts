@@ -82,4 +82,15 @@ describe("cycle check", () => {
     const r = run("cycles.mjs", ["src"], dir)
     assert.strictEqual(r.status, 0, r.stderr)
   })
+
+  it("fails on a cycle between workspace packages", () => {
+    const pkg = (name: string, dep: string) => JSON.stringify({ name, dependencies: { [dep]: "workspace:*" } })
+    const dir = withTs({
+      "packages/a/package.json": pkg("@alpha-hunter/a", "@alpha-hunter/b"),
+      "packages/b/package.json": pkg("@alpha-hunter/b", "@alpha-hunter/a")
+    })
+    const r = run("cycles.mjs", [], dir)
+    assert.strictEqual(r.status, 1)
+    assert.include(r.stderr, "package cycle: @alpha-hunter/a → @alpha-hunter/b → @alpha-hunter/a")
+  })
 })
