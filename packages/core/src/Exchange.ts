@@ -118,6 +118,7 @@ export const make = (impl: ExchangeService): ExchangeService => {
     ...impl,
     loadMarkets: (reload) => span("loadMarkets")(impl.loadMarkets(reload)),
     fetchMarkets: () => span("fetchMarkets")(impl.fetchMarkets()),
+    fetchEvents: () => span("fetchEvents")(impl.fetchEvents()),
     fetchOrderBook: (s, l) => span("fetchOrderBook")(impl.fetchOrderBook(s, l), s),
     createOrder: (r) => span("createOrder")(impl.createOrder(r), r.symbol),
     createOrders: (rs) => span("createOrders")(impl.createOrders(rs)),

@@ -70,6 +70,7 @@ export class Order extends Schema.Class<Order>("Order")({
   /** total ordered amount (filled + remaining; for canceled orders, what was ordered) */
   amount: D.NonNegative,
   filled: D.NonNegative,
+  /** amount still working: amount − filled while the order is live; 0 once it is finished (closed, canceled, expired, rejected) */
   remaining: D.NonNegative,
   /** average fill price, when anything filled */
   average: Schema.optional(D.Decimal),
@@ -117,6 +118,7 @@ export class Position extends Schema.Class<Position>("Position")({
   amount: D.Decimal,
   /** cost of the open position (signed like amount) */
   cost: D.Decimal,
+  /** P&L of the closed part, before fees (fees are in `feesPaid`) */
   realizedPnl: D.Decimal,
   feesPaid: D.NonNegative,
   timestamp: Schema.Int,
