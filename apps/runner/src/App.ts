@@ -17,6 +17,7 @@ import {
   TickGrid
 } from "@alpha-hunter/core"
 import { RiskConfig, RiskEngine } from "@alpha-hunter/risk"
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -36,7 +37,7 @@ import * as ConfigFile from "./ConfigFile.js"
 import * as Journal from "./Journal.js"
 import * as Metrics from "./Metrics.js"
 import * as OrderManager from "./OrderManager.js"
-import type { Check, OpenVenue, VenueKind } from "./Registry.js"
+import type { Check, OpenVenue, VenueGauges, VenueKind } from "./Registry.js"
 import * as Report from "./Report.js"
 
 export type AnyStrategyPlugin = Plugin.StrategyPlugin<unknown, unknown, unknown>
@@ -196,6 +197,8 @@ export interface RunHandle {
   readonly quoted: Ref.Ref<ReadonlySet<string>>
   /** cancels our resting orders everywhere and verifies none rests; returns what is still resting */
   readonly pullQuotes: Effect.Effect<number>
+  /** venue totals already exported as Prometheus counters */
+  readonly exportedTotals: Map<string, number>
 }
 
 const strategyOf = (resolved: Resolved, clientOrderId: string | undefined): string | undefined =>
@@ -225,7 +228,22 @@ const openVenue = (
     const marketList = yield* exchange.fetchMarkets()
     const markets = new Map(marketList.map((m) => [m.symbol as string, m]))
     yield* risk.registerMarkets(v.name, marketList)
-    const manager = yield* OrderManager.make({ venue: v.name, exchange, risk, journal })
+    // when each book last changed (high-resolution), for the tick-to-order histogram
+    const bookSeenAt = new Map<string, bigint>()
+    const onWrite = (symbol: string, kind: "create" | "cancel" | "amend", count: number) =>
+      Effect.gen(function* () {
+        yield* Metric.incrementBy(
+          Metric.tagged(Metric.tagged(Metrics.ordersSent, "venue", v.name), "kind", kind),
+          count
+        )
+        const seen = bookSeenAt.get(symbol)
+        if (seen !== undefined && kind !== "cancel") {
+          const now = yield* Clock.currentTimeNanos
+          yield* Metric.update(Metric.tagged(Metrics.tickToOrder, "venue", v.name), Number(now - seen) / 1e9)
+          bookSeenAt.delete(symbol) // one write per book change is attributed to it
+        }
+      })
+    const manager = yield* OrderManager.make({ venue: v.name, exchange, risk, journal, onWrite })
     const fills = yield* Ref.make(0)
     const seenTrades = new Set<string>(
       (yield* journal.query({ kinds: ["fill"], venue: v.name })).map((e) => String(e.data["tradeId"]))
@@ -344,7 +362,12 @@ const openVenue = (
         const ref = yield* SubscriptionRef.make(Option.none<OrderBook.OrderBook>())
         books.set(symbol, ref)
         yield* exchange.watchOrderBook(symbol).pipe(
-          Stream.runForEach((b) => SubscriptionRef.set(ref, Option.some(b))),
+          Stream.runForEach((b) =>
+            Effect.zipRight(
+              Effect.map(Clock.currentTimeNanos, (t) => bookSeenAt.set(symbol, t)),
+              SubscriptionRef.set(ref, Option.some(b))
+            )
+          ),
           Effect.catchAllCause((c) => log(`[${v.name}] book ${symbol} stream ended: ${String(c)}`)),
           Effect.forkIn(scope)
         )
@@ -605,7 +628,27 @@ export const start = (
       return resting
     })
 
-    return { sessions, risk, journal, startedAt, quoted, pullQuotes } satisfies RunHandle
+    return { sessions, risk, journal, startedAt, quoted, pullQuotes, exportedTotals: new Map() } satisfies RunHandle
+  })
+
+/** Venue health → Prometheus: token gauges, message age, and counters advanced by the totals' growth. */
+const exportGauges = (venue: string, g: VenueGauges, lastTotals: Map<string, number>) =>
+  Effect.gen(function* () {
+    for (const [bucket, tokens] of Object.entries(g.tokens)) {
+      yield* Metric.set(Metric.tagged(Metric.tagged(Metrics.tokenHeadroom, "venue", venue), "bucket", bucket), tokens)
+    }
+    yield* Metric.set(Metric.tagged(Metrics.wsMessageAge, "venue", venue), g.messageAgeMs)
+    const counters = [
+      ["rateLimited", g.rateLimited, Metrics.rateLimited],
+      ["desyncs", g.desyncs, Metrics.desyncs],
+      ["bookResyncs", g.bookResyncs, Metrics.bookResyncs]
+    ] as const
+    for (const [name, total, counter] of counters) {
+      const key = `${venue}\u0000${name}`
+      const delta = total - (lastTotals.get(key) ?? 0)
+      lastTotals.set(key, total)
+      if (delta > 0) yield* Metric.incrementBy(Metric.tagged(counter, "venue", venue), delta)
+    }
   })
 
 /** One status line: markets quoted, resting orders, fills, position, P&L, headroom, desyncs. */
@@ -626,6 +669,7 @@ export const statusLine = (h: RunHandle) =>
       fills += yield* Ref.get(s.fills)
       if (s.open.desyncs) desyncs += yield* s.open.desyncs
       if (s.open.headroom) headroom.push(`${s.name} ${yield* s.open.headroom}`)
+      if (s.open.gauges) yield* exportGauges(s.name, yield* s.open.gauges, h.exportedTotals)
     }
     const summary = yield* h.risk.summary()
     const notional = restingNotional(live)

@@ -75,6 +75,8 @@ export interface ManagerOptions {
   readonly exchange: Exchange.ExchangeService
   readonly risk: Risk.RiskService
   readonly journal: JournalService
+  /** called just before each write is sent (metrics: orders sent by kind, tick-to-order latency) */
+  readonly onWrite?: (symbol: string, kind: "create" | "cancel" | "amend", count: number) => Effect.Effect<void>
 }
 
 const isLive = (s: Order.OrderStatus) => !Order.isTerminal(s)
@@ -102,6 +104,7 @@ const orderData = (o: { readonly side: string; readonly price: D.Decimal; readon
 export const make = (options: ManagerOptions): Effect.Effect<OrderManager> =>
   Effect.gen(function* () {
     const { exchange, risk, journal, venue } = options
+    const onWrite = options.onWrite ?? (() => Effect.void)
     const orders = yield* Ref.make(new Map<string, Tracked>())
     const stats = yield* Ref.make(zeroStats)
     const generations = yield* Ref.make(new Map<string, number>())
@@ -298,6 +301,7 @@ export const make = (options: ManagerOptions): Effect.Effect<OrderManager> =>
               .pipe(Effect.orDie)
             for (const t of pending) yield* put(t)
             yield* bump("creates", requests.length)
+            yield* onWrite(requests[0]!.symbol, "create", requests.length)
             const results = yield* exchange
               .createOrders(requests)
               .pipe(Effect.catchAll((e) => Effect.succeed(requests.map(() => Either.left(e)))))
@@ -370,6 +374,7 @@ export const make = (options: ManagerOptions): Effect.Effect<OrderManager> =>
               .pipe(Effect.orDie)
             for (const t of withId) yield* put({ ...t, status: "pending_cancel" })
             yield* bump("cancels", withId.length)
+            yield* onWrite(withId[0]!.symbol, "cancel", withId.length)
             const results = yield* exchange
               .cancelOrders(
                 withId.map((t) => t.orderId!),
@@ -446,6 +451,7 @@ export const make = (options: ManagerOptions): Effect.Effect<OrderManager> =>
             })
             yield* put({ ...t, status: "pending_amend" })
             yield* bump("amends")
+            yield* onWrite(t.symbol, "amend", 1)
             const r = yield* Effect.either(exchange.editOrder(t.orderId!, t.symbol, edit))
             if (Either.isRight(r)) {
               yield* put(fromOrder(r.right, strategy, t.createdAt))

@@ -11,6 +11,7 @@ import { KalshiClient, KalshiConfig, KalshiExchange } from "@alpha-hunter/kalshi
 import { KalshiSim } from "@alpha-hunter/kalshi-sim"
 import { Maker } from "@alpha-hunter/maker"
 import { PaperPlugin } from "@alpha-hunter/paper"
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -33,6 +34,19 @@ const kalshiOpen = (
     return `write ${Math.floor(w.tokens)}/${w.capacity} read ${Math.floor(r.tokens)}/${r.capacity}${s.rateLimited > 0 ? ` 429s ${s.rateLimited}` : ""}`
   }),
   desyncs: Effect.sync(() => client.verificationStats().desyncs),
+  gauges: Effect.gen(function* () {
+    const s = client.limiter.stats()
+    const f = client.feed.stats()
+    const last = yield* client.feed.lastActivity
+    const now = yield* Clock.currentTimeMillis
+    return {
+      tokens: { read: s.buckets.read.tokens, write: s.buckets.write.tokens },
+      rateLimited: s.rateLimited,
+      desyncs: client.verificationStats().desyncs,
+      bookResyncs: f.recoveries,
+      messageAgeMs: last > 0 ? Math.max(0, now - last) : 0
+    }
+  }),
   emergencyCancelAll: Effect.map(client.emergencyCancelAll("operator cancel-all"), (r) =>
     r.stillResting === 0
       ? `canceled everything; verified through REST that nothing rests (${r.attempts} attempt(s)); creates refused until ${new Date(r.haltedUntil).toISOString()}`

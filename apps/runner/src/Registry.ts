@@ -29,6 +29,19 @@ export interface OpenVenue {
   readonly emergencyCancelAll?: Effect.Effect<string, unknown>
   /** number of REST/WebSocket desyncs seen so far */
   readonly desyncs?: Effect.Effect<number>
+  /** venue health for the metrics endpoint */
+  readonly gauges?: Effect.Effect<VenueGauges>
+}
+
+export interface VenueGauges {
+  /** rate-limit tokens available per bucket */
+  readonly tokens: Readonly<Record<string, number>>
+  /** totals since start */
+  readonly rateLimited: number
+  readonly desyncs: number
+  readonly bookResyncs: number
+  /** ms since the last market-data message */
+  readonly messageAgeMs: number
 }
 
 export interface VenueKind {

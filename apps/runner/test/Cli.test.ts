@@ -3,7 +3,7 @@ import { KalshiSim } from "@alpha-hunter/kalshi-sim"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Journal from "../src/Journal.js"
-import { cli, tempDir, writeFile } from "./helpers.js"
+import { cli, tempDir, waitUntil, writeFile } from "./helpers.js"
 
 const defaultConfig = readFileSync(new URL("../config/sim.yaml", import.meta.url), "utf8")
 const readJournal = (path: string) =>
@@ -25,8 +25,19 @@ describe("alpha-hunter CLI", () => {
           defaultConfig
             .replace("path: alpha-hunter.sqlite", `path: ${journal}`)
             .replace("statusIntervalMs: 1000", "statusIntervalMs: 1000\n  durationMs: 15000")
+            .concat("\nmetrics: { port: 0 }\n")
         )
         const p = cli(["run", "--config", config])
+        // while it runs: the Prometheus endpoint
+        yield* waitUntil("the metrics endpoint", () => /metrics: http:\/\/[\d.]+:\d+\/metrics/.test(p.output()), 60_000)
+        const url = /metrics: (http:\/\/[\d.]+:\d+\/metrics)/.exec(p.output())![1]!
+        yield* Effect.sleep("7 seconds")
+        const metrics = yield* Effect.promise(() => fetch(url).then((r) => r.text()))
+        assert.match(metrics, /orders_sent_total\{[^}]*kind="create"[^}]*\} \d+/)
+        assert.match(metrics, /token_headroom\{[^}]*bucket="write"[^}]*\} [\d.]+/)
+        assert.match(metrics, /tick_to_order_seconds_count\{venue="sim"\} [1-9]/)
+        assert.match(metrics, /resting_orders [\d.]+/)
+        assert.match(metrics, /ws_message_age_ms\{venue="sim"\} [\d.]+/)
         const code = yield* p.exited
         const out = p.output()
         assert.strictEqual(code, 0, out)
