@@ -672,6 +672,11 @@ export const statusLine = (h: RunHandle) =>
       if (s.open.gauges) yield* exportGauges(s.name, yield* s.open.gauges, h.exportedTotals)
     }
     const summary = yield* h.risk.summary()
+    let position = D.ZERO
+    for (const key of yield* Ref.get(h.quoted)) {
+      const [venue, symbol] = [key.slice(0, key.indexOf(":")), key.slice(key.indexOf(":") + 1)]
+      position = D.add(position, D.abs(yield* h.risk.position(venue, symbol)))
+    }
     const notional = restingNotional(live)
     yield* Metric.set(Metrics.restingOrders, resting)
     yield* Metric.set(Metrics.unresolvedOrders, unknown)
@@ -680,6 +685,7 @@ export const statusLine = (h: RunHandle) =>
       `quoted ${quoted}`,
       `resting ${resting} ($${D.format(D.round(notional, 2, "half-even"), 2)})`,
       `fills ${fills}`,
+      `position ${D.format(position)}`,
       `exposure $${D.format(D.round(summary.grossExposure, 2, "half-even"), 2)}`,
       `P&L $${D.format(D.round(summary.pnl, 4, "half-even"), 4)}`,
       ...(headroom.length > 0 ? [`tokens ${headroom.join(", ")}`] : []),
