@@ -1,0 +1,183 @@
+/**
+ * The default `Risk` implementation: venue-agnostic pre-trade checks, post-trade accounting and the
+ * ACTIVE / REDUCING / HALTED state machine with pause and resume. One engine guards every venue and
+ * strategy of a runner; limits come from a `RiskConfig` (global, per venue, per strategy).
+ *
+ * State lives in a Ref created by the layer; time comes from `Clock` (daily reset, rate window).
+ */
+import { type Decimal as D, type Market, Risk } from "@alpha-hunter/core"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as HashMap from "effect/HashMap"
+import * as Layer from "effect/Layer"
+import type * as ParseResult from "effect/ParseResult"
+import * as PubSub from "effect/PubSub"
+import * as Ref from "effect/Ref"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import * as Engine from "./internal/engine.js"
+import { decode, type LimitName, type RiskConfig } from "./RiskConfig.js"
+
+/** The trading state of one scope, with why it is in force. */
+export interface ScopeStatus {
+  /** absent = global; `{ venue: "*", strategy }` = a strategy everywhere */
+  readonly scope: Risk.RiskScope | undefined
+  readonly state: Risk.TradingState
+  readonly reason: string
+  /** the limit whose breach set it */
+  readonly cause: LimitName | undefined
+  /** set by `pause` (operator) rather than by a breach */
+  readonly paused: boolean
+  /** epoch ms */
+  readonly at: number
+}
+
+export interface Summary {
+  readonly pnl: D.Decimal
+  readonly dailyPnl: D.Decimal
+  readonly grossExposure: D.Decimal
+  readonly openOrders: number
+}
+
+/** `Risk` plus what a runner needs to feed and observe it. */
+export interface RiskEngineService extends Risk.RiskService {
+  readonly config: RiskConfig
+  /** Market facts used by the checks: event (per-event limit), status, binary settlement value. */
+  readonly registerMarkets: (venue: string, markets: Iterable<Market.Market>) => Effect.Effect<void>
+  /** Every scope not ACTIVE, with its reason. */
+  readonly statuses: Effect.Effect<ReadonlyArray<ScopeStatus>>
+  /** Every state change since the engine started (the record of reasons). */
+  readonly history: Effect.Effect<ReadonlyArray<Risk.StateChange>>
+  /** P&L, daily P&L, gross exposure and open orders, for all or one venue/strategy. */
+  readonly summary: (filter?: { readonly venue?: string; readonly strategy?: string }) => Effect.Effect<Summary>
+  /** Net position in a market (all strategies, or one). */
+  readonly position: (venue: string, symbol: string, strategy?: string) => Effect.Effect<D.Decimal>
+}
+
+export class RiskEngine extends Context.Tag("@alpha-hunter/risk/RiskEngine")<RiskEngine, RiskEngineService>() {}
+
+const toStateChange = (c: Engine.Change): Risk.StateChange =>
+  Risk.StateChange.make({
+    state: c.state,
+    previous: c.previous,
+    reason: c.reason,
+    at: c.at,
+    ...(c.scope === undefined ? {} : { scope: c.scope })
+  })
+
+/** Builds an engine for a decoded config. */
+export const make = (config: RiskConfig): Effect.Effect<RiskEngineService, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const start = yield* Clock.currentTimeMillis
+    const ref = yield* Ref.make(Engine.empty(start, config))
+    const hub = yield* Effect.acquireRelease(PubSub.unbounded<Risk.StateChange>(), PubSub.shutdown)
+    const log = yield* Ref.make<ReadonlyArray<Risk.StateChange>>([])
+
+    const publish = (changes: ReadonlyArray<Engine.Change>) =>
+      changes.length === 0
+        ? Effect.void
+        : Effect.gen(function* () {
+            const events = changes.map(toStateChange)
+            yield* Ref.update(log, (xs) => [...xs, ...events])
+            yield* PubSub.publishAll(hub, events)
+            for (const e of events) {
+              yield* Effect.logWarning("risk state change").pipe(
+                Effect.annotateLogs({
+                  state: e.state,
+                  previous: e.previous,
+                  reason: e.reason,
+                  scope: Engine.scopeKey(e.scope)
+                })
+              )
+            }
+          })
+
+    /** Runs a pure engine step atomically and publishes its state changes. */
+    const run = <A>(f: (s: Engine.EngineState, now: number) => Engine.Result<A>): Effect.Effect<A> =>
+      Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        const r = yield* Ref.modify(ref, (s) => {
+          const res = f(s, now)
+          return [res, res.state] as const
+        })
+        yield* publish(r.changes)
+        return r.value
+      })
+
+    const tickOnly = (s: Engine.EngineState, now: number): Engine.Result<void> => {
+      const changes: Array<Engine.Change> = []
+      return { state: Engine.tick(s, config, now, changes), value: undefined, changes }
+    }
+
+    const state = (scope?: Risk.RiskScope) =>
+      run((s, now) => {
+        const r = tickOnly(s, now)
+        return { ...r, value: Engine.effectiveState(r.state, scope) }
+      })
+
+    const service: RiskEngineService = {
+      config,
+      check: (intent) =>
+        run((s, now) => Engine.check(s, config, intent, now)).pipe(
+          Effect.tap((d) =>
+            d._tag === "Denied"
+              ? Effect.logDebug("risk denied").pipe(Effect.annotateLogs({ reason: d.reason, message: d.message }))
+              : Effect.void
+          )
+        ),
+      state,
+      changes: Stream.fromPubSub(hub),
+      setState: (st, reason, scope) => run((s, now) => Engine.setState(s, st, reason, scope, false, now)),
+      pause: (reason, scope) =>
+        run((s, now) => {
+          const prev = reasonInForce(s, scope)
+          const why = prev === undefined ? `paused: ${reason}` : `paused: ${reason} (was: ${prev})`
+          return Engine.setState(s, "HALTED", why, scope, true, now)
+        }),
+      resume: (reason, scope) => run((s, now) => Engine.setState(s, "ACTIVE", `resumed: ${reason}`, scope, false, now)),
+      onFill: (scope, fill) => run((s, now) => Engine.onFill(s, config, scope, fill, now)),
+      onOrder: (scope, order) => run((s, now) => Engine.onOrder(s, config, scope, order, now)),
+      onMark: (scope, symbol, price) => run((s, now) => Engine.onMark(s, config, scope, symbol, price, now)),
+      registerMarkets: (venue, markets) =>
+        Ref.update(ref, (s) => {
+          let next = s
+          for (const m of markets) next = Engine.registerMarket(next, venue, m)
+          return next
+        }),
+      statuses: Ref.get(ref).pipe(
+        Effect.map((s) =>
+          Array.from(HashMap.entries(s.states))
+            .filter(([, st]) => st.state !== "ACTIVE")
+            .map(([key, st]) => ({
+              scope: Engine.scopeOfKey(key),
+              state: st.state,
+              reason: st.reason,
+              cause: st.cause,
+              paused: st.paused,
+              at: st.at
+            }))
+        )
+      ),
+      history: Ref.get(log),
+      summary: (filter = {}) => run((s, now) => ({ ...tickOnly(s, now), value: Engine.summary(s, filter) })),
+      position: (venue, symbol, strategy) =>
+        Ref.get(ref).pipe(Effect.map((s) => Engine.positionOf(s, venue, symbol, strategy)))
+    }
+    return service
+  })
+
+const reasonInForce = (s: Engine.EngineState, scope: Risk.RiskScope | undefined): string | undefined => {
+  const e = HashMap.get(s.states, Engine.scopeKey(scope))
+  return e._tag === "Some" && e.value.state !== "ACTIVE" ? e.value.reason : undefined
+}
+
+/** The engine as core `Risk` and as `RiskEngine` (same instance). */
+export const layer = (config: RiskConfig): Layer.Layer<Risk.Risk | RiskEngine> =>
+  Layer.scopedContext(
+    Effect.map(make(config), (engine) => Context.make(RiskEngine, engine).pipe(Context.add(Risk.Risk, engine)))
+  )
+
+/** Decodes raw config first: a bad key fails the layer with a ParseError naming its path, before anything runs. */
+export const layerFromInput = (input: unknown): Layer.Layer<Risk.Risk | RiskEngine, ParseResult.ParseError> =>
+  Layer.unwrapEffect(Effect.map(decode(input), layer))

@@ -1,0 +1,3 @@
+export * as RiskConfig from "./RiskConfig.js"
+export * as RiskEngine from "./RiskEngine.js"
+export * as Tracking from "./Tracking.js"

@@ -1,0 +1,147 @@
+/**
+ * One risk configuration guarding two venues at once, end to end: each venue's orders go through the core
+ * gateway (Risk ∘ Exchange) and each venue's order/fill streams feed the same engine (Tracking.track).
+ *
+ * The venues are listed in `venues` below. Both are paper venue instances today; a kalshi-sim venue joins by
+ * adding one entry whose `build` returns its core `Exchange` and a way to rest someone else's order.
+ */
+import { Decimal as D, Exchange, Gateway, Ids, Order, type Risk } from "@alpha-hunter/core"
+import { PaperConfig, PaperVenue } from "@alpha-hunter/paper"
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import type * as Scope from "effect/Scope"
+import { layer, RiskEngine } from "../src/RiskEngine.js"
+import { track } from "../src/Tracking.js"
+import { cfg } from "./helpers.js"
+
+interface VenueUnderTest {
+  readonly name: string
+  readonly build: Effect.Effect<
+    {
+      readonly exchange: Exchange.ExchangeService
+      /** rests another participant's order */
+      readonly rest: (symbol: string, side: Order.Side, price: string, amount: string) => Effect.Effect<void>
+    },
+    unknown,
+    Scope.Scope
+  >
+}
+
+const paper = (name: string): VenueUnderTest => ({
+  name,
+  build: Effect.map(
+    PaperVenue.make(
+      PaperConfig.PaperConfig.make({
+        venue: Ids.VenueId.make(name),
+        generate: PaperConfig.GeneratedMarkets.make({ count: 2, prefix: "M" })
+      })
+    ),
+    ({ exchange, venue }) => ({
+      exchange,
+      rest: (symbol, side, price, amount) =>
+        venue
+          .addLiquidity({ symbol: Ids.Symbol.make(symbol), side, price: D.d(price), amount: D.d(amount) })
+          .pipe(Effect.orDie, Effect.asVoid)
+    })
+  )
+})
+
+// add { name: "kalshi-sim", build: … } here once plugins/kalshi-sim provides a core Exchange
+const venues: ReadonlyArray<VenueUnderTest> = [paper("paper-a"), paper("paper-b")]
+
+const config = cfg({
+  global: { maxDailyLoss: "1" },
+  venues: { "paper-a": { maxPosition: "5" } },
+  onBreach: { maxDailyLoss: "halt-all", maxPosition: "halt-venue" }
+})
+
+/** Yields until a condition holds (streams deliver on other fibers). */
+const eventually = (cond: Effect.Effect<boolean>, what: string) =>
+  Effect.gen(function* () {
+    for (let i = 0; i < 2_000; i++) {
+      if (yield* cond) return
+      yield* Effect.yieldNow()
+    }
+    assert.fail(`never happened: ${what}`)
+  })
+
+const buy = (symbol: string, price: string, amount: string, tif: Order.TimeInForce = "GTC") =>
+  Order.OrderRequest.make({
+    symbol: Ids.Symbol.make(symbol),
+    side: "buy",
+    price: D.d(price),
+    amount: D.d(amount),
+    timeInForce: tif,
+    postOnly: tif === "GTC"
+  })
+
+describe("one risk config, two venues", () => {
+  it.scoped("a breach on one venue does what the config says on both", () =>
+    Effect.gen(function* () {
+      const engine = yield* RiskEngine
+      const setups = yield* Effect.forEach(venues, (v) =>
+        Effect.gen(function* () {
+          const built = yield* v.build
+          const scope: Risk.RiskScope = { venue: v.name, strategy: "maker" }
+          yield* track(scope).pipe(Effect.provideService(Exchange.Exchange, built.exchange))
+          const gateway = yield* Gateway.make({ scope, clientIdPrefix: `${v.name}-` }).pipe(
+            Effect.provideService(Exchange.Exchange, built.exchange)
+          )
+          return { ...v, ...built, scope, gateway }
+        })
+      )
+      const [a, b] = setups as [(typeof setups)[0], (typeof setups)[0]]
+      const attempt = (g: typeof a, r: Order.OrderRequest) =>
+        Effect.either(g.gateway.submit(r)).pipe(
+          Effect.map((e) => (Either.isRight(e) ? "OK" : e.left._tag === "RiskDenied" ? e.left.reason : e.left._tag))
+        )
+
+      // both venues trade
+      assert.strictEqual(yield* attempt(a, buy("M-1", "0.40", "5")), "OK")
+      assert.strictEqual(yield* attempt(b, buy("M-1", "0.40", "5")), "OK")
+      // venue A's own limit: worst case 5 resting + 1 > 5 → denied, and A (only) halts
+      assert.strictEqual(yield* attempt(a, buy("M-2", "0.40", "1")), "OK")
+      assert.strictEqual(yield* attempt(a, buy("M-1", "0.40", "1")), "MAX_POSITION")
+      assert.strictEqual(yield* engine.state(a.scope), "HALTED")
+      assert.strictEqual(yield* engine.state(b.scope), "ACTIVE")
+      assert.strictEqual(yield* attempt(a, buy("M-2", "0.30", "1")), "TRADING_HALTED")
+      assert.strictEqual(yield* attempt(b, buy("M-2", "0.30", "1")), "OK")
+
+      // venue B loses money: buys 10 at 0.50 from someone, then the market marks at 0.35 (−1.5 > 1)
+      yield* b.rest("M-2", "sell", "0.50", "10")
+      assert.strictEqual(yield* attempt(b, buy("M-2", "0.50", "10", "IOC")), "OK")
+      yield* eventually(
+        Effect.map(engine.position("paper-b", "M-2"), (p) => p === D.d("10")),
+        "venue B's fill reaches the engine"
+      )
+      yield* engine.onMark(b.scope, "M-2", D.d("0.35"))
+      // halt-all: both venues stop
+      assert.strictEqual(yield* engine.state(), "HALTED")
+      assert.strictEqual(yield* attempt(b, buy("M-1", "0.30", "1")), "TRADING_HALTED")
+      assert.strictEqual(yield* attempt(a, buy("M-1", "0.30", "1")), "TRADING_HALTED")
+      // cancels still pass on both
+      const open = yield* a.exchange.fetchOpenOrders()
+      assert.isAbove(open.length, 0)
+      yield* a.gateway.cancel(open[0]!.symbol, open[0]!.id)
+
+      // resume globally: B may reduce; A stays halted by its own venue-level breach until resumed on its own
+      yield* engine.resume("operator reviewed", undefined)
+      assert.strictEqual(yield* engine.state(b.scope), "ACTIVE")
+      assert.strictEqual(yield* engine.state(a.scope), "HALTED")
+      assert.strictEqual(
+        yield* attempt(b, Order.OrderRequest.make({ ...buy("M-2", "0.36", "10"), side: "sell" })),
+        "OK"
+      )
+      // the loss is still past the limit: a new exposure is a new breach, and halt-all applies again
+      assert.strictEqual(yield* attempt(b, buy("M-1", "0.30", "1")), "DAILY_LOSS")
+      assert.strictEqual(yield* engine.state(), "HALTED")
+      yield* engine.resume("operator reviewed again", undefined)
+      yield* engine.resume("venue reviewed", { venue: "paper-a" })
+      assert.strictEqual(yield* engine.state(a.scope), "ACTIVE")
+      const reasons = (yield* engine.history).map((c) => c.reason)
+      assert.isTrue(reasons.some((r) => r.includes("maxPosition breached (venue paper-a)")))
+      assert.isTrue(reasons.some((r) => r.includes("maxDailyLoss breached (global)")))
+    }).pipe(Effect.provide(layer(config)))
+  )
+})

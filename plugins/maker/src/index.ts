@@ -1,0 +1,5 @@
+export * as Maker from "./Maker.js"
+export * as MakerConfig from "./MakerConfig.js"
+export * as Quoting from "./Quoting.js"
+export * as Signals from "./Signals.js"
+export * as Take from "./Take.js"
