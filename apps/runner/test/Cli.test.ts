@@ -45,6 +45,9 @@ describe("alpha-hunter CLI", () => {
         const placed = Number(/resting orders placed: (\d+)/.exec(out)?.[1] ?? "0")
         assert.isAbove(placed, 3, out)
         assert.match(out, /liquidity provided: \$\d+\.\d\d/)
+        // the maker steps inside the spread (on a 2-tick spread one side joins the best instead)
+        const improvement = Number(/average spread improvement: ([\d.]+) ticks/.exec(out)?.[1] ?? "0")
+        assert.isAbove(improvement, 0.5, out)
         const entries = yield* readJournal(journal)
         const restingMarkets = new Set(
           entries.filter((e) => e.kind === "ack" && e.data["status"] === "open").map((e) => e.symbol)

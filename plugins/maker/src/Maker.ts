@@ -93,8 +93,21 @@ export const ownOrders = (orders: ReadonlyArray<Order.Order>, p: Prepared): Read
   return out
 }
 
-export const toQuote = (q: Q.SideQuote, p: Prepared): Strategy.Quote =>
-  Strategy.Quote.make({ price: p.grid.priceAt(q.level), amount: D.mulInt(p.step, q.lots) })
+/**
+ * A side quote as a core Quote. `best` is the best level on that side without our own orders (-1 when
+ * empty); the quote records how many ticks (and how much price) it improves on it, for the report.
+ */
+export const toQuote = (q: Q.SideQuote, p: Prepared, side?: "buy" | "sell", best = -1): Strategy.Quote => {
+  const price = p.grid.priceAt(q.level)
+  if (side === undefined || best < 0) return Strategy.Quote.make({ price, amount: D.mulInt(p.step, q.lots) })
+  const ticks = side === "buy" ? q.level - best : best - q.level
+  return Strategy.Quote.make({
+    price,
+    amount: D.mulInt(p.step, q.lots),
+    improvementTicks: ticks,
+    improvement: side === "buy" ? D.sub(price, p.grid.priceAt(best)) : D.sub(p.grid.priceAt(best), price)
+  })
+}
 
 /** True when the resting orders already are exactly the wanted quotes (nothing to send). */
 const alreadyMatches = (
@@ -134,14 +147,16 @@ export const make = (config: MakerConfig, id: string) =>
       Effect.logWarning(`maker ${id}: ${what} failed in ${symbol}`, e)
 
     /** Cancels aged orders, then sends the wanted quotes unless they already rest. */
-    const apply = (p: Prepared, quotes: Q.Quotes, own: ReadonlyArray<Order.Order>) =>
+    const apply = (p: Prepared, quotes: Q.Quotes, own: ReadonlyArray<Order.Order>, input?: Q.QuoteInput) =>
       Effect.gen(function* () {
         const symbol = p.market.symbol
         for (const orderId of quotes.cancel) {
           yield* gw.cancel(symbol, Ids.OrderId.make(orderId)).pipe(Effect.catchAll(log(symbol, "cancel")))
         }
-        const bids = quotes.bid === undefined ? [] : [toQuote(quotes.bid, p)]
-        const asks = quotes.ask === undefined ? [] : [toQuote(quotes.ask, p)]
+        const bestBid = input === undefined ? -1 : Q.viewSide(input.bids, input.own, "buy", 0).best
+        const bestAsk = input === undefined ? -1 : Q.viewSide(input.asks, input.own, "sell", 0).best
+        const bids = quotes.bid === undefined ? [] : [toQuote(quotes.bid, p, "buy", bestBid)]
+        const asks = quotes.ask === undefined ? [] : [toQuote(quotes.ask, p, "sell", bestAsk)]
         const resting = own.filter((o) => !quotes.cancel.includes(o.id))
         if (quotes.cancel.length === 0 && alreadyMatches(resting, bids, asks)) return
         yield* gw
@@ -214,7 +229,7 @@ export const make = (config: MakerConfig, id: string) =>
           lastSellFillAt: fills?.sell
         }
         if (config.mode === "liquidity" || exec === undefined) {
-          return yield* apply(p, Q.quote(input, p.quote), orders)
+          return yield* apply(p, Q.quote(input, p.quote), orders, input)
         }
         const target = (yield* Ref.get(targets)).get(symbol)
         const idle: Q.Quotes = { bid: undefined, ask: undefined, cancel: [], bidSkip: "target", askSkip: "target" }
@@ -236,7 +251,7 @@ export const make = (config: MakerConfig, id: string) =>
         const r = Q.work({ ...input, deltaLots, capLevel, maxOrderLots: lotsOf(exec.maxOrderSize, p.step) }, p.quote)
         switch (r._tag) {
           case "Quote":
-            return yield* apply(p, r.quotes, orders)
+            return yield* apply(p, r.quotes, orders, input)
           case "Idle":
             return yield* apply(p, idle, orders)
           case "Tight":
