@@ -9,7 +9,7 @@ import * as Layer from "effect/Layer"
 import * as Ref from "effect/Ref"
 import * as D from "./Decimal.js"
 import { Exchange } from "./Exchange.js"
-import { ClientOrderId, type Symbol } from "./Ids.js"
+import { ClientOrderId } from "./Ids.js"
 import { type Order, OrderRequest, type Side } from "./Order.js"
 import { Risk, RiskDenied, type RiskScope } from "./Risk.js"
 import { OrderGateway, type OrderGatewayService, type Quote, type QuoteTarget } from "./Strategy.js"
@@ -52,40 +52,57 @@ export const make = (options: GatewayOptions): Effect.Effect<OrderGatewayService
       })
 
     const matches = (o: Order, q: Quote) => o.price === q.price && o.remaining === q.amount
+    const ours = (o: Order) => o.clientOrderId?.startsWith(options.clientIdPrefix) === true
 
-    const syncSide = (symbol: Symbol, side: Side, wanted: ReadonlyArray<Quote>, open: ReadonlyArray<Order>) =>
-      Effect.gen(function* () {
-        const mine = open.filter((o) => o.side === side)
-        const missing: Array<Quote> = []
-        const kept = new Set<Order>()
-        for (const q of wanted) {
-          const hit = mine.find((o) => !kept.has(o) && matches(o, q))
-          if (hit) kept.add(hit)
-          else missing.push(q)
-        }
-        for (const o of mine) {
-          if (!kept.has(o)) yield* exchange.cancelOrder(o.id, symbol)
-        }
-        for (const q of missing) {
-          yield* submit(
-            OrderRequest.make({ symbol, side, price: q.price, amount: q.amount, postOnly: true, timeInForce: "GTC" })
-          )
-        }
-      })
+    /** The orders of one side to cancel and the quotes to create so that `wanted` rests. */
+    const diffSide = (side: Side, wanted: ReadonlyArray<Quote>, open: ReadonlyArray<Order>) => {
+      const mine = open.filter((o) => o.side === side)
+      const missing: Array<Quote> = []
+      const kept = new Set<Order>()
+      for (const q of wanted) {
+        const hit = mine.find((o) => !kept.has(o) && matches(o, q))
+        if (hit) kept.add(hit)
+        else missing.push(q)
+      }
+      return { cancel: mine.filter((o) => !kept.has(o)), create: missing.map((q) => ({ side, q })) }
+    }
 
+    const cancelOrder = (o: Order) =>
+      Effect.flatMap(exchange.cancelOrder(o.id, o.symbol), (canceled) => risk.onOrder(options.scope, canceled))
+
+    // only this gateway's orders are touched; every cancel goes out before any create, so a new quote
+    // never meets one of our stale ones
     const setQuotes = (target: QuoteTarget) =>
       Effect.gen(function* () {
-        const open = yield* exchange.fetchOpenOrders({ symbol: target.symbol })
-        yield* syncSide(target.symbol, "buy", target.bids, open)
-        yield* syncSide(target.symbol, "sell", target.asks, open)
+        const open = (yield* exchange.fetchOpenOrders({ symbol: target.symbol })).filter(ours)
+        const bids = diffSide("buy", target.bids, open)
+        const asks = diffSide("sell", target.asks, open)
+        for (const o of [...bids.cancel, ...asks.cancel]) yield* cancelOrder(o)
+        for (const { side, q } of [...bids.create, ...asks.create]) {
+          yield* submit(
+            OrderRequest.make({
+              symbol: target.symbol,
+              side,
+              price: q.price,
+              amount: q.amount,
+              postOnly: true,
+              timeInForce: "GTC"
+            })
+          )
+        }
       })
 
     return OrderGateway.of({
       venue: exchange.id,
       setQuotes,
       submit,
-      cancel: (symbol, id) => Effect.asVoid(exchange.cancelOrder(id, symbol)),
-      cancelAll: (symbol) => Effect.asVoid(exchange.cancelAllOrders(symbol)),
+      cancel: (symbol, id) => Effect.flatMap(exchange.cancelOrder(id, symbol), (o) => risk.onOrder(options.scope, o)),
+      // only our own orders: other strategies on the venue keep theirs
+      cancelAll: (symbol) =>
+        Effect.gen(function* () {
+          const open = (yield* exchange.fetchOpenOrders(symbol === undefined ? {} : { symbol })).filter(ours)
+          for (const o of open) yield* cancelOrder(o)
+        }),
       nextClientOrderId
     })
   })
