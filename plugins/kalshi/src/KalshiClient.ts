@@ -1,0 +1,98 @@
+/**
+ * `KalshiClient`: the venue-specific side of the plugin (like `PgClient` next to `SqlClient`). Code that
+ * needs Kalshi specifics (the raw REST endpoints, the feed, the limiter, the emergency cancel-all, the
+ * verification state) asks for this tag; everything else uses the core `Exchange`.
+ */
+import type { Decimal, ExchangeError, Market, Order } from "@alpha-hunter/core"
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import type * as Stream from "effect/Stream"
+import type { Endpoints } from "./internal/rest.js"
+import type { KalshiConfig } from "./KalshiConfig.js"
+import type { KalshiFeed } from "./KalshiFeed.js"
+import type { KalshiLimiter } from "./KalshiLimiter.js"
+
+/** A write whose outcome is not yet proven; writes to its market are blocked until it resolves. */
+export interface Unresolved {
+  readonly key: string
+  readonly operation: "create" | "amend" | "cancel"
+  readonly symbol: string
+  readonly clientOrderId?: string
+  readonly orderId?: string
+  /** epoch ms */
+  readonly since: number
+}
+
+/** One order on which the WebSocket view and the REST view disagree. */
+export interface Disagreement {
+  readonly orderId: string
+  readonly symbol: string
+  /** what the WebSocket stream (and our own write responses) say */
+  readonly ws: string
+  /** what REST says */
+  readonly rest: string
+  /** epoch ms when first seen */
+  readonly since: number
+}
+
+export interface DesyncReport {
+  readonly venue: string
+  readonly disagreements: ReadonlyArray<Disagreement>
+  /** epoch ms */
+  readonly at: number
+}
+
+export interface CancelAllReport {
+  /** orders REST still showed resting after the cancel-all and its follow-ups (should be 0) */
+  readonly stillResting: number
+  readonly attempts: number
+  /** epoch ms until which creates are refused locally */
+  readonly haltedUntil: number
+}
+
+export interface VerificationStats {
+  polls: number
+  desyncs: number
+  resolvedUnknown: number
+  lookups: number
+  restOnlyFills: number
+  duplicateFills: number
+  lastPollAt: number
+}
+
+export interface KalshiClientService {
+  readonly venue: string
+  readonly config: KalshiConfig
+  readonly rest: Endpoints
+  readonly feed: KalshiFeed
+  readonly limiter: KalshiLimiter
+  /** the market as the plugin knows it (loads it when needed) */
+  readonly market: (symbol: string) => Effect.Effect<Market.Market, ExchangeError.ExchangeError>
+  /**
+   * Emergency cancel-all: `DELETE /portfolio/events/orders` on the reserved lane, then verification through
+   * REST that nothing rests (with follow-up cancels); creates stay refused locally for at least
+   * `safety.haltAfterCancelAllMs` (≥ 60 s).
+   */
+  readonly emergencyCancelAll: (reason: string) => Effect.Effect<CancelAllReport, ExchangeError.ExchangeError>
+  /** epoch ms until which creates are refused (0 when not halted) */
+  readonly haltedUntil: Effect.Effect<number>
+  /** writes whose outcome is still unknown */
+  readonly unresolved: Effect.Effect<ReadonlyArray<Unresolved>>
+  /** resolves unknown writes now (lookups); returns what is still unresolved */
+  readonly resolveUnknown: Effect.Effect<ReadonlyArray<Unresolved>>
+  /** runs one REST-vs-WS verification round now */
+  readonly verifyNow: Effect.Effect<void, ExchangeError.ExchangeError>
+  /** the local (WS-driven) view of our open orders */
+  readonly openOrdersView: Effect.Effect<ReadonlyArray<Order.Order>>
+  readonly desyncs: Stream.Stream<DesyncReport>
+  readonly verificationStats: () => VerificationStats
+  /** the order group used for maker orders on a shard, created on first use */
+  readonly orderGroup: (exchangeIndex: number) => Effect.Effect<string | undefined>
+  /** the position REST reports for a market (exact) */
+  readonly position: (symbol: string) => Effect.Effect<Decimal.Decimal, ExchangeError.ExchangeError>
+}
+
+export class KalshiClient extends Context.Tag("@alpha-hunter/kalshi/KalshiClient")<
+  KalshiClient,
+  KalshiClientService
+>() {}

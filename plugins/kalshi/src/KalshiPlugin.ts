@@ -1,0 +1,14 @@
+/**
+ * The plugin declaration the runner composes by name: `{ kalshi: KalshiPlugin.plugin }`.
+ * Its config section is decoded with `KalshiConfig` before anything connects.
+ */
+import { Plugin } from "@alpha-hunter/core"
+import * as KalshiConfig from "./KalshiConfig.js"
+import * as KalshiExchange from "./KalshiExchange.js"
+
+export const plugin = Plugin.exchangePlugin({
+  name: "kalshi",
+  description: "Kalshi (CFTC-regulated event contracts): V2 orders, token-bucket limiter, WS books and order stream",
+  config: KalshiConfig.KalshiConfig,
+  layer: (config, context) => KalshiExchange.layerFromConfig(config, { venue: context.venue })
+})

@@ -1,0 +1,321 @@
+/**
+ * Kalshi-specific behaviour, each provoked with kalshi-sim's fault injection over real loopback sockets.
+ */
+import * as crypto from "node:crypto"
+import { Decimal as D, Ids, Order, Risk } from "@alpha-hunter/core"
+import { KalshiSim } from "@alpha-hunter/kalshi-sim"
+import * as HttpClient from "@effect/platform/HttpClient"
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Queue from "effect/Queue"
+import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
+import * as KalshiConfig from "../src/KalshiConfig.js"
+import * as KalshiExchange from "../src/KalshiExchange.js"
+import { connect, optionsFor } from "./utils.js"
+
+const symbol = Ids.Symbol.make("KXSIMA-26DEC31-E0-M0")
+const sim = (options: KalshiSim.Options = {}) => KalshiSim.make({ port: 0, ...options })
+
+const waitUntil = (what: string, cond: Effect.Effect<boolean>, timeoutMs = 5_000) =>
+  Effect.gen(function* () {
+    const deadline = Date.now() + timeoutMs
+    while (Date.now() < deadline) {
+      if (yield* cond) return
+      yield* Effect.sleep(20)
+    }
+    return yield* Effect.dieMessage(`timed out waiting for: ${what}`)
+  })
+
+/** Runs a stream in the background of the scope, into a queue of its elements. */
+const collect = <A, E>(stream: Stream.Stream<A, E>) =>
+  Effect.gen(function* () {
+    const q = yield* Queue.unbounded<A>()
+    yield* Effect.forkScoped(Stream.runForEach(stream, (a) => Queue.offer(q, a)))
+    return q
+  })
+
+const buy = (price: string, fields: Partial<Order.OrderRequest> = {}) =>
+  Order.OrderRequest.make({ symbol, side: "buy", price: D.d(price), amount: D.d("1"), ...fields })
+
+describe("kalshi feed", () => {
+  it.scopedLive("seq gap → book INVALID, then recovered from a snapshot", () =>
+    Effect.gen(function* () {
+      const s = yield* sim()
+      const { client, exchange } = yield* connect(s)
+      const books = yield* collect(exchange.watchOrderBook(symbol))
+      yield* books.take
+      yield* s.faults.skipSeq(1)
+      yield* exchange.createOrder(buy("0.05", { postOnly: true }))
+      yield* waitUntil(
+        "a gap",
+        Effect.sync(() => client.feed.stats().gaps >= 1)
+      )
+      yield* waitUntil(
+        "snapshot recovery",
+        Effect.map(client.feed.bookInfo(symbol), (i) => Option.isSome(i) && i.value.valid)
+      )
+      const st = client.feed.stats()
+      assert.isAtLeast(st.invalidations, 1)
+      assert.isAtLeast(st.snapshotRecoveries, 1)
+      assert.strictEqual(st.reconnectRecoveries, 0)
+      // the healed book equals the venue's REST book
+      const ws = Option.getOrThrow(yield* client.feed.currentBook(symbol))
+      const rest = yield* exchange.fetchOrderBook(symbol)
+      assert.deepStrictEqual(ws.bids, rest.bids)
+      assert.deepStrictEqual(ws.asks, rest.asks)
+    })
+  )
+
+  it.scopedLive("duplicated and reordered frames are gaps too: the book heals", () =>
+    Effect.gen(function* () {
+      const s = yield* sim()
+      const { client, exchange } = yield* connect(s)
+      const books = yield* collect(exchange.watchOrderBook(symbol))
+      yield* books.take
+      yield* s.faults.duplicateFrames(1)
+      yield* exchange.createOrder(buy("0.04", { postOnly: true }))
+      yield* waitUntil(
+        "a gap",
+        Effect.sync(() => client.feed.stats().gaps >= 1)
+      )
+      yield* waitUntil(
+        "valid",
+        Effect.map(client.feed.bookInfo(symbol), (i) => Option.isSome(i) && i.value.valid)
+      )
+      const ws = Option.getOrThrow(yield* client.feed.currentBook(symbol))
+      const rest = yield* exchange.fetchOrderBook(symbol)
+      assert.deepStrictEqual(ws.bids, rest.bids)
+    })
+  )
+
+  it.scopedLive("socket drop → reconnect, resubscribe, books rebuilt, order stream alive", () =>
+    Effect.gen(function* () {
+      const s = yield* sim()
+      const { client, exchange } = yield* connect(s)
+      const books = yield* collect(exchange.watchOrderBook(symbol))
+      yield* books.take
+      const dropped = yield* s.faults.dropSockets
+      assert.isAtLeast(dropped, 1)
+      yield* waitUntil(
+        "reconnected",
+        Effect.sync(() => client.feed.stats().connects >= 2),
+        10_000
+      )
+      yield* waitUntil(
+        "book valid",
+        Effect.map(client.feed.bookInfo(symbol), (i) => Option.isSome(i) && i.value.valid)
+      )
+      const orders = yield* collect(exchange.watchOrders(symbol))
+      const created = yield* exchange.createOrder(buy("0.03", { postOnly: true }))
+      const seen = yield* orders.take
+      assert.strictEqual(seen.id, created.id)
+      // the book shows our new bid through the resubscribed feed
+      yield* waitUntil(
+        "bid in the WS book",
+        Effect.map(
+          client.feed.currentBook(symbol),
+          (b) => Option.isSome(b) && b.value.bids.some(([p]) => D.eq(p, D.d("0.03")))
+        )
+      )
+    })
+  )
+})
+
+describe("kalshi writes", () => {
+  it.scopedLive("429 storm → backoff, the order is placed exactly once", () =>
+    Effect.gen(function* () {
+      const s = yield* sim()
+      const { client, exchange } = yield* connect(s)
+      yield* s.faults.rateLimitStorm({ count: 4 })
+      const cid = Ids.ClientOrderId.make(`storm-${Date.now()}`)
+      const o = yield* exchange.createOrder(buy("0.06", { clientOrderId: cid, postOnly: true }))
+      assert.strictEqual(o.status, "open")
+      assert.isAtLeast(client.limiter.stats().rateLimited, 4)
+      const open = yield* exchange.fetchOpenOrders({ symbol })
+      assert.strictEqual(open.filter((x) => x.clientOrderId === cid).length, 1)
+    })
+  )
+
+  it.scopedLive("lost create response → UnknownOutcome, market blocked, resolved by lookup, no duplicate", () =>
+    Effect.gen(function* () {
+      const s = yield* sim()
+      const { client, exchange } = yield* connect(s, { reconcile: { enabled: false } })
+      yield* s.faults.loseResponse(1, "destroy")
+      const cid = Ids.ClientOrderId.make(`lost-${Date.now()}`)
+      const r = yield* Effect.either(exchange.createOrder(buy("0.07", { clientOrderId: cid, postOnly: true })))
+      assert.isTrue(Either.isLeft(r) && r.left._tag === "UnknownOutcome")
+      // resolution by lookup (the sim applied the order)
+      const left = yield* client.resolveUnknown
+      assert.strictEqual(left.length, 0)
+      const found = yield* exchange.fetchOrderByClientId(cid, symbol)
+      assert.strictEqual(found.status, "open")
+      // the caller's retry with the same id does not create a second order
+      const again = yield* exchange.createOrder(buy("0.07", { clientOrderId: cid, postOnly: true }))
+      assert.strictEqual(again.id, found.id)
+      const open = yield* exchange.fetchOpenOrders({ symbol })
+      assert.strictEqual(open.filter((x) => x.clientOrderId === cid).length, 1)
+    })
+  )
+
+  it.scopedLive("a 5xx on create is unknown and blocks the market until resolved", () =>
+    Effect.gen(function* () {
+      const s = yield* sim()
+      const { client, exchange } = yield* connect(s, { reconcile: { enabled: false, graceMs: 500 } })
+      yield* exchange.loadMarkets()
+      yield* s.faults.serverErrors(1, 503)
+      const r = yield* Effect.either(exchange.createOrder(buy("0.08")))
+      assert.isTrue(Either.isLeft(r) && r.left._tag === "UnknownOutcome")
+      assert.strictEqual((yield* client.unresolved).length, 1)
+      // the sim never applied it: after the lookup grace it is declared not created and writes resume
+      yield* waitUntil(
+        "resolved",
+        Effect.map(client.unresolved, (u) => u.length === 0),
+        8_000
+      )
+      const ok = yield* exchange.createOrder(buy("0.08"))
+      assert.strictEqual(ok.status, "open")
+    })
+  )
+
+  it.scopedLive("partial batch failure → each caller gets its own result or typed error", () =>
+    Effect.gen(function* () {
+      const s = yield* sim()
+      const { client, exchange } = yield* connect(s, { reconcile: { enabled: false, graceMs: 500 } })
+      yield* s.faults.partialBatchFailure(1, [1])
+      const rs = yield* exchange.createOrders([
+        buy("0.02", { postOnly: true }),
+        buy("0.03", { postOnly: true }),
+        buy("0.50", { postOnly: true, amount: D.d("0.015") }),
+        buy("0.04", { postOnly: true })
+      ])
+      assert.strictEqual(rs.length, 4)
+      assert.isTrue(Either.isRight(rs[0]!))
+      assert.isTrue(Either.isLeft(rs[1]!) && rs[1].left._tag === "UnknownOutcome")
+      assert.isTrue(Either.isLeft(rs[2]!) && rs[2].left._tag === "InvalidOrder")
+      assert.isTrue(Either.isRight(rs[3]!))
+      yield* waitUntil(
+        "resolved",
+        Effect.map(client.unresolved, (u) => u.length === 0),
+        8_000
+      )
+      const open = yield* exchange.fetchOpenOrders({ symbol })
+      assert.strictEqual(open.length, 2)
+    })
+  )
+
+  it.scopedLive("creates requested together are coalesced into batched calls", () =>
+    Effect.gen(function* () {
+      const s = yield* sim()
+      const { exchange } = yield* connect(s, { batchWindowMs: 5 })
+      const prices = ["0.01", "0.02", "0.03", "0.04", "0.05", "0.06"]
+      const rs = yield* Effect.forEach(prices, (p) => Effect.either(exchange.createOrder(buy(p, { postOnly: true }))), {
+        concurrency: "unbounded"
+      })
+      assert.isTrue(rs.every(Either.isRight))
+      const cancels = yield* Effect.forEach(
+        rs.map((r) => (Either.isRight(r) ? r.right.id : Ids.OrderId.make("x"))),
+        (id) => Effect.either(exchange.cancelOrder(id, symbol)),
+        { concurrency: "unbounded" }
+      )
+      assert.isTrue(cancels.every((c) => Either.isRight(c) && c.right.status === "canceled"))
+      assert.isAtLeast(exchange.features.maxBatchCreate, 2)
+    })
+  )
+
+  it.scopedLive("a signature with a wrong key → AuthenticationError at start, nothing retried", () =>
+    Effect.gen(function* () {
+      const s = yield* sim()
+      const options = yield* optionsFor(s)
+      const wrong = crypto
+        .generateKeyPairSync("rsa", { modulusLength: 2048 })
+        .privateKey.export({ type: "pkcs1", format: "pem" })
+        .toString()
+      let requests = 0
+      const counting = Layer.effect(
+        HttpClient.HttpClient,
+        Effect.map(
+          HttpClient.HttpClient,
+          HttpClient.tapRequest(() => Effect.sync(() => requests++))
+        )
+      ).pipe(Layer.provide(KalshiExchange.httpLayer))
+      const { privateKey: _pk, ...section } = options
+      const cfg = yield* KalshiConfig.decode(section)
+      const r = yield* Effect.either(
+        Layer.build(
+          KalshiExchange.layerWithHttp({ ...cfg, privateKey: Redacted.make(wrong) }).pipe(Layer.provide(counting))
+        )
+      )
+      assert.isTrue(Either.isLeft(r))
+      if (Either.isLeft(r)) {
+        assert.strictEqual(r.left._tag, "AuthenticationError")
+        assert.notInclude(r.left.message, "PRIVATE KEY")
+      }
+      assert.strictEqual(requests, 1)
+    })
+  )
+})
+
+describe("kalshi verification", () => {
+  it.scopedLive("REST/WS desync → cancel-all + halt (local and through Risk) within the grace window", () =>
+    Effect.gen(function* () {
+      const s = yield* sim()
+      const halts: Array<string> = []
+      const fakeRisk = {
+        setState: (state: string, reason: string) => Effect.sync(() => void halts.push(`${state}: ${reason}`))
+      } as unknown as Risk.RiskService
+      const graceMs = 1_000
+      const { client, exchange } = yield* connect(s, { reconcile: { graceMs, pollMs: 300, fastPollMs: 200 } }).pipe(
+        Effect.provideService(Risk.Risk, fakeRisk)
+      )
+      const other = yield* connect(s)
+      const ours = yield* exchange.createOrder(buy("0.30", { postOnly: true }))
+      yield* exchange.createOrder(buy("0.10", { postOnly: true }))
+      // the venue fills our order, and the user_orders update about it is lost
+      yield* s.faults.suppressUserOrders(10)
+      yield* other.exchange.createOrder(
+        Order.OrderRequest.make({ symbol, side: "sell", price: D.d("0.30"), amount: D.d("1"), timeInForce: "IOC" })
+      )
+      const t0 = Date.now()
+      yield* waitUntil(
+        "desync",
+        Effect.sync(() => client.verificationStats().desyncs >= 1),
+        6_000
+      )
+      const took = Date.now() - t0
+      assert.isBelow(took, graceMs + 2_000)
+      assert.isAbove(yield* client.haltedUntil, Date.now() + 50_000)
+      assert.isTrue(halts.some((h) => h.startsWith("HALTED")))
+      const open = yield* exchange.fetchOpenOrders()
+      assert.strictEqual(open.length, 0)
+      const refused = yield* Effect.either(exchange.createOrder(buy("0.11", { postOnly: true })))
+      assert.isTrue(Either.isLeft(refused) && refused.left._tag === "ExchangeRejected")
+      void ours
+    })
+  )
+
+  it.scopedLive("fills are de-duplicated by trade id across WS and REST", () =>
+    Effect.gen(function* () {
+      const s = yield* sim()
+      const { client, exchange } = yield* connect(s, { reconcile: { graceMs: 200, pollMs: 300, fastPollMs: 200 } })
+      const other = yield* connect(s)
+      const fills = yield* collect(exchange.watchMyTrades(symbol))
+      yield* exchange.createOrder(buy("0.40", { postOnly: true }))
+      yield* other.exchange.createOrder(
+        Order.OrderRequest.make({ symbol, side: "sell", price: D.d("0.40"), amount: D.d("1"), timeInForce: "IOC" })
+      )
+      const f = yield* fills.take
+      assert.strictEqual(f.side, "buy")
+      assert.isTrue(D.eq(f.price, D.d("0.40")))
+      yield* Effect.sleep(1_000) // several REST polls see the same fill
+      assert.strictEqual(yield* fills.size, 0)
+      assert.strictEqual(
+        client.verificationStats().duplicateFills + client.verificationStats().restOnlyFills >= 0,
+        true
+      )
+    })
+  )
+})
