@@ -52,6 +52,50 @@ export const parse = (s: string): Either.Either<Decimal, string> => {
   return Either.right(make(m[1] === "-" ? -scaled : scaled))
 }
 
+/**
+ * Hot-path parser: a decimal string as integer units at `decimals` places ("0.5600", 4 → 5600;
+ * "-12.00", 2 → -1200), without BigInt. Returns NaN when the string is malformed, has a non-zero digit
+ * beyond `decimals` places, or does not fit a safe integer. Exact: no binary fractions are involved.
+ */
+export const parseUnits = (s: string, decimals: number): number => {
+  const n = s.length
+  let i = 0
+  let neg = false
+  if (n === 0) return Number.NaN
+  const c0 = s.charCodeAt(0)
+  if (c0 === 45 /* - */ || c0 === 43 /* + */) {
+    neg = c0 === 45
+    i = 1
+    if (n === 1) return Number.NaN
+  }
+  let units = 0
+  let digits = 0
+  let frac = -1
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i)
+    if (c === 46 /* . */) {
+      if (frac >= 0 || digits === 0) return Number.NaN
+      frac = 0
+      continue
+    }
+    const v = c - 48
+    if (v < 0 || v > 9) return Number.NaN
+    digits++
+    if (frac >= 0) {
+      if (frac >= decimals) {
+        if (v !== 0) return Number.NaN // more precision than asked for
+        continue
+      }
+      frac++
+    }
+    units = units * 10 + v
+  }
+  if (digits === 0 || frac === 0) return Number.NaN
+  for (let f = Math.max(frac, 0); f < decimals; f++) units *= 10
+  if (!Number.isSafeInteger(units)) return Number.NaN
+  return neg ? -units : units
+}
+
 /** Parses a decimal string; throws a RangeError on malformed input (use for literals in code). */
 export const unsafeFromString = (s: string): Decimal => {
   const r = parse(s)

@@ -147,6 +147,7 @@ export class BookLadder {
       const lots = this.asks[l]!
       if (lots > 0) asks.push([grid.priceAt(l), D.mulInt(lotStep, lots)])
     }
-    return OrderBook.make({ symbol, bids, asks, sequence: this.sequence, timestamp: this.timestamp })
+    // valid by construction: skip schema validation on this hot path
+    return OrderBook.make({ symbol, bids, asks, sequence: this.sequence, timestamp: this.timestamp }, true)
   }
 }

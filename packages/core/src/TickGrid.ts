@@ -52,6 +52,12 @@ export interface TickGrid {
   /** nearest level at or below (floor) / at or above (ceil) a price; -1 / size when out of bounds */
   readonly floorLevel: (price: D.Decimal) => number
   readonly ceilLevel: (price: D.Decimal) => number
+  /**
+   * Hot path: a table from a price in integer units at `decimals` places (e.g. Kalshi "pips" of $0.0001
+   * at 4) to its level, -1 off the grid; `undefined` when the grid is too wide for a table (over 10^7
+   * units) or has prices finer than `decimals`. Built once per grid and `decimals`, then shared.
+   */
+  readonly unitIndex: (decimals: number) => Int32Array | undefined
 }
 
 /** A grid that cannot be built (overlapping or misaligned ranges, empty bounds). */
@@ -123,10 +129,32 @@ export const make = (spec: TickGridSpec): Either.Either<TickGrid, InvalidTickGri
     const k = Number(D.divToInt(off, s.step))
     return k < s.count ? s.first + k : -1
   }
-  const priceAt = (level: number): D.Decimal => {
-    if (!Number.isInteger(level) || level < 0 || level >= size) throw new RangeError(`level ${level} is off the grid`)
+  const computePrice = (level: number): D.Decimal => {
     const s = segOfLevel(level)
     return D.add(s.start, D.mulInt(s.step, level - s.first))
+  }
+  // prices of every level, computed on first use for grids of a sane size (Kalshi: ≤ 10,000 levels)
+  let prices: Array<D.Decimal> | undefined
+  const priceAt = (level: number): D.Decimal => {
+    if (!Number.isInteger(level) || level < 0 || level >= size) throw new RangeError(`level ${level} is off the grid`)
+    if (size > 100_000) return computePrice(level)
+    if (prices === undefined) prices = Array.from({ length: size }, (_, l) => computePrice(l))
+    return prices[level]!
+  }
+  const unitTables = new Map<number, Int32Array | undefined>()
+  const unitIndex = (decimals: number): Int32Array | undefined => {
+    if (unitTables.has(decimals)) return unitTables.get(decimals)
+    let table: Int32Array | undefined
+    const top = D.toUnitsBigInt(maxPrice, decimals, "ceil")
+    const fine = segs.every(
+      (s) => D.isMultipleOf(s.step, D.fromUnits(1, decimals)) && D.isMultipleOf(s.start, D.fromUnits(1, decimals))
+    )
+    if (top <= 10_000_000n && fine) {
+      table = new Int32Array(Number(top) + 1).fill(-1)
+      for (let l = 0; l < size; l++) table[D.toUnits(priceAt(l), decimals)] = l
+    }
+    unitTables.set(decimals, table)
+    return table
   }
   const floorLevel = (p: D.Decimal): number => {
     if (p < minPrice) return -1
@@ -154,7 +182,8 @@ export const make = (spec: TickGridSpec): Either.Either<TickGrid, InvalidTickGri
     stepAt,
     isOnGrid: (p) => levelOf(p) >= 0,
     floorLevel,
-    ceilLevel
+    ceilLevel,
+    unitIndex
   })
 }
 

@@ -68,6 +68,28 @@ describe("Decimal", () => {
     assert.isTrue(Either.isLeft(Schema.decodeUnknownEither(D.NonNegative)("-0.01")))
   })
 
+  it("parseUnits: exact integer units without BigInt, NaN on anything doubtful", () => {
+    assert.strictEqual(D.parseUnits("0.5600", 4), 5600)
+    assert.strictEqual(D.parseUnits("0.56", 4), 5600)
+    assert.strictEqual(D.parseUnits("0.0001", 4), 1)
+    assert.strictEqual(D.parseUnits("12.00", 2), 1200)
+    assert.strictEqual(D.parseUnits("-3.5", 2), -350)
+    assert.strictEqual(D.parseUnits("7", 2), 700)
+    assert.strictEqual(D.parseUnits("0.12340", 4), 1234) // trailing zero beyond the places is fine
+    for (const bad of ["", "-", ".5", "5.", "1e3", "0.12345", "1.2.3", " 1", "abc", "99999999999999999"]) {
+      assert.isNaN(D.parseUnits(bad, 4), bad)
+    }
+  })
+
+  it.prop(
+    "parseUnits agrees with the exact parser",
+    [fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }), fc.integer({ min: 0, max: 6 })],
+    ([units, places]) => {
+      const s = D.format(D.fromUnits(units, places), places)
+      return D.parseUnits(s, places) === Number(units)
+    }
+  )
+
   const decimalString = fc
     .tuple(fc.boolean(), fc.bigInt({ min: 0n, max: 10n ** 12n }), fc.integer({ min: 0, max: 18 }))
     .map(([neg, units, places]) => D.format(D.fromUnits(neg ? -units : units, places), places))

@@ -61,6 +61,15 @@ describe("TickGrid", () => {
     assert.strictEqual(linearCent.ceilLevel(D.d("0.999")), linearCent.size)
   })
 
+  it("unitIndex maps integer price units to levels in one lookup", () => {
+    const t = tapered.unitIndex(4)!
+    for (let l = 0; l < tapered.size; l++) assert.strictEqual(t[D.toUnits(tapered.priceAt(l), 4)], l)
+    assert.strictEqual(t[1050], -1) // 0.105 is off the grid
+    assert.strictEqual(tapered.unitIndex(4), t) // built once
+    assert.isUndefined(tapered.unitIndex(2)) // the grid is finer than cents
+    assert.isUndefined(TickGrid.uniform("0.01", "1000000", "0.01").unitIndex(4)) // too wide for a table
+  })
+
   it("spot grids fit too", () => {
     const btc = TickGrid.unsafeMake({ ranges: [range("0.01", "1000000", "0.01")] })
     assert.strictEqual(btc.levelOf(D.d("95000.12")), 9500011)

@@ -276,7 +276,63 @@ export const make = (options: FeedOptions): Effect.Effect<KalshiFeed, never, Sco
         yield* emit(b)
       })
 
-    const onDelta = (seq: number | undefined, msg: unknown) =>
+    /** Applies a delta to a valid book at a grid level (lots signed). */
+    const applyDelta = (
+      b: Book,
+      seq: number | undefined,
+      yes: boolean,
+      level: number,
+      lots: number,
+      ts: number | undefined
+    ) => {
+      const current = yes ? b.ladder.bids[level]! : b.ladder.asks[level]!
+      if (current + lots < 0) return invalidate(b, "delta removes more than the level holds")
+      if (yes) b.ladder.addBid(level, lots)
+      else b.ladder.addAsk(level, lots)
+      b.ladder.sequence = seq ?? b.ladder.sequence + 1
+      const t = now()
+      b.ladder.timestamp = ts ?? t
+      b.lastUpdate = t
+      return emit(b)
+    }
+
+    /**
+     * The hot path: a well-formed delta is applied with integer arithmetic only (price in $0.0001 units,
+     * size in 0.01-contract lots, level from the grid's unit table). Anything unusual takes the schema path.
+     */
+    const onDelta = (seq: number | undefined, msg: unknown): Effect.Effect<void> => {
+      const m = msg as {
+        market_ticker?: unknown
+        price_dollars?: unknown
+        delta_fp?: unknown
+        side?: unknown
+        ts_ms?: unknown
+      } | null
+      if (
+        m === null ||
+        typeof m !== "object" ||
+        typeof m.market_ticker !== "string" ||
+        typeof m.price_dollars !== "string" ||
+        typeof m.delta_fp !== "string" ||
+        (m.side !== "yes" && m.side !== "no") ||
+        (m.ts_ms !== undefined && typeof m.ts_ms !== "number")
+      ) {
+        return onDeltaDecoded(seq, msg)
+      }
+      const b = books.get(m.market_ticker)
+      if (b === undefined || !b.valid) return Effect.void
+      const table = b.grid.unitIndex(4)
+      const pips = D.parseUnits(m.price_dollars, 4)
+      const lots = D.parseUnits(m.delta_fp, 2)
+      if (table === undefined || Number.isNaN(pips) || Number.isNaN(lots)) return onDeltaDecoded(seq, msg)
+      const yes = m.side === "yes"
+      const yesPips = yes || useYes ? pips : 10_000 - pips
+      const level = yesPips >= 0 && yesPips < table.length ? table[yesPips]! : -1
+      if (level < 0) return invalidate(b, `delta price ${m.price_dollars} off the grid`)
+      return applyDelta(b, seq, yes, level, lots, m.ts_ms as number | undefined)
+    }
+
+    const onDeltaDecoded = (seq: number | undefined, msg: unknown) =>
       Effect.gen(function* () {
         const r = decodeDelta(msg)
         if (r._tag === "Left") {
@@ -293,15 +349,7 @@ export const make = (options: FeedOptions): Effect.Effect<KalshiFeed, never, Sco
         const price = bookLevelYesPrice(d.side, d.price_dollars, useYes)
         const level = b.grid.levelOf(price)
         if (level < 0) return yield* invalidate(b, `delta price ${D.format(price)} off the grid`)
-        const lots = toLots(d.delta_fp)
-        const current = d.side === "yes" ? b.ladder.bids[level]! : b.ladder.asks[level]!
-        if (current + lots < 0) return yield* invalidate(b, "delta removes more than the level holds")
-        if (d.side === "yes") b.ladder.addBid(level, lots)
-        else b.ladder.addAsk(level, lots)
-        b.ladder.sequence = seq ?? b.ladder.sequence + 1
-        b.ladder.timestamp = d.ts_ms ?? now()
-        b.lastUpdate = now()
-        yield* emit(b)
+        yield* applyDelta(b, seq, d.side === "yes", level, toLots(d.delta_fp), d.ts_ms ?? undefined)
       })
 
     const onGap = (sid: number, expected: number, got: number) =>

@@ -196,7 +196,8 @@ export const make = (options: LimiterOptions): Effect.Effect<KalshiLimiter, neve
           const q = queues[lane]
           if (q.length === 0) continue
           if (pausedUntil[lane] > t) {
-            wait = Math.min(wait, pausedUntil[lane] - t)
+            // whole milliseconds, at least 1: a sub-ulp remainder would make a zero sleep and spin
+            wait = Math.min(wait, Math.max(1, Math.ceil(pausedUntil[lane] - t)))
             continue // a paused lane does not hold back the lanes below it
           }
           let blocked = false
@@ -261,7 +262,7 @@ export const make = (options: LimiterOptions): Effect.Effect<KalshiLimiter, neve
         b.last429 = t
         const n = ++consecutive429[lane]
         const jitter = 0.5 + (yield* Random.next)
-        pausedUntil[lane] = t + Math.min(maxBackoff, baseBackoff * 2 ** (n - 1)) * jitter
+        pausedUntil[lane] = t + Math.ceil(Math.min(maxBackoff, baseBackoff * 2 ** (n - 1)) * jitter)
         laneStats[lane].rateLimited++
         total429++
         Queue.unsafeOffer(kick, undefined)

@@ -27,8 +27,9 @@ describe("KalshiLimiter", () => {
       let ok = 0
       let rejected = 0
       let spent = 0
+      // 8 workers with more demand (8 × 60 creates) than 30 s of budget can serve (≈ 300)
       const worker = Effect.gen(function* () {
-        while (true) {
+        for (let i = 0; i < 60; i++) {
           yield* limiter.acquire("create", 10)
           const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
           if (venue(10, now)) {
@@ -58,6 +59,12 @@ describe("KalshiLimiter", () => {
       const a = yield* take("create", 10)
       const b = yield* take("amend", 10)
       const c = yield* take("cancel", 2)
+      // let every fork reach its queue before time moves (otherwise one may start after the adjust)
+      const queued = () => {
+        const l = limiter.stats().lanes
+        return l.create.waiting + l.amend.waiting + l.cancel.waiting
+      }
+      while (queued() < 3) yield* Effect.yieldNow()
       yield* TestClock.adjust(1000)
       yield* Effect.forEach([a, b, c], Fiber.join)
       assert.deepStrictEqual(order, ["cancel", "amend", "create"])
