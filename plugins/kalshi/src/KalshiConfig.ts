@@ -74,7 +74,7 @@ export type FeedConfig = typeof FeedConfig.Type
 
 export const LimiterConfig = Schema.Struct({
   /** fraction of the venue's refill rate we allow ourselves (absorbs network jitter) */
-  headroom: Schema.optionalWith(Schema.Number, { default: () => 0.97 }),
+  headroom: Schema.optionalWith(Schema.Number, { default: () => 0.99 }),
   /** refresh limits and endpoint costs this often */
   refreshMs: Schema.optionalWith(Schema.Number, { default: () => 60_000 }),
   /** fraction of a bucket assumed available at start (the venue's bucket may be partly spent) */

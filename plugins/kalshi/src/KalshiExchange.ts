@@ -754,8 +754,9 @@ export const make = (
           }
           buffer.push(...(yield* Queue.takeAll(queue)))
           const u = unit()
-          const avail = yield* limiter.available(lane)
-          const n = Math.min(buffer.length, maxBatch(lane, u), Math.max(1, Math.floor(avail / u)))
+          // as many as one request may carry and the bucket can ever hold; the limiter then waits until the
+          // whole batch fits (sizing to the tokens left right now would send one-order "batches" under load)
+          const n = Math.min(buffer.length, maxBatch(lane, u))
           const batch = buffer.splice(0, n)
           const admitted = yield* limiter.acquire(lane, n * u).pipe(Effect.either)
           if (Either.isLeft(admitted)) {

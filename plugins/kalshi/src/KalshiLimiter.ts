@@ -37,7 +37,7 @@ export interface BucketLimits {
 export interface LimiterOptions {
   readonly read: BucketLimits
   readonly write: BucketLimits
-  /** fraction of the venue's rate we allow ourselves (default 0.97) */
+  /** fraction of the venue's rate we allow ourselves (default 0.99; the half-full start bucket is the jitter margin) */
   readonly headroom?: number
   /** fraction of each bucket available at start (default 0.5) */
   readonly initialFill?: number
@@ -116,7 +116,7 @@ export const make = (options: LimiterOptions): Effect.Effect<KalshiLimiter, neve
   Effect.gen(function* () {
     const clock = yield* Effect.clock
     const now = () => clock.unsafeCurrentTimeMillis()
-    const headroom = options.headroom ?? 0.97
+    const headroom = options.headroom ?? 0.99
     const initialFill = options.initialFill ?? 0.5
     let reserve = options.reserve ?? 10
     const baseBackoff = options.baseBackoffMs ?? 200

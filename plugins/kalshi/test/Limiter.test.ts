@@ -92,7 +92,7 @@ describe("KalshiLimiter", () => {
       yield* Fiber.join(f)
       const s = limiter.stats()
       assert.strictEqual(s.rateLimited, 1)
-      assert.isBelow(s.buckets.write.factor, 0.97)
+      assert.isBelow(s.buckets.write.factor, 0.99)
     })
   )
 
