@@ -423,8 +423,8 @@ const strategyEnv = (
     const mine = (t: OrderManager.Tracked) => t.strategy === s.name
     const portfolio = Strategy.Portfolio.of({
       openOrders: (symbol) =>
-        Effect.map(session.manager.live, (ts) =>
-          ts.filter((t) => mine(t) && (symbol === undefined || t.symbol === symbol)).map(toOrder)
+        Effect.map(symbol === undefined ? session.manager.live : session.manager.liveIn(symbol), (ts) =>
+          ts.filter(mine).map(toOrder)
         ),
       positions: Effect.gen(function* () {
         const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
@@ -442,6 +442,7 @@ const strategyEnv = (
         }
         return out
       }),
+      position: (symbol) => risk.position(session.name, symbol, s.name),
       orders: session.exchange.watchOrders().pipe(Stream.filter((o) => o.clientOrderId?.startsWith(s.prefix) === true)),
       fills: session.exchange.watchMyTrades().pipe(Stream.filter((f) => f.clientOrderId?.startsWith(s.prefix) === true))
     })

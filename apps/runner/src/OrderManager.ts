@@ -61,6 +61,8 @@ export interface OrderManager {
   readonly gateway: (strategy: string, prefix: string) => Effect.Effect<Strategy.OrderGatewayService>
   /** Orders we track (open, in flight or unknown). */
   readonly live: Effect.Effect<ReadonlyArray<Tracked>>
+  /** The same, for one market (indexed: the per-book-update path). */
+  readonly liveIn: (symbol: string) => Effect.Effect<ReadonlyArray<Tracked>>
   /** Applies a venue order update (from the stream or a poll). */
   readonly onOrder: (order: Order.Order) => Effect.Effect<void>
   /** Adopts an order found on the venue (restart reconciliation). */
@@ -105,9 +107,22 @@ export const make = (options: ManagerOptions): Effect.Effect<OrderManager> =>
   Effect.gen(function* () {
     const { exchange, risk, journal, venue } = options
     const onWrite = options.onWrite ?? (() => Effect.void)
-    const orders = yield* Ref.make(new Map<string, Tracked>())
+    // live orders by client order id, and the same ids by market; owned by this manager, mutated in place
+    const byId = new Map<string, Tracked>()
+    const bySymbol = new Map<string, Set<string>>()
+    const orders = {
+      get: Effect.sync(() => byId as ReadonlyMap<string, Tracked>)
+    }
+    const inSymbol = (symbol: string): Array<Tracked> => {
+      const ids = bySymbol.get(symbol)
+      if (ids === undefined) return []
+      const out: Array<Tracked> = []
+      for (const id of ids) out.push(byId.get(id)!)
+      return out
+    }
     const stats = yield* Ref.make(zeroStats)
-    const generations = yield* Ref.make(new Map<string, number>())
+    // latest target number per strategy and market (latest wins)
+    const generations = new Map<string, number>()
     const locks = new Map<string, Effect.Semaphore>()
     const lockFor = (symbol: string) =>
       Effect.sync(() => {
@@ -121,12 +136,29 @@ export const make = (options: ManagerOptions): Effect.Effect<OrderManager> =>
     const bump = (k: keyof ManagerStats, n = 1) => Ref.update(stats, (s) => ({ ...s, [k]: s[k] + n }))
     const now = Effect.clockWith((c) => c.currentTimeMillis)
     const put = (t: Tracked) =>
-      Ref.update(orders, (m) => {
-        const next = new Map(m)
-        if (isLive(t.status)) next.set(t.clientOrderId, t)
-        else next.delete(t.clientOrderId)
-        return next
+      Effect.sync(() => {
+        if (isLive(t.status)) {
+          byId.set(t.clientOrderId, t)
+          let ids = bySymbol.get(t.symbol)
+          if (ids === undefined) {
+            ids = new Set()
+            bySymbol.set(t.symbol, ids)
+          }
+          ids.add(t.clientOrderId)
+        } else {
+          byId.delete(t.clientOrderId)
+          bySymbol.get(t.symbol)?.delete(t.clientOrderId)
+        }
       })
+    // entries written with the next request in one transaction (intent, risk decisions): one disk write
+    // per decision on the hot path instead of one per entry
+    const pending: Array<Parameters<JournalService["append"]>[0]> = []
+    const defer = (e: Parameters<JournalService["append"]>[0]) => Effect.sync(() => void pending.push(e))
+    const flushWith = (entries: ReadonlyArray<Parameters<JournalService["append"]>[0]>) =>
+      Effect.suspend(() => journal.appendAll([...pending.splice(0), ...entries]))
+    const flush = flushWith([]).pipe(
+      Effect.catchAll((err) => Effect.logError(`journal append failed: ${err.message}`, err.cause))
+    )
     const journalLog = (e: Parameters<JournalService["append"]>[0]) =>
       journal.append(e).pipe(
         Effect.catchAll((err) => Effect.logError(`journal append failed: ${err.message}`, err.cause)),
@@ -136,7 +168,7 @@ export const make = (options: ManagerOptions): Effect.Effect<OrderManager> =>
     const onOrder = (o: Order.Order) =>
       Effect.gen(function* () {
         const key = o.clientOrderId ?? `venue:${o.id}`
-        const current = (yield* Ref.get(orders)).get(key)
+        const current = (yield* orders.get).get(key)
         if (current === undefined && !isLive(o.status)) return
         const t = fromOrder(o, current?.strategy ?? "", current?.createdAt ?? o.timestamp)
         yield* put(t)
@@ -226,7 +258,7 @@ export const make = (options: ManagerOptions): Effect.Effect<OrderManager> =>
       )
 
     const resolveUnknown = Effect.gen(function* () {
-      const unknown = [...(yield* Ref.get(orders)).values()].filter((t) => t.status === "unknown")
+      const unknown = [...(yield* orders.get).values()].filter((t) => t.status === "unknown")
       let remaining = 0
       for (const t of unknown) if (!(yield* resolveOne(t))) remaining++
       return remaining
@@ -244,7 +276,7 @@ export const make = (options: ManagerOptions): Effect.Effect<OrderManager> =>
         const checkCreate = (request: Order.OrderRequest) =>
           Effect.gen(function* () {
             const decision = yield* risk.check({ _tag: "Create", scope, request })
-            yield* journalLog({
+            yield* defer({
               kind: "risk",
               venue,
               strategy,
@@ -281,24 +313,22 @@ export const make = (options: ManagerOptions): Effect.Effect<OrderManager> =>
               createdAt: at
             }))
             // the ids are on disk before anything is sent
-            yield* journal
-              .appendAll(
-                requests.map((r) => ({
-                  kind: "request" as const,
-                  venue,
-                  strategy,
-                  symbol: r.symbol,
-                  clientOrderId: r.clientOrderId,
-                  data: {
-                    op: "create",
-                    ...orderData(r),
-                    postOnly: r.postOnly,
-                    timeInForce: r.timeInForce,
-                    ...extras.get(r.clientOrderId!)
-                  }
-                }))
-              )
-              .pipe(Effect.orDie)
+            yield* flushWith(
+              requests.map((r) => ({
+                kind: "request" as const,
+                venue,
+                strategy,
+                symbol: r.symbol,
+                clientOrderId: r.clientOrderId,
+                data: {
+                  op: "create",
+                  ...orderData(r),
+                  postOnly: r.postOnly,
+                  timeInForce: r.timeInForce,
+                  ...extras.get(r.clientOrderId!)
+                }
+              }))
+            ).pipe(Effect.orDie)
             for (const t of pending) yield* put(t)
             yield* bump("creates", requests.length)
             yield* onWrite(requests[0]!.symbol, "create", requests.length)
@@ -359,19 +389,17 @@ export const make = (options: ManagerOptions): Effect.Effect<OrderManager> =>
           Effect.gen(function* () {
             const withId = ts.filter((t) => t.orderId !== undefined)
             if (withId.length === 0) return
-            yield* journal
-              .appendAll(
-                withId.map((t) => ({
-                  kind: "request" as const,
-                  venue,
-                  strategy,
-                  symbol: t.symbol,
-                  clientOrderId: t.clientOrderId,
-                  orderId: t.orderId,
-                  data: { op: "cancel" }
-                }))
-              )
-              .pipe(Effect.orDie)
+            yield* flushWith(
+              withId.map((t) => ({
+                kind: "request" as const,
+                venue,
+                strategy,
+                symbol: t.symbol,
+                clientOrderId: t.clientOrderId,
+                orderId: t.orderId,
+                data: { op: "cancel" }
+              }))
+            ).pipe(Effect.orDie)
             for (const t of withId) yield* put({ ...t, status: "pending_cancel" })
             yield* bump("cancels", withId.length)
             yield* onWrite(withId[0]!.symbol, "cancel", withId.length)
@@ -440,15 +468,17 @@ export const make = (options: ManagerOptions): Effect.Effect<OrderManager> =>
               })
               return false
             }
-            yield* journalLog({
-              kind: "request",
-              venue,
-              strategy,
-              symbol: t.symbol,
-              clientOrderId: t.clientOrderId,
-              orderId: t.orderId,
-              data: { op: "amend", price: D.format(q.price), amount: D.format(newTotal) }
-            })
+            yield* flushWith([
+              {
+                kind: "request",
+                venue,
+                strategy,
+                symbol: t.symbol,
+                clientOrderId: t.clientOrderId,
+                orderId: t.orderId,
+                data: { op: "amend", price: D.format(q.price), amount: D.format(newTotal) }
+              }
+            ]).pipe(Effect.orDie)
             yield* put({ ...t, status: "pending_amend" })
             yield* bump("amends")
             yield* onWrite(t.symbol, "amend", 1)
@@ -488,10 +518,7 @@ export const make = (options: ManagerOptions): Effect.Effect<OrderManager> =>
         const reconcile = (target: Strategy.QuoteTarget) =>
           Effect.gen(function* () {
             const symbol = target.symbol
-            const mineAll = () =>
-              Ref.get(orders).pipe(
-                Effect.map((m) => [...m.values()].filter((t) => t.symbol === symbol && t.strategy === strategy))
-              )
+            const mineAll = () => Effect.sync(() => inSymbol(symbol).filter((t) => t.strategy === strategy))
             let mine = yield* mineAll()
             if (mine.some((t) => t.status === "unknown")) {
               yield* resolveUnknown
@@ -507,7 +534,7 @@ export const make = (options: ManagerOptions): Effect.Effect<OrderManager> =>
             }
             // in-flight orders are left alone this round
             if (mine.some((t) => t.status.startsWith("pending"))) return
-            yield* journalLog({
+            yield* defer({
               kind: "intent",
               venue,
               strategy,
@@ -566,6 +593,7 @@ export const make = (options: ManagerOptions): Effect.Effect<OrderManager> =>
               } else firstDenial ??= decision
             }
             yield* sendCreates(approved, extras)
+            yield* flush // what no write took along (an intent that changed nothing, denials)
             if (firstDenial !== undefined) {
               return yield* new Risk.RiskDenied({
                 reason: firstDenial.reason,
@@ -579,16 +607,12 @@ export const make = (options: ManagerOptions): Effect.Effect<OrderManager> =>
         const setQuotes = (target: Strategy.QuoteTarget) =>
           Effect.gen(function* () {
             const key = `${strategy}\u0000${target.symbol}`
-            const gen = yield* Ref.modify(generations, (m) => {
-              const g = (m.get(key) ?? 0) + 1
-              const next = new Map(m)
-              next.set(key, g)
-              return [g, next] as const
-            })
+            const gen = (generations.get(key) ?? 0) + 1
+            generations.set(key, gen)
             const lock = yield* lockFor(target.symbol)
             yield* lock.withPermits(1)(
               Effect.gen(function* () {
-                const latest = (yield* Ref.get(generations)).get(key) ?? 0
+                const latest = generations.get(key) ?? 0
                 if (latest !== gen) return // superseded by a newer target
                 yield* reconcile(target)
               })
@@ -604,9 +628,7 @@ export const make = (options: ManagerOptions): Effect.Effect<OrderManager> =>
             const lock = yield* lockFor(req.symbol)
             return yield* lock.withPermits(1)(
               Effect.gen(function* () {
-                const unknown = [...(yield* Ref.get(orders)).values()].some(
-                  (t) => t.symbol === req.symbol && t.status === "unknown"
-                )
+                const unknown = inSymbol(req.symbol).some((t) => t.status === "unknown")
                 if (unknown && (yield* resolveUnknown) > 0) {
                   return yield* new Risk.RiskDenied({
                     reason: "UNRESOLVED_ORDER",
@@ -617,6 +639,7 @@ export const make = (options: ManagerOptions): Effect.Effect<OrderManager> =>
                 }
                 const decision = yield* checkCreate(req)
                 if (decision._tag === "Denied") {
+                  yield* flush
                   return yield* new Risk.RiskDenied({
                     reason: decision.reason,
                     message: decision.message,
@@ -625,6 +648,7 @@ export const make = (options: ManagerOptions): Effect.Effect<OrderManager> =>
                   })
                 }
                 const [r] = yield* sendCreates([req])
+                yield* flush
                 if (r === undefined) return yield* Effect.die("no result")
                 return yield* r
               })
@@ -633,7 +657,7 @@ export const make = (options: ManagerOptions): Effect.Effect<OrderManager> =>
 
         const cancelMine = (symbol?: Ids.Symbol) =>
           Effect.gen(function* () {
-            const mine = [...(yield* Ref.get(orders)).values()].filter(
+            const mine = [...(yield* orders.get).values()].filter(
               (t) => t.strategy === strategy && (symbol === undefined || t.symbol === symbol) && t.status === "open"
             )
             const bySymbol = new Map<string, Array<Tracked>>()
@@ -650,7 +674,7 @@ export const make = (options: ManagerOptions): Effect.Effect<OrderManager> =>
           submit,
           cancel: (symbol, id) =>
             Effect.gen(function* () {
-              const t = [...(yield* Ref.get(orders)).values()].find((x) => x.orderId === id)
+              const t = [...(yield* orders.get).values()].find((x) => x.orderId === id)
               if (t !== undefined) yield* sendCancels([t])
               else yield* Effect.asVoid(exchange.cancelOrder(id, symbol))
             }),
@@ -662,7 +686,8 @@ export const make = (options: ManagerOptions): Effect.Effect<OrderManager> =>
     return {
       venue,
       gateway,
-      live: Effect.map(Ref.get(orders), (m) => [...m.values()]),
+      live: Effect.sync(() => [...byId.values()]),
+      liveIn: (symbol) => Effect.sync(() => inSymbol(symbol)),
       onOrder,
       adopt,
       resolveUnknown,

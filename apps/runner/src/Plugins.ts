@@ -11,7 +11,6 @@ import { KalshiClient, KalshiConfig, KalshiExchange } from "@alpha-hunter/kalshi
 import { KalshiSim } from "@alpha-hunter/kalshi-sim"
 import { Maker } from "@alpha-hunter/maker"
 import { PaperPlugin } from "@alpha-hunter/paper"
-import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -37,14 +36,13 @@ const kalshiOpen = (
   gauges: Effect.gen(function* () {
     const s = client.limiter.stats()
     const f = client.feed.stats()
-    const last = yield* client.feed.lastActivity
-    const now = yield* Clock.currentTimeMillis
+    const sinceLast = yield* client.feed.lastActivity // ms since the last frame or ping
     return {
       tokens: { read: s.buckets.read.tokens, write: s.buckets.write.tokens },
       rateLimited: s.rateLimited,
       desyncs: client.verificationStats().desyncs,
       bookResyncs: f.recoveries,
-      messageAgeMs: last > 0 ? Math.max(0, now - last) : 0
+      messageAgeMs: Math.max(0, sinceLast)
     }
   }),
   emergencyCancelAll: Effect.map(client.emergencyCancelAll("operator cancel-all"), (r) =>

@@ -37,7 +37,8 @@ describe("alpha-hunter CLI", () => {
         assert.match(metrics, /token_headroom\{[^}]*bucket="write"[^}]*\} [\d.]+/)
         assert.match(metrics, /tick_to_order_seconds_count\{venue="sim"\} [1-9]/)
         assert.match(metrics, /resting_orders [\d.]+/)
-        assert.match(metrics, /ws_message_age_ms\{venue="sim"\} [\d.]+/)
+        const age = Number(/ws_message_age_ms\{venue="sim"\} ([\d.e+]+)/.exec(metrics)?.[1] ?? "NaN")
+        assert.isTrue(age >= 0 && age < 60_000, `message age ${age} ms`)
         const code = yield* p.exited
         const out = p.output()
         assert.strictEqual(code, 0, out)

@@ -57,6 +57,8 @@ export class MarketData extends Context.Tag("@alpha-hunter/core/MarketData")<Mar
 export interface PortfolioService {
   readonly openOrders: (symbol?: Symbol) => Effect.Effect<ReadonlyArray<Order>, ExchangeError>
   readonly positions: Effect.Effect<ReadonlyArray<Position>, ExchangeError>
+  /** Net position in one market (> 0 long, < 0 short; YES for binary markets): the per-update fast path. */
+  readonly position: (symbol: Symbol) => Effect.Effect<D.Decimal, ExchangeError>
   readonly orders: Stream.Stream<Order, ExchangeError>
   readonly fills: Stream.Stream<Fill, ExchangeError>
 }

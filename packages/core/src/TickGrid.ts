@@ -120,7 +120,19 @@ export const make = (spec: TickGridSpec): Either.Either<TickGrid, InvalidTickGri
     }
     return segs[0]!
   }
+  // for grids of a sane size, every price's level in a map (built on first use)
+  let levels: Map<bigint, number> | undefined
   const levelOf = (p: D.Decimal): number => {
+    if (size <= 100_000) {
+      if (levels === undefined) {
+        levels = new Map()
+        for (let l = 0; l < size; l++) levels.set(priceAt(l), l)
+      }
+      return levels.get(p) ?? -1
+    }
+    return computeLevel(p)
+  }
+  const computeLevel = (p: D.Decimal): number => {
     if (p < minPrice || p > maxPrice) return -1
     const s = segOfPrice(p)
     if (s === undefined) return -1

@@ -215,7 +215,7 @@ export const make = (config: MakerConfig, id: string) =>
         const symbol = p.market.symbol
         const now = yield* Clock.currentTimeMillis
         const orders = (yield* pf.openOrders(symbol)).filter((o) => o.symbol === symbol && !Order.isTerminal(o.status))
-        const position = (yield* pf.positions).find((x) => x.symbol === symbol)?.amount ?? D.ZERO
+        const position = yield* pf.position(symbol)
         const fills = (yield* Ref.get(lastFills)).get(symbol)
         const input: Q.QuoteInput = {
           bids: sideLevels(book.bids, p),

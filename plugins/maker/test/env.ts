@@ -1,5 +1,5 @@
 /** A StrategyEnv over a core Exchange (what the runner provides), with a permissive Risk, for integration tests. */
-import { Exchange, ExchangeError, Gateway, Risk, Strategy } from "@alpha-hunter/core"
+import { Decimal as D, Exchange, ExchangeError, Gateway, Risk, Strategy } from "@alpha-hunter/core"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
@@ -37,6 +37,8 @@ export const strategyEnv = (ex: Exchange.ExchangeService, strategy = "maker") =>
     const pf: Strategy.PortfolioService = {
       openOrders: (symbol) => ex.fetchOpenOrders(symbol === undefined ? {} : { symbol }),
       positions: ex.fetchPositions(),
+      position: (symbol) =>
+        Effect.map(ex.fetchPositions([symbol]), (ps) => ps.find((x) => x.symbol === symbol)?.amount ?? D.ZERO),
       orders: ex.watchOrders(),
       fills: ex.watchMyTrades()
     }
