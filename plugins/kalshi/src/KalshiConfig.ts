@@ -77,8 +77,11 @@ export const LimiterConfig = Schema.Struct({
   headroom: Schema.optionalWith(Schema.Number, { default: () => 0.99 }),
   /** refresh limits and endpoint costs this often */
   refreshMs: Schema.optionalWith(Schema.Number, { default: () => 60_000 }),
-  /** fraction of a bucket assumed available at start (the venue's bucket may be partly spent) */
-  initialFill: Schema.optionalWith(Schema.Number, { default: () => 0.5 })
+  /**
+   * fraction of a bucket assumed available at start. 1 (default) is right for a process that owns its key:
+   * the venue's bucket refills while we are down. Lower it when another process shares the key.
+   */
+  initialFill: Schema.optionalWith(Schema.Number, { default: () => 1 })
 })
 export type LimiterConfig = typeof LimiterConfig.Type
 

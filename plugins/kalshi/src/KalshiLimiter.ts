@@ -37,9 +37,12 @@ export interface BucketLimits {
 export interface LimiterOptions {
   readonly read: BucketLimits
   readonly write: BucketLimits
-  /** fraction of the venue's rate we allow ourselves (default 0.99; the half-full start bucket is the jitter margin) */
+  /**
+   * fraction of the venue's rate we allow ourselves (default 0.99). Requests only arrive at the venue later
+   * than we admit them, so its bucket has refilled at least as much as ours: jitter cannot overdraw it.
+   */
   readonly headroom?: number
-  /** fraction of each bucket available at start (default 0.5) */
+  /** fraction of each bucket available at start (default 1; lower it when another process shares the key) */
   readonly initialFill?: number
   /** write tokens only the emergency lane may spend (default 10) */
   readonly reserve?: number
@@ -117,7 +120,7 @@ export const make = (options: LimiterOptions): Effect.Effect<KalshiLimiter, neve
     const clock = yield* Effect.clock
     const now = () => clock.unsafeCurrentTimeMillis()
     const headroom = options.headroom ?? 0.99
-    const initialFill = options.initialFill ?? 0.5
+    const initialFill = options.initialFill ?? 1
     let reserve = options.reserve ?? 10
     const baseBackoff = options.baseBackoffMs ?? 200
     const maxBackoff = options.maxBackoffMs ?? 10_000
