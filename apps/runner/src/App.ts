@@ -598,33 +598,45 @@ export const start = (
       )
     }
 
+    /**
+     * Stop: interrupt the strategies, cancel our orders, and verify through the venue that none rests.
+     * A write that was in flight when a strategy stopped can still land after a first clean look, so the
+     * venue must look clean twice, at least a second apart (and our own order view must have no write in
+     * flight) before we say so.
+     */
     const pullQuotes = Effect.gen(function* () {
       yield* Fiber.interruptAll(strategyFibers)
       let resting = 0
       for (const session of sessions) {
-        for (let attempt = 0; attempt < 5; attempt++) {
-          const live = (yield* session.manager.live).filter((t) => t.status === "open" || t.status === "pending_new")
-          const strategies = new Set(live.map((t) => t.strategy))
-          for (const st of strategies) {
+        let clean = 0
+        let still: ReadonlyArray<Order.Order> = []
+        for (let attempt = 0; attempt < 12 && clean < 2; attempt++) {
+          const live = yield* session.manager.live
+          for (const st of new Set(live.filter((t) => t.status === "open").map((t) => t.strategy))) {
             const s = resolved.strategies.find((x) => x.name === st)
             if (s === undefined) continue
             const gw = yield* session.manager.gateway(s.name, s.prefix)
             yield* gw.cancelAll().pipe(Effect.catchAll((e) => log(`[${session.name}] cancel: ${e.message}`)))
           }
-          // verify through the venue: nothing of ours rests
-          const still = (yield* session.exchange.fetchOpenOrders().pipe(Effect.orElseSucceed(() => []))).filter(
+          still = (yield* session.exchange.fetchOpenOrders().pipe(Effect.orElseSucceed(() => still))).filter(
             (o) => strategyOf(resolved, o.clientOrderId) !== undefined
           )
           for (const o of still) {
-            yield* session.exchange.cancelOrder(o.id, o.symbol).pipe(Effect.ignore)
+            yield* session.exchange
+              .cancelOrder(o.id, o.symbol)
+              .pipe(
+                Effect.catchAll((e) =>
+                  attempt >= 3
+                    ? log(`[${session.name}] cancel ${o.clientOrderId ?? o.id}: ${errorText(e)}`)
+                    : Effect.void
+                )
+              )
           }
-          const after = (yield* session.exchange.fetchOpenOrders().pipe(Effect.orElseSucceed(() => still))).filter(
-            (o) => strategyOf(resolved, o.clientOrderId) !== undefined
-          )
-          if (after.length === 0) break
-          if (attempt === 4) resting += after.length
-          yield* Effect.sleep(Duration.millis(200 * (attempt + 1)))
+          const inFlight = (yield* session.manager.live).some((t) => t.status.startsWith("pending"))
+          clean = still.length === 0 && (!inFlight || attempt >= 4) ? clean + 1 : 0
+          if (clean < 2) yield* Effect.sleep(Duration.millis(clean === 1 ? 1000 : 250 * (attempt + 1)))
         }
+        if (clean < 2) resting += still.length
       }
       return resting
     })

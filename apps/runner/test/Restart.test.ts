@@ -79,7 +79,7 @@ run: { durationMs: ${durationMs}, sampleIntervalMs: 0 }
         const code = yield* second.exited
         const out = second.output()
         assert.strictEqual(code, 0, out)
-        assert.include(out, "verified: none of our orders rests")
+        assert.include(out, "verified: none of our orders rests", out)
         assert.match(out, /reconciled: \d+ of our orders adopted, \d+ looked up/)
 
         // the venue's view: every order it has is one we journaled, once; none rests

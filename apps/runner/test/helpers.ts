@@ -2,14 +2,12 @@
 
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, writeFileSync } from "node:fs"
-import { createRequire } from "node:module"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { KalshiSigning } from "@alpha-hunter/kalshi-sim"
 import * as Effect from "effect/Effect"
 
 export const runnerRoot = resolve(import.meta.dirname, "..")
-const tsxCli = createRequire(import.meta.url).resolve("tsx/cli")
 
 export const tempDir = () => mkdtempSync(join(tmpdir(), "ah-runner-"))
 
@@ -27,11 +25,16 @@ export interface Proc {
 
 /** Starts `alpha-hunter <args>` from sources. */
 export const cli = (args: ReadonlyArray<string>, env: Record<string, string> = {}): Proc => {
-  const child = spawn(process.execPath, [tsxCli, "--conditions=@alpha-hunter/source", "src/main.ts", ...args], {
-    cwd: runnerRoot,
-    env: { ...process.env, ...env, NO_COLOR: "1" },
-    stdio: ["ignore", "pipe", "pipe"]
-  })
+  // one process (tsx as a loader, not its CLI, which would run the program in a child): a SIGKILL hits the runner itself
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "--conditions=@alpha-hunter/source", "src/main.ts", ...args],
+    {
+      cwd: runnerRoot,
+      env: { ...process.env, ...env, NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"]
+    }
+  )
   let out = ""
   child.stdout!.on("data", (b: Buffer) => {
     out += b.toString()
