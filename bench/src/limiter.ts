@@ -3,7 +3,7 @@
  * into kalshi-sim at the Basic write budget (100 tokens/s, capacity 100). Three limiters run at the same time,
  * each on its own simulator account (its own bucket), each over the same raw transport:
  *
- * - ours: `KalshiLimiter` with the plugin's defaults (`LimiterConfig`: headroom 0.97, initialFill 0.5, the
+ * - ours: `KalshiLimiter` with the plugin's defaults (decoded from `KalshiConfig.LimiterConfig`, and the
  *   Basic limits `KalshiExchange` starts with), lane `create`; a 429 calls `onRateLimited` and re-admits.
  * - ccxt: the `Throttler` of `new ccxt.prediction.kalshi()` exactly as ccxt configures it (leaky bucket,
  *   `rateLimit` 200 ms ⇒ refillRate 1/200 per ms, capacity 1, and cost 1 for `portfolio/events/orders`);
@@ -20,12 +20,17 @@
  * - r429: 429s the simulator answered.
  * - p99_lateness_ms: k-th accepted send − ideal time of the k-th (max(0, k − 9) × 100 ms).
  */
+import * as Schema from "effect/Schema"
+import * as KalshiConfig from "@alpha-hunter/kalshi/KalshiConfig"
 import * as KalshiLimiter from "@alpha-hunter/kalshi/KalshiLimiter"
 import { KalshiSim } from "@alpha-hunter/kalshi-sim"
 import ccxt from "ccxt"
 import * as Effect from "effect/Effect"
 import * as RawClient from "./rawClient.js"
 import { p99, sig, sleep } from "./stats.js"
+
+/** the plugin's limiter defaults, as a user gets them */
+const defaults = Schema.decodeSync(KalshiConfig.LimiterConfig)({})
 
 const COST = 10
 const RATE = 100 // tokens per second
@@ -64,7 +69,11 @@ const attempt = async (client: RawClient.RawClient, ticker: string, cid: string,
 const runOurs = (client: RawClient.RawClient, ticker: string, n: number): Effect.Effect<LimiterRun> =>
   Effect.scoped(
     Effect.gen(function* () {
-      const limiter = yield* KalshiLimiter.make({ ...KalshiLimiter.basicLimits, headroom: 0.97, initialFill: 0.5 })
+      const limiter = yield* KalshiLimiter.make({
+        ...KalshiLimiter.basicLimits,
+        headroom: defaults.headroom,
+        initialFill: defaults.initialFill
+      })
       const attempts: Array<Attempt> = []
       const accepted: Array<number> = []
       const t0 = performance.now()
@@ -240,7 +249,7 @@ export const run = (o: LimiterOptions) =>
             cost_per_create: 1,
             algorithm: "leakyBucket"
           },
-          ours_config: { headroom: 0.97, initialFill: 0.5, reserve: 10 }
+          ours_config: { headroom: defaults.headroom, initialFill: defaults.initialFill, reserve: 10 }
         }
       })
     )

@@ -38,6 +38,16 @@ const results: Report.Results = {
 
 type Name = "book" | "signing" | "limiter" | "batching" | "tick_to_order" | "scale"
 
+// a partial run (--only / --skip) keeps the other sections of the last full results
+if (only !== undefined || skip.length > 0) {
+  const previous = Report.readJson()
+  if (previous !== undefined) {
+    for (const name of ["book", "signing", "limiter", "batching", "tick_to_order", "scale"] as const) {
+      if (!enabled(name) && previous[name] !== undefined) (results as unknown as Record<string, unknown>)[name] = previous[name]
+    }
+  }
+}
+
 const section = async (name: Name, body: () => Promise<Report.Section> | Report.Section) => {
   if (!enabled(name)) return
   const t0 = Date.now()

@@ -330,6 +330,12 @@ export const updateReadme = (r: Results): string => {
   return `wrote ${mdPath} and updated the block in README.md`
 }
 
+/** The last results, if any (a partial run merges into them). */
+export const readJson = (): Results | undefined => {
+  const p = path.join(resultsDir, "latest.json")
+  return fs.existsSync(p) ? (JSON.parse(fs.readFileSync(p, "utf8")) as Results) : undefined
+}
+
 export const writeJson = (r: Results): string => {
   fs.mkdirSync(resultsDir, { recursive: true })
   const p = path.join(resultsDir, "latest.json")
