@@ -4,8 +4,9 @@
  * One seeded stream of decoded Kalshi `orderbook_delta` messages (`use_yes_price`: `yes` deltas are YES bids,
  * `no` deltas are YES asks at YES prices) over 50 markets on the three Kalshi tick structures, applied through:
  *
- * - ours: the exact per-delta path of `KalshiFeed.onDelta` (ticker → book map, `bookLevelYesPrice`,
- *   `TickGrid.levelOf`, Decimal count → integer lots, the "removes more than it holds" check, `BookLadder`
+ * - ours: the per-delta fast path of `KalshiFeed.onDelta` (ticker → book map, wire strings → integer price
+ *   units and lots with `Decimal.parseUnits`, the grid's unit table for the level, the "removes more than it
+ *   holds" check, `BookLadder`
  *   `addBid`/`addAsk`), then the best bid/ask lookup. That path is a closure inside `KalshiFeed.make` and is
  *   not exported, so it is restated here line for line against the exported `BookLadder` and `TickGrid`.
  * - ours (feed path): the same plus the immutable `toOrderBook` snapshot `KalshiFeed` publishes on every delta.
@@ -21,10 +22,11 @@ import { Decimal as D, Ids, OrderBook, TickGrid } from "@alpha-hunter/core"
 import ccxt from "ccxt"
 import { median, nowNs, p99, prng, sig } from "./stats.js"
 
+/** A decoded `orderbook_delta` message (JSON parsed; fixed-point fields are the wire's strings). */
 export interface BookDelta {
   readonly market_ticker: string
-  readonly price_dollars: D.Decimal
-  readonly delta_fp: D.Decimal
+  readonly price_dollars: string
+  readonly delta_fp: string
   readonly side: "yes" | "no"
   readonly ts_ms: number
 }
@@ -70,7 +72,7 @@ export const makeStream = (n: number, markets: number, seed: number): Stream => 
   const mids: Array<number> = []
   const halfSpread: Array<number> = []
   const shadow: Array<[Int32Array, Int32Array]> = [] // contracts per level
-  const prices: Array<Array<D.Decimal>> = []
+  const prices: Array<Array<string>> = []
   const fprices: Array<Float64Array> = []
   for (let m = 0; m < markets; m++) {
     const [, grid] = structures[m % structures.length]!
@@ -83,7 +85,7 @@ export const makeStream = (n: number, markets: number, seed: number): Stream => 
     halfSpread.push(1 + Math.floor(rnd() * 2))
     shadow.push([new Int32Array(grid.size), new Int32Array(grid.size)])
     const ps = Array.from({ length: grid.size }, (_, l) => grid.priceAt(l))
-    prices.push(ps)
+    prices.push(ps.map((p) => D.format(p, 4)))
     fprices.push(Float64Array.from(ps, (p) => Number(D.format(p))))
   }
   const decoded: Array<BookDelta> = new Array(n)
@@ -93,12 +95,12 @@ export const makeStream = (n: number, markets: number, seed: number): Stream => 
   const iLevel = new Int32Array(n)
   const iLots = new Int32Array(n)
   const iSide = new Uint8Array(n)
-  const contractsDecimal = new Map<number, D.Decimal>()
-  const dec = (c: number): D.Decimal => {
-    let x = contractsDecimal.get(c)
+  const contractStrings = new Map<number, string>()
+  const dec = (c: number): string => {
+    let x = contractStrings.get(c)
     if (x === undefined) {
-      x = D.int(c)
-      contractsDecimal.set(c, x)
+      x = D.format(D.int(c), 2)
+      contractStrings.set(c, x)
     }
     return x
   }
@@ -153,20 +155,17 @@ export interface Impl {
   }
 }
 
-// ---- ours: KalshiFeed.onDelta restated ---------------------------------------------------------
+// ---- ours: KalshiFeed.onDelta's fast path restated -------------------------------------------------
 
 interface OurBook {
   readonly symbol: string
   readonly grid: TickGrid.TickGrid
+  /** $0.0001 price units → grid level (TickGrid.unitIndex(4)) */
+  readonly levels: Int32Array
   readonly ladder: OrderBook.BookLadder
   valid: boolean
   lastUpdate: number
 }
-
-const toLots = (count: D.Decimal): number => Number(D.divToInt(count, LOT, "half-even"))
-const noToYes = (noPrice: D.Decimal): D.Decimal => D.sub(D.ONE, noPrice)
-const bookLevelYesPrice = (side: "yes" | "no", price: D.Decimal, useYesPrice: boolean): D.Decimal =>
-  side === "yes" || useYesPrice ? price : noToYes(price)
 
 const ladderDigest = (ladders: ReadonlyArray<{ bids: ArrayLike<number>; asks: ArrayLike<number> }>): string => {
   let h = 0
@@ -186,6 +185,7 @@ const oursImpl = (withSnapshot: boolean): Impl => ({
       const b: OurBook = {
         symbol: t,
         grid: s.grids[m]!,
+        levels: s.grids[m]!.unitIndex(4)!,
         ladder: new OrderBook.BookLadder(s.grids[m]!.size),
         valid: true,
         lastUpdate: 0
@@ -202,13 +202,15 @@ const oursImpl = (withSnapshot: boolean): Impl => ({
         const d = ds[i]!
         const b = books.get(d.market_ticker)
         if (b === undefined || !b.valid) continue
-        const price = bookLevelYesPrice(d.side, d.price_dollars, useYes)
-        const level = b.grid.levelOf(price)
-        if (level < 0) {
+        // integer arithmetic only: "0.5600" → 5600 units, "12.00" → 1200 lots, level from the unit table
+        const pips = D.parseUnits(d.price_dollars, 4)
+        const lots = D.parseUnits(d.delta_fp, 2)
+        const yesPips = d.side === "yes" || useYes ? pips : 10_000 - pips
+        const level = yesPips >= 0 && yesPips < b.levels.length ? b.levels[yesPips]! : -1
+        if (level < 0 || Number.isNaN(lots)) {
           b.valid = false
           continue
         }
-        const lots = toLots(d.delta_fp)
         const current = d.side === "yes" ? b.ladder.bids[level]! : b.ladder.asks[level]!
         if (current + lots < 0) {
           b.valid = false

@@ -20,12 +20,13 @@
  * - r429: 429s the simulator answered.
  * - p99_lateness_ms: k-th accepted send − ideal time of the k-th (max(0, k − 9) × 100 ms).
  */
-import * as Schema from "effect/Schema"
+
 import * as KalshiConfig from "@alpha-hunter/kalshi/KalshiConfig"
 import * as KalshiLimiter from "@alpha-hunter/kalshi/KalshiLimiter"
 import { KalshiSim } from "@alpha-hunter/kalshi-sim"
 import ccxt from "ccxt"
 import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import * as RawClient from "./rawClient.js"
 import { p99, sig, sleep } from "./stats.js"
 

@@ -43,7 +43,8 @@ if (only !== undefined || skip.length > 0) {
   const previous = Report.readJson()
   if (previous !== undefined) {
     for (const name of ["book", "signing", "limiter", "batching", "tick_to_order", "scale"] as const) {
-      if (!enabled(name) && previous[name] !== undefined) (results as unknown as Record<string, unknown>)[name] = previous[name]
+      if (!enabled(name) && previous[name] !== undefined)
+        (results as unknown as Record<string, unknown>)[name] = previous[name]
     }
   }
 }
