@@ -78,6 +78,8 @@ export interface Faults {
   readonly skipSeq: (count?: number) => Effect.Effect<void>
   readonly duplicateFrames: (count?: number) => Effect.Effect<void>
   readonly reorderFrames: (count?: number) => Effect.Effect<void>
+  /** the next frames are each preceded by a non-JSON frame and a malformed `orderbook_delta` */
+  readonly malformedFrames: (count?: number) => Effect.Effect<void>
   readonly suppressUserOrders: (count?: number) => Effect.Effect<void>
   readonly rateLimitStorm: (opts: { readonly count?: number; readonly durationMs?: number }) => Effect.Effect<void>
   readonly serverErrors: (count?: number, status?: 500 | 502 | 503) => Effect.Effect<void>
@@ -212,6 +214,9 @@ export const make = (options: Options = {}): Effect.Effect<SimHandle, SimError, 
           return
         case "reorder_frames":
           faultState.reorderFrames += spec.count ?? 1
+          return
+        case "malformed_frames":
+          faultState.malformedFrames += spec.count ?? 1
           return
         case "suppress_user_orders":
           faultState.suppressUserOrders += spec.count ?? 1
@@ -462,6 +467,7 @@ export const make = (options: Options = {}): Effect.Effect<SimHandle, SimError, 
         skipSeq: (count = 1) => sync(() => applyFault({ kind: "skip_seq", count })),
         duplicateFrames: (count = 1) => sync(() => applyFault({ kind: "duplicate_frames", count })),
         reorderFrames: (count = 1) => sync(() => applyFault({ kind: "reorder_frames", count })),
+        malformedFrames: (count = 1) => sync(() => applyFault({ kind: "malformed_frames", count })),
         suppressUserOrders: (count = 1) => sync(() => applyFault({ kind: "suppress_user_orders", count })),
         rateLimitStorm: (o) =>
           sync(() =>

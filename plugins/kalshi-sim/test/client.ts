@@ -124,7 +124,11 @@ export const connectWs = (
       ws.on("message", (d) => {
         const text = d.toString()
         raw.push(text)
-        inbox.push(JSON.parse(text))
+        try {
+          inbox.push(JSON.parse(text))
+        } catch {
+          inbox.push({ type: "__unparsable__", text })
+        }
         waiter?.()
       })
       ws.on("ping", (d) => pings.push(d.toString()))

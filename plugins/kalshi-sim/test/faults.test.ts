@@ -55,6 +55,23 @@ describe("fault injection", () => {
     })
   )
 
+  it.scopedLive("malformed frames: a non-JSON frame and a delta with numbers for strings, then the real frame", () =>
+    Effect.gen(function* () {
+      const { sim, key, client } = yield* setup({ rateLimit: false })
+      const ws = yield* connectWs(sim, key)
+      subscribeBook(ws)
+      yield* ws.next((f: Frame) => f.type === "orderbook_snapshot")
+      yield* sim.faults.malformedFrames(1)
+      yield* client.post("/portfolio/events/orders", order(TICKER, "bid", "0.10", "1"))
+      const junk = yield* ws.next((f: Frame) => f.type === "__unparsable__")
+      assert.strictEqual(junk.text, "{not json")
+      const bad = yield* ws.next((f: Frame) => f.type === "orderbook_delta" && f.seq === undefined)
+      assert.strictEqual(bad.msg.market_ticker, 42)
+      const real = yield* ws.next((f: Frame) => f.type === "orderbook_delta" && f.seq !== undefined)
+      assert.strictEqual(real.msg.price_dollars, "0.1000")
+    })
+  )
+
   it.scopedLive("429 storms, 5xx bursts, added latency (also via POST /_sim/faults)", () =>
     Effect.gen(function* () {
       const { sim, client } = yield* setup()

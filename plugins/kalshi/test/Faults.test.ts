@@ -70,6 +70,43 @@ describe("kalshi feed", () => {
     })
   )
 
+  it.scopedLive("malformed frames are logged and skipped; the feed lives on and the book stays true", () =>
+    Effect.gen(function* () {
+      const s = yield* sim()
+      const { client, exchange } = yield* connect(s)
+      const books = yield* collect(exchange.watchOrderBook(symbol))
+      yield* books.take
+      const before = { ...client.feed.stats() } // a copy: stats() is the live record
+      // each of the next 3 frames is preceded by a non-JSON frame and a delta with numbers for strings
+      yield* s.faults.malformedFrames(3)
+      yield* exchange.createOrder(buy("0.03", { postOnly: true }))
+      yield* exchange.createOrder(buy("0.02", { postOnly: true }))
+      yield* waitUntil(
+        "the garbage to be seen",
+        Effect.sync(() => client.feed.stats().malformed >= before.malformed + 3)
+      )
+      yield* waitUntil(
+        "a valid book",
+        Effect.map(client.feed.bookInfo(symbol), (i) => Option.isSome(i) && i.value.valid)
+      )
+      // no reconnect was needed: the connection survived the garbage
+      assert.strictEqual(client.feed.stats().connects, before.connects)
+      // and after it, the feed still follows the venue exactly
+      yield* exchange.createOrder(buy("0.04", { postOnly: true }))
+      yield* waitUntil(
+        "the WebSocket book to show the last order",
+        Effect.map(
+          client.feed.currentBook(symbol),
+          (b) => Option.isSome(b) && b.value.bids.some(([p]) => D.format(p, 2) === "0.04")
+        )
+      )
+      const ws = Option.getOrThrow(yield* client.feed.currentBook(symbol))
+      const rest = yield* exchange.fetchOrderBook(symbol)
+      assert.deepStrictEqual(ws.bids, rest.bids)
+      assert.deepStrictEqual(ws.asks, rest.asks)
+    })
+  )
+
   it.scopedLive("duplicated and reordered frames are gaps too: the book heals", () =>
     Effect.gen(function* () {
       const s = yield* sim()

@@ -9,6 +9,8 @@ export interface Faults {
   skipSeq: number
   duplicateFrames: number
   reorderFrames: number
+  /** frames preceded by a non-JSON frame and a malformed `orderbook_delta` */
+  malformedFrames: number
   suppressUserOrders: number
 }
 
@@ -21,6 +23,7 @@ export const makeFaults = (): Faults => ({
   skipSeq: 0,
   duplicateFrames: 0,
   reorderFrames: 0,
+  malformedFrames: 0,
   suppressUserOrders: 0
 })
 
@@ -41,6 +44,7 @@ export type FaultSpec =
   | { readonly kind: "skip_seq"; readonly count?: number }
   | { readonly kind: "duplicate_frames"; readonly count?: number }
   | { readonly kind: "reorder_frames"; readonly count?: number }
+  | { readonly kind: "malformed_frames"; readonly count?: number }
   | { readonly kind: "suppress_user_orders"; readonly count?: number }
   | { readonly kind: "rate_limit_storm"; readonly count?: number; readonly duration_ms?: number }
   | { readonly kind: "server_errors"; readonly count?: number; readonly status?: number }
@@ -56,6 +60,7 @@ export const faultKinds: ReadonlyArray<FaultSpec["kind"]> = [
   "skip_seq",
   "duplicate_frames",
   "reorder_frames",
+  "malformed_frames",
   "suppress_user_orders",
   "rate_limit_storm",
   "server_errors",

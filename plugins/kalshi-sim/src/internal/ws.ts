@@ -91,6 +91,15 @@ export const makeWs = (ctx: WsContext) => {
     messagesSent++
   }
   const sendRaw = (c: Conn, text: string): void => {
+    if (faults.malformedFrames > 0) {
+      faults.malformedFrames -= 1
+      // garbage a client must log and skip: not JSON at all, then a delta with numbers for strings
+      write(c, "{not json")
+      write(
+        c,
+        JSON.stringify({ type: "orderbook_delta", sid: 1, msg: { market_ticker: 42, price_dollars: 0.5, side: "up" } })
+      )
+    }
     if (faults.reorderFrames > 0 && c.held === null) {
       faults.reorderFrames -= 1
       c.held = text
