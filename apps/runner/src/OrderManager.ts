@@ -201,16 +201,16 @@ export const make = (options: ManagerOptions): Effect.Effect<OrderManager> =>
         })
       })
 
+    /** The journal fields that identify a tracked order. */
+    const about = (t: Tracked) => ({ venue, strategy: t.strategy, symbol: t.symbol, clientOrderId: t.clientOrderId })
+
     const markUnknown = (t: Tracked, e: ExchangeError.ExchangeError) =>
       Effect.gen(function* () {
         yield* put({ ...t, status: "unknown" })
         yield* bump("unknown")
         yield* journalLog({
           kind: "unknown",
-          venue,
-          strategy: t.strategy,
-          symbol: t.symbol,
-          clientOrderId: t.clientOrderId,
+          ...about(t),
           orderId: t.orderId,
           data: { error: e._tag, message: e.message }
         })
@@ -227,10 +227,7 @@ export const make = (options: ManagerOptions): Effect.Effect<OrderManager> =>
             yield* bump("resolved")
             yield* journalLog({
               kind: "resolved",
-              venue,
-              strategy: t.strategy,
-              symbol: t.symbol,
-              clientOrderId: t.clientOrderId,
+              ...about(t),
               orderId: o.id,
               data: { status: o.status, filled: D.format(o.filled) }
             })
@@ -245,10 +242,7 @@ export const make = (options: ManagerOptions): Effect.Effect<OrderManager> =>
                 yield* bump("resolved")
                 yield* journalLog({
                   kind: "resolved",
-                  venue,
-                  strategy: t.strategy,
-                  symbol: t.symbol,
-                  clientOrderId: t.clientOrderId,
+                  ...about(t),
                   data: { status: "not_found" }
                 })
                 return true

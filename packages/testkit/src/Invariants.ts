@@ -5,8 +5,7 @@
  * on everything a venue returns.
  */
 
-import type { Market as M, Order as O } from "@alpha-hunter/core"
-import { Decimal as D, Exchange, OrderBook, TickGrid } from "@alpha-hunter/core"
+import { Decimal as D, Exchange, type Market as M, Order as O, OrderBook, TickGrid } from "@alpha-hunter/core"
 import * as Either from "effect/Either"
 
 type Market = M.Market
@@ -22,17 +21,7 @@ export const MAX_TIMESTAMP = 2_147_483_647_000
 /** How far in the future (venue clock skew) a timestamp may be. */
 export const CLOCK_SKEW_MS = 60_000
 
-export const ORDER_STATUSES: ReadonlyArray<O.OrderStatus> = [
-  "pending_new",
-  "open",
-  "pending_amend",
-  "pending_cancel",
-  "closed",
-  "canceled",
-  "expired",
-  "rejected",
-  "unknown"
-]
+export const ORDER_STATUSES: ReadonlyArray<O.OrderStatus> = O.OrderStatus.literals
 
 const fmt = (x: D.Decimal) => D.format(x)
 
