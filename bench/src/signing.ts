@@ -2,23 +2,14 @@
  * Benchmark 6 — request signing. Every Kalshi request carries a signature over `timestamp + METHOD + path`:
  * RSA-PSS/SHA-256 (salt = digest length, 2048-bit key) or pure Ed25519.
  *
- * `signWith` below is the plugin's `signWith` (`plugins/kalshi/src/internal/sign.ts`) restated: that module is
- * internal (the package's `./internal/*` export is null), so the bench cannot import it. Same node:crypto
- * calls, same parameters, same base64 output; the signatures are verified against the public key here.
+ * The signer is the plugin's own (`KalshiSigning.signWith`); the signatures are verified against the public key.
  */
+
 import * as crypto from "node:crypto"
+import { KalshiSigning } from "@alpha-hunter/kalshi"
 import { median, nowNs, p99, sig } from "./stats.js"
 
-export const signWith = (key: crypto.KeyObject, text: string): string =>
-  key.asymmetricKeyType === "ed25519"
-    ? crypto.sign(null, Buffer.from(text), key).toString("base64")
-    : crypto
-        .sign("sha256", Buffer.from(text), {
-          key,
-          padding: crypto.constants.RSA_PKCS1_PSS_PADDING,
-          saltLength: crypto.constants.RSA_PSS_SALTLEN_DIGEST
-        })
-        .toString("base64")
+export const signWith = KalshiSigning.signWith
 
 export interface SigningOptions {
   /** measuring time per key type and round, ms */
