@@ -267,11 +267,17 @@ export const make = (config: MakerConfig, id: string) =>
         const sym = Ids.Symbol.make(symbol)
         const market = yield* Effect.cachedWithTTL(md.market(sym), "60 seconds")
         const params = paramsFor(config, symbol)
+        // the grid and sizes are prepared once per market snapshot, not per book update (hot path)
+        let prepared: Prepared | undefined
+        const preparedFor = (m: Market.Market): Prepared => {
+          if (prepared === undefined || prepared.market !== m) prepared = prepare(m, params)
+          return prepared
+        }
         yield* md.book(sym).pipe(
           Stream.buffer({ capacity: 1, strategy: "sliding" }),
           Stream.runForEach((book) =>
             market.pipe(
-              Effect.flatMap((m) => step(prepare(m, params), book)),
+              Effect.flatMap((m) => step(preparedFor(m), book)),
               Effect.catchAll(log(symbol, "quote"))
             )
           )
