@@ -1,9 +1,13 @@
 import { readFileSync } from "node:fs"
+import { Decimal as D, Exchange, Ids, Order } from "@alpha-hunter/core"
+import { KalshiExchange } from "@alpha-hunter/kalshi"
 import { KalshiSim } from "@alpha-hunter/kalshi-sim"
 import { assert, describe, it } from "@effect/vitest"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Journal from "../src/Journal.js"
-import { cli, tempDir, waitUntil, writeFile } from "./helpers.js"
+import { cli, signedGet, tempDir, waitUntil, writeFile } from "./helpers.js"
 
 const defaultConfig = readFileSync(new URL("../config/sim.yaml", import.meta.url), "utf8")
 const readJournal = (path: string) =>
@@ -143,6 +147,63 @@ journal: { path: ${dir}/j.sqlite }
         ])
         assert.strictEqual(yield* missing.exited, 1, missing.output())
         assert.include(missing.output(), "❌ mm: markets exist — not found on k: NO-SUCH-MARKET", missing.output())
+      }),
+    90_000
+  )
+
+  it.scopedLive(
+    "cancel-all: the emergency button cancels every resting order on the venue and verifies none rests",
+    () =>
+      Effect.gen(function* () {
+        const sim = yield* KalshiSim.make({ markets: 3, seed: 4 })
+        const key = yield* sim.generateKey()
+        const tickers = yield* sim.tickers
+        // someone (another tool, a crashed run) left orders resting on this account
+        const ctx = yield* Layer.build(
+          KalshiExchange.layer({
+            restUrl: sim.restUrl,
+            wsUrl: sim.wsUrl,
+            apiKeyId: key.keyId,
+            privateKey: key.privateKeyPem
+          })
+        )
+        const ex = Context.get(ctx, Exchange.Exchange)
+        for (const [i, t] of tickers.entries()) {
+          yield* ex.createOrder(
+            Order.OrderRequest.make({
+              symbol: Ids.Symbol.make(t),
+              side: "buy",
+              price: D.d("0.02"),
+              amount: D.d(String(i + 1)),
+              postOnly: true
+            })
+          )
+        }
+        const creds = { keyId: key.keyId, privateKeyPem: key.privateKeyPem }
+        const resting = () =>
+          Effect.map(
+            signedGet(sim.restUrl, creds, "/portfolio/orders?status=resting&limit=1000"),
+            (b) => (b["orders"] as ReadonlyArray<unknown>).length
+          )
+        assert.strictEqual(yield* resting(), tickers.length)
+        const dir = tempDir()
+        const config = writeFile(
+          dir,
+          "k.yaml",
+          `venues:
+  k:
+    type: kalshi
+    restUrl: ${sim.restUrl}
+    wsUrl: ${sim.wsUrl}
+    apiKeyId: ${key.keyId}
+    privateKeyPath: ${writeFile(dir, "k.pem", key.privateKeyPem)}
+journal: { path: ${dir}/j.sqlite }
+`
+        )
+        const p = cli(["cancel-all", "--config", config])
+        assert.strictEqual(yield* p.exited, 0, p.output())
+        assert.match(p.output(), /✅ k: canceled everything; verified through REST that nothing rests/)
+        assert.strictEqual(yield* resting(), 0)
       }),
     90_000
   )
