@@ -1,0 +1,48 @@
+import { readdirSync } from "node:fs"
+import { join } from "node:path"
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as App from "../src/App.js"
+import * as ConfigFile from "../src/ConfigFile.js"
+import { registry } from "../src/Plugins.js"
+import { runnerRoot, tempDir, writeFile } from "./helpers.js"
+
+const examples = join(runnerRoot, "config")
+
+describe("config files", () => {
+  it.effect("every shipped example config is valid (credentials from the environment)", () =>
+    Effect.gen(function* () {
+      const files = readdirSync(examples).filter((f) => f.endsWith(".yaml"))
+      assert.includeMembers(files, ["sim.yaml", "demo.yaml", "paper.yaml", "two-venues.yaml"])
+      const env = { KALSHI_API_KEY_ID: "key-id", KALSHI_PRIVATE_KEY_PATH: "/path/to/key.pem" }
+      for (const f of files) {
+        const r = yield* Effect.either(App.load(join(examples, f), registry, env))
+        assert.isTrue(Either.isRight(r), `${f}: ${Either.isLeft(r) ? r.left.message : ""}`)
+      }
+    })
+  )
+
+  it.effect("a missing environment variable is named with the key that references it", () =>
+    Effect.gen(function* () {
+      const r = yield* Effect.either(App.load(join(examples, "demo.yaml"), registry, {}))
+      assert.isTrue(Either.isLeft(r))
+      if (Either.isLeft(r)) {
+        assert.include(r.left.message, "venues.kalshi.apiKeyId: environment variable KALSHI_API_KEY_ID is not set")
+      }
+    })
+  )
+
+  it.effect("YAML syntax errors and JSON configs", () =>
+    Effect.gen(function* () {
+      const dir = tempDir()
+      const bad = yield* Effect.either(App.load(writeFile(dir, "bad.yaml", "venues:\n  sim: [\n"), registry, {}))
+      assert.isTrue(Either.isLeft(bad) && bad.left.issues[0]!.path.startsWith("line "))
+      const json = writeFile(dir, "c.json", JSON.stringify({ venues: { p: { type: "paper" } } }))
+      const ok = yield* Effect.either(App.load(json, registry, {}))
+      assert.isTrue(Either.isRight(ok))
+      // ${NAME:-default} falls back
+      assert.deepStrictEqual(ConfigFile.resolveEnv({ a: "${NOPE:-x}" }, {}), { a: "x" })
+    })
+  )
+})
