@@ -42,6 +42,7 @@ describe("config files", () => {
       const ok = yield* Effect.either(App.load(json, registry, {}))
       assert.isTrue(Either.isRight(ok))
       // ${NAME:-default} falls back
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a config-file reference, not a JS template
       assert.deepStrictEqual(ConfigFile.resolveEnv({ a: "${NOPE:-x}" }, {}), { a: "x" })
     })
   )
