@@ -368,10 +368,7 @@ export const make = (options: ManagerOptions): Effect.Effect<OrderManager> =>
                 yield* bump("rejected")
                 yield* journalLog({
                   kind: "reject",
-                  venue,
-                  strategy,
-                  symbol: t.symbol,
-                  clientOrderId: t.clientOrderId,
+                  ...about(t),
                   data: { error: r.left._tag, message: r.left.message }
                 })
               }
@@ -386,10 +383,7 @@ export const make = (options: ManagerOptions): Effect.Effect<OrderManager> =>
             yield* flushWith(
               withId.map((t) => ({
                 kind: "request" as const,
-                venue,
-                strategy,
-                symbol: t.symbol,
-                clientOrderId: t.clientOrderId,
+                ...about(t),
                 orderId: t.orderId,
                 data: { op: "cancel" }
               }))
@@ -411,10 +405,7 @@ export const make = (options: ManagerOptions): Effect.Effect<OrderManager> =>
                 yield* risk.onOrder(scope, r.right)
                 yield* journalLog({
                   kind: "cancel",
-                  venue,
-                  strategy,
-                  symbol: t.symbol,
-                  clientOrderId: t.clientOrderId,
+                  ...about(t),
                   orderId: t.orderId,
                   data: { status: r.right.status, filled: D.format(r.right.filled) }
                 })
@@ -454,10 +445,7 @@ export const make = (options: ManagerOptions): Effect.Effect<OrderManager> =>
               yield* bump("denied")
               yield* journalLog({
                 kind: "risk",
-                venue,
-                strategy,
-                symbol: t.symbol,
-                clientOrderId: t.clientOrderId,
+                ...about(t),
                 data: { decision: "denied", reason: decision.reason, message: decision.message, op: "amend" }
               })
               return false
@@ -465,10 +453,7 @@ export const make = (options: ManagerOptions): Effect.Effect<OrderManager> =>
             yield* flushWith([
               {
                 kind: "request",
-                venue,
-                strategy,
-                symbol: t.symbol,
-                clientOrderId: t.clientOrderId,
+                ...about(t),
                 orderId: t.orderId,
                 data: { op: "amend", price: D.format(q.price), amount: D.format(newTotal) }
               }
@@ -482,10 +467,7 @@ export const make = (options: ManagerOptions): Effect.Effect<OrderManager> =>
               yield* risk.onOrder(scope, r.right)
               yield* journalLog({
                 kind: "ack",
-                venue,
-                strategy,
-                symbol: t.symbol,
-                clientOrderId: t.clientOrderId,
+                ...about(t),
                 orderId: r.right.id,
                 data: { op: "amend", status: r.right.status, ...orderData(r.right) }
               })
@@ -498,10 +480,7 @@ export const make = (options: ManagerOptions): Effect.Effect<OrderManager> =>
               yield* bump("rejected")
               yield* journalLog({
                 kind: "reject",
-                venue,
-                strategy,
-                symbol: t.symbol,
-                clientOrderId: t.clientOrderId,
+                ...about(t),
                 data: { op: "amend", error: r.left._tag, message: r.left.message }
               })
               if (r.left._tag === "OrderNotFound") yield* resolveOne({ ...t, status: "unknown" })

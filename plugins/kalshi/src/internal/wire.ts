@@ -113,6 +113,18 @@ export const AmendResponse = Schema.Struct({
   ts_ms: opt(Schema.Number)
 })
 
+/** Price, counts, costs and fees of an order: the same fields on REST orders and WS `user_order`. */
+const orderAmounts = {
+  yes_price_dollars: Dec,
+  fill_count_fp: Dec,
+  remaining_count_fp: Dec,
+  initial_count_fp: opt(Dec),
+  taker_fill_cost_dollars: opt(Dec),
+  maker_fill_cost_dollars: opt(Dec),
+  taker_fees_dollars: opt(Dec),
+  maker_fees_dollars: opt(Dec)
+}
+
 export const Order = Schema.Struct({
   order_id: Schema.String,
   client_order_id: opt(Schema.String),
@@ -122,14 +134,7 @@ export const Order = Schema.Struct({
   side: opt(Schema.String),
   action: opt(Schema.String),
   status: Schema.String,
-  yes_price_dollars: Dec,
-  fill_count_fp: Dec,
-  remaining_count_fp: Dec,
-  initial_count_fp: opt(Dec),
-  taker_fill_cost_dollars: opt(Dec),
-  maker_fill_cost_dollars: opt(Dec),
-  taker_fees_dollars: opt(Dec),
-  maker_fees_dollars: opt(Dec),
+  ...orderAmounts,
   expiration_time: opt(Schema.String),
   created_time: opt(Schema.String),
   last_update_time: opt(Schema.String),
@@ -233,14 +238,7 @@ export const WsUserOrder = Schema.Struct({
   status: Schema.String,
   book_side: opt(Schema.Literal("bid", "ask")),
   outcome_side: opt(Schema.String),
-  yes_price_dollars: Dec,
-  fill_count_fp: Dec,
-  remaining_count_fp: Dec,
-  initial_count_fp: opt(Dec),
-  taker_fill_cost_dollars: opt(Dec),
-  maker_fill_cost_dollars: opt(Dec),
-  taker_fees_dollars: opt(Dec),
-  maker_fees_dollars: opt(Dec),
+  ...orderAmounts,
   order_group_id: opt(Schema.String),
   created_ts_ms: opt(Schema.Number),
   last_updated_ts_ms: opt(Schema.Number),
