@@ -12,6 +12,7 @@ import type { ClientOrderId, OrderId, Symbol, VenueId } from "./Ids.js"
 import type { Event, Market } from "./Market.js"
 import type { Balance, Fill, Order, OrderEdit, OrderRequest, Position, TimeInForce } from "./Order.js"
 import type { OrderBook } from "./OrderBook.js"
+import type { VenueHealth } from "./VenueHealth.js"
 
 /** ccxt's `has` values: supported natively, not supported, or emulated by the plugin. */
 export type Capability = true | false | "emulated"
@@ -97,6 +98,11 @@ export interface ExchangeService {
   readonly watchOrders: (symbol?: Symbol) => Stream.Stream<Order, ExchangeError>
   /** Every fill of our orders, each once. */
   readonly watchMyTrades: (symbol?: Symbol) => Stream.Stream<Fill, ExchangeError>
+  /**
+   * The venue's health events (desyncs, its own halts, disconnects, private-stream gaps) for every
+   * subscriber, from subscription on. The venue publishes; the runner acts (Risk, journal, report).
+   */
+  readonly health: Stream.Stream<VenueHealth>
 }
 
 export class Exchange extends Context.Tag("@alpha-hunter/core/Exchange")<Exchange, ExchangeService>() {}

@@ -106,7 +106,12 @@ export class RequestTimeout extends Schema.TaggedError<RequestTimeout>()("Reques
 }
 export class ExchangeUnavailable extends Schema.TaggedError<ExchangeUnavailable>()("ExchangeUnavailable", {
   ...common,
-  status: Schema.optional(Schema.Int)
+  status: Schema.optional(Schema.Int),
+  /**
+   * true when the plugin proved the request never reached the venue (connection refused, DNS failure,
+   * the request never left this process): a write that certainly did nothing.
+   */
+  notSent: Schema.optional(Schema.Boolean)
 }) {
   get retryable(): boolean {
     return true
@@ -175,8 +180,37 @@ export const ExchangeError = Schema.Union(
 )
 
 const networkTags = new Set(["RateLimited", "RequestTimeout", "ExchangeUnavailable"])
+const refusalTags = new Set([
+  "AuthenticationError",
+  "PermissionDenied",
+  "InsufficientFunds",
+  "InvalidOrder",
+  "OrderNotFound",
+  "PostOnlyWouldCross",
+  "DuplicateClientOrderId",
+  "BadSymbol",
+  "MarketClosed",
+  "NotSupported",
+  "ExchangeRejected"
+])
 
 /** Network errors are retryable; refusals, bad data and unknown outcomes are not (the last needs a lookup). */
 export const isRetryable = (e: ExchangeError): boolean => e.retryable
 export const isNetworkError = (e: ExchangeError): e is NetworkError => networkTags.has(e._tag)
 export const isUnknownOutcome = (e: ExchangeError): e is UnknownOutcome => e._tag === "UnknownOutcome"
+export const isRefusal = (e: ExchangeError): e is ExchangeRefusal => refusalTags.has(e._tag)
+
+/**
+ * Whether a failed **write** may still have been executed by the venue — the one question order tracking
+ * asks, kept apart from `retryable` (which only says whether trying again makes sense):
+ * - a refusal: the venue answered no → certainly not executed;
+ * - a 429 (`RateLimited`): the venue refused before processing → certainly not executed;
+ * - `ExchangeUnavailable` with `notSent`: the request never left → certainly not executed;
+ * - anything else (a timeout, a lost or undecodable response, a 5xx, `UnknownOutcome`) → maybe.
+ */
+export const mayHaveExecuted = (e: ExchangeError): boolean => {
+  if (refusalTags.has(e._tag)) return false
+  if (e._tag === "RateLimited") return false
+  if (e._tag === "ExchangeUnavailable") return e.notSent !== true
+  return true
+}

@@ -209,7 +209,8 @@ export const layer = (broken: Broken = {}): Layer.Layer<Exchange.Exchange> =>
         fetchPositions: () => unsupported("fetchPositions"),
         watchOrderBook: () => Stream.fail(notSupported("watchOrderBook")),
         watchOrders: () => (broken.silentUnsupported ? Stream.empty : Stream.fail(notSupported("watchOrders"))),
-        watchMyTrades: () => Stream.fail(notSupported("watchMyTrades"))
+        watchMyTrades: () => Stream.fail(notSupported("watchMyTrades")),
+        health: Stream.empty
       })
     })
   )

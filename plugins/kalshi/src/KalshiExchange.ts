@@ -15,7 +15,8 @@
  * Verification: WS `user_orders` + `fill` are primary; REST polls open orders (faster while the stream is
  * silent), a targeted GET precedes any "gone" verdict, fills are de-duplicated by trade id, and a
  * disagreement outliving the grace window is a DESYNC: logged with both views, then the configured action
- * (default: emergency cancel-all, local halt, and HALT through `Risk` when the runner composed one).
+ * (default: emergency cancel-all and a local halt; the desync is published on `health` for the runner to
+ * halt through Risk and journal — the venue never depends on Risk).
  */
 import {
   OrderBook as CoreBook,
@@ -25,9 +26,9 @@ import {
   ExchangeError as E,
   Exchange,
   Ids,
-  Risk,
   TickGrid,
-  Validation
+  Validation,
+  VenueHealth
 } from "@alpha-hunter/core"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
@@ -62,7 +63,7 @@ import * as KalshiConfig from "./KalshiConfig.js"
 import * as KalshiFeed from "./KalshiFeed.js"
 import * as KalshiLimiter from "./KalshiLimiter.js"
 
-/** What to do on a desync. The default cancels everything, halts locally and halts through Risk (if present). */
+/** What to do on a desync. The default cancels everything and halts locally (health carries it to Risk). */
 export type DesyncAction = (report: DesyncReport, client: KalshiClientService) => Effect.Effect<void>
 
 export interface Hooks {
@@ -250,6 +251,7 @@ export const make = (
     const ordersHub = yield* PubSub.unbounded<CoreOrder.Order>()
     const fillsHub = yield* PubSub.unbounded<CoreOrder.Fill>()
     const desyncHub = yield* PubSub.unbounded<DesyncReport>()
+    const healthHub = yield* PubSub.unbounded<VenueHealth.VenueHealth>()
     const seenTrades = new Set<string>()
     const seenOrder: Array<string> = []
     let lastPrivateEvent = now()
@@ -436,7 +438,7 @@ export const make = (
         if (f.status >= 500 || f.status === 408) return undefined // unknown outcome
         return toExchangeError(f.status, f.body, { venue, ...ctx, skewMs: f.skewMs })
       }
-      if (!f.maybeSent) return new E.ExchangeUnavailable({ venue, message: `not sent: ${f.detail}` })
+      if (!f.maybeSent) return new E.ExchangeUnavailable({ venue, message: `not sent: ${f.detail}`, notSent: true })
       return undefined
     }
     const classify = <A>(eff: Effect.Effect<A, rest.CallFailure>, ctx: Parameters<typeof writeError>[1]) =>
@@ -945,6 +947,15 @@ export const make = (
             ...(cfg.subaccount !== undefined ? { query: sub } : {})
           })
           .pipe(Effect.either)
+        yield* PubSub.publish(
+          healthHub,
+          new VenueHealth.Halted({
+            venue,
+            reason: `emergency cancel-all: ${reason}`,
+            until: haltedUntil,
+            at: now()
+          })
+        )
         if (Either.isLeft(r)) yield* Effect.logError(`kalshi: cancel-all call failed: ${r.left._tag}`)
         let attempts = 1
         let resting: ReadonlyArray<wire.Order> = []
@@ -979,7 +990,6 @@ export const make = (
 
     // ---- verification: WS primary, REST auditor ----
     const disagreements = new Map<string, Disagreement>()
-    const riskOpt = yield* Effect.serviceOption(Risk.Risk)
     const describe = (o: { status: string; remaining: D.Decimal; filled: D.Decimal } | undefined) =>
       o === undefined ? "absent" : `${o.status} filled ${D.format(o.filled)} remaining ${D.format(o.remaining)}`
 
@@ -998,10 +1008,7 @@ export const make = (
 
     const defaultDesyncAction: DesyncAction = (report, client) =>
       Effect.gen(function* () {
-        // stop new orders first (Risk is fast), then pull everything from the venue
-        if (Option.isSome(riskOpt)) {
-          yield* riskOpt.value.setState("HALTED", `kalshi desync: ${report.disagreements.length} orders`, { venue })
-        }
+        // the health stream (published before this action) halts Risk; pull everything from the venue
         yield* client.emergencyCancelAll(`desync on ${report.disagreements.map((d) => d.orderId).join(", ")}`).pipe(
           Effect.catchAll((e) => Effect.logError(`kalshi: cancel-all after desync failed: ${e.message}`)),
           Effect.asVoid
@@ -1063,6 +1070,15 @@ export const make = (
             .join("; ")}`
         )
         yield* PubSub.publish(desyncHub, report)
+        yield* PubSub.publish(
+          healthHub,
+          new VenueHealth.Desync({
+            venue,
+            reason: `REST and WebSocket disagree on ${expired.length} order(s)`,
+            disagreements: expired.map((d) => ({ orderId: d.orderId, symbol: d.symbol, stream: d.ws, rest: d.rest })),
+            at: t
+          })
+        )
         yield* (hooks.onDesync ?? defaultDesyncAction)(report, client)
         // after the action, REST is the truth again
         yield* adoptRest.pipe(Effect.ignore)
@@ -1326,7 +1342,8 @@ export const make = (
           Effect.map(PubSub.subscribe(fillsHub), (q) =>
             Stream.fromQueue(q).pipe(Stream.filter((f) => symbol === undefined || f.symbol === symbol))
           )
-        )
+        ),
+      health: Stream.fromPubSub(healthHub)
     })
 
     return { client, exchange }

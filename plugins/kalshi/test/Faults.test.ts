@@ -2,7 +2,7 @@
  * Kalshi-specific behaviour, each provoked with kalshi-sim's fault injection over real loopback sockets.
  */
 import * as crypto from "node:crypto"
-import { Decimal as D, Ids, Order, Risk } from "@alpha-hunter/core"
+import { Decimal as D, Ids, Order } from "@alpha-hunter/core"
 import { KalshiSim } from "@alpha-hunter/kalshi-sim"
 import * as HttpClient from "@effect/platform/HttpClient"
 import { assert, describe, it } from "@effect/vitest"
@@ -297,41 +297,46 @@ describe("kalshi writes", () => {
 })
 
 describe("kalshi verification", () => {
-  it.scopedLive("REST/WS desync → cancel-all + halt (local and through Risk) within the grace window", () =>
-    Effect.gen(function* () {
-      const s = yield* sim()
-      const halts: Array<string> = []
-      const fakeRisk = {
-        setState: (state: string, reason: string) => Effect.sync(() => void halts.push(`${state}: ${reason}`))
-      } as unknown as Risk.RiskService
-      const graceMs = 1_000
-      const { client, exchange } = yield* connect(s, { reconcile: { graceMs, pollMs: 300, fastPollMs: 200 } }).pipe(
-        Effect.provideService(Risk.Risk, fakeRisk)
-      )
-      const other = yield* connect(s)
-      const ours = yield* exchange.createOrder(buy("0.30", { postOnly: true }))
-      yield* exchange.createOrder(buy("0.10", { postOnly: true }))
-      // the venue fills our order, and the user_orders update about it is lost
-      yield* s.faults.suppressUserOrders(10)
-      yield* other.exchange.createOrder(
-        Order.OrderRequest.make({ symbol, side: "sell", price: D.d("0.30"), amount: D.d("1"), timeInForce: "IOC" })
-      )
-      const t0 = Date.now()
-      yield* waitUntil(
-        "desync",
-        Effect.sync(() => client.verificationStats().desyncs >= 1),
-        6_000
-      )
-      const took = Date.now() - t0
-      assert.isBelow(took, graceMs + 2_000)
-      assert.isAbove(yield* client.haltedUntil, Date.now() + 50_000)
-      assert.isTrue(halts.some((h) => h.startsWith("HALTED")))
-      const open = yield* exchange.fetchOpenOrders()
-      assert.strictEqual(open.length, 0)
-      const refused = yield* Effect.either(exchange.createOrder(buy("0.11", { postOnly: true })))
-      assert.isTrue(Either.isLeft(refused) && refused.left._tag === "ExchangeRejected")
-      void ours
-    })
+  it.scopedLive(
+    "REST/WS desync → Desync + Halted on the health stream, cancel-all, local halt, within the grace window",
+    () =>
+      Effect.gen(function* () {
+        const s = yield* sim()
+        const graceMs = 1_000
+        const { client, exchange } = yield* connect(s, { reconcile: { graceMs, pollMs: 300, fastPollMs: 200 } })
+        const health = yield* collect(exchange.health)
+        const other = yield* connect(s)
+        const ours = yield* exchange.createOrder(buy("0.30", { postOnly: true }))
+        yield* exchange.createOrder(buy("0.10", { postOnly: true }))
+        // the venue fills our order, and the user_orders update about it is lost
+        yield* s.faults.suppressUserOrders(10)
+        yield* other.exchange.createOrder(
+          Order.OrderRequest.make({ symbol, side: "sell", price: D.d("0.30"), amount: D.d("1"), timeInForce: "IOC" })
+        )
+        const t0 = Date.now()
+        yield* waitUntil(
+          "desync",
+          Effect.sync(() => client.verificationStats().desyncs >= 1),
+          6_000
+        )
+        const took = Date.now() - t0
+        assert.isBelow(took, graceMs + 2_000)
+        assert.isAbove(yield* client.haltedUntil, Date.now() + 50_000)
+        // the venue publishes; it does not act on Risk (the runner routes health to Risk and the journal)
+        const desync = yield* health.take
+        assert.strictEqual(desync._tag, "Desync")
+        if (desync._tag === "Desync") {
+          assert.isAtLeast(desync.disagreements.length, 1)
+          assert.isTrue(desync.disagreements.every((d) => d.stream.length > 0 && d.rest.length > 0))
+        }
+        const halted = yield* health.take
+        assert.strictEqual(halted._tag, "Halted")
+        const open = yield* exchange.fetchOpenOrders()
+        assert.strictEqual(open.length, 0)
+        const refused = yield* Effect.either(exchange.createOrder(buy("0.11", { postOnly: true })))
+        assert.isTrue(Either.isLeft(refused) && refused.left._tag === "ExchangeRejected")
+        void ours
+      })
   )
 
   it.scopedLive("fills are de-duplicated by trade id across WS and REST", () =>

@@ -366,7 +366,9 @@ export const make = (
           )
         ),
       watchOrders: (symbol) => watch(ordersHub, (o) => symbol === undefined || o.symbol === symbol),
-      watchMyTrades: (symbol) => watch(fillsHub, (f) => symbol === undefined || f.symbol === symbol)
+      watchMyTrades: (symbol) => watch(fillsHub, (f) => symbol === undefined || f.symbol === symbol),
+      // an in-memory venue cannot desync, disconnect or halt on its own
+      health: Stream.empty
     })
 
     // ---- PaperVenue ----------------------------------------------------------------------------

@@ -1,0 +1,57 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as Either from "effect/Either"
+import * as D from "../src/Decimal.js"
+import * as Errors from "../src/ExchangeError.js"
+import { ClientOrderId, OrderId, Symbol } from "../src/Ids.js"
+import { Order } from "../src/Order.js"
+import * as WriteOutcome from "../src/WriteOutcome.js"
+
+const venue = "v"
+const message = "m"
+
+describe("certainty of a write", () => {
+  it("a 429 and a request that never left certainly did nothing; a lost answer may have executed", () => {
+    assert.isFalse(Errors.mayHaveExecuted(new Errors.RateLimited({ venue, message })))
+    assert.isFalse(Errors.mayHaveExecuted(new Errors.ExchangeUnavailable({ venue, message, notSent: true })))
+    assert.isTrue(Errors.mayHaveExecuted(new Errors.ExchangeUnavailable({ venue, message, status: 503 })))
+    assert.isTrue(Errors.mayHaveExecuted(new Errors.RequestTimeout({ venue, message })))
+    assert.isTrue(Errors.mayHaveExecuted(new Errors.BadVenueData({ venue, message })))
+    assert.isTrue(Errors.mayHaveExecuted(new Errors.UnknownOutcome({ venue, message, operation: "create" })))
+    assert.isFalse(Errors.mayHaveExecuted(new Errors.InvalidOrder({ venue, message })))
+    assert.isFalse(Errors.mayHaveExecuted(new Errors.OrderNotFound({ venue, message })))
+  })
+
+  it("classifies every error into Refused / NotSent / Unknown, and an answer into Done", () => {
+    const tag = (e: Errors.ExchangeError) => WriteOutcome.fromError(e)._tag
+    assert.strictEqual(tag(new Errors.PostOnlyWouldCross({ venue, message })), "Refused")
+    assert.strictEqual(tag(new Errors.MarketClosed({ venue, message })), "Refused")
+    assert.strictEqual(tag(new Errors.RateLimited({ venue, message })), "NotSent")
+    assert.strictEqual(tag(new Errors.ExchangeUnavailable({ venue, message, notSent: true })), "NotSent")
+    assert.strictEqual(tag(new Errors.ExchangeUnavailable({ venue, message })), "Unknown")
+    assert.strictEqual(tag(new Errors.RequestTimeout({ venue, message })), "Unknown")
+    assert.strictEqual(tag(new Errors.BadVenueData({ venue, message, path: "order.status" })), "Unknown")
+    // the venue already has an order with our id: an earlier send landed — look it up
+    assert.strictEqual(tag(new Errors.DuplicateClientOrderId({ venue, message, clientOrderId: "c" })), "Unknown")
+    const order = Order.make({
+      id: OrderId.make("o1"),
+      clientOrderId: ClientOrderId.make("c1"),
+      symbol: Symbol.make("S"),
+      side: "buy",
+      type: "limit",
+      price: D.d("0.4"),
+      amount: D.d("1"),
+      filled: D.ZERO,
+      remaining: D.d("1"),
+      cost: D.ZERO,
+      status: "open",
+      timeInForce: "GTC",
+      postOnly: true,
+      reduceOnly: false,
+      timestamp: 0
+    })
+    const done = WriteOutcome.fromEither(Either.right(order))
+    assert.strictEqual(done._tag, "Done")
+    assert.isTrue(WriteOutcome.certainlyNothing(WriteOutcome.fromError(new Errors.RateLimited({ venue, message }))))
+    assert.isFalse(WriteOutcome.certainlyNothing(done))
+  })
+})
