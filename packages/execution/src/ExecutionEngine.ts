@@ -1,0 +1,147 @@
+/**
+ * The execution engine of one venue: the only path from a strategy to the venue.
+ *
+ * One write = Risk.check → write-ahead journal → Exchange → `WriteOutcome` → tracker, Risk and journal.
+ * It owns, once for every venue:
+ * - client order ids (`<prefix><start time>-<n>`: unique across restarts without stored state);
+ * - the order tracker (bounded: terminal orders leave);
+ * - the unknown-outcome rule: a write that may have executed marks its order `unknown` and blocks writes
+ *   on that market until a lookup by client order id resolves it — never re-sent blindly; a write that
+ *   certainly did nothing (refused, 429, never sent) blocks nothing;
+ * - a deadline on every venue write (a hang becomes `Unknown`), and no defect escapes as a hang;
+ * - journal failure → trading halted through Risk with the reason, nothing sent;
+ * - per-market serialisation with "latest target wins".
+ *
+ * `gateway(strategy, prefix)` is what a strategy sees (core `OrderGateway`): cancels are checked for
+ * ownership, and strategies cannot pass raw venue `params`.
+ */
+import { Decimal as D, type Exchange, type Order, type Risk, type Strategy } from "@alpha-hunter/core"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as HashMap from "effect/HashMap"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
+import * as SynchronizedRef from "effect/SynchronizedRef"
+import type { ExecutionJournalService } from "./ExecutionJournal.js"
+import { about, type Ctx, orderData, record, type Stats, type WriteKind, zeroStats } from "./internal/context.js"
+import { makeGateway } from "./internal/gateway.js"
+import { resolveOne } from "./internal/writes.js"
+import * as Tracker from "./OrderTracker.js"
+
+export type { Stats, WriteKind } from "./internal/context.js"
+
+export interface Options {
+  readonly venue: string
+  readonly exchange: Exchange.ExchangeService
+  readonly risk: Risk.RiskService
+  readonly journal: ExecutionJournalService
+  /** the owning strategy of a client order id, or undefined when it is not ours */
+  readonly strategyOf: (clientOrderId: string | undefined) => string | undefined
+  /** longest wait for the venue's answer to a write before it counts as unknown (default 30 s) */
+  readonly writeDeadline?: Duration.DurationInput
+  /** ids of finished orders remembered per generation, against late updates (default 10,000) */
+  readonly closedCapacity?: number
+  /** called just before each write is sent (metrics: orders sent by kind, tick-to-order latency) */
+  readonly onWrite?: (symbol: string, kind: WriteKind, count: number) => Effect.Effect<void>
+}
+
+export interface ExecutionEngine {
+  readonly venue: string
+  /** A risk-checked gateway for one strategy; its client order ids start with `prefix`. */
+  readonly gateway: (strategy: string, prefix: string) => Effect.Effect<Strategy.OrderGatewayService>
+  /** Our live orders (open, in flight or unknown). */
+  readonly live: Effect.Effect<ReadonlyArray<Tracker.Tracked>>
+  /** The same, for one market (indexed: the per-book-update path). */
+  readonly liveIn: (symbol: string) => Effect.Effect<ReadonlyArray<Tracker.Tracked>>
+  /** Applies a venue order update (stream or poll); orders that are not ours are ignored. */
+  readonly onOrder: (order: Order.Order) => Effect.Effect<void>
+  /** Adopts an order found on the venue (restart reconciliation). */
+  readonly adopt: (order: Order.Order, strategy: string) => Effect.Effect<void>
+  /** Looks up every unknown order (of one market, or all) by client order id; returns how many remain unknown. */
+  readonly resolveUnknown: (symbol?: string) => Effect.Effect<number>
+  readonly stats: Effect.Effect<Stats>
+  /** sizes of the tracker's maps (live orders, remembered finished ids) */
+  readonly sizes: Effect.Effect<{ readonly live: number; readonly closed: number }>
+}
+
+export const make = (options: Options): Effect.Effect<ExecutionEngine> =>
+  Effect.gen(function* () {
+    const ctx: Ctx = {
+      venue: options.venue,
+      exchange: options.exchange,
+      risk: options.risk,
+      journal: options.journal,
+      tracker: yield* Ref.make(Tracker.empty(options.closedCapacity)),
+      stats: yield* Ref.make(zeroStats),
+      deadline: Duration.decode(options.writeDeadline ?? Duration.seconds(30)),
+      onWrite: options.onWrite ?? (() => Effect.void),
+      journalDown: yield* Ref.make<string | undefined>(undefined)
+    }
+    const locks = yield* SynchronizedRef.make(HashMap.empty<string, Effect.Semaphore>())
+    const lockFor = (symbol: string) =>
+      SynchronizedRef.modifyEffect(locks, (m) =>
+        Option.match(HashMap.get(m, symbol), {
+          onSome: (l) => Effect.succeed([l, m] as const),
+          onNone: () => Effect.map(Effect.makeSemaphore(1), (l) => [l, HashMap.set(m, symbol, l)] as const)
+        })
+      )
+
+    const resolveUnknown = (symbol?: string) =>
+      Effect.gen(function* () {
+        const s = yield* Ref.get(ctx.tracker)
+        const unknown = (symbol === undefined ? Tracker.all(s) : Tracker.inSymbol(s, symbol)).filter(
+          (t) => t.status === "unknown"
+        )
+        let remaining = 0
+        for (const t of unknown) if (!(yield* resolveOne(ctx, t))) remaining++
+        return remaining
+      })
+
+    const onOrder = (o: Order.Order) =>
+      Effect.gen(function* () {
+        const owner = options.strategyOf(o.clientOrderId)
+        const [change] = yield* Ref.modify(ctx.tracker, (s) => {
+          const known = Tracker.get(s, o.clientOrderId ?? `venue:${o.id}`) ?? Tracker.byOrderId(s, o.id)
+          if (known === undefined && owner === undefined) return [[undefined], s] as const
+          const [c, next] = Tracker.merge(s, o, known?.strategy ?? owner ?? "")
+          return [[c], next] as const
+        })
+        if (change === undefined) return
+        const t = change.after
+        yield* ctx.risk.onOrder({ venue: ctx.venue, strategy: t.strategy }, o)
+        yield* record(ctx, [
+          {
+            kind: "update",
+            ...about(ctx, t),
+            data: {
+              status: o.status,
+              filled: D.format(o.filled),
+              remaining: D.format(o.remaining),
+              ...orderData(o)
+            }
+          }
+        ])
+      })
+
+    const adopt = (o: Order.Order, strategy: string) =>
+      Effect.gen(function* () {
+        const t = Tracker.fromOrder(o, strategy, o.timestamp)
+        yield* Ref.update(ctx.tracker, (s) => Tracker.put(s, t))
+        yield* ctx.risk.onOrder({ venue: ctx.venue, strategy }, o)
+        yield* record(ctx, [
+          { kind: "reconcile", ...about(ctx, t), data: { adopted: true, status: o.status, ...orderData(o) } }
+        ])
+      })
+
+    return {
+      venue: options.venue,
+      gateway: (strategy, prefix) => makeGateway(ctx, { strategy, prefix, lockFor, resolveUnknown }),
+      live: Effect.map(Ref.get(ctx.tracker), Tracker.all),
+      liveIn: (symbol) => Effect.map(Ref.get(ctx.tracker), (s) => Tracker.inSymbol(s, symbol)),
+      onOrder,
+      adopt,
+      resolveUnknown,
+      stats: Ref.get(ctx.stats),
+      sizes: Effect.map(Ref.get(ctx.tracker), (s) => ({ live: Tracker.size(s), closed: Tracker.closedSize(s) }))
+    }
+  })

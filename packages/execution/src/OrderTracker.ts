@@ -1,0 +1,202 @@
+/**
+ * The one order store of the execution engine: our live orders (open, in flight, unknown) by client order
+ * id, indexed by market and by venue order id, as pure transitions over persistent maps (run under a `Ref`
+ * by the engine).
+ *
+ * Lifecycle (memory is bounded by what is live, not by history):
+ * - a terminal order (closed, canceled, expired, rejected) leaves the live maps in the same transition that
+ *   makes it terminal — the engine journals it first;
+ * - its client order id is remembered in a two-generation set (`closedCapacity` per generation) so that a
+ *   late venue update cannot resurrect it (monotonic merge); a generation is dropped whole when the next
+ *   fills, so at most 2 × capacity ids are kept.
+ *
+ * Monotonic merge of venue updates: terminal beats live; a smaller `filled` never replaces a larger one;
+ * an update that changes nothing is no change.
+ */
+import { Decimal as D, type Ids, Order } from "@alpha-hunter/core"
+import * as HashMap from "effect/HashMap"
+import * as HashSet from "effect/HashSet"
+import * as Option from "effect/Option"
+
+export interface Tracked {
+  readonly clientOrderId: Ids.ClientOrderId
+  readonly orderId: Ids.OrderId | undefined
+  readonly symbol: Ids.Symbol
+  readonly side: Order.Side
+  readonly price: D.Decimal
+  /** total ordered (filled + remaining) */
+  readonly amount: D.Decimal
+  readonly filled: D.Decimal
+  readonly remaining: D.Decimal
+  readonly status: Order.OrderStatus
+  readonly strategy: string
+  readonly postOnly: boolean
+  readonly timeInForce: Order.TimeInForce
+  /** epoch ms of creation */
+  readonly createdAt: number
+  /** the venue's last full view of the order, when it has answered */
+  readonly order: Order.Order | undefined
+}
+
+export interface TrackerState {
+  readonly live: HashMap.HashMap<string, Tracked>
+  readonly bySymbol: HashMap.HashMap<string, ReadonlyArray<string>>
+  readonly byOrderId: HashMap.HashMap<string, string>
+  readonly closedNew: HashSet.HashSet<string>
+  readonly closedOld: HashSet.HashSet<string>
+  readonly closedCapacity: number
+}
+
+export const empty = (closedCapacity = 10_000): TrackerState => ({
+  live: HashMap.empty(),
+  bySymbol: HashMap.empty(),
+  byOrderId: HashMap.empty(),
+  closedNew: HashSet.empty(),
+  closedOld: HashSet.empty(),
+  closedCapacity
+})
+
+export const isLive = (s: Order.OrderStatus): boolean => !Order.isTerminal(s)
+
+/** A tracked order from a venue order. */
+export const fromOrder = (o: Order.Order, strategy: string, createdAt: number): Tracked => ({
+  clientOrderId: o.clientOrderId ?? (`venue:${o.id}` as Ids.ClientOrderId),
+  orderId: o.id,
+  symbol: o.symbol,
+  side: o.side,
+  price: o.price,
+  amount: o.amount,
+  filled: o.filled,
+  remaining: o.remaining,
+  status: o.status,
+  strategy,
+  postOnly: o.postOnly,
+  timeInForce: o.timeInForce,
+  createdAt,
+  order: o
+})
+
+/** The core `Order` view of a tracked order (the venue's own when it has answered). */
+export const toOrder = (t: Tracked): Order.Order =>
+  t.order !== undefined && t.order.status === t.status && t.order.remaining === t.remaining
+    ? t.order
+    : Order.Order.make({
+        id: t.orderId ?? (t.clientOrderId as unknown as Ids.OrderId),
+        clientOrderId: t.clientOrderId,
+        symbol: t.symbol,
+        side: t.side,
+        type: "limit",
+        price: t.price,
+        amount: t.amount,
+        filled: t.filled,
+        remaining: t.remaining,
+        // exact: nothing filled means no cost; with fills the venue's own view carries the average
+        cost: t.order !== undefined ? t.order.cost : D.ZERO,
+        ...(t.order?.average !== undefined ? { average: t.order.average } : {}),
+        status: t.status,
+        timeInForce: t.timeInForce,
+        postOnly: t.postOnly,
+        reduceOnly: false,
+        timestamp: t.createdAt
+      })
+
+export const get = (s: TrackerState, clientOrderId: string): Tracked | undefined =>
+  Option.getOrUndefined(HashMap.get(s.live, clientOrderId))
+
+export const byOrderId = (s: TrackerState, orderId: string): Tracked | undefined =>
+  Option.match(HashMap.get(s.byOrderId, orderId), { onNone: () => undefined, onSome: (cid) => get(s, cid) })
+
+export const inSymbol = (s: TrackerState, symbol: string): ReadonlyArray<Tracked> => {
+  const ids = Option.getOrUndefined(HashMap.get(s.bySymbol, symbol))
+  if (ids === undefined) return []
+  const out: Array<Tracked> = []
+  for (const id of ids) {
+    const t = get(s, id)
+    if (t !== undefined) out.push(t)
+  }
+  return out
+}
+
+export const all = (s: TrackerState): ReadonlyArray<Tracked> => [...HashMap.values(s.live)]
+
+export const size = (s: TrackerState): number => HashMap.size(s.live)
+
+/** Ids remembered as terminal (bounded by 2 × capacity). */
+export const closedSize = (s: TrackerState): number => HashSet.size(s.closedNew) + HashSet.size(s.closedOld)
+
+export const wasClosed = (s: TrackerState, clientOrderId: string): boolean =>
+  HashSet.has(s.closedNew, clientOrderId) || HashSet.has(s.closedOld, clientOrderId)
+
+const remember = (s: TrackerState, clientOrderId: string): TrackerState =>
+  HashSet.size(s.closedNew) >= s.closedCapacity
+    ? { ...s, closedOld: s.closedNew, closedNew: HashSet.make(clientOrderId) }
+    : { ...s, closedNew: HashSet.add(s.closedNew, clientOrderId) }
+
+/** Stores a tracked order as it now stands: live orders are indexed, terminal ones leave. */
+export const put = (s: TrackerState, t: Tracked): TrackerState => {
+  const prev = get(s, t.clientOrderId)
+  if (isLive(t.status)) {
+    const ids = Option.getOrUndefined(HashMap.get(s.bySymbol, t.symbol)) ?? []
+    return {
+      ...s,
+      live: HashMap.set(s.live, t.clientOrderId, t),
+      bySymbol: prev === undefined ? HashMap.set(s.bySymbol, t.symbol, [...ids, t.clientOrderId]) : s.bySymbol,
+      byOrderId: t.orderId === undefined ? s.byOrderId : HashMap.set(s.byOrderId, t.orderId, t.clientOrderId)
+    }
+  }
+  if (prev === undefined) return remember(s, t.clientOrderId)
+  const ids = (Option.getOrUndefined(HashMap.get(s.bySymbol, t.symbol)) ?? []).filter((x) => x !== t.clientOrderId)
+  const orderId = t.orderId ?? prev.orderId
+  return remember(
+    {
+      ...s,
+      live: HashMap.remove(s.live, t.clientOrderId),
+      bySymbol: ids.length === 0 ? HashMap.remove(s.bySymbol, t.symbol) : HashMap.set(s.bySymbol, t.symbol, ids),
+      byOrderId: orderId === undefined ? s.byOrderId : HashMap.remove(s.byOrderId, orderId)
+    },
+    t.clientOrderId
+  )
+}
+
+/** What a venue update changed: the order before (if we tracked it) and after. */
+export interface Change {
+  readonly before: Tracked | undefined
+  readonly after: Tracked
+}
+
+/**
+ * Merges a venue view of one of our orders (monotonically). `strategy` names the owner for an order we do
+ * not track yet (adopted after a restart). Returns the change, or undefined when nothing changed or the
+ * update is stale.
+ */
+export const merge = (
+  s: TrackerState,
+  o: Order.Order,
+  strategy: string
+): readonly [Change | undefined, TrackerState] => {
+  const key = o.clientOrderId ?? `venue:${o.id}`
+  const before = get(s, key) ?? byOrderId(s, o.id)
+  if (before === undefined) {
+    // a late update for an order that has already finished, or a finished order we never tracked
+    if (wasClosed(s, key) || !isLive(o.status)) return [undefined, s]
+    const after = fromOrder(o, strategy, o.timestamp)
+    return [{ before, after }, put(s, after)]
+  }
+  const terminal = !isLive(o.status)
+  if (!terminal && D.gt(before.filled, o.filled)) return [undefined, s]
+  if (
+    before.status === o.status &&
+    before.filled === o.filled &&
+    before.remaining === o.remaining &&
+    before.price === o.price
+  ) {
+    return [undefined, s]
+  }
+  const after: Tracked = {
+    ...fromOrder(o, before.strategy, before.createdAt),
+    clientOrderId: before.clientOrderId,
+    postOnly: before.postOnly,
+    timeInForce: before.timeInForce
+  }
+  return [{ before, after }, put(s, after)]
+}

@@ -1,0 +1,252 @@
+/**
+ * One strategy's gateway: `setQuotes` (plan → cancels → amends → creates), `submit`, ownership-checked
+ * `cancel` and `cancelAll`. Every create and amend passes Risk first; cancels always pass Risk but only
+ * touch this strategy's own orders.
+ */
+import { Decimal as D, ExchangeError, type Ids, Order, Risk, type Strategy } from "@alpha-hunter/core"
+import * as Effect from "effect/Effect"
+import * as HashMap from "effect/HashMap"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
+import type { NewEntry } from "../ExecutionJournal.js"
+import * as Tracker from "../OrderTracker.js"
+import * as QuotePlanner from "../QuotePlanner.js"
+import { bump, type Ctx, now, orderData, record } from "./context.js"
+import { sendAmend, sendCancels, sendCreates } from "./writes.js"
+
+export interface GatewayDeps {
+  readonly strategy: string
+  readonly prefix: string
+  readonly lockFor: (symbol: string) => Effect.Effect<Effect.Semaphore>
+  readonly resolveUnknown: (symbol?: string) => Effect.Effect<number>
+}
+
+const unresolved = (venue: string, symbol: string) =>
+  new Risk.RiskDenied({
+    reason: "UNRESOLVED_ORDER",
+    message: `an order on ${symbol} has an unknown outcome; writes wait for its lookup`,
+    venue,
+    symbol
+  })
+
+export const makeGateway = (ctx: Ctx, deps: GatewayDeps) =>
+  Effect.gen(function* () {
+    const { strategy, prefix } = deps
+    const venue = ctx.venue
+    const scope = { venue, strategy }
+    const epoch = (yield* now).toString(36)
+    const counter = yield* Ref.make(0)
+    const generations = yield* Ref.make(HashMap.empty<string, number>())
+    const nextClientOrderId = Ref.getAndUpdate(counter, (n) => n + 1).pipe(
+      Effect.map((n) => `${prefix}${epoch}-${n.toString(36)}` as Ids.ClientOrderId)
+    )
+    const mineIn = (symbol: string) =>
+      Effect.map(Ref.get(ctx.tracker), (s) => Tracker.inSymbol(s, symbol).filter((t) => t.strategy === strategy))
+
+    /** Our orders in a market once no unknown outcome is left there (looked up first), or UNRESOLVED_ORDER. */
+    const settledIn = (symbol: string) =>
+      Effect.gen(function* () {
+        const mine = yield* mineIn(symbol)
+        if (!mine.some((t) => t.status === "unknown")) return mine
+        yield* deps.resolveUnknown(symbol)
+        const again = yield* mineIn(symbol)
+        if (again.some((t) => t.status === "unknown")) return yield* unresolved(venue, symbol)
+        return again
+      })
+
+    const checkCreate = (request: Order.OrderRequest, carried: Array<NewEntry>) =>
+      Effect.gen(function* () {
+        const decision = yield* ctx.risk.check({ _tag: "Create", scope, request })
+        carried.push({
+          kind: "risk",
+          venue,
+          strategy,
+          symbol: request.symbol,
+          clientOrderId: request.clientOrderId,
+          data:
+            decision._tag === "Approved"
+              ? { decision: "approved", ...orderData(request) }
+              : { decision: "denied", reason: decision.reason, message: decision.message, ...orderData(request) }
+        })
+        if (decision._tag === "Denied") yield* bump(ctx, "denied")
+        return decision
+      })
+
+    const reconcile = (target: Strategy.QuoteTarget) =>
+      Effect.gen(function* () {
+        const symbol = target.symbol
+        const mine = yield* settledIn(symbol)
+        const plan = QuotePlanner.plan(target, mine, ctx.exchange.features)
+        if (plan.blocked) return // in-flight orders are left alone this round
+        yield* bump(ctx, "kept", plan.keep.length)
+        if (QuotePlanner.writes(plan) === 0) return
+        // carried into the first write-ahead commit (one disk write per decision)
+        const carried: Array<NewEntry> = [
+          {
+            kind: "intent",
+            venue,
+            strategy,
+            symbol,
+            data: {
+              bids: target.bids.map((q) => [D.format(q.price), D.format(q.amount)]),
+              asks: target.asks.map((q) => [D.format(q.price), D.format(q.amount)])
+            }
+          }
+        ]
+        // cancels go out before creates: a new quote never meets one of our stale ones
+        if (plan.cancel.length > 0) {
+          yield* sendCancels(ctx, plan.cancel, carried.splice(0))
+        }
+        let firstDenial: Risk.Denied | undefined
+        for (const [t, q] of plan.amend) {
+          const edit = Order.OrderEdit.make({ price: q.price, amount: D.add(t.filled, q.amount) })
+          const current = Order.OrderRequest.make({
+            symbol: t.symbol,
+            side: t.side,
+            price: t.price,
+            amount: t.remaining,
+            postOnly: true,
+            clientOrderId: t.clientOrderId
+          })
+          const decision = yield* ctx.risk.check({ _tag: "Amend", scope, symbol, orderId: t.orderId!, edit, current })
+          if (decision._tag === "Denied") {
+            yield* bump(ctx, "denied")
+            carried.push({
+              kind: "risk",
+              venue,
+              strategy,
+              symbol,
+              clientOrderId: t.clientOrderId,
+              data: { decision: "denied", reason: decision.reason, message: decision.message, op: "amend" }
+            })
+            firstDenial ??= decision
+            continue
+          }
+          yield* sendAmend(ctx, t, q, edit, carried.splice(0))
+        }
+        const approved: Array<Order.OrderRequest> = []
+        const extras = new Map<string, Record<string, unknown>>()
+        for (const { side, quote } of plan.create) {
+          const request = Order.OrderRequest.make({
+            symbol,
+            side,
+            price: quote.price,
+            amount: quote.amount,
+            postOnly: true,
+            timeInForce: "GTC",
+            clientOrderId: yield* nextClientOrderId
+          })
+          const decision = yield* checkCreate(request, carried)
+          if (decision._tag === "Approved") {
+            approved.push(request)
+            extras.set(request.clientOrderId!, {
+              ...(quote.improvementTicks !== undefined ? { improvementTicks: quote.improvementTicks } : {}),
+              ...(quote.improvement !== undefined ? { improvement: D.format(quote.improvement) } : {})
+            })
+          } else firstDenial ??= decision
+        }
+        yield* sendCreates(ctx, scope, approved, carried.splice(0), extras)
+        if (firstDenial !== undefined) {
+          return yield* new Risk.RiskDenied({
+            reason: firstDenial.reason,
+            message: firstDenial.message,
+            venue,
+            symbol
+          })
+        }
+      })
+
+    // latest target wins: a target superseded while waiting for the market's lock is dropped
+    const setQuotes = (target: Strategy.QuoteTarget) =>
+      Effect.gen(function* () {
+        const symbol = target.symbol
+        const gen = yield* Ref.modify(generations, (m) => {
+          const g = Option.getOrElse(HashMap.get(m, symbol), () => 0) + 1
+          return [g, HashMap.set(m, symbol, g)] as const
+        })
+        const lock = yield* deps.lockFor(symbol)
+        yield* lock.withPermits(1)(
+          Effect.gen(function* () {
+            const latest = Option.getOrElse(HashMap.get(yield* Ref.get(generations), symbol), () => 0)
+            if (latest !== gen) return
+            yield* reconcile(target)
+          })
+        )
+      }).pipe(Effect.withSpan("Execution.setQuotes", { attributes: { venue, strategy, symbol: target.symbol } }))
+
+    const submit = (request: Order.OrderRequest) =>
+      Effect.gen(function* () {
+        if (request.params !== undefined) {
+          return yield* new ExchangeError.InvalidOrder({
+            venue,
+            message: "strategies cannot pass venue params; use the typed order fields"
+          })
+        }
+        const req =
+          request.clientOrderId === undefined
+            ? Order.OrderRequest.make({ ...request, clientOrderId: yield* nextClientOrderId })
+            : request
+        if (!req.clientOrderId!.startsWith(prefix)) {
+          return yield* new ExchangeError.InvalidOrder({
+            venue,
+            message: `client order id ${req.clientOrderId} does not start with this strategy's prefix ${prefix}`
+          })
+        }
+        const lock = yield* deps.lockFor(req.symbol)
+        return yield* lock.withPermits(1)(
+          Effect.gen(function* () {
+            yield* settledIn(req.symbol)
+            const carried: Array<NewEntry> = []
+            const decision = yield* checkCreate(req, carried)
+            if (decision._tag === "Denied") {
+              yield* record(ctx, carried)
+              return yield* new Risk.RiskDenied({
+                reason: decision.reason,
+                message: decision.message,
+                venue,
+                symbol: req.symbol
+              })
+            }
+            const [r] = yield* sendCreates(ctx, scope, [req], carried)
+            if (r!._tag === "Done") return r!.order
+            return yield* Effect.fail(r!.error)
+          })
+        )
+      }).pipe(Effect.withSpan("Execution.submit", { attributes: { venue, strategy, symbol: request.symbol } }))
+
+    const cancelIn = (symbol: string, ts: ReadonlyArray<Tracker.Tracked>) =>
+      Effect.flatMap(deps.lockFor(symbol), (lock) => lock.withPermits(1)(sendCancels(ctx, ts, [])))
+
+    const cancel = (symbol: Ids.Symbol, id: Ids.OrderId) =>
+      Effect.gen(function* () {
+        const t = Tracker.byOrderId(yield* Ref.get(ctx.tracker), id)
+        if (t === undefined || t.strategy !== strategy) {
+          return yield* new ExchangeError.PermissionDenied({
+            venue,
+            message: `order ${id} on ${symbol} is not one of ${strategy}'s live orders; not canceled`
+          })
+        }
+        yield* cancelIn(t.symbol, [t])
+      })
+
+    // only this strategy's orders: other strategies on the venue keep theirs
+    const cancelAll = (symbol?: Ids.Symbol) =>
+      Effect.gen(function* () {
+        const s = yield* Ref.get(ctx.tracker)
+        const mine = (symbol === undefined ? Tracker.all(s) : Tracker.inSymbol(s, symbol)).filter(
+          (t) => t.strategy === strategy && t.status === "open"
+        )
+        const bySymbol = new Map<string, Array<Tracker.Tracked>>()
+        for (const t of mine) bySymbol.set(t.symbol, [...(bySymbol.get(t.symbol) ?? []), t])
+        for (const [sym, ts] of bySymbol) yield* cancelIn(sym, ts)
+      })
+
+    return {
+      venue: ctx.exchange.id,
+      setQuotes,
+      submit,
+      cancel,
+      cancelAll,
+      nextClientOrderId
+    } satisfies Strategy.OrderGatewayService
+  })
