@@ -1,7 +1,7 @@
 /**
  * The runner: loads and checks a config file, opens venues, builds one Risk engine and one journal, starts
  * each strategy with venue-scoped market data, portfolio and a risk-checked order gateway (the order
- * manager), reconciles with the venue on start, and on stop cancels our resting orders, verifies none
+ * of the execution engine), reconciles with the venue on start, and on stop cancels our resting orders, verifies none
  * rests, and prints the report.
  */
 import {
@@ -16,6 +16,7 @@ import {
   Strategy,
   TickGrid
 } from "@alpha-hunter/core"
+import { ExecutionEngine, OrderTracker } from "@alpha-hunter/execution"
 import { RiskConfig, RiskEngine } from "@alpha-hunter/risk"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
@@ -36,9 +37,10 @@ import { AppConfig, type MarketSelector, type StrategySection } from "./AppConfi
 import * as ConfigFile from "./ConfigFile.js"
 import * as Journal from "./Journal.js"
 import * as Metrics from "./Metrics.js"
-import * as OrderManager from "./OrderManager.js"
 import type { Check, OpenVenue, VenueGauges, VenueKind } from "./Registry.js"
 import * as Report from "./Report.js"
+import type { HealthView } from "./VenueHealthRouter.js"
+import * as VenueHealthRouter from "./VenueHealthRouter.js"
 
 export type AnyStrategyPlugin = Plugin.StrategyPlugin<unknown, unknown, unknown>
 
@@ -181,7 +183,9 @@ export interface VenueSession {
   readonly name: string
   readonly open: OpenVenue
   readonly exchange: Exchange.ExchangeService
-  readonly manager: OrderManager.OrderManager
+  readonly engine: ExecutionEngine.ExecutionEngine
+  /** the venue's health as routed to Risk and the journal */
+  readonly health: Ref.Ref<HealthView>
   readonly markets: ReadonlyMap<string, Market.Market>
   readonly book: (
     symbol: Ids.Symbol
@@ -213,7 +217,7 @@ const fillData = (f: Order.Fill) => ({
   takerOrMaker: f.takerOrMaker
 })
 
-/** Opens one venue: markets, order manager, order/fill streams, restart reconciliation. */
+/** Opens one venue: markets, execution engine, health routing, order/fill streams, restart reconciliation. */
 const openVenue = (
   resolved: Resolved,
   v: Resolved["venues"][number],
@@ -243,7 +247,16 @@ const openVenue = (
           bookSeenAt.delete(symbol) // one write per book change is attributed to it
         }
       })
-    const manager = yield* OrderManager.make({ venue: v.name, exchange, risk, journal, onWrite })
+    const engine = yield* ExecutionEngine.make({
+      venue: v.name,
+      exchange,
+      risk,
+      journal,
+      onWrite,
+      strategyOf: (cid) => strategyOf(resolved, cid)
+    })
+    // health first: a desync during reconciliation must already halt
+    const health = yield* VenueHealthRouter.follow(v.name, exchange, { risk, journal, log })
     const fills = yield* Ref.make(0)
     const seenTrades = new Set<string>(
       (yield* journal.query({ kinds: ["fill"], venue: v.name })).map((e) => String(e.data["tradeId"]))
@@ -274,7 +287,7 @@ const openVenue = (
     for (const o of openOnVenue) {
       const strategy = strategyOf(resolved, o.clientOrderId)
       if (strategy !== undefined) {
-        yield* manager.adopt(o, strategy)
+        yield* engine.adopt(o, strategy)
         adopted++
       } else if (resolved.config.run.cancelUnknownOnStart) {
         yield* exchange.cancelOrder(o.id, o.symbol).pipe(Effect.ignore)
@@ -320,7 +333,7 @@ const openVenue = (
           : { status: r.left._tag === "OrderNotFound" ? "not_found" : "lookup_failed", error: r.left.message }
       })
       if (Either.isRight(r) && r.right.status === "open") {
-        yield* manager.adopt(r.right, strategyOf(resolved, coid)!)
+        yield* engine.adopt(r.right, strategyOf(resolved, coid)!)
         adopted++
       }
       resolvedOnStart++
@@ -342,7 +355,7 @@ const openVenue = (
 
     // --- live streams ---------------------------------------------------------------------------------
     yield* exchange.watchOrders().pipe(
-      Stream.runForEach((o) => (ours(o.clientOrderId) ? manager.onOrder(o) : Effect.void)),
+      Stream.runForEach((o) => (ours(o.clientOrderId) ? engine.onOrder(o) : Effect.void)),
       Effect.catchAllCause((c) => log(`[${v.name}] order stream ended: ${String(c)}`)),
       Effect.forkScoped
     )
@@ -373,29 +386,10 @@ const openVenue = (
         )
         return ref
       })
-    return { name: v.name, open, exchange, manager, markets, book, fills } satisfies VenueSession
+    return { name: v.name, open, exchange, engine, health, markets, book, fills } satisfies VenueSession
   })
 
-const toOrder = (t: OrderManager.Tracked): Order.Order =>
-  ({
-    id: t.orderId ?? Ids.OrderId.make(t.clientOrderId),
-    clientOrderId: t.clientOrderId,
-    symbol: t.symbol,
-    side: t.side,
-    type: "limit",
-    price: t.price,
-    amount: t.amount,
-    filled: t.filled,
-    remaining: t.remaining,
-    cost: D.ZERO,
-    status: t.status,
-    timeInForce: "GTC",
-    postOnly: true,
-    reduceOnly: false,
-    timestamp: t.createdAt
-  }) as Order.Order
-
-/** Builds a strategy's environment: read-only data for its venue and a gateway through the order manager. */
+/** Builds a strategy's environment: read-only data for its venue and a gateway through the execution engine. */
 const strategyEnv = (
   session: VenueSession,
   s: ResolvedStrategy,
@@ -404,7 +398,7 @@ const strategyEnv = (
   quoted: Ref.Ref<ReadonlySet<string>>
 ) =>
   Effect.gen(function* () {
-    const gateway = yield* session.manager.gateway(s.name, s.prefix)
+    const gateway = yield* session.engine.gateway(s.name, s.prefix)
     const venueId = Ids.VenueId.make(session.name)
     const marketData = Strategy.MarketData.of({
       venue: venueId,
@@ -420,11 +414,11 @@ const strategyEnv = (
       book: (symbol) =>
         Stream.unwrap(Effect.map(session.book(symbol), (ref) => ref.changes.pipe(Stream.filterMap((o) => o))))
     })
-    const mine = (t: OrderManager.Tracked) => t.strategy === s.name
+    const mine = (t: OrderTracker.Tracked) => t.strategy === s.name
     const portfolio = Strategy.Portfolio.of({
       openOrders: (symbol) =>
-        Effect.map(symbol === undefined ? session.manager.live : session.manager.liveIn(symbol), (ts) =>
-          ts.filter(mine).map(toOrder)
+        Effect.map(symbol === undefined ? session.engine.live : session.engine.liveIn(symbol), (ts) =>
+          ts.filter(mine).map(OrderTracker.toOrder)
         ),
       positions: Effect.gen(function* () {
         const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
@@ -460,7 +454,7 @@ const strategyEnv = (
     )
   })
 
-const restingNotional = (ts: ReadonlyArray<OrderManager.Tracked>) =>
+const restingNotional = (ts: ReadonlyArray<OrderTracker.Tracked>) =>
   D.sum(
     ts
       .filter((t) => t.status === "open")
@@ -551,7 +545,7 @@ export const start = (
     if (resolved.config.run.sampleIntervalMs > 0) {
       yield* Effect.gen(function* () {
         for (const session of sessions) {
-          const live = yield* session.manager.live
+          const live = yield* session.engine.live
           const symbols = new Set(live.map((t) => t.symbol as string))
           for (const symbol of symbols) {
             const ref = yield* session.book(Ids.Symbol.make(symbol))
@@ -611,11 +605,11 @@ export const start = (
         let clean = 0
         let still: ReadonlyArray<Order.Order> = []
         for (let attempt = 0; attempt < 12 && clean < 2; attempt++) {
-          const live = yield* session.manager.live
+          const live = yield* session.engine.live
           for (const st of new Set(live.filter((t) => t.status === "open").map((t) => t.strategy))) {
             const s = resolved.strategies.find((x) => x.name === st)
             if (s === undefined) continue
-            const gw = yield* session.manager.gateway(s.name, s.prefix)
+            const gw = yield* session.engine.gateway(s.name, s.prefix)
             yield* gw.cancelAll().pipe(Effect.catchAll((e) => log(`[${session.name}] cancel: ${e.message}`)))
           }
           still = (yield* session.exchange.fetchOpenOrders().pipe(Effect.orElseSucceed(() => still))).filter(
@@ -632,7 +626,7 @@ export const start = (
                 )
               )
           }
-          const inFlight = (yield* session.manager.live).some((t) => t.status.startsWith("pending"))
+          const inFlight = (yield* session.engine.live).some((t) => t.status.startsWith("pending"))
           clean = still.length === 0 && (!inFlight || attempt >= 4) ? clean + 1 : 0
           if (clean < 2) yield* Effect.sleep(Duration.millis(clean === 1 ? 1000 : 250 * (attempt + 1)))
         }
@@ -671,16 +665,19 @@ export const statusLine = (h: RunHandle) =>
     let resting = 0
     let fills = 0
     let desyncs = 0
+    const venueNotes: Array<string> = []
     let unknown = 0
     const headroom: Array<string> = []
-    const live: Array<OrderManager.Tracked> = []
+    const live: Array<OrderTracker.Tracked> = []
     for (const s of h.sessions) {
-      const l = yield* s.manager.live
+      const l = yield* s.engine.live
       live.push(...l)
       resting += l.filter((t) => t.status === "open").length
       unknown += l.filter((t) => t.status === "unknown").length
       fills += yield* Ref.get(s.fills)
-      if (s.open.desyncs) desyncs += yield* s.open.desyncs
+      const hv = yield* Ref.get(s.health)
+      desyncs += hv.desyncs
+      if (!hv.connected) venueNotes.push(`${s.name} stream down`)
       if (s.open.headroom) headroom.push(`${s.name} ${yield* s.open.headroom}`)
       if (s.open.gauges) yield* exportGauges(s.name, yield* s.open.gauges, h.exportedTotals)
     }
@@ -703,7 +700,12 @@ export const statusLine = (h: RunHandle) =>
       `P&L $${D.format(D.round(summary.pnl, 4, "half-even"), 4)}`,
       ...(headroom.length > 0 ? [`tokens ${headroom.join(", ")}`] : []),
       `desyncs ${desyncs}`,
-      ...(unknown > 0 ? [`unresolved ${unknown}`] : [])
+      ...(unknown > 0 ? [`unresolved ${unknown}`] : []),
+      ...(yield* h.risk.statuses).map(
+        (st) =>
+          `${st.scope?.venue ?? "all"}${st.scope?.strategy ? `/${st.scope.strategy}` : ""} ${st.state} (${st.reason})`
+      ),
+      ...venueNotes
     ].join(" | ")
   })
 

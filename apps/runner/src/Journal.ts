@@ -7,6 +7,7 @@
  * the WAL file before `append` returns. (Power loss can drop the last transactions; set
  * `durability: "full"` to fsync every commit.)
  */
+import { ExecutionJournal } from "@alpha-hunter/execution"
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
@@ -15,51 +16,14 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Schema from "effect/Schema"
 
-export const EntryKind = Schema.Literal(
-  "run",
-  "stop",
-  "intent",
-  "risk",
-  "request",
-  "ack",
-  "reject",
-  "unknown",
-  "resolved",
-  "update",
-  "fill",
-  "cancel",
-  "desync",
-  "halt",
-  "resume",
-  "reconcile",
-  "sample"
-)
-export type EntryKind = typeof EntryKind.Type
-
-export interface NewEntry {
-  readonly kind: EntryKind
-  readonly venue: string
-  readonly strategy?: string | undefined
-  readonly symbol?: string | undefined
-  readonly clientOrderId?: string | undefined
-  readonly orderId?: string | undefined
-  /** JSON-serialisable detail (decimals as strings) */
-  readonly data?: Record<string, unknown>
-}
-
-export interface Entry extends NewEntry {
-  readonly seq: number
-  /** epoch ms */
-  readonly ts: number
-  readonly data: Record<string, unknown>
-}
-
-export class JournalError extends Schema.TaggedError<JournalError>()("JournalError", {
-  message: Schema.String,
-  cause: Schema.optional(Schema.Defect)
-}) {}
+// the entry shapes are the execution engine's journal port; this module is its SQLite implementation
+export const EntryKind = ExecutionJournal.EntryKind
+export type EntryKind = ExecutionJournal.EntryKind
+export type NewEntry = ExecutionJournal.NewEntry
+export type Entry = ExecutionJournal.Entry
+export const JournalError = ExecutionJournal.JournalError
+export type JournalError = ExecutionJournal.JournalError
 
 export interface Query {
   readonly since?: number
@@ -69,7 +33,7 @@ export interface Query {
   readonly clientOrderId?: string
 }
 
-export interface JournalService {
+export interface JournalService extends ExecutionJournal.ExecutionJournalService {
   readonly path: string
   /** Appends one entry (committed when the effect completes); returns its sequence number. */
   readonly append: (entry: NewEntry) => Effect.Effect<number, JournalError>

@@ -78,10 +78,14 @@ describe("Journal", () => {
         })
         Effect.runPromise(Effect.provide(program, Journal.layer(${JSON.stringify(path)})))
       `
-      const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
-        cwd: runnerRoot,
-        stdio: ["ignore", "pipe", "pipe"]
-      })
+      const child = spawn(
+        process.execPath,
+        ["--import", "tsx", "--conditions=@alpha-hunter/source", "--input-type=module", "-e", script],
+        {
+          cwd: runnerRoot,
+          stdio: ["ignore", "pipe", "pipe"]
+        }
+      )
       let out = ""
       let err = ""
       child.stdout.on("data", (b: Buffer) => {

@@ -1,5 +1,6 @@
-/** A StrategyEnv over a core Exchange (what the runner provides), with a permissive Risk, for integration tests. */
-import { Decimal as D, Exchange, ExchangeError, Gateway, Risk, Strategy } from "@alpha-hunter/core"
+/** A StrategyEnv over a core Exchange as the runner provides it, with a permissive Risk, for integration tests. */
+import { Decimal as D, type Exchange, ExchangeError, Risk, Strategy } from "@alpha-hunter/core"
+import { ExecutionEngine, ExecutionJournal, OrderTracker } from "@alpha-hunter/execution"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
@@ -16,12 +17,23 @@ export const allowAll: Risk.RiskService = {
   onMark: () => Effect.void
 }
 
+/**
+ * The production gateway: the execution engine (the same one the runner composes) over the venue, fed by
+ * the venue's order stream as in the runner, with an in-memory journal.
+ */
 export const strategyEnv = (ex: Exchange.ExchangeService, strategy = "maker") =>
   Effect.gen(function* () {
-    const gateway = yield* Gateway.make({ scope: { venue: ex.id, strategy }, clientIdPrefix: `${strategy}-` }).pipe(
-      Effect.provideService(Exchange.Exchange, ex),
-      Effect.provideService(Risk.Risk, allowAll)
-    )
+    const prefix = `${strategy}-`
+    const journal = yield* ExecutionJournal.memory
+    const engine = yield* ExecutionEngine.make({
+      venue: ex.id,
+      exchange: ex,
+      risk: allowAll,
+      journal,
+      strategyOf: (cid) => (cid?.startsWith(prefix) === true ? strategy : undefined)
+    })
+    yield* ex.watchOrders().pipe(Stream.runForEach(engine.onOrder), Effect.forkScoped)
+    const gateway = yield* engine.gateway(strategy, prefix)
     const md: Strategy.MarketDataService = {
       venue: ex.id,
       markets: ex.fetchMarkets(),
@@ -35,7 +47,10 @@ export const strategyEnv = (ex: Exchange.ExchangeService, strategy = "maker") =>
       book: (symbol) => ex.watchOrderBook(symbol)
     }
     const pf: Strategy.PortfolioService = {
-      openOrders: (symbol) => ex.fetchOpenOrders(symbol === undefined ? {} : { symbol }),
+      openOrders: (symbol) =>
+        Effect.map(symbol === undefined ? engine.live : engine.liveIn(symbol), (ts) =>
+          ts.filter((t) => t.strategy === strategy).map(OrderTracker.toOrder)
+        ),
       positions: ex.fetchPositions(),
       position: (symbol) =>
         Effect.map(ex.fetchPositions([symbol]), (ps) => ps.find((x) => x.symbol === symbol)?.amount ?? D.ZERO),
