@@ -6,13 +6,13 @@
  */
 import {
   Decimal as D,
-  type Exchange,
+  Diagnostics,
+  Exchange,
   ExchangeError,
   Ids,
   type Market,
   type Order,
   type OrderBook,
-  type Plugin,
   Strategy,
   TickGrid
 } from "@alpha-hunter/core"
@@ -37,17 +37,12 @@ import { AppConfig, type MarketSelector, type StrategySection } from "./AppConfi
 import * as ConfigFile from "./ConfigFile.js"
 import * as Journal from "./Journal.js"
 import * as Metrics from "./Metrics.js"
-import type { Check, OpenVenue, VenueGauges, VenueKind } from "./Registry.js"
+import { type AnyExchangePlugin, type AnyStrategyPlugin, decodeSection, type Registry } from "./Registry.js"
 import * as Report from "./Report.js"
 import type { HealthView } from "./VenueHealthRouter.js"
 import * as VenueHealthRouter from "./VenueHealthRouter.js"
 
-export type AnyStrategyPlugin = Plugin.StrategyPlugin<unknown, unknown, unknown>
-
-export interface Registry {
-  readonly venues: Readonly<Record<string, VenueKind>>
-  readonly strategies: Readonly<Record<string, AnyStrategyPlugin>>
-}
+export type { AnyExchangePlugin, AnyStrategyPlugin, Registry } from "./Registry.js"
 
 export interface ResolvedStrategy {
   readonly name: string
@@ -61,7 +56,11 @@ export interface ResolvedStrategy {
 export interface Resolved {
   readonly file: string
   readonly config: AppConfig
-  readonly venues: ReadonlyArray<{ readonly name: string; readonly kind: VenueKind; readonly config: unknown }>
+  readonly venues: ReadonlyArray<{
+    readonly name: string
+    readonly plugin: AnyExchangePlugin
+    readonly config: unknown
+  }>
   readonly strategies: ReadonlyArray<ResolvedStrategy>
   readonly risk: RiskConfig.RiskConfig
 }
@@ -83,8 +82,8 @@ export const resolve = (
   const venues: Array<Resolved["venues"][number]> = []
   if (Object.keys(config.venues).length === 0) issues.push({ path: "venues", message: "at least one venue is needed" })
   for (const [name, section] of Object.entries(config.venues)) {
-    const kind = registry.venues[section.type]
-    if (kind === undefined) {
+    const plugin = registry.venues[section.type]
+    if (plugin === undefined) {
       issues.push({
         path: `venues.${name}.type`,
         message: `unknown venue plugin "${section.type}"; expected one of ${Object.keys(registry.venues).join(", ")}`
@@ -92,9 +91,9 @@ export const resolve = (
       continue
     }
     const { type: _type, ...rest } = section
-    const decoded = kind.decode(rest)
+    const decoded = decodeSection(plugin.config, rest)
     if (Either.isLeft(decoded)) issues.push(...ConfigFile.issuesOf(decoded.left, ["venues", name]))
-    else venues.push({ name, kind, config: decoded.right })
+    else venues.push({ name, plugin, config: decoded.right })
   }
   const strategies: Array<ResolvedStrategy> = []
   const prefixes = new Set<string>()
@@ -181,7 +180,7 @@ export const selectedSymbols = (
 
 export interface VenueSession {
   readonly name: string
-  readonly open: OpenVenue
+  readonly diagnostics: Diagnostics.DiagnosticsService
   readonly exchange: Exchange.ExchangeService
   readonly engine: ExecutionEngine.ExecutionEngine
   /** the venue's health as routed to Risk and the journal */
@@ -217,6 +216,13 @@ const fillData = (f: Order.Fill) => ({
   takerOrMaker: f.takerOrMaker
 })
 
+/** Builds a venue plugin's layer in the current scope: its `Exchange` and `Diagnostics`. */
+export const openPlugin = (v: Resolved["venues"][number]) =>
+  Effect.map(Layer.build(v.plugin.layer(v.config, { venue: v.name })), (ctx) => ({
+    exchange: Context.get(ctx, Exchange.Exchange),
+    diagnostics: Context.get(ctx, Diagnostics.Diagnostics)
+  }))
+
 /** Opens one venue: markets, execution engine, health routing, order/fill streams, restart reconciliation. */
 const openVenue = (
   resolved: Resolved,
@@ -226,9 +232,8 @@ const openVenue = (
   log: (line: string) => Effect.Effect<void>
 ) =>
   Effect.gen(function* () {
-    const open = yield* v.kind.open(v.config, v.name)
-    const exchange = open.exchange
-    for (const line of open.banner) yield* log(`[${v.name}] ${line}`)
+    const { exchange, diagnostics } = yield* openPlugin(v)
+    for (const line of diagnostics.banner) yield* log(`[${v.name}] ${line}`)
     const marketList = yield* exchange.fetchMarkets()
     const markets = new Map(marketList.map((m) => [m.symbol as string, m]))
     yield* risk.registerMarkets(v.name, marketList)
@@ -386,7 +391,7 @@ const openVenue = (
         )
         return ref
       })
-    return { name: v.name, open, exchange, engine, health, markets, book, fills } satisfies VenueSession
+    return { name: v.name, diagnostics, exchange, engine, health, markets, book, fills } satisfies VenueSession
   })
 
 /** Builds a strategy's environment: read-only data for its venue and a gateway through the execution engine. */
@@ -638,17 +643,26 @@ export const start = (
     return { sessions, risk, journal, startedAt, quoted, pullQuotes, exportedTotals: new Map() } satisfies RunHandle
   })
 
-/** Venue health → Prometheus: token gauges, message age, and counters advanced by the totals' growth. */
-const exportGauges = (venue: string, g: VenueGauges, lastTotals: Map<string, number>) =>
+/** Venue diagnostics → Prometheus: token gauges, message age, and counters advanced by the totals' growth. */
+const exportGauges = (
+  venue: string,
+  d: Diagnostics.DiagnosticsService,
+  desyncs: number,
+  lastTotals: Map<string, number>
+) =>
   Effect.gen(function* () {
-    for (const [bucket, tokens] of Object.entries(g.tokens)) {
-      yield* Metric.set(Metric.tagged(Metric.tagged(Metrics.tokenHeadroom, "venue", venue), "bucket", bucket), tokens)
+    for (const b of yield* d.budgets) {
+      yield* Metric.set(
+        Metric.tagged(Metric.tagged(Metrics.tokenHeadroom, "venue", venue), "bucket", b.name),
+        b.available
+      )
     }
-    yield* Metric.set(Metric.tagged(Metrics.wsMessageAge, "venue", venue), g.messageAgeMs)
+    const c = yield* d.counters
+    yield* Metric.set(Metric.tagged(Metrics.wsMessageAge, "venue", venue), c.messageAgeMs)
     const counters = [
-      ["rateLimited", g.rateLimited, Metrics.rateLimited],
-      ["desyncs", g.desyncs, Metrics.desyncs],
-      ["bookResyncs", g.bookResyncs, Metrics.bookResyncs]
+      ["rateLimited", c.rateLimited, Metrics.rateLimited],
+      ["desyncs", desyncs, Metrics.desyncs],
+      ["bookResyncs", c.bookResyncs, Metrics.bookResyncs]
     ] as const
     for (const [name, total, counter] of counters) {
       const key = `${venue}\u0000${name}`
@@ -678,8 +692,14 @@ export const statusLine = (h: RunHandle) =>
       const hv = yield* Ref.get(s.health)
       desyncs += hv.desyncs
       if (!hv.connected) venueNotes.push(`${s.name} stream down`)
-      if (s.open.headroom) headroom.push(`${s.name} ${yield* s.open.headroom}`)
-      if (s.open.gauges) yield* exportGauges(s.name, yield* s.open.gauges, h.exportedTotals)
+      const budgets = yield* s.diagnostics.budgets
+      if (budgets.length > 0) {
+        const c = yield* s.diagnostics.counters
+        headroom.push(
+          `${s.name} ${Diagnostics.formatBudgets(budgets)}${c.rateLimited > 0 ? ` 429s ${c.rateLimited}` : ""}`
+        )
+      }
+      yield* exportGauges(s.name, s.diagnostics, hv.desyncs, h.exportedTotals)
     }
     const summary = yield* h.risk.summary()
     let position = D.ZERO
@@ -710,18 +730,17 @@ export const statusLine = (h: RunHandle) =>
   })
 
 /** The `verify` checks, each ✅ or ❌ with a detail. Never throws: every failure becomes a check. */
-export const verify = (resolved: Resolved): Effect.Effect<ReadonlyArray<Check>, never, Scope.Scope> =>
+export const verify = (resolved: Resolved): Effect.Effect<ReadonlyArray<Diagnostics.Check>, never, Scope.Scope> =>
   Effect.gen(function* () {
-    const checks: Array<Check> = [{ name: "config valid", ok: true, detail: resolved.file }]
+    const checks: Array<Diagnostics.Check> = [{ name: "config valid", ok: true, detail: resolved.file }]
     const add = (name: string, ok: boolean, detail: string) => Effect.sync(() => checks.push({ name, ok, detail }))
     for (const v of resolved.venues) {
-      const opened = yield* Effect.either(v.kind.open(v.config, v.name))
+      const opened = yield* Effect.either(openPlugin(v))
       if (Either.isLeft(opened)) {
         yield* add(`${v.name}: connect`, false, errorText(opened.left))
         continue
       }
-      const open = opened.right
-      const ex = open.exchange
+      const ex = opened.right.exchange
       const balance = yield* Effect.either(ex.fetchBalance())
       yield* add(
         `${v.name}: credentials accepted (signed balance read)`,
@@ -736,7 +755,7 @@ export const verify = (resolved: Resolved): Effect.Effect<ReadonlyArray<Check>, 
         Either.isRight(markets) && markets.right.length > 0,
         Either.isRight(markets) ? `${markets.right.length} markets` : errorText(markets.left)
       )
-      if (open.checks) checks.push(...(yield* open.checks))
+      checks.push(...(yield* opened.right.diagnostics.checks))
       const known = Either.isRight(markets) ? markets.right : []
       for (const s of resolved.strategies.filter((x) => x.section.venue === v.name)) {
         const symbols = selectedSymbols(known, s.section.markets)

@@ -145,17 +145,23 @@ const cancelAll = Command.make("cancel-all", { config: configOption, venue: venu
         return yield* new CliFailure({ message: `no venue named ${Option.getOrElse(venue, () => "")}` })
       let failed = 0
       for (const v of targets) {
-        const open = yield* v.kind
-          .open(v.config, v.name)
-          .pipe(Effect.mapError((e) => new CliFailure({ message: App.errorText(e) })))
+        const open = yield* App.openPlugin(v).pipe(
+          Effect.mapError((e) => new CliFailure({ message: App.errorText(e) }))
+        )
         const result = yield* Effect.either(
-          open.emergencyCancelAll ??
-            Effect.gen(function* () {
-              const canceled = yield* open.exchange.cancelAllOrders()
-              const still = yield* open.exchange.fetchOpenOrders()
-              if (still.length > 0) return yield* Effect.fail(`${still.length} orders still rest`)
-              return `${canceled.length} canceled, verified none rests`
-            })
+          Option.match(open.diagnostics.emergencyCancelAll, {
+            onSome: (cancelAllNative) =>
+              Effect.flatMap(cancelAllNative("operator cancel-all"), (r) =>
+                r.stillResting === 0 ? Effect.succeed(r.detail) : Effect.fail(r.detail)
+              ),
+            onNone: () =>
+              Effect.gen(function* () {
+                const canceled = yield* open.exchange.cancelAllOrders()
+                const still = yield* open.exchange.fetchOpenOrders()
+                if (still.length > 0) return yield* Effect.fail(`${still.length} orders still rest`)
+                return `${canceled.length} canceled, verified none rests`
+              })
+          })
         )
         if (Either.isRight(result)) yield* Console.log(`✅ ${v.name}: ${result.right}`)
         else {

@@ -5,16 +5,21 @@
  */
 import type * as Layer from "effect/Layer"
 import type * as Schema from "effect/Schema"
+import type { Diagnostics } from "./Diagnostics.js"
 import type { Exchange } from "./Exchange.js"
 import type { Strategy, StrategyEnv } from "./Strategy.js"
 
-/** Services any plugin may need from the platform (HTTP client, sockets, file system) — left open. */
+/**
+ * A venue plugin: its layer provides the `Exchange` port and the venue's `Diagnostics` (banner, budgets,
+ * checks, emergency cancel-all). Adding a venue to the runner is one such declaration and one registry line.
+ * `R` is left open for what a plugin may need from the platform (HTTP client, sockets, file system).
+ */
 export interface ExchangePlugin<C, I, E, R> {
   readonly kind: "exchange"
   readonly name: string
   readonly description: string
   readonly config: Schema.Schema<C, I>
-  readonly layer: (config: C, context: { readonly venue: string }) => Layer.Layer<Exchange, E, R>
+  readonly layer: (config: C, context: { readonly venue: string }) => Layer.Layer<Exchange | Diagnostics, E, R>
 }
 
 /**

@@ -1,4 +1,5 @@
 export * as Decimal from "./Decimal.js"
+export * as Diagnostics from "./Diagnostics.js"
 export * as Exchange from "./Exchange.js"
 export * as ExchangeError from "./ExchangeError.js"
 export * as Fee from "./Fee.js"

@@ -1,5 +1,6 @@
 export * as KalshiClient from "./KalshiClient.js"
 export * as KalshiConfig from "./KalshiConfig.js"
+export * as KalshiDiagnostics from "./KalshiDiagnostics.js"
 export * as KalshiExchange from "./KalshiExchange.js"
 export * as KalshiFeed from "./KalshiFeed.js"
 export * as KalshiLimiter from "./KalshiLimiter.js"

@@ -1,5 +1,6 @@
 /** The paper venue as an exchange plugin, so the runner can compose it by name ("paper") from config. */
-import { Ids, Plugin } from "@alpha-hunter/core"
+import { Diagnostics, Ids, Plugin } from "@alpha-hunter/core"
+import * as Layer from "effect/Layer"
 import { PaperConfig } from "./PaperConfig.js"
 import { layer } from "./PaperVenue.js"
 
@@ -8,5 +9,11 @@ export const plugin = Plugin.exchangePlugin({
   description: "In-memory venue with a price-time matching engine, exact accounting and optional synthetic flow",
   config: PaperConfig,
   layer: (config: PaperConfig, context: { readonly venue: string }) =>
-    layer(PaperConfig.make({ ...config, venue: Ids.VenueId.make(context.venue) }))
+    Layer.merge(
+      layer(PaperConfig.make({ ...config, venue: Ids.VenueId.make(context.venue) })),
+      Layer.succeed(
+        Diagnostics.Diagnostics,
+        Diagnostics.minimal([`paper venue, ${config.markets.length + (config.generate?.count ?? 0)} markets`])
+      )
+    )
 })
