@@ -1,0 +1,260 @@
+/**
+ * A run: one Risk engine and one journal, the venues, each strategy with its environment, the LIP sampler,
+ * risk-state journaling, and the stop path that cancels our resting orders and verifies none rests.
+ */
+import { Decimal as D, Ids, type Market, type Order, type OrderBook, Strategy, TickGrid } from "@alpha-hunter/core"
+import { RiskEngine } from "@alpha-hunter/risk"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import * as SubscriptionRef from "effect/SubscriptionRef"
+import * as ConfigFile from "./ConfigFile.js"
+import { errorText } from "./Errors.js"
+import * as Journal from "./Journal.js"
+import { type Resolved, selectedSymbols, strategyOf } from "./Resolve.js"
+import { strategyEnv } from "./StrategyEnv.js"
+import { openVenue, type VenueSession } from "./Venues.js"
+export interface RunHandle {
+  readonly sessions: ReadonlyArray<VenueSession>
+  readonly risk: RiskEngine.RiskEngineService
+  readonly journal: Journal.JournalService
+  readonly startedAt: number
+  readonly quoted: Ref.Ref<ReadonlySet<string>>
+  /** cancels our resting orders everywhere and verifies none rests; returns what is still resting */
+  readonly pullQuotes: Effect.Effect<number>
+  /** venue totals already exported as Prometheus counters */
+  readonly exportedTotals: Map<string, number>
+}
+
+type Log = (line: string) => Effect.Effect<void>
+
+/** When the run started (epoch ms): the journal's `run` entry. */
+export class StartedAt extends Context.Tag("@alpha-hunter/runner/StartedAt")<StartedAt, number>() {}
+
+/** The run's start in the journal, and Risk's state changes journaled and logged from before any venue opens. */
+const RiskRecordLive = (resolved: Resolved, log: Log) =>
+  Layer.scoped(
+    StartedAt,
+    Effect.gen(function* () {
+      const journal = yield* Journal.Journal
+      const risk = yield* RiskEngine.RiskEngine
+      const startedAt = yield* Effect.clockWith((c) => c.currentTimeMillis)
+      yield* journal.append({ kind: "run", venue: "*", data: { config: resolved.file, startedAt } })
+      // halts, resumes and their reasons
+      yield* risk.changes.pipe(
+        Stream.runForEach((c) =>
+          Effect.zipRight(
+            journal.append({
+              kind: c.state === "ACTIVE" ? "resume" : "halt",
+              venue: c.scope?.venue ?? "*",
+              strategy: c.scope?.strategy,
+              data: { state: c.state, previous: c.previous, reason: c.reason }
+            }),
+            log(
+              `[risk] ${c.scope ? `${c.scope.venue}${c.scope.strategy ? `/${c.scope.strategy}` : ""}` : "global"}: ${c.previous} → ${c.state} (${c.reason})`
+            )
+          ).pipe(Effect.ignore)
+        ),
+        Effect.forkScoped
+      )
+      return startedAt
+    })
+  )
+
+/** Every configured venue, open (markets, engine, health, streams, reconciled) for the life of the run. */
+export class Venues extends Context.Tag("@alpha-hunter/runner/Venues")<Venues, ReadonlyArray<VenueSession>>() {}
+
+const VenuesLive = (resolved: Resolved, log: Log) =>
+  Layer.scoped(
+    Venues,
+    Effect.gen(function* () {
+      const journal = yield* Journal.Journal
+      const risk = yield* RiskEngine.RiskEngine
+      return yield* Effect.forEach(resolved.venues, (v) => openVenue(resolved, v, risk, journal, log))
+    })
+  )
+
+export class Run extends Context.Tag("@alpha-hunter/runner/Run")<Run, RunHandle>() {}
+
+/**
+ * The run as one Layer graph: Risk → (journal of its changes) → venues → strategies, sampler and the stop
+ * path. Only the journal comes from outside (the CLI owns its file).
+ */
+export const layer = (resolved: Resolved, options: { readonly log: Log }): Layer.Layer<Run, unknown, Journal.Journal> =>
+  Layer.scoped(Run, runStrategies(resolved, options)).pipe(
+    Layer.provide(
+      VenuesLive(resolved, options.log).pipe(
+        Layer.provideMerge(
+          RiskRecordLive(resolved, options.log).pipe(Layer.provideMerge(RiskEngine.layer(resolved.risk)))
+        )
+      )
+    )
+  )
+
+/** Builds the run in the current scope; returns its handle. Strategies run until the scope closes. */
+export const start = (
+  resolved: Resolved,
+  options: { readonly log: Log }
+): Effect.Effect<RunHandle, unknown, Scope.Scope | Journal.Journal> =>
+  Effect.map(Layer.build(layer(resolved, options)), (ctx) => Context.get(ctx, Run))
+
+const runStrategies = (resolved: Resolved, options: { readonly log: Log }) =>
+  Effect.gen(function* () {
+    const { log } = options
+    const journal = yield* Journal.Journal
+    const risk = yield* RiskEngine.RiskEngine
+    const sessions = yield* Venues
+    const startedAt = yield* StartedAt
+    const quoted = yield* Ref.make<ReadonlySet<string>>(new Set())
+
+    const strategyFibers: Array<Fiber.RuntimeFiber<void, unknown>> = []
+    for (const s of resolved.strategies) {
+      const session = sessions.find((x) => x.name === s.section.venue)!
+      const symbols = selectedSymbols([...session.markets.values()], s.section.markets)
+      const unknownSymbols = symbols.filter((x) => !session.markets.has(x))
+      if (unknownSymbols.length > 0) {
+        return yield* new ConfigFile.ConfigError({
+          file: resolved.file,
+          issues: [
+            { path: `strategies.${s.name}.markets`, message: `not on ${session.name}: ${unknownSymbols.join(", ")}` }
+          ]
+        })
+      }
+      const config = yield* Schema.decodeUnknown(s.plugin.config, { onExcessProperty: "error", errors: "all" })({
+        ...s.pluginInput,
+        markets: symbols
+      }).pipe(
+        Effect.mapError(
+          (e) =>
+            new ConfigFile.ConfigError({ file: resolved.file, issues: ConfigFile.issuesOf(e, ["strategies", s.name]) })
+        )
+      )
+      const env = yield* strategyEnv(session, s, symbols, risk, quoted)
+      const ctx = yield* Layer.build(
+        s.plugin.layer(config, { id: s.name }).pipe(Layer.provide(Layer.succeedContext(env)))
+      )
+      const strategy = Context.get(ctx, Strategy.Strategy)
+      yield* log(
+        `[${s.name}] ${s.plugin.name} on ${session.name}: ${symbols.length} markets (${symbols.slice(0, 6).join(", ")}${symbols.length > 6 ? ", …" : ""})`
+      )
+      const fiber = yield* strategy.run.pipe(
+        Effect.catchAllCause((c) => log(`[${s.name}] strategy stopped: ${String(c)}`)),
+        Effect.forkScoped
+      )
+      strategyFibers.push(fiber)
+    }
+
+    // LIP sampling: one snapshot per quoted market per interval
+    const grids = new Map<string, TickGrid.TickGrid>()
+    const gridOf = (m: Market.Market) => {
+      const key = `${m.venue}:${m.symbol}`
+      let g = grids.get(key)
+      if (g === undefined) {
+        g = TickGrid.unsafeMake(m.tickGrid)
+        grids.set(key, g)
+      }
+      return g
+    }
+    if (resolved.config.run.sampleIntervalMs > 0) {
+      yield* Effect.gen(function* () {
+        for (const session of sessions) {
+          const live = yield* session.engine.live
+          const symbols = new Set(live.map((t) => t.symbol as string))
+          for (const symbol of symbols) {
+            const ref = yield* session.book(Ids.Symbol.make(symbol))
+            const b = yield* SubscriptionRef.get(ref)
+            if (Option.isNone(b)) continue
+            const m = session.markets.get(symbol)
+            const mineAt = (side: Order.Side, price: D.Decimal) =>
+              D.sum(
+                live
+                  .filter((t) => t.symbol === symbol && t.side === side && t.price === price && t.status === "open")
+                  .map((t) => t.remaining)
+              )
+            const grid = m === undefined ? undefined : gridOf(m)
+            // [distance from the best level in ticks, size, ours], best first
+            const levels = (side: Order.Side, ls: ReadonlyArray<OrderBook.Level>) => {
+              const best = ls[0] === undefined || grid === undefined ? -1 : grid.levelOf(ls[0][0])
+              return ls
+                .slice(0, 50)
+                .map(([p, a]) => [
+                  String(best < 0 ? 0 : Math.abs(best - grid!.levelOf(p))),
+                  D.format(a),
+                  D.format(mineAt(side, p))
+                ])
+            }
+            const bb = b.value.bids[0]?.[0]
+            const ba = b.value.asks[0]?.[0]
+            yield* journal.append({
+              kind: "sample",
+              venue: session.name,
+              symbol,
+              data: {
+                open: m?.status === "open",
+                ...(bb !== undefined && ba !== undefined ? { mid: D.format(D.div(D.add(bb, ba), D.int(2))) } : {}),
+                bids: levels("buy", b.value.bids),
+                asks: levels("sell", b.value.asks)
+              }
+            })
+          }
+        }
+      }).pipe(
+        Effect.catchAll((e) => log(`sampler: ${String(e)}`)),
+        Effect.repeat(Schedule.spaced(Duration.millis(resolved.config.run.sampleIntervalMs))),
+        Effect.forkScoped
+      )
+    }
+
+    /**
+     * Stop: interrupt the strategies, cancel our orders, and verify through the venue that none rests.
+     * A write that was in flight when a strategy stopped can still land after a first clean look, so the
+     * venue must look clean twice, at least a second apart (and our own order view must have no write in
+     * flight) before we say so.
+     */
+    const pullQuotes = Effect.gen(function* () {
+      yield* Fiber.interruptAll(strategyFibers)
+      let resting = 0
+      for (const session of sessions) {
+        let clean = 0
+        let still: ReadonlyArray<Order.Order> = []
+        for (let attempt = 0; attempt < 12 && clean < 2; attempt++) {
+          const live = yield* session.engine.live
+          for (const st of new Set(live.filter((t) => t.status === "open").map((t) => t.strategy))) {
+            const s = resolved.strategies.find((x) => x.name === st)
+            if (s === undefined) continue
+            const gw = yield* session.engine.gateway(s.name, s.prefix)
+            yield* gw.cancelAll().pipe(Effect.catchAll((e) => log(`[${session.name}] cancel: ${e.message}`)))
+          }
+          still = (yield* session.exchange.fetchOpenOrders().pipe(Effect.orElseSucceed(() => still))).filter(
+            (o) => strategyOf(resolved, o.clientOrderId) !== undefined
+          )
+          for (const o of still) {
+            yield* session.exchange
+              .cancelOrder(o.id, o.symbol)
+              .pipe(
+                Effect.catchAll((e) =>
+                  attempt >= 3
+                    ? log(`[${session.name}] cancel ${o.clientOrderId ?? o.id}: ${errorText(e)}`)
+                    : Effect.void
+                )
+              )
+          }
+          const inFlight = (yield* session.engine.live).some((t) => t.status.startsWith("pending"))
+          clean = still.length === 0 && (!inFlight || attempt >= 4) ? clean + 1 : 0
+          if (clean < 2) yield* Effect.sleep(Duration.millis(clean === 1 ? 1000 : 250 * (attempt + 1)))
+        }
+        if (clean < 2) resting += still.length
+      }
+      return resting
+    })
+
+    return { sessions, risk, journal, startedAt, quoted, pullQuotes, exportedTotals: new Map() } satisfies RunHandle
+  })

@@ -1,0 +1,74 @@
+/** A strategy's environment: read-only data for its venue and a gateway through the execution engine. */
+import { Decimal as D, ExchangeError, Ids, type Order, Strategy } from "@alpha-hunter/core"
+import { OrderTracker } from "@alpha-hunter/execution"
+import type { RiskEngine } from "@alpha-hunter/risk"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Ref from "effect/Ref"
+import * as Stream from "effect/Stream"
+import type { ResolvedStrategy } from "./Resolve.js"
+import type { VenueSession } from "./Venues.js"
+/** Builds a strategy's environment: read-only data for its venue and a gateway through the execution engine. */
+export const strategyEnv = (
+  session: VenueSession,
+  s: ResolvedStrategy,
+  symbols: ReadonlyArray<string>,
+  risk: RiskEngine.RiskEngineService,
+  quoted: Ref.Ref<ReadonlySet<string>>
+) =>
+  Effect.gen(function* () {
+    const gateway = yield* session.engine.gateway(s.name, s.prefix)
+    const venueId = Ids.VenueId.make(session.name)
+    const marketData = Strategy.MarketData.of({
+      venue: venueId,
+      markets: Effect.succeed(symbols.map((x) => session.markets.get(x)!).filter((m) => m !== undefined)),
+      market: (symbol) => {
+        const m = session.markets.get(symbol)
+        return m === undefined
+          ? Effect.fail(
+              new ExchangeError.BadSymbol({ venue: session.name, message: `unknown market ${symbol}`, symbol })
+            )
+          : Effect.succeed(m)
+      },
+      book: (symbol) =>
+        Stream.unwrap(Effect.map(session.book(symbol), (ref) => ref.changes.pipe(Stream.filterMap((o) => o))))
+    })
+    const mine = (t: OrderTracker.Tracked) => t.strategy === s.name
+    const portfolio = Strategy.Portfolio.of({
+      openOrders: (symbol) =>
+        Effect.map(symbol === undefined ? session.engine.live : session.engine.liveIn(symbol), (ts) =>
+          ts.filter(mine).map(OrderTracker.toOrder)
+        ),
+      positions: Effect.gen(function* () {
+        const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
+        const out: Array<Order.Position> = []
+        for (const symbol of symbols) {
+          const amount = yield* risk.position(session.name, symbol, s.name)
+          out.push({
+            symbol: Ids.Symbol.make(symbol),
+            amount,
+            cost: D.ZERO,
+            realizedPnl: D.ZERO,
+            feesPaid: D.ZERO,
+            timestamp: now
+          } as Order.Position)
+        }
+        return out
+      }),
+      position: (symbol) => risk.position(session.name, symbol, s.name),
+      orders: session.exchange.watchOrders().pipe(Stream.filter((o) => o.clientOrderId?.startsWith(s.prefix) === true)),
+      fills: session.exchange.watchMyTrades().pipe(Stream.filter((f) => f.clientOrderId?.startsWith(s.prefix) === true))
+    })
+    const trackingGateway = Strategy.OrderGateway.of({
+      ...gateway,
+      setQuotes: (target) =>
+        Effect.zipRight(
+          Ref.update(quoted, (q) => new Set([...q, `${session.name}:${target.symbol}`])),
+          gateway.setQuotes(target)
+        )
+    })
+    return Context.make(Strategy.MarketData, marketData).pipe(
+      Context.add(Strategy.Portfolio, portfolio),
+      Context.add(Strategy.OrderGateway, trackingGateway)
+    )
+  })

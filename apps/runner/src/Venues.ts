@@ -1,0 +1,223 @@
+/**
+ * Venue sessions: each configured venue plugin built in the run's scope (its `Exchange` and `Diagnostics`),
+ * with the execution engine, health routing, the order and fill streams, restart reconciliation and one
+ * shared book subscription per market.
+ */
+import { Decimal as D, Diagnostics, Exchange, Ids, type Market, type Order, type OrderBook } from "@alpha-hunter/core"
+import { ExecutionEngine } from "@alpha-hunter/execution"
+import type { RiskEngine } from "@alpha-hunter/risk"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as Metric from "effect/Metric"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
+import * as Stream from "effect/Stream"
+import * as SubscriptionRef from "effect/SubscriptionRef"
+import type * as Journal from "./Journal.js"
+import * as Metrics from "./Metrics.js"
+import { type Resolved, strategyOf } from "./Resolve.js"
+import type { HealthView } from "./VenueHealthRouter.js"
+import * as VenueHealthRouter from "./VenueHealthRouter.js"
+export interface VenueSession {
+  readonly name: string
+  readonly diagnostics: Diagnostics.DiagnosticsService
+  readonly exchange: Exchange.ExchangeService
+  readonly engine: ExecutionEngine.ExecutionEngine
+  /** the venue's health as routed to Risk and the journal */
+  readonly health: Ref.Ref<HealthView>
+  readonly markets: ReadonlyMap<string, Market.Market>
+  readonly book: (
+    symbol: Ids.Symbol
+  ) => Effect.Effect<SubscriptionRef.SubscriptionRef<Option.Option<OrderBook.OrderBook>>>
+  readonly fills: Ref.Ref<number>
+}
+
+const fillData = (f: Order.Fill) => ({
+  tradeId: f.id,
+  side: f.side,
+  price: D.format(f.price),
+  amount: D.format(f.amount),
+  fee: D.format(f.fee.cost),
+  takerOrMaker: f.takerOrMaker
+})
+
+/** Builds a venue plugin's layer in the current scope: its `Exchange` and `Diagnostics`. */
+export const openPlugin = (v: Resolved["venues"][number]) =>
+  Effect.map(Layer.build(v.plugin.layer(v.config, { venue: v.name })), (ctx) => ({
+    exchange: Context.get(ctx, Exchange.Exchange),
+    diagnostics: Context.get(ctx, Diagnostics.Diagnostics)
+  }))
+
+/** Opens one venue: markets, execution engine, health routing, order/fill streams, restart reconciliation. */
+export const openVenue = (
+  resolved: Resolved,
+  v: Resolved["venues"][number],
+  risk: RiskEngine.RiskEngineService,
+  journal: Journal.JournalService,
+  log: (line: string) => Effect.Effect<void>
+) =>
+  Effect.gen(function* () {
+    const { exchange, diagnostics } = yield* openPlugin(v)
+    for (const line of diagnostics.banner) yield* log(`[${v.name}] ${line}`)
+    const marketList = yield* exchange.fetchMarkets()
+    const markets = new Map(marketList.map((m) => [m.symbol as string, m]))
+    yield* risk.registerMarkets(v.name, marketList)
+    // when each book last changed (high-resolution), for the tick-to-order histogram
+    const bookSeenAt = new Map<string, bigint>()
+    const onWrite = (symbol: string, kind: "create" | "cancel" | "amend", count: number) =>
+      Effect.gen(function* () {
+        yield* Metric.incrementBy(
+          Metric.tagged(Metric.tagged(Metrics.ordersSent, "venue", v.name), "kind", kind),
+          count
+        )
+        const seen = bookSeenAt.get(symbol)
+        if (seen !== undefined && kind !== "cancel") {
+          const now = yield* Clock.currentTimeNanos
+          yield* Metric.update(Metric.tagged(Metrics.tickToOrder, "venue", v.name), Number(now - seen) / 1e9)
+          bookSeenAt.delete(symbol) // one write per book change is attributed to it
+        }
+      })
+    const engine = yield* ExecutionEngine.make({
+      venue: v.name,
+      exchange,
+      risk,
+      journal,
+      onWrite,
+      strategyOf: (cid) => strategyOf(resolved, cid)
+    })
+    // health first: a desync during reconciliation must already halt
+    const health = yield* VenueHealthRouter.follow(v.name, exchange, { risk, journal, log })
+    const fills = yield* Ref.make(0)
+    const seenTrades = new Set<string>(
+      (yield* journal.query({ kinds: ["fill"], venue: v.name })).map((e) => String(e.data["tradeId"]))
+    )
+    const recordFill = (f: Order.Fill) =>
+      Effect.gen(function* () {
+        if (seenTrades.has(f.id)) return
+        seenTrades.add(f.id)
+        const strategy = strategyOf(resolved, f.clientOrderId)
+        yield* Ref.update(fills, (n) => n + 1)
+        yield* risk.onFill({ venue: v.name, ...(strategy ? { strategy } : {}) }, f)
+        yield* journal.append({
+          kind: "fill",
+          venue: v.name,
+          strategy,
+          symbol: f.symbol,
+          clientOrderId: f.clientOrderId,
+          orderId: f.id === undefined ? undefined : f.orderId,
+          data: fillData(f)
+        })
+      }).pipe(Effect.catchAll((e) => log(`[${v.name}] could not record fill ${f.id}: ${e.message}`)))
+
+    // --- restart reconciliation, before any strategy runs --------------------------------------------
+    const ours = (coid: string | undefined) => strategyOf(resolved, coid) !== undefined
+    const openOnVenue = yield* exchange.fetchOpenOrders()
+    let adopted = 0
+    let canceledForeign = 0
+    for (const o of openOnVenue) {
+      const strategy = strategyOf(resolved, o.clientOrderId)
+      if (strategy !== undefined) {
+        yield* engine.adopt(o, strategy)
+        adopted++
+      } else if (resolved.config.run.cancelUnknownOnStart) {
+        yield* exchange.cancelOrder(o.id, o.symbol).pipe(Effect.ignore)
+        canceledForeign++
+      }
+    }
+    // creates we wrote down but never saw an outcome for: look each up (never re-send)
+    const entries = yield* journal.query({
+      venue: v.name,
+      kinds: ["request", "ack", "reject", "resolved", "cancel", "update", "reconcile"]
+    })
+    const settled = new Set<string>()
+    const requested = new Map<string, string>()
+    for (const e of entries) {
+      if (e.clientOrderId === undefined) continue
+      if (e.kind === "request" && e.data["op"] === "create") requested.set(e.clientOrderId, e.symbol ?? "")
+      else if (e.kind !== "request") settled.add(e.clientOrderId)
+    }
+    const openIds = new Set<string>(
+      openOnVenue.flatMap((o) => (o.clientOrderId === undefined ? [] : [o.clientOrderId]))
+    )
+    let resolvedOnStart = 0
+    for (const [coid, symbol] of requested) {
+      if (settled.has(coid) || openIds.has(coid) || !ours(coid)) continue
+      const r = yield* Effect.either(
+        exchange.fetchOrderByClientId(Ids.ClientOrderId.make(coid), Ids.Symbol.make(symbol))
+      )
+      yield* journal.append({
+        kind: "resolved",
+        venue: v.name,
+        strategy: strategyOf(resolved, coid),
+        symbol,
+        clientOrderId: coid,
+        ...(Either.isRight(r) ? { orderId: r.right.id } : {}),
+        data: Either.isRight(r)
+          ? {
+              status: r.right.status,
+              filled: D.format(r.right.filled),
+              side: r.right.side,
+              price: D.format(r.right.price),
+              amount: D.format(r.right.amount)
+            }
+          : { status: r.left._tag === "OrderNotFound" ? "not_found" : "lookup_failed", error: r.left.message }
+      })
+      if (Either.isRight(r) && r.right.status === "open") {
+        yield* engine.adopt(r.right, strategyOf(resolved, coid)!)
+        adopted++
+      }
+      resolvedOnStart++
+    }
+    // fills we missed while down
+    const lastFill = (yield* journal.query({ venue: v.name, kinds: ["fill"] })).at(-1)?.ts
+    const missed = yield* exchange
+      .fetchMyTrades(lastFill === undefined ? {} : { since: lastFill })
+      .pipe(Effect.catchAll(() => Effect.succeed([] as ReadonlyArray<Order.Fill>)))
+    for (const f of missed) if (ours(f.clientOrderId)) yield* recordFill(f)
+    yield* journal.append({
+      kind: "reconcile",
+      venue: v.name,
+      data: { openOnVenue: openOnVenue.length, adopted, canceledForeign, resolvedOnStart, missedFills: missed.length }
+    })
+    yield* log(
+      `[${v.name}] ${marketList.length} markets; reconciled: ${adopted} of our orders adopted, ${resolvedOnStart} looked up, ${canceledForeign} foreign canceled`
+    )
+
+    // --- live streams ---------------------------------------------------------------------------------
+    yield* exchange.watchOrders().pipe(
+      Stream.runForEach((o) => (ours(o.clientOrderId) ? engine.onOrder(o) : Effect.void)),
+      Effect.catchAllCause((c) => log(`[${v.name}] order stream ended: ${String(c)}`)),
+      Effect.forkScoped
+    )
+    yield* exchange.watchMyTrades().pipe(
+      Stream.runForEach((f) => (ours(f.clientOrderId) ? recordFill(f) : Effect.void)),
+      Effect.catchAllCause((c) => log(`[${v.name}] fill stream ended: ${String(c)}`)),
+      Effect.forkScoped
+    )
+
+    // one book subscription per market, shared by every strategy and the sampler
+    const books = new Map<string, SubscriptionRef.SubscriptionRef<Option.Option<OrderBook.OrderBook>>>()
+    const scope = yield* Effect.scope
+    const book = (symbol: Ids.Symbol) =>
+      Effect.gen(function* () {
+        const existing = books.get(symbol)
+        if (existing !== undefined) return existing
+        const ref = yield* SubscriptionRef.make(Option.none<OrderBook.OrderBook>())
+        books.set(symbol, ref)
+        yield* exchange.watchOrderBook(symbol).pipe(
+          Stream.runForEach((b) =>
+            Effect.zipRight(
+              Effect.map(Clock.currentTimeNanos, (t) => bookSeenAt.set(symbol, t)),
+              SubscriptionRef.set(ref, Option.some(b))
+            )
+          ),
+          Effect.catchAllCause((c) => log(`[${v.name}] book ${symbol} stream ended: ${String(c)}`)),
+          Effect.forkIn(scope)
+        )
+        return ref
+      })
+    return { name: v.name, diagnostics, exchange, engine, health, markets, book, fills } satisfies VenueSession
+  })
