@@ -1,23 +1,25 @@
 /**
- * One risk configuration guarding two venues at once, end to end: each venue's orders go through the core
- * gateway (Risk ∘ Exchange) and each venue's order/fill streams feed the same engine (Tracking.track).
+ * One risk configuration guarding two venues at once, end to end: each venue's orders go through the
+ * production gateway (the execution engine: Risk → journal → venue) and each venue's order/fill streams feed
+ * the same risk engine (Tracking.track).
  *
  * The venues are listed in `venues` below: a paper venue, and the Kalshi plugin trading a kalshi-sim over
  * real loopback HTTP and WebSocket (with a second account that rests other participants' orders).
  */
-import { Decimal as D, Exchange, Gateway, Ids, Order, type Risk } from "@alpha-hunter/core"
+import { Decimal as D, Exchange, Ids, Order, type Risk } from "@alpha-hunter/core"
 import { KalshiExchange } from "@alpha-hunter/kalshi"
 import { KalshiSim } from "@alpha-hunter/kalshi-sim"
 import { PaperConfig, PaperVenue } from "@alpha-hunter/paper"
+import { RiskConfig, RiskEngine, Tracking } from "@alpha-hunter/risk"
 import { assert, describe, it } from "@effect/vitest"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
-import { layer, RiskEngine } from "../src/RiskEngine.js"
-import { track } from "../src/Tracking.js"
-import { cfg } from "./helpers.js"
+import * as Stream from "effect/Stream"
+import * as ExecutionEngine from "../src/ExecutionEngine.js"
+import * as ExecutionJournal from "../src/ExecutionJournal.js"
 
 interface VenueUnderTest {
   readonly name: string
@@ -93,7 +95,7 @@ const kalshiSim = (name: string): VenueUnderTest => ({
 
 const venues: ReadonlyArray<VenueUnderTest> = [paper("paper-a"), kalshiSim("kalshi-sim")]
 
-const config = cfg({
+const config = RiskConfig.decodeSync({
   global: { maxDailyLoss: "1" },
   venues: { "paper-a": { maxPosition: "5" } },
   onBreach: { maxDailyLoss: "halt-all", maxPosition: "halt-venue" }
@@ -122,15 +124,23 @@ const buy = (symbol: string, price: string, amount: string, tif: Order.TimeInFor
 describe("one risk config, two venues", () => {
   it.scopedLive("a breach on one venue does what the config says on both (paper + kalshi-sim)", () =>
     Effect.gen(function* () {
-      const engine = yield* RiskEngine
+      const engine = yield* RiskEngine.RiskEngine
+      const journal = yield* ExecutionJournal.memory
       const setups = yield* Effect.forEach(venues, (v) =>
         Effect.gen(function* () {
           const built = yield* v.build
           const scope: Risk.RiskScope = { venue: v.name, strategy: "maker" }
-          yield* track(scope).pipe(Effect.provideService(Exchange.Exchange, built.exchange))
-          const gateway = yield* Gateway.make({ scope, clientIdPrefix: `${v.name}-` }).pipe(
-            Effect.provideService(Exchange.Exchange, built.exchange)
-          )
+          yield* Tracking.track(scope).pipe(Effect.provideService(Exchange.Exchange, built.exchange))
+          const prefix = `${v.name}-`
+          const execution = yield* ExecutionEngine.make({
+            venue: v.name,
+            exchange: built.exchange,
+            risk: engine,
+            journal,
+            strategyOf: (cid) => (cid?.startsWith(prefix) === true ? "maker" : undefined)
+          })
+          yield* built.exchange.watchOrders().pipe(Stream.runForEach(execution.onOrder), Effect.forkScoped)
+          const gateway = yield* execution.gateway("maker", prefix)
           return { ...v, ...built, scope, gateway }
         })
       )
@@ -184,6 +194,6 @@ describe("one risk config, two venues", () => {
       const reasons = (yield* engine.history).map((c) => c.reason)
       assert.isTrue(reasons.some((r) => r.includes("maxPosition breached (venue paper-a)")))
       assert.isTrue(reasons.some((r) => r.includes("maxDailyLoss breached (global)")))
-    }).pipe(Effect.provide(layer(config)))
+    }).pipe(Effect.provide(RiskEngine.layer(config)))
   )
 })
