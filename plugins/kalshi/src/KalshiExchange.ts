@@ -32,17 +32,21 @@ import {
 } from "@alpha-hunter/core"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as Cause from "effect/Cause"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as ParseResult from "effect/ParseResult"
 import * as PubSub from "effect/PubSub"
 import * as Queue from "effect/Queue"
 import * as Redacted from "effect/Redacted"
+import * as Ref from "effect/Ref"
+import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { toExchangeError } from "./internal/errors.js"
@@ -106,6 +110,29 @@ interface CancelItem {
   readonly done: Deferred.Deferred<CoreOrder.Order, E.ExchangeError>
 }
 
+/** Sustained rate limiting (health): this many 429s within the window publish `RateLimited`, at most once a window. */
+export const rateLimitedAlert = { count: 5, windowMs: 10_000 } as const
+
+export interface RateWindow {
+  readonly hits: ReadonlyArray<number>
+  readonly lastAlert: number
+}
+export const emptyRateWindow: RateWindow = { hits: [], lastAlert: Number.NEGATIVE_INFINITY }
+/** One 429 at `t`: the new window, and the count to publish when the rule fires. */
+export const onRateLimitHit = (s: RateWindow, t: number): readonly [number | undefined, RateWindow] => {
+  const hits = [...s.hits.filter((h) => t - h < rateLimitedAlert.windowMs), t]
+  return hits.length >= rateLimitedAlert.count && t - s.lastAlert >= rateLimitedAlert.windowMs
+    ? [hits.length, { hits, lastAlert: t }]
+    : [undefined, { hits, lastAlert: s.lastAlert }]
+}
+
+const exitReason = (exit: Exit.Exit<unknown, unknown>): string =>
+  Exit.isSuccess(exit)
+    ? "ended"
+    : Cause.isInterruptedOnly(exit.cause)
+      ? "interrupted"
+      : Cause.pretty(exit.cause).slice(0, 200)
+
 type WriteResult<A> =
   | { readonly _tag: "Ok"; readonly value: A }
   | { readonly _tag: "Err"; readonly error: E.ExchangeError }
@@ -139,13 +166,25 @@ export const make = (
     const http = yield* HttpClient.HttpClient
     const clock = yield* Effect.clock
     const now = () => clock.unsafeCurrentTimeMillis()
+    const healthHub = yield* PubSub.unbounded<VenueHealth.VenueHealth>()
+    const rateWindow = yield* Ref.make(emptyRateWindow)
     const transport = rest.makeTransport(http, {
       venue,
       baseUrl: urls.rest,
       signer,
       limiter,
       costs: () => costs,
-      timeoutMs: cfg.requestTimeoutMs
+      timeoutMs: cfg.requestTimeoutMs,
+      max429: cfg.limiter.retriesAfter429,
+      on429: () =>
+        Effect.gen(function* () {
+          const t = now()
+          const fire = yield* Ref.modify(rateWindow, (w) => onRateLimitHit(w, t))
+          if (fire !== undefined) {
+            yield* Effect.logWarning(`kalshi: sustained rate limiting (${fire} × 429 within 10 s)`)
+            yield* PubSub.publish(healthHub, new VenueHealth.RateLimited({ venue, count: fire, at: t }))
+          }
+        })
     })
     const api = rest.makeEndpoints(transport, venue)
     const sub = cfg.subaccount !== undefined ? { subaccount: cfg.subaccount } : {}
@@ -251,7 +290,6 @@ export const make = (
     const ordersHub = yield* PubSub.unbounded<CoreOrder.Order>()
     const fillsHub = yield* PubSub.unbounded<CoreOrder.Fill>()
     const desyncHub = yield* PubSub.unbounded<DesyncReport>()
-    const healthHub = yield* PubSub.unbounded<VenueHealth.VenueHealth>()
     const seenTrades = new Set<string>()
     const seenOrder: Array<string> = []
     let lastPrivateEvent = now()
@@ -441,6 +479,10 @@ export const make = (
       if (!f.maybeSent) return new E.ExchangeUnavailable({ venue, message: `not sent: ${f.detail}`, notSent: true })
       return undefined
     }
+    /**
+     * A write's result: the answer, a certain error (refusal, 429, not sent), or unknown (timeout, 5xx, lost or
+     * undecodable answer). Defects are unknown too: whatever happened, the caller gets an outcome.
+     */
     const classify = <A>(eff: Effect.Effect<A, rest.CallFailure>, ctx: Parameters<typeof writeError>[1]) =>
       eff.pipe(
         Effect.map((value): WriteResult<A> => ({ _tag: "Ok", value })),
@@ -451,8 +493,25 @@ export const make = (
               ? { _tag: "Unknown", detail: f._tag === "HttpFailure" ? `HTTP ${f.status}` : f.detail }
               : { _tag: "Err", error: e }
           )
-        })
+        }),
+        Effect.catchAllDefect((d) =>
+          Effect.succeed<WriteResult<A>>({ _tag: "Unknown", detail: `defect: ${String(d).slice(0, 200)}` })
+        )
       )
+    const decodeItem = <A, I>(schema: Schema.Schema<A, I>) => {
+      const decode = Schema.decodeUnknownEither(schema)
+      return (u: unknown): A | undefined => Either.getOrUndefined(decode(u))
+    }
+    const decodeCreateItem = decodeItem(wire.BatchCreateItem)
+    const decodeCancelItem = decodeItem(wire.BatchCancelItem)
+    const itemError = (x: { readonly error?: wire.ItemError | null | undefined }) =>
+      x.error === null || x.error === undefined
+        ? undefined
+        : {
+            code: x.error.code ?? undefined,
+            message: x.error.message ?? undefined,
+            details: x.error.details ?? undefined
+          }
 
     const createBody = (request: CoreOrder.OrderRequest, cid: string, m: MarketEntry, group: string | undefined) => {
       const tif =
@@ -488,6 +547,28 @@ export const make = (
       return { body, expiry: request.timeInForce === "GTC" ? expiry : undefined }
     }
 
+    const unknownCreate = (item: CreateItem, detail: string) =>
+      new E.UnknownOutcome({
+        venue,
+        operation: "create",
+        symbol: item.request.symbol,
+        clientOrderId: item.cid,
+        message: `create ${item.cid} on ${item.request.symbol}: outcome unknown (${detail}); resolving by lookup`
+      })
+    const unknownCancel = (item: CancelItem, detail: string) =>
+      new E.UnknownOutcome({
+        venue,
+        operation: "cancel",
+        symbol: item.symbol,
+        orderId: item.orderId,
+        message: `cancel of ${item.orderId}: outcome unknown (${detail}); resolving by lookup`
+      })
+    /** A definite answer for a write that was marked unknown (its caller's deadline passed) resolves it. */
+    const answered = (key: string) =>
+      Effect.sync(() => {
+        if (unresolved.delete(key)) vstats.resolvedUnknown++
+      })
+
     /** Settles one create's outcome for its caller. */
     const settleCreate = (
       item: CreateItem,
@@ -506,6 +587,7 @@ export const make = (
           const order = parse.createdOrder(item.request, item.cid, r.value, now(), item.expiry)
           requestMeta.set(order.id, { timeInForce: item.request.timeInForce, postOnly: item.request.postOnly })
           yield* upsert(order)
+          yield* answered(`create:${item.cid}`)
           yield* Deferred.succeed(item.done, orders.get(order.id) ?? order)
           return
         }
@@ -528,16 +610,7 @@ export const make = (
           return
         }
         yield* markUnknown({ operation: "create", symbol, clientOrderId: item.cid })
-        yield* Deferred.fail(
-          item.done,
-          new E.UnknownOutcome({
-            venue,
-            operation: "create",
-            symbol,
-            clientOrderId: item.cid,
-            message: `create ${item.cid} on ${symbol}: outcome unknown (${r.detail}); resolving by lookup`
-          })
-        )
+        yield* Deferred.fail(item.done, unknownCreate(item, r.detail))
       })
 
     const createQueue = yield* Queue.unbounded<CreateItem>()
@@ -559,7 +632,7 @@ export const make = (
                 lane: "create",
                 preAcquired: true
               })
-              .pipe(Effect.flatMap((raw) => rest.decodeBody(wire.CreateOrderResponse, venue)(raw).pipe(Effect.orDie))),
+              .pipe(Effect.flatMap(rest.decodeWriteBody(wire.CreateOrderResponse, venue))),
             { symbol: it.request.symbol, clientOrderId: it.cid }
           )
           return yield* settleCreate(it, r)
@@ -574,33 +647,29 @@ export const make = (
               items: items.length,
               preAcquired: true
             })
-            .pipe(Effect.flatMap((raw) => rest.decodeBody(wire.BatchCreateResponse, venue)(raw).pipe(Effect.orDie))),
+            .pipe(Effect.flatMap(rest.decodeWriteBody(wire.BatchCreateResponse, venue))),
           {}
         )
         if (r._tag !== "Ok") {
           for (const it of items) yield* settleCreate(it, r as WriteResult<never>)
           return
         }
-        const res = r.value.orders
+        const res = r.value.orders.map(decodeCreateItem)
         for (const [i, it] of items.entries()) {
-          const x = res.find((o) => o.client_order_id === it.cid) ?? res[i]
+          const x = res.find((o) => o?.client_order_id === it.cid) ?? res[i]
+          const err = x === undefined ? undefined : itemError(x)
           if (x === undefined) {
-            yield* settleCreate(it, { _tag: "Unknown", detail: "no item in the batch response" })
-          } else if (x.error !== null && x.error !== undefined) {
-            const err = toExchangeError(
-              undefined,
-              {
-                code: x.error.code ?? undefined,
-                message: x.error.message ?? undefined,
-                details: x.error.details ?? undefined
-              },
-              { venue, symbol: it.request.symbol, clientOrderId: it.cid }
-            )
+            yield* settleCreate(it, {
+              _tag: "Unknown",
+              detail: i < r.value.orders.length ? "undecodable batch item" : "no item in the batch response"
+            })
+          } else if (err !== undefined) {
+            const e = toExchangeError(undefined, err, { venue, symbol: it.request.symbol, clientOrderId: it.cid })
             yield* settleCreate(
               it,
-              err._tag === "ExchangeUnavailable"
-                ? { _tag: "Unknown", detail: `item error ${x.error.code}` }
-                : { _tag: "Err", error: err }
+              e._tag === "ExchangeUnavailable"
+                ? { _tag: "Unknown", detail: `item error ${err.code ?? "?"}` }
+                : { _tag: "Err", error: e }
             )
           } else if (x.order_id && x.fill_count != null && x.remaining_count != null) {
             yield* settleCreate(it, {
@@ -618,71 +687,64 @@ export const make = (
         }
       })
 
-    const sendCancels = (items: ReadonlyArray<CancelItem>) =>
+    const settleCancel = (
+      it: CancelItem,
+      r: WriteResult<{
+        readonly reduced_by?: D.Decimal | null | undefined
+        readonly ts_ms?: number | null | undefined
+      }>
+    ) =>
       Effect.gen(function* () {
-        const settle = (
-          it: CancelItem,
-          r: WriteResult<{
-            readonly reduced_by?: D.Decimal | null | undefined
-            readonly ts_ms?: number | null | undefined
-          }>
-        ) =>
-          Effect.gen(function* () {
-            if (r._tag === "Ok") {
-              const prev = orders.get(it.orderId)
-              const base =
-                prev ??
-                (yield* api.getOrder(it.orderId).pipe(
-                  Effect.map((o) => parse.order(o)),
-                  Effect.option
-                )).pipe(Option.getOrUndefined)
-              if (base === undefined) {
-                return yield* Deferred.fail(
-                  it.done,
-                  new E.BadVenueData({ venue, message: `canceled order ${it.orderId} cannot be read back` })
-                )
-              }
-              const o = CoreOrder.Order.make({
-                ...base,
-                status: "canceled",
-                remaining: D.ZERO,
-                lastUpdateTimestamp: r.value.ts_ms ?? now()
-              })
-              yield* upsert(o)
-              return yield* Deferred.succeed(it.done, o)
-            }
-            if (r._tag === "Err") {
-              if (r.error._tag === "OrderNotFound") {
-                // 404 does not say whether it filled: look it up before declaring anything
-                const o = yield* api.getOrder(it.orderId).pipe(Effect.option)
-                if (Option.isSome(o)) {
-                  const order = parse.order(o.value, requestMeta.get(it.orderId) ?? {})
-                  yield* upsert(order)
-                  return yield* Deferred.fail(
-                    it.done,
-                    new E.OrderNotFound({
-                      venue,
-                      orderId: it.orderId,
-                      message: `order ${it.orderId} is not open (it is ${order.status})`,
-                      code: "not_found"
-                    })
-                  )
-                }
-              }
-              return yield* Deferred.fail(it.done, r.error)
-            }
-            yield* markUnknown({ operation: "cancel", symbol: it.symbol, orderId: it.orderId })
+        if (r._tag === "Ok") {
+          yield* answered(`cancel:${it.orderId}`)
+          const prev = orders.get(it.orderId)
+          const base =
+            prev ??
+            (yield* api.getOrder(it.orderId).pipe(
+              Effect.map((o) => parse.order(o)),
+              Effect.option
+            )).pipe(Option.getOrUndefined)
+          if (base === undefined) {
             return yield* Deferred.fail(
               it.done,
-              new E.UnknownOutcome({
-                venue,
-                operation: "cancel",
-                symbol: it.symbol,
-                orderId: it.orderId,
-                message: `cancel of ${it.orderId}: outcome unknown (${r.detail}); resolving by lookup`
-              })
+              new E.BadVenueData({ venue, message: `canceled order ${it.orderId} cannot be read back` })
             )
+          }
+          const o = CoreOrder.Order.make({
+            ...base,
+            status: "canceled",
+            remaining: D.ZERO,
+            lastUpdateTimestamp: r.value.ts_ms ?? now()
           })
+          yield* upsert(o)
+          return yield* Deferred.succeed(it.done, o)
+        }
+        if (r._tag === "Err") {
+          if (r.error._tag === "OrderNotFound") {
+            // 404 does not say whether it filled: look it up before declaring anything
+            const o = yield* api.getOrder(it.orderId).pipe(Effect.option)
+            if (Option.isSome(o)) {
+              const order = parse.order(o.value, requestMeta.get(it.orderId) ?? {})
+              yield* upsert(order)
+              return yield* Deferred.fail(
+                it.done,
+                new E.OrderNotFound({
+                  venue,
+                  orderId: it.orderId,
+                  message: `order ${it.orderId} is not open (it is ${order.status})`,
+                  code: "not_found"
+                })
+              )
+            }
+          }
+          return yield* Deferred.fail(it.done, r.error)
+        }
+        yield* markUnknown({ operation: "cancel", symbol: it.symbol, orderId: it.orderId })
+        return yield* Deferred.fail(it.done, unknownCancel(it, r.detail))
+      })
+
+    const sendCancels = (items: ReadonlyArray<CancelItem>) =>
+      Effect.gen(function* () {
         if (items.length === 1) {
           const it = items[0]!
           const r = yield* classify(
@@ -694,10 +756,10 @@ export const make = (
                 lane: "cancel",
                 preAcquired: true
               })
-              .pipe(Effect.flatMap((raw) => rest.decodeBody(wire.CancelResponse, venue)(raw).pipe(Effect.orDie))),
+              .pipe(Effect.flatMap(rest.decodeWriteBody(wire.CancelResponse, venue))),
             { orderId: it.orderId, symbol: it.symbol }
           )
-          return yield* settle(it, r)
+          return yield* settleCancel(it, r)
         }
         const r = yield* classify(
           transport
@@ -709,71 +771,150 @@ export const make = (
               items: items.length,
               preAcquired: true
             })
-            .pipe(Effect.flatMap((raw) => rest.decodeBody(wire.BatchCancelResponse, venue)(raw).pipe(Effect.orDie))),
+            .pipe(Effect.flatMap(rest.decodeWriteBody(wire.BatchCancelResponse, venue))),
           {}
         )
         if (r._tag !== "Ok") {
-          for (const it of items) yield* settle(it, r as WriteResult<never>)
+          for (const it of items) yield* settleCancel(it, r as WriteResult<never>)
           return
         }
+        const res = r.value.orders.map(decodeCancelItem)
         for (const [i, it] of items.entries()) {
-          const x = r.value.orders.find((o) => o.order_id === it.orderId) ?? r.value.orders[i]
-          if (x === undefined) yield* settle(it, { _tag: "Unknown", detail: "no item in the batch response" })
-          else if (x.error !== null && x.error !== undefined) {
-            const err = toExchangeError(
-              undefined,
-              {
-                code: x.error.code ?? undefined,
-                message: x.error.message ?? undefined,
-                details: x.error.details ?? undefined
-              },
-              { venue, orderId: it.orderId }
-            )
-            yield* settle(
+          const x = res.find((o) => o?.order_id === it.orderId) ?? res[i]
+          const err = x === undefined ? undefined : itemError(x)
+          if (x === undefined) {
+            yield* settleCancel(it, {
+              _tag: "Unknown",
+              detail: i < r.value.orders.length ? "undecodable batch item" : "no item in the batch response"
+            })
+          } else if (err !== undefined) {
+            const e = toExchangeError(undefined, err, { venue, orderId: it.orderId })
+            yield* settleCancel(
               it,
-              err._tag === "ExchangeUnavailable"
-                ? { _tag: "Unknown", detail: "item error" }
-                : { _tag: "Err", error: err }
+              e._tag === "ExchangeUnavailable" ? { _tag: "Unknown", detail: "item error" } : { _tag: "Err", error: e }
             )
-          } else yield* settle(it, { _tag: "Ok", value: x })
+          } else yield* settleCancel(it, { _tag: "Ok", value: x })
         }
       })
 
-    /** One batching worker per queue: coalesce, size to the bucket, admit the whole batch, send. */
-    const batcher = <I>(
+    /**
+     * A sender fiber's guard: on any exit (failure, defect, interruption) every item whose caller is still
+     * waiting gets an unknown outcome (the request may have left) and is marked for lookup.
+     */
+    const guardCreates = (items: ReadonlyArray<CreateItem>) =>
+      Effect.onExit(sendCreates(items), (exit) =>
+        Effect.forEach(
+          items,
+          (it) =>
+            Effect.gen(function* () {
+              if (yield* Deferred.isDone(it.done)) return
+              yield* markUnknown({ operation: "create", symbol: it.request.symbol, clientOrderId: it.cid })
+              yield* Deferred.fail(it.done, unknownCreate(it, `the sender stopped: ${exitReason(exit)}`))
+            }),
+          { discard: true }
+        )
+      )
+    const guardCancels = (items: ReadonlyArray<CancelItem>) =>
+      Effect.onExit(sendCancels(items), (exit) =>
+        Effect.forEach(
+          items,
+          (it) =>
+            Effect.gen(function* () {
+              if (yield* Deferred.isDone(it.done)) return
+              yield* markUnknown({ operation: "cancel", symbol: it.symbol, orderId: it.orderId })
+              yield* Deferred.fail(it.done, unknownCancel(it, `the sender stopped: ${exitReason(exit)}`))
+            }),
+          { discard: true }
+        )
+      )
+
+    /**
+     * One batching worker per queue: coalesce, size to the bucket, admit the whole batch, fork its sender.
+     * Items whose caller already gave up (deadline) are dropped unsent. Items in hand when a round fails are
+     * answered "not sent" (they never left); the worker then goes on.
+     */
+    const batcher = <I extends { readonly done: Deferred.Deferred<CoreOrder.Order, E.ExchangeError> }>(
       queue: Queue.Queue<I>,
       lane: KalshiLimiter.Lane,
       unit: () => number,
-      sendBatch: (items: ReadonlyArray<I>) => Effect.Effect<void>,
-      fail: (items: ReadonlyArray<I>, e: E.ExchangeError) => Effect.Effect<void>
-    ) =>
-      Effect.gen(function* () {
-        const buffer: Array<I> = []
-        while (true) {
-          if (buffer.length === 0) {
-            buffer.push(yield* Queue.take(queue))
-            if (cfg.batchWindowMs > 0) yield* Effect.sleep(cfg.batchWindowMs)
+      sendBatch: (items: ReadonlyArray<I>) => Effect.Effect<void>
+    ) => {
+      const notSent = (items: ReadonlyArray<I>, message: string) =>
+        Effect.forEach(
+          items,
+          (i) => Deferred.fail(i.done, new E.ExchangeUnavailable({ venue, message, notSent: true })),
+          {
+            discard: true
           }
-          buffer.push(...(yield* Queue.takeAll(queue)))
+        )
+      const round = Effect.gen(function* () {
+        const first = yield* Queue.take(queue)
+        let inHand: ReadonlyArray<I> = [first]
+        let handed = false
+        return yield* Effect.gen(function* () {
+          if (cfg.batchWindowMs > 0 && (yield* Queue.size(queue)) === 0) yield* Effect.sleep(cfg.batchWindowMs)
           const u = unit()
           // as many as one request may carry and the bucket can ever hold; the limiter then waits until the
           // whole batch fits (sizing to the tokens left right now would send one-order "batches" under load)
-          const n = Math.min(buffer.length, maxBatch(lane, u))
-          const batch = buffer.splice(0, n)
-          const admitted = yield* limiter.acquire(lane, n * u).pipe(Effect.either)
+          inHand = [first, ...(yield* Queue.takeUpTo(queue, maxBatch(lane, u) - 1))]
+          const batch = yield* Effect.filter(inHand, (i) => Effect.map(Deferred.isDone(i.done), (d) => !d))
+          if (batch.length === 0) return
+          const admitted = yield* limiter.acquire(lane, batch.length * u).pipe(Effect.either)
           if (Either.isLeft(admitted)) {
-            yield* fail(batch, new E.InvalidOrder({ venue, message: admitted.left.message }))
-            continue
+            return yield* Effect.forEach(
+              batch,
+              (i) => Deferred.fail(i.done, new E.InvalidOrder({ venue, message: admitted.left.message })),
+              { discard: true }
+            )
           }
           yield* Effect.forkScoped(sendBatch(batch))
-        }
+          handed = true
+        }).pipe(
+          Effect.onExit((exit) =>
+            handed || Exit.isSuccess(exit) ? Effect.void : notSent(inHand, `write batcher: ${exitReason(exit)}`)
+          )
+        )
       })
-    yield* batcher(createQueue, "create", createUnit, sendCreates, (items, e) =>
-      Effect.forEach(items, (i) => Deferred.fail(i.done, e), { discard: true })
-    ).pipe(Effect.forkScoped)
-    yield* batcher(cancelQueue, "cancel", cancelUnit, sendCancels, (items, e) =>
-      Effect.forEach(items, (i) => Deferred.fail(i.done, e), { discard: true })
-    ).pipe(Effect.forkScoped)
+      return round.pipe(
+        Effect.catchAllCause((c) => Effect.logError("kalshi: write batcher round failed", c)),
+        Effect.forever
+      )
+    }
+    yield* batcher(createQueue, "create", createUnit, guardCreates).pipe(Effect.forkScoped)
+    yield* batcher(cancelQueue, "cancel", cancelUnit, guardCancels).pipe(Effect.forkScoped)
+
+    /**
+     * Waits for a queued write's answer, at most `writeDeadlineMs`; past it the write is unknown (marked for
+     * lookup) unless its answer arrived in the meantime.
+     */
+    const awaitAnswer = (
+      done: Deferred.Deferred<CoreOrder.Order, E.ExchangeError>,
+      onDeadline: () => { readonly error: E.UnknownOutcome; readonly mark: Effect.Effect<void> }
+    ) =>
+      Deferred.await(done).pipe(
+        Effect.timeoutOption(cfg.writeDeadlineMs),
+        Effect.flatMap(
+          Option.match({
+            onSome: Effect.succeed,
+            onNone: () =>
+              Effect.gen(function* () {
+                const d = onDeadline()
+                if (yield* Deferred.fail(done, d.error)) yield* d.mark
+                return yield* Deferred.await(done)
+              })
+          })
+        )
+      )
+    const awaitCreate = (item: CreateItem) =>
+      awaitAnswer(item.done, () => ({
+        error: unknownCreate(item, `no answer within ${cfg.writeDeadlineMs} ms`),
+        mark: markUnknown({ operation: "create", symbol: item.request.symbol, clientOrderId: item.cid })
+      }))
+    const awaitCancel = (item: CancelItem) =>
+      awaitAnswer(item.done, () => ({
+        error: unknownCancel(item, `no answer within ${cfg.writeDeadlineMs} ms`),
+        mark: markUnknown({ operation: "cancel", symbol: item.symbol, orderId: item.orderId })
+      }))
 
     const halted = () => now() < haltedUntil
 
@@ -808,7 +949,7 @@ export const make = (
         const item = yield* prepareCreate(request)
         if ("known" in item) return item.known
         yield* Queue.offer(createQueue, item)
-        return yield* Deferred.await(item.done)
+        return yield* awaitCreate(item)
       })
 
     const createOrders = (requests: ReadonlyArray<CoreOrder.OrderRequest>) =>
@@ -816,21 +957,24 @@ export const make = (
         const prepared = yield* Effect.forEach(requests, (r) => Effect.either(prepareCreate(r)))
         for (const p of prepared)
           if (Either.isRight(p) && !("known" in p.right)) yield* Queue.offer(createQueue, p.right)
-        return yield* Effect.forEach(prepared, (p) =>
-          Either.isLeft(p)
-            ? Effect.succeed(Either.left(p.left))
-            : "known" in p.right
-              ? Effect.succeed(Either.right(p.right.known))
-              : Effect.either(Deferred.await(p.right.done))
+        return yield* Effect.forEach(
+          prepared,
+          (p) =>
+            Either.isLeft(p)
+              ? Effect.succeed(Either.left(p.left))
+              : "known" in p.right
+                ? Effect.succeed(Either.right(p.right.known))
+                : Effect.either(awaitCreate(p.right)),
+          { concurrency: "unbounded" }
         )
       })
 
     const cancelOrder = (id: Ids.OrderId, symbol: Ids.Symbol) =>
       Effect.gen(function* () {
         yield* checkWritable(symbol, "cancel")
-        const done = yield* Deferred.make<CoreOrder.Order, E.ExchangeError>()
-        yield* Queue.offer(cancelQueue, { orderId: id, symbol, done })
-        return yield* Deferred.await(done)
+        const item: CancelItem = { orderId: id, symbol, done: yield* Deferred.make<CoreOrder.Order, E.ExchangeError>() }
+        yield* Queue.offer(cancelQueue, item)
+        return yield* awaitCancel(item)
       })
 
     const cancelOrders = (ids: ReadonlyArray<Ids.OrderId>, symbol?: Ids.Symbol) =>
@@ -844,14 +988,21 @@ export const make = (
                 Effect.map((o) => o.ticker),
                 Effect.orElseSucceed(() => undefined)
               ))
-            const done = yield* Deferred.make<CoreOrder.Order, E.ExchangeError>()
+            const item: CancelItem = {
+              orderId: id,
+              symbol: s ?? "",
+              done: yield* Deferred.make<CoreOrder.Order, E.ExchangeError>()
+            }
             if (s === undefined) {
-              yield* Deferred.fail(done, new E.OrderNotFound({ venue, orderId: id, message: `order ${id} not found` }))
-            } else yield* Queue.offer(cancelQueue, { orderId: id, symbol: s, done })
-            return done
+              yield* Deferred.fail(
+                item.done,
+                new E.OrderNotFound({ venue, orderId: id, message: `order ${id} not found` })
+              )
+            } else yield* Queue.offer(cancelQueue, item)
+            return item
           })
         )
-        return yield* Effect.forEach(items, (d) => Effect.either(Deferred.await(d)))
+        return yield* Effect.forEach(items, (it) => Effect.either(awaitCancel(it)), { concurrency: "unbounded" })
       })
 
     const editOrder = (id: Ids.OrderId, symbol: Ids.Symbol, edit: CoreOrder.OrderEdit) =>
@@ -885,8 +1036,17 @@ export const make = (
                 ...(current.clientOrderId !== undefined ? { client_order_id: current.clientOrderId } : {})
               }
             })
-            .pipe(Effect.flatMap((raw) => rest.decodeBody(wire.AmendResponse, venue)(raw).pipe(Effect.orDie))),
+            .pipe(Effect.flatMap(rest.decodeWriteBody(wire.AmendResponse, venue))),
           { orderId: id, symbol }
+        ).pipe(
+          Effect.timeoutTo({
+            duration: cfg.writeDeadlineMs,
+            onSuccess: (x): WriteResult<typeof wire.AmendResponse.Type> => x,
+            onTimeout: (): WriteResult<typeof wire.AmendResponse.Type> => ({
+              _tag: "Unknown",
+              detail: `no answer within ${cfg.writeDeadlineMs} ms`
+            })
+          })
         )
         if (r._tag === "Err") return yield* r.error
         if (r._tag === "Unknown") {
@@ -1129,12 +1289,17 @@ export const make = (
           }
           case "PrivateGap":
             yield* Effect.logWarning(`kalshi: private stream gap (${ev.reason}); reconciling from REST`)
+            yield* PubSub.publish(healthHub, new VenueHealth.PrivateGap({ venue, channel: ev.channel, at: now() }))
             yield* adoptSingle.pipe(Effect.ignore)
+            break
+          case "Disconnected":
+            yield* PubSub.publish(healthHub, new VenueHealth.Disconnected({ venue, reason: ev.reason, at: now() }))
             break
           case "Connected":
             if (ev.reconnect) {
               yield* Effect.logInfo("kalshi: reconnected; reconciling orders from REST")
               yield* adoptSingle.pipe(Effect.ignore)
+              yield* PubSub.publish(healthHub, new VenueHealth.Reconnected({ venue, at: now() }))
             }
             break
           case "Position":
