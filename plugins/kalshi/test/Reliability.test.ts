@@ -16,8 +16,8 @@ import * as Either from "effect/Either"
 import * as Queue from "effect/Queue"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
+import * as session from "../src/internal/session.js"
 import * as wire from "../src/internal/wire.js"
-import * as KalshiExchange from "../src/KalshiExchange.js"
 import { connect } from "./utils.js"
 
 const symbol = Ids.Symbol.make("KXSIMA-26DEC31-E0-M0")
@@ -251,10 +251,10 @@ describe("certainly not sent is never unknown", () => {
 
 describe("health", () => {
   it("the sustained-429 rule: ≥ 5 within a sliding 10 s window, at most one alert per 10 s", () => {
-    let w = KalshiExchange.emptyRateWindow
+    let w = session.emptyRateWindow
     const fired: Array<number | undefined> = []
     for (const t of [0, 1_000, 2_000, 3_000, 4_000, 5_000, 9_000, 11_000, 12_000, 13_000, 14_000]) {
-      const [f, next] = KalshiExchange.onRateLimitHit(w, t)
+      const [f, next] = session.onRateLimitHit(w, t)
       fired.push(f)
       w = next
     }
