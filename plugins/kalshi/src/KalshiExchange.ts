@@ -15,7 +15,7 @@
 import {
   OrderBook as CoreBook,
   Decimal as D,
-  ExchangeError as E,
+  type ExchangeError as E,
   Exchange,
   Ids,
   type VenueHealth
@@ -176,16 +176,7 @@ export const make = (
       cancelOrders: execution.cancelOrders,
       cancelAllOrders: execution.cancelAllOrders,
       fetchOrder: (id) => Effect.flatMap(api.getOrder(id), orders.parse),
-      fetchOrderByClientId: (cid, symbol) =>
-        Effect.gen(function* () {
-          const known = yield* orders.orderIdOf(cid)
-          if (known !== undefined) return yield* Effect.flatMap(api.getOrder(known), orders.parse)
-          const hit = yield* orders.findByCid(cid, symbol)
-          if (hit._tag === "None") {
-            return yield* new E.OrderNotFound({ venue, clientOrderId: cid, message: `no order with client id ${cid}` })
-          }
-          return yield* orders.parse(hit.value)
-        }),
+      fetchOrderByClientId: orders.fetchByClientId,
       fetchOpenOrders: (q) =>
         api.getOrders({ status: "resting", ...(q?.symbol !== undefined ? { ticker: q.symbol } : {}), ...sub }).pipe(
           Effect.flatMap((ws) => Effect.forEach(ws, orders.parse)),

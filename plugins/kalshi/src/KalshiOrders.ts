@@ -68,6 +68,8 @@ export interface KalshiOrders {
     symbol: string | undefined,
     sinceMs?: number
   ) => Effect.Effect<Option.Option<wire.Order>, E.ExchangeError>
+  /** the order with this client id, as the venue has it now */
+  readonly fetchByClientId: (cid: string, symbol?: string) => Effect.Effect<CoreOrder.Order, E.ExchangeError>
   readonly stats: MutableRef.MutableRef<VerificationStats>
   readonly count: (field: Exclude<keyof VerificationStats, "lastPollAt">, n?: number) => Effect.Effect<void>
 }
@@ -222,6 +224,21 @@ export const make = (o: OrdersOptions): Effect.Effect<KalshiOrders, never, Scope
         })
       })
 
+    const fetchByClientId = (cid: string, symbol?: string) =>
+      Effect.gen(function* () {
+        const known = store.orderIdOf(yield* Ref.get(view), cid)
+        if (known !== undefined) return yield* Effect.flatMap(o.api.getOrder(known), parseWire)
+        const hit = yield* findByCid(cid, symbol)
+        if (Option.isNone(hit)) {
+          return yield* new E.OrderNotFound({
+            venue: o.venue,
+            clientOrderId: cid,
+            message: `no order with client id ${cid}`
+          })
+        }
+        return yield* parseWire(hit.value)
+      })
+
     const watch = <A extends { readonly symbol: string }>(hub: PubSub.PubSub<A>, symbol?: string) =>
       Stream.unwrapScoped(
         Effect.map(PubSub.subscribe(hub), (q) =>
@@ -250,6 +267,7 @@ export const make = (o: OrdersOptions): Effect.Effect<KalshiOrders, never, Scope
       resolveUnknown,
       checkWritable,
       findByCid,
+      fetchByClientId,
       stats,
       count
     } satisfies KalshiOrders
