@@ -11,7 +11,7 @@ import { parseMicros, parsePrice } from "./FixedPoint.js"
 import { type AuthWindow, parsePublicKey, type RegisteredKey } from "./internal/auth.js"
 import { isTier, type Tier } from "./internal/buckets.js"
 import { makeEngine } from "./internal/engine.js"
-import { clearFaults, type FaultSpec, faultKinds, makeFaults } from "./internal/faults.js"
+import { clearFaults, type FaultSpec, faultKinds, makeFaults, type WriteOp, writeOps } from "./internal/faults.js"
 import { makeFlow } from "./internal/flow.js"
 import { buildMarket, defaultSpecs, type MarketSpec } from "./internal/markets.js"
 import { makePrng } from "./internal/prng.js"
@@ -21,7 +21,7 @@ import { makeWs, WS_PATH } from "./internal/ws.js"
 import { generateKeyPair } from "./KalshiSigning.js"
 
 export type { Tier } from "./internal/buckets.js"
-export type { FaultSpec } from "./internal/faults.js"
+export type { FaultSpec, WriteOp } from "./internal/faults.js"
 export type { MarketSpec } from "./internal/markets.js"
 
 export class SimError extends Data.TaggedError("SimError")<{ readonly message: string; readonly cause?: unknown }> {}
@@ -88,6 +88,11 @@ export interface Faults {
   readonly loseResponse: (count?: number, mode?: "destroy" | "504") => Effect.Effect<void>
   /** next batch create(s): listed item indices (default: odd ones) fail with an item-level 500 */
   readonly partialBatchFailure: (count?: number, indices?: ReadonlyArray<number>) => Effect.Effect<void>
+  /**
+   * the next `count` writes among `operations` (default: create, batch create, cancel, batch cancel, amend) are
+   * applied, then answered 2xx with a body a client cannot decode (`order_id` is a number, in every item of a batch)
+   */
+  readonly malformedResponses: (count?: number, operations?: ReadonlyArray<WriteOp>) => Effect.Effect<void>
   /** REST order reads keep showing the state from before this call until `unfreezeOrderReads` */
   readonly freezeOrderReads: Effect.Effect<void>
   readonly unfreezeOrderReads: Effect.Effect<void>
@@ -237,6 +242,12 @@ export const make = (options: Options = {}): Effect.Effect<SimHandle, SimError, 
           return
         case "partial_batch_failure":
           faultState.partialBatch = { count: spec.count ?? 1, indices: spec.indices }
+          return
+        case "malformed_responses":
+          faultState.malformedResponses = {
+            count: spec.count ?? 1,
+            operations: Array.isArray(spec.operations) ? spec.operations.filter((o) => writeOps.includes(o)) : undefined
+          }
           return
         case "freeze_order_reads":
           engine.setReadsFrozen(true)
@@ -485,6 +496,10 @@ export const make = (options: Options = {}): Effect.Effect<SimHandle, SimError, 
         partialBatchFailure: (count = 1, indices) =>
           sync(() =>
             applyFault({ kind: "partial_batch_failure", count, ...(indices === undefined ? {} : { indices }) })
+          ),
+        malformedResponses: (count = 1, operations) =>
+          sync(() =>
+            applyFault({ kind: "malformed_responses", count, ...(operations === undefined ? {} : { operations }) })
           ),
         freezeOrderReads: sync(() => applyFault({ kind: "freeze_order_reads" })),
         unfreezeOrderReads: sync(() => applyFault({ kind: "unfreeze_order_reads" })),

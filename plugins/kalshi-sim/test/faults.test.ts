@@ -143,9 +143,75 @@ describe("fault injection", () => {
       assert.strictEqual(r.status, 201)
       assert.strictEqual(r.body.orders[0].error, null)
       assert.strictEqual(r.body.orders[1].error.code, "internal_server_error")
-      assert.strictEqual(r.body.orders[1].order_id, null)
+      // Kalshi's schema: an errored batch-create item has no order_id at all (not null)
+      assert.isFalse("order_id" in r.body.orders[1])
       assert.strictEqual(r.body.orders[2].error, null)
       assert.strictEqual((yield* client.get("/portfolio/orders")).body.orders.length, 2)
+    })
+  )
+
+  it.scopedLive("malformed 2xx write responses: each write is applied, its answer fails decoding", () =>
+    Effect.gen(function* () {
+      const { sim, client } = yield* setup()
+      const isMalformed = (b: { order_id?: unknown }) => typeof b.order_id === "number"
+      // create
+      yield* sim.faults.malformedResponses(1, ["create"])
+      const c = yield* client.post(
+        "/portfolio/events/orders",
+        order(TICKER, "bid", "0.10", "1", { client_order_id: "m-1" })
+      )
+      assert.strictEqual(c.status, 201)
+      assert.isTrue(isMalformed(c.body))
+      const listed = yield* client.get("/portfolio/orders", { auth: true })
+      const placed = listed.body.orders.find((o: { client_order_id: string }) => o.client_order_id === "m-1")
+      assert.strictEqual(placed.status, "resting")
+      // a fault limited to other operations leaves this one alone (and is not consumed)
+      yield* sim.faults.malformedResponses(1, ["amend"])
+      const clean = yield* client.post("/portfolio/events/orders", order(TICKER, "bid", "0.11", "1"))
+      assert.strictEqual(typeof clean.body.order_id, "string")
+      // amend (the pending amend fault fires here)
+      const amended = yield* client.post(`/portfolio/events/orders/${clean.body.order_id}/amend`, {
+        ticker: TICKER,
+        side: "bid",
+        price: "0.12",
+        count: "1"
+      })
+      assert.strictEqual(amended.status, 200)
+      assert.isTrue(isMalformed(amended.body))
+      const after = yield* client.get(`/portfolio/orders/${clean.body.order_id}`)
+      assert.strictEqual(after.body.order.yes_price_dollars, "0.1200")
+      // batch create, via the control endpoint
+      assert.strictEqual(
+        (yield* client.control("/faults", { kind: "malformed_responses", count: 1, operations: ["batch_create"] }))
+          .status,
+        200
+      )
+      const bc = yield* client.post("/portfolio/events/orders/batched", {
+        orders: [order(TICKER, "bid", "0.05", "1"), order(TICKER, "bid", "0.06", "1")]
+      })
+      assert.strictEqual(bc.status, 201)
+      assert.isTrue(bc.body.orders.every(isMalformed))
+      const ids = (yield* client.get("/portfolio/orders", { auth: true })).body.orders
+        .filter((o: { status: string }) => o.status === "resting")
+        .map((o: { order_id: string }) => o.order_id)
+      assert.strictEqual(ids.length, 4)
+      // cancel and batch cancel (the default: any write op)
+      yield* sim.faults.malformedResponses(2)
+      const one = yield* client.del(`/portfolio/events/orders/${ids[0]}`)
+      assert.strictEqual(one.status, 200)
+      assert.isTrue(isMalformed(one.body))
+      const many = yield* client.del("/portfolio/events/orders/batched", {
+        orders: ids.slice(1).map((id: string) => ({ order_id: id }))
+      })
+      assert.strictEqual(many.status, 200)
+      assert.isTrue(many.body.orders.every(isMalformed))
+      const resting = (yield* client.get("/portfolio/orders", { auth: true })).body.orders.filter(
+        (o: { status: string }) => o.status === "resting"
+      )
+      assert.strictEqual(resting.length, 0)
+      // spent: the next write is answered normally
+      const fine = yield* client.post("/portfolio/events/orders", order(TICKER, "bid", "0.07", "1"))
+      assert.strictEqual(typeof fine.body.order_id, "string")
     })
   )
 

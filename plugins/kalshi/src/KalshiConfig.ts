@@ -81,7 +81,12 @@ export const LimiterConfig = Schema.Struct({
    * fraction of a bucket assumed available at start. 1 (default) is right for a process that owns its key:
    * the venue's bucket refills while we are down. Lower it when another process shares the key.
    */
-  initialFill: Schema.optionalWith(Schema.Number, { default: () => 1 })
+  initialFill: Schema.optionalWith(Schema.Number, { default: () => 1 }),
+  /**
+   * how many times a call is re-admitted after a 429 before it fails with `RateLimited` (a 429 proves the
+   * venue did nothing, so the caller gets a certain "not sent", never an unknown outcome)
+   */
+  retriesAfter429: Schema.optionalWith(Schema.Int, { default: () => 6 })
 })
 export type LimiterConfig = typeof LimiterConfig.Type
 
@@ -103,6 +108,12 @@ export const KalshiConfig = Schema.Struct({
   markets: Schema.optionalWith(MarketFilter, { default: () => ({ status: "open" as const }) }),
   /** timeout of one REST request; a write that times out is an unknown outcome */
   requestTimeoutMs: Schema.optionalWith(Schema.Number, { default: () => 5_000 }),
+  /**
+   * the longest a create, cancel or amend caller waits for its answer (queueing, limiter, 429 re-admissions and
+   * the request itself); past it the write is an `UnknownOutcome`, resolved by lookup like any other. Keep it
+   * above `requestTimeoutMs` plus the 429 backoff (≈ 13 s for 6 re-admissions).
+   */
+  writeDeadlineMs: Schema.optionalWith(Schema.Number, { default: () => 30_000 }),
   /** how long creates/cancels wait to be coalesced into one batched call */
   batchWindowMs: Schema.optionalWith(Schema.Number, { default: () => 1 }),
   safety: Schema.optionalWith(SafetyConfig, { default: () => SafetyConfig.make({}) }),

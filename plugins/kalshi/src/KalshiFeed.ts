@@ -55,8 +55,10 @@ export type PrivateEvent =
   | { readonly _tag: "Position"; readonly position: typeof wire.WsMarketPosition.Type }
   | { readonly _tag: "Lifecycle"; readonly lifecycle: typeof wire.WsLifecycle.Type }
   /** the private stream may have lost messages (gap, terminal error, reconnect): reconcile from REST */
-  | { readonly _tag: "PrivateGap"; readonly reason: string }
+  | { readonly _tag: "PrivateGap"; readonly reason: string; readonly channel: string }
   | { readonly _tag: "Connected"; readonly reconnect: boolean }
+  /** an open connection ended (it is being re-established) */
+  | { readonly _tag: "Disconnected"; readonly reason: string }
 
 export interface BookInfo {
   readonly valid: boolean
@@ -363,7 +365,11 @@ export const make = (options: FeedOptions): Effect.Effect<KalshiFeed, never, Sco
           for (const b of books.values()) if (b.sid === sid) yield* invalidate(b, `seq gap ${expected}→${got}`)
         }
         if (channel !== "orderbook_delta") {
-          yield* PubSub.publish(privateHub, { _tag: "PrivateGap", reason: `seq gap on ${channel ?? "?"}` })
+          yield* PubSub.publish(privateHub, {
+            _tag: "PrivateGap",
+            reason: `seq gap on ${channel ?? "?"}`,
+            channel: channel ?? "?"
+          })
         }
       })
 
@@ -413,7 +419,11 @@ export const make = (options: FeedOptions): Effect.Effect<KalshiFeed, never, Sco
             const r = decodeUserOrder(f.msg)
             if (r._tag === "Left") {
               stats.malformed++
-              yield* PubSub.publish(privateHub, { _tag: "PrivateGap", reason: "malformed user_order" })
+              yield* PubSub.publish(privateHub, {
+                _tag: "PrivateGap",
+                reason: "malformed user_order",
+                channel: "user_orders"
+              })
               return yield* Effect.logWarning(`kalshi ws: malformed user_order skipped: ${r.left.message}`)
             }
             return yield* PubSub.publish(privateHub, { _tag: "UserOrder", order: r.right })
@@ -422,7 +432,7 @@ export const make = (options: FeedOptions): Effect.Effect<KalshiFeed, never, Sco
             const r = decodeFill(f.msg)
             if (r._tag === "Left") {
               stats.malformed++
-              yield* PubSub.publish(privateHub, { _tag: "PrivateGap", reason: "malformed fill" })
+              yield* PubSub.publish(privateHub, { _tag: "PrivateGap", reason: "malformed fill", channel: "fill" })
               return yield* Effect.logWarning(`kalshi ws: malformed fill skipped: ${r.left.message}`)
             }
             return yield* PubSub.publish(privateHub, { _tag: "Fill", fill: r.right })
@@ -454,7 +464,11 @@ export const make = (options: FeedOptions): Effect.Effect<KalshiFeed, never, Sco
               const affectsBooks = channels.length === 0 || channels.includes("orderbook_delta")
               if (affectsBooks) for (const b of books.values()) yield* invalidate(b, `terminal channel error ${code}`)
               if (channels.length === 0 || channels.some((c) => c !== "orderbook_delta")) {
-                yield* PubSub.publish(privateHub, { _tag: "PrivateGap", reason: `terminal error ${code}` })
+                yield* PubSub.publish(privateHub, {
+                  _tag: "PrivateGap",
+                  reason: `terminal error ${code}`,
+                  channel: channels.filter((c) => c !== "orderbook_delta").join(",") || "?"
+                })
                 if (privateChannels) yield* subscribePrivate
               }
             } else {
@@ -509,6 +523,7 @@ export const make = (options: FeedOptions): Effect.Effect<KalshiFeed, never, Sco
           { onOpen }
         )
         .pipe(Effect.raceFirst(Deferred.await(k)), Effect.either)
+      const wasOpen = connected
       connected = false
       stats.closes++
       yield* SubscriptionRef.set(state, "closed")
@@ -517,6 +532,7 @@ export const make = (options: FeedOptions): Effect.Effect<KalshiFeed, never, Sco
       yield* Effect.logWarning(
         `kalshi ws: connection ended (${reason}${stats.lastHandshakeError ? `; last error: ${stats.lastHandshakeError}` : ""}); reconnecting`
       )
+      if (wasOpen) yield* PubSub.publish(privateHub, { _tag: "Disconnected", reason })
       return now() - started
     })
 

@@ -1,11 +1,17 @@
 /** Run-time fault switches consulted by the REST and WebSocket layers. */
 
+/** The write endpoints a `malformed_responses` fault can hit. */
+export type WriteOp = "create" | "batch_create" | "cancel" | "batch_cancel" | "amend"
+export const writeOps: ReadonlyArray<WriteOp> = ["create", "batch_create", "cancel", "batch_cancel", "amend"]
+
 export interface Faults {
   rateLimitStorm: { count: number; untilMs: number }
   serverErrors: { count: number; status: number }
   latency: { ms: number; count: number }
   loseResponse: { count: number; mode: "destroy" | "504" }
   partialBatch: { count: number; indices: ReadonlyArray<number> | undefined }
+  /** applied writes answered 2xx with a body that fails decoding (`order_id` a number); `undefined` = every write op */
+  malformedResponses: { count: number; operations: ReadonlyArray<WriteOp> | undefined }
   skipSeq: number
   duplicateFrames: number
   reorderFrames: number
@@ -20,6 +26,7 @@ export const makeFaults = (): Faults => ({
   latency: { ms: 0, count: 0 },
   loseResponse: { count: 0, mode: "destroy" },
   partialBatch: { count: 0, indices: undefined },
+  malformedResponses: { count: 0, operations: undefined },
   skipSeq: 0,
   duplicateFrames: 0,
   reorderFrames: 0,
@@ -51,6 +58,7 @@ export type FaultSpec =
   | { readonly kind: "latency"; readonly ms: number; readonly count?: number }
   | { readonly kind: "lose_response"; readonly count?: number; readonly mode?: "destroy" | "504" }
   | { readonly kind: "partial_batch_failure"; readonly count?: number; readonly indices?: ReadonlyArray<number> }
+  | { readonly kind: "malformed_responses"; readonly count?: number; readonly operations?: ReadonlyArray<WriteOp> }
   | { readonly kind: "freeze_order_reads" }
   | { readonly kind: "unfreeze_order_reads" }
   | { readonly kind: "clear" }
@@ -67,6 +75,7 @@ export const faultKinds: ReadonlyArray<FaultSpec["kind"]> = [
   "latency",
   "lose_response",
   "partial_batch_failure",
+  "malformed_responses",
   "freeze_order_reads",
   "unfreeze_order_reads",
   "clear"

@@ -5,7 +5,7 @@ import { type AuthWindow, errorBody as authErrorBody, type RegisteredKey, verify
 import { DEFAULT_COST, endpointCosts, limitsFor, makeBucket, type Tier, tryTake } from "./buckets.js"
 import * as D from "./decode.js"
 import type { CreateInput, Engine } from "./engine.js"
-import { type Faults, take } from "./faults.js"
+import { type Faults, take, type WriteOp } from "./faults.js"
 import type { SimClock } from "./scheduler.js"
 import {
   type ApiError,
@@ -60,6 +60,8 @@ interface Route {
   readonly cost: number
   readonly perItem: boolean
   readonly mutating: boolean
+  /** the write this route is, for `malformed_responses` */
+  readonly writeOp?: WriteOp | undefined
   readonly handler: Handler
   readonly schema?: D.StructSchema
 }
@@ -174,7 +176,14 @@ export const makeRest = (ctx: RestContext) => {
   const add = (
     method: string,
     template: string,
-    opts: { auth: boolean; bucket?: "read" | "write"; cost?: number; perItem?: boolean; mutating?: boolean },
+    opts: {
+      auth: boolean
+      bucket?: "read" | "write"
+      cost?: number
+      perItem?: boolean
+      mutating?: boolean
+      writeOp?: WriteOp
+    },
     handler: Handler
   ) => {
     routes.push({
@@ -186,6 +195,7 @@ export const makeRest = (ctx: RestContext) => {
       cost: opts.cost ?? DEFAULT_COST,
       perItem: opts.perItem ?? false,
       mutating: opts.mutating ?? false,
+      writeOp: opts.writeOp,
       handler
     })
   }
@@ -463,7 +473,7 @@ export const makeRest = (ctx: RestContext) => {
       ts_ms: x.ts
     }
   }
-  add("POST", "/portfolio/events/orders", { auth: true, mutating: true }, (r) => {
+  add("POST", "/portfolio/events/orders", { auth: true, mutating: true, writeOp: "create" }, (r) => {
     const d = D.decodeBody(D.CreateOrderV2Request, r.raw)
     if (!d.ok) return flat(d.details)
     const input = toCreateInput(d.value)
@@ -477,62 +487,72 @@ export const makeRest = (ctx: RestContext) => {
     engine.cancelAll(r.user.id, sub)
     return { status: 204 }
   })
-  add("POST", "/portfolio/events/orders/batched", { auth: true, perItem: true, mutating: true }, (r) => {
-    const d = D.decodeBody(D.BatchCreateOrdersV2Request, r.raw)
-    if (!d.ok) return flat(d.details)
-    const items = d.value.orders
-    if (!Array.isArray(items) || items.length === 0) {
-      return fail(invalidParam("BatchCreateOrdersV2Request", "orders", "required"))
-    }
-    const failing = take(faults.partialBatch)
-      ? (faults.partialBatch.indices ?? items.map((_, i) => i).filter((i) => i % 2 === 1))
-      : []
-    const out = items.map((raw, i) => {
-      const item = (raw ?? {}) as Record<string, unknown>
-      const cid = D.str(item, "client_order_id") ?? null
-      const errItem = (e: ApiError) => ({
-        order_id: null,
-        client_order_id: cid,
-        fill_count: null,
-        remaining_count: null,
-        average_fill_price: null,
-        average_fee_paid: null,
-        ts_ms: null,
-        error: W.itemError(e)
+  add(
+    "POST",
+    "/portfolio/events/orders/batched",
+    { auth: true, perItem: true, mutating: true, writeOp: "batch_create" },
+    (r) => {
+      const d = D.decodeBody(D.BatchCreateOrdersV2Request, r.raw)
+      if (!d.ok) return flat(d.details)
+      const items = d.value.orders
+      if (!Array.isArray(items) || items.length === 0) {
+        return fail(invalidParam("BatchCreateOrdersV2Request", "orders", "required"))
+      }
+      const failing = take(faults.partialBatch)
+        ? (faults.partialBatch.indices ?? items.map((_, i) => i).filter((i) => i % 2 === 1))
+        : []
+      const out = items.map((raw, i) => {
+        const item = (raw ?? {}) as Record<string, unknown>
+        const cid = D.str(item, "client_order_id") ?? null
+        // an errored item has no `order_id` (BatchCreateOrdersV2Response: optional, not nullable)
+        const errItem = (e: ApiError) => ({
+          client_order_id: cid,
+          fill_count: null,
+          remaining_count: null,
+          average_fill_price: null,
+          average_fee_paid: null,
+          ts_ms: null,
+          error: W.itemError(e)
+        })
+        if (failing.includes(i)) return errItem(apiError(500, "internal_server_error", "internal server error"))
+        const input = toCreateInput(item)
+        if (isErr(input)) return errItem(input)
+        const res = createResponse(engine.createOrder(r.user.id, input))
+        if (isErr(res)) return errItem(res)
+        return { average_fill_price: null, average_fee_paid: null, ...res, error: null }
       })
-      if (failing.includes(i)) return errItem(apiError(500, "internal_server_error", "internal server error"))
-      const input = toCreateInput(item)
-      if (isErr(input)) return errItem(input)
-      const res = createResponse(engine.createOrder(r.user.id, input))
-      if (isErr(res)) return errItem(res)
-      return { average_fill_price: null, average_fee_paid: null, ...res, error: null }
-    })
-    return ok({ orders: out }, 201)
-  })
-  add("DELETE", "/portfolio/events/orders/batched", { auth: true, cost: 2, perItem: true, mutating: true }, (r) => {
-    const d = D.decodeBody(D.BatchCancelOrdersV2Request, r.raw)
-    if (!d.ok) return flat(d.details)
-    const items = d.value.orders
-    if (!Array.isArray(items) || items.length === 0) {
-      return fail(invalidParam("BatchCancelOrdersV2Request", "orders", "required"))
+      return ok({ orders: out }, 201)
     }
-    const out = items.map((raw) => {
-      const id = D.str((raw ?? {}) as Record<string, unknown>, "order_id") ?? ""
-      const res = engine.cancelOrder(r.user.id, id)
-      if (isErr(res)) {
-        return { order_id: id, client_order_id: null, reduced_by: "0.00", ts_ms: null, error: W.itemError(res) }
+  )
+  add(
+    "DELETE",
+    "/portfolio/events/orders/batched",
+    { auth: true, cost: 2, perItem: true, mutating: true, writeOp: "batch_cancel" },
+    (r) => {
+      const d = D.decodeBody(D.BatchCancelOrdersV2Request, r.raw)
+      if (!d.ok) return flat(d.details)
+      const items = d.value.orders
+      if (!Array.isArray(items) || items.length === 0) {
+        return fail(invalidParam("BatchCancelOrdersV2Request", "orders", "required"))
       }
-      return {
-        order_id: id,
-        client_order_id: res.order.clientOrderId,
-        reduced_by: formatCount(res.reducedBy),
-        ts_ms: res.ts,
-        error: null
-      }
-    })
-    return ok({ orders: out })
-  })
-  add("DELETE", "/portfolio/events/orders/:id", { auth: true, cost: 2, mutating: true }, (r) => {
+      const out = items.map((raw) => {
+        const id = D.str((raw ?? {}) as Record<string, unknown>, "order_id") ?? ""
+        const res = engine.cancelOrder(r.user.id, id)
+        if (isErr(res)) {
+          return { order_id: id, client_order_id: null, reduced_by: "0.00", ts_ms: null, error: W.itemError(res) }
+        }
+        return {
+          order_id: id,
+          client_order_id: res.order.clientOrderId,
+          reduced_by: formatCount(res.reducedBy),
+          ts_ms: res.ts,
+          error: null
+        }
+      })
+      return ok({ orders: out })
+    }
+  )
+  add("DELETE", "/portfolio/events/orders/:id", { auth: true, cost: 2, mutating: true, writeOp: "cancel" }, (r) => {
     const res = engine.cancelOrder(r.user.id, r.params.id!)
     if (isErr(res)) return fail(res)
     return ok({
@@ -542,7 +562,7 @@ export const makeRest = (ctx: RestContext) => {
       ts_ms: res.ts
     })
   })
-  add("POST", "/portfolio/events/orders/:id/amend", { auth: true, mutating: true }, (r) => {
+  add("POST", "/portfolio/events/orders/:id/amend", { auth: true, mutating: true, writeOp: "amend" }, (r) => {
     const d = D.decodeBody(D.AmendOrderV2Request, r.raw)
     if (!d.ok) return flat(d.details)
     const S = "AmendOrderV2Request"
@@ -740,6 +760,23 @@ export const makeRest = (ctx: RestContext) => {
     }
   }
 
+  const malformedHits = (op: WriteOp): boolean => {
+    const ops = faults.malformedResponses.operations
+    return (ops === undefined || ops.includes(op)) && take(faults.malformedResponses)
+  }
+  /** The applied write's answer with `order_id` a number (in every item of a batch): undecodable, still 2xx. */
+  const malformed = (reply: Reply): Reply => {
+    const b = reply.body as Record<string, unknown> | undefined
+    if (b === undefined || typeof b !== "object" || b === null) return { status: reply.status, body: { order_id: 0 } }
+    if (Array.isArray(b.orders)) {
+      return {
+        status: reply.status,
+        body: { ...b, orders: b.orders.map((o) => ({ ...(o as Record<string, unknown>), order_id: 12345 })) }
+      }
+    }
+    return { status: reply.status, body: { ...b, order_id: 12345 } }
+  }
+
   /** Full request pipeline; returns the reply, or "lost" when the response must be dropped. */
   const handle = (
     method: string,
@@ -792,6 +829,7 @@ export const makeRest = (ctx: RestContext) => {
       raw,
       user: user ?? (undefined as unknown as User)
     })
+    if (route.writeOp !== undefined && reply.status < 300 && malformedHits(route.writeOp)) return malformed(reply)
     if (route.mutating && reply.status < 300 && take(faults.loseResponse)) return { lost: faults.loseResponse.mode }
     return reply
   }

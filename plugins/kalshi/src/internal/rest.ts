@@ -65,8 +65,10 @@ export interface RestOptions {
   readonly limiter: KalshiLimiter
   readonly costs: () => Costs
   readonly timeoutMs: number
-  /** counts every 429 seen (for metrics and tests) */
-  readonly on429?: (lane: Lane) => void
+  /** sees every 429 (health: sustained rate limiting) */
+  readonly on429?: (lane: Lane) => Effect.Effect<void>
+  /** re-admissions after a 429 before the call fails with 429 (default 6); a `Call` may override it */
+  readonly max429?: number
 }
 
 const notSentCodes = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH"])
@@ -151,7 +153,7 @@ export const makeTransport = (http: HttpClient.HttpClient, o: RestOptions) => {
     Effect.gen(function* () {
       const unit = o.costs().of(c.method, `${c.path}`)
       const cost = unit * (c.items ?? 1)
-      const max429 = c.max429 ?? 6
+      const max429 = c.max429 ?? o.max429 ?? 6
       for (let attempt = 0; ; attempt++) {
         if (attempt > 0 || c.preAcquired !== true) {
           yield* o.limiter
@@ -164,7 +166,7 @@ export const makeTransport = (http: HttpClient.HttpClient, o: RestOptions) => {
         }
         const r = (yield* once(c)) as RawResponse & { skew?: number }
         if (r.status === 429) {
-          o.on429?.(c.lane)
+          if (o.on429 !== undefined) yield* o.on429(c.lane)
           yield* o.limiter.onRateLimited(c.lane)
           if (attempt < max429) continue
           return yield* new HttpFailure({ status: 429, body: parseErrorBody(r.body), skewMs: undefined })
@@ -191,7 +193,11 @@ export const readError = (f: CallFailure, ctx: ErrorContext): E.ExchangeError =>
     case "decode":
       return new E.BadVenueData({ venue: ctx.venue, message: f.detail })
     default:
-      return new E.ExchangeUnavailable({ venue: ctx.venue, message: `transport: ${f.detail}` })
+      return new E.ExchangeUnavailable({
+        venue: ctx.venue,
+        message: `transport: ${f.detail}`,
+        ...(f.maybeSent ? {} : { notSent: true })
+      })
   }
 }
 
@@ -202,6 +208,24 @@ export const decodeBody =
     Schema.decodeUnknown(schema)(r.body).pipe(
       Effect.mapError(
         (e) => new E.BadVenueData({ venue, message: `unexpected response shape: ${e.message.slice(0, 500)}` })
+      )
+    )
+
+/**
+ * Decodes a **write's** success body. A body that does not decode is not a defect and not a refusal: the
+ * venue answered 2xx, so the write may well have been applied — the caller must treat it as an unknown outcome
+ * (a `TransportFailure` with `maybeSent`), never die on it.
+ */
+export const decodeWriteBody =
+  <A, I>(schema: Schema.Schema<A, I>, venue: string) =>
+  (r: RawResponse): Effect.Effect<A, TransportFailure> =>
+    decodeBody(
+      schema,
+      venue
+    )(r).pipe(
+      Effect.mapError(
+        (e) =>
+          new TransportFailure({ reason: "decode", maybeSent: true, detail: `undecodable 2xx answer: ${e.message}` })
       )
     )
 

@@ -86,7 +86,9 @@ export const BatchCreateItem = Schema.Struct({
   ts_ms: opt(Schema.Number),
   error: opt(ItemError)
 })
-export const BatchCreateResponse = Schema.Struct({ orders: Schema.Array(BatchCreateItem) })
+export type BatchCreateItem = typeof BatchCreateItem.Type
+/** Items are decoded one by one (one bad item makes that item's outcome unknown, not the whole batch's). */
+export const BatchCreateResponse = Schema.Struct({ orders: Schema.Array(Schema.Unknown) })
 
 export const CancelResponse = Schema.Struct({
   order_id: Schema.String,
@@ -101,7 +103,8 @@ export const BatchCancelItem = Schema.Struct({
   ts_ms: opt(Schema.Number),
   error: opt(ItemError)
 })
-export const BatchCancelResponse = Schema.Struct({ orders: Schema.Array(BatchCancelItem) })
+export type BatchCancelItem = typeof BatchCancelItem.Type
+export const BatchCancelResponse = Schema.Struct({ orders: Schema.Array(Schema.Unknown) })
 
 export const AmendResponse = Schema.Struct({
   order_id: Schema.String,

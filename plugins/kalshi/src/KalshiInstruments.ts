@@ -1,0 +1,161 @@
+/**
+ * The market catalog (Nautilus' InstrumentProvider): markets with their tick grid and exchange shard, loaded
+ * with the configured filter, fetched one by one on demand, and refreshed from the lifecycle channel — a
+ * `price_level_structure_updated` event rebuilds the market's grid and re-grids its WebSocket book.
+ * State: one `Ref` holding the catalog and whether a full load happened.
+ */
+import { Market as CoreMarket, ExchangeError as E, Ids, TickGrid } from "@alpha-hunter/core"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as HashMap from "effect/HashMap"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
+import * as parse from "./internal/parse.js"
+import type { Endpoints, Query } from "./internal/rest.js"
+import type * as wire from "./internal/wire.js"
+import type { MarketFilter } from "./KalshiConfig.js"
+import type { KalshiFeed } from "./KalshiFeed.js"
+
+export interface MarketEntry {
+  readonly market: CoreMarket.Market
+  readonly grid: TickGrid.TickGrid
+  readonly exchangeIndex: number
+}
+
+interface Catalog {
+  readonly markets: HashMap.HashMap<string, MarketEntry>
+  readonly loaded: boolean
+}
+
+export interface KalshiInstruments {
+  /** the market (fetched and cached when not known yet) */
+  readonly entry: (symbol: string) => Effect.Effect<MarketEntry, E.ExchangeError>
+  /** every market of the filter, fetched now */
+  readonly loadAll: Effect.Effect<ReadonlyArray<MarketEntry>, E.ExchangeError>
+  /** the catalog, loading it first if it never was (or when `reload`) */
+  readonly markets: (reload?: boolean) => Effect.Effect<ReadonlyMap<Ids.Symbol, CoreMarket.Market>, E.ExchangeError>
+  /** events, from the venue's list, or grouped from the catalog where the venue has no list */
+  readonly events: (status: string | undefined) => Effect.Effect<ReadonlyArray<CoreMarket.Event>, E.ExchangeError>
+  /** a market lifecycle message: refresh the market (and re-grid its book when its price structure changed) */
+  readonly onLifecycle: (l: typeof wire.WsLifecycle.Type) => Effect.Effect<void>
+}
+
+/** The REST queries for a filter: one per series or event when several are listed (the API takes one). */
+export const queriesFor = (f: MarketFilter): ReadonlyArray<Query> => {
+  const base: Query = {
+    ...(f.status !== undefined ? { status: f.status } : {}),
+    ...(f.seriesTickers !== undefined && f.seriesTickers.length === 1 ? { series_ticker: f.seriesTickers[0] } : {}),
+    ...(f.eventTickers !== undefined && f.eventTickers.length === 1 ? { event_ticker: f.eventTickers[0] } : {}),
+    ...(f.tickers !== undefined ? { tickers: f.tickers.join(",") } : {})
+  }
+  if (f.seriesTickers !== undefined && f.seriesTickers.length > 1) {
+    return f.seriesTickers.map((s) => ({ ...base, series_ticker: s }))
+  }
+  if (f.eventTickers !== undefined && f.eventTickers.length > 1) {
+    return f.eventTickers.map((ev) => ({ ...base, event_ticker: ev }))
+  }
+  return [base]
+}
+
+export const make = (o: {
+  readonly venue: string
+  readonly api: Endpoints
+  readonly filter: MarketFilter
+  readonly feed: KalshiFeed
+}): Effect.Effect<KalshiInstruments> =>
+  Effect.gen(function* () {
+    const venueId = Ids.VenueId.make(o.venue)
+    const catalog = yield* Ref.make<Catalog>({ markets: HashMap.empty(), loaded: false })
+    const put = (e: MarketEntry) =>
+      Ref.update(catalog, (c) => ({ ...c, markets: HashMap.set(c.markets, e.market.symbol, e) }))
+
+    const entryOf = (m: wire.Market): Either.Either<MarketEntry, E.BadVenueData> => {
+      const market = parse.market(venueId, m)
+      const grid = TickGrid.make(market.tickGrid)
+      if (Either.isLeft(grid)) {
+        return Either.left(new E.BadVenueData({ venue: o.venue, message: `market ${m.ticker}: ${grid.left.message}` }))
+      }
+      return Either.right({ market, grid: grid.right, exchangeIndex: m.exchange_index ?? 0 })
+    }
+
+    const loadAll = Effect.gen(function* () {
+      const out: Array<MarketEntry> = []
+      for (const q of queriesFor(o.filter)) {
+        for (const m of yield* o.api.getMarkets(q)) {
+          const e = entryOf(m)
+          if (Either.isLeft(e)) {
+            yield* Effect.logWarning(`kalshi: skipping market: ${e.left.message}`)
+            continue
+          }
+          out.push(e.right)
+        }
+      }
+      yield* Ref.update(catalog, (c) => ({
+        loaded: true,
+        markets: out.reduce((acc, e) => HashMap.set(acc, e.market.symbol, e), c.markets)
+      }))
+      return out
+    })
+
+    const fetchOne = (symbol: string) =>
+      o.api.getMarket(symbol).pipe(
+        Effect.flatMap((m) => entryOf(m)),
+        Effect.tap(put)
+      )
+
+    const entry = (symbol: string): Effect.Effect<MarketEntry, E.ExchangeError> =>
+      Effect.flatMap(Ref.get(catalog), (c) =>
+        Option.match(HashMap.get(c.markets, symbol), {
+          onSome: Effect.succeed,
+          onNone: () =>
+            fetchOne(symbol).pipe(
+              Effect.mapError((e) =>
+                e._tag === "OrderNotFound" || e._tag === "BadSymbol"
+                  ? new E.BadSymbol({ venue: o.venue, symbol, message: `unknown market ${symbol}` })
+                  : e
+              )
+            )
+        })
+      )
+
+    const markets = (reload?: boolean) =>
+      Effect.gen(function* () {
+        if (reload === true || !(yield* Ref.get(catalog)).loaded) yield* loadAll
+        const c = yield* Ref.get(catalog)
+        return new Map([...HashMap.values(c.markets)].map((e) => [e.market.symbol, e.market] as const))
+      })
+
+    const events = (status: string | undefined) =>
+      o.api.getEvents(status !== undefined ? { status } : {}).pipe(
+        Effect.map((es) => es.map((e) => parse.event(venueId, e))),
+        Effect.catchIf(
+          (e) => e._tag === "OrderNotFound" || e._tag === "BadSymbol",
+          () =>
+            // venues without the list endpoint: group the loaded markets by event
+            Effect.map(markets(), (ms) => {
+              const byEvent = new Map<string, Array<Ids.Symbol>>()
+              for (const m of ms.values()) {
+                const ev = m.eventId ?? "?"
+                byEvent.set(ev, [...(byEvent.get(ev) ?? []), m.symbol])
+              }
+              return [...byEvent.entries()].map(([id, syms]) =>
+                CoreMarket.Event.make({ venue: venueId, id: Ids.EventId.make(id), title: id, markets: syms })
+              )
+            })
+        )
+      )
+
+    const onLifecycle = (l: typeof wire.WsLifecycle.Type) =>
+      Effect.gen(function* () {
+        const ticker = l.market_ticker
+        if (!ticker || l.event_type === undefined || l.event_type === null) return
+        if (l.event_type === "price_level_structure_updated") {
+          const e = yield* fetchOne(ticker).pipe(Effect.option)
+          if (Option.isSome(e)) yield* o.feed.regrid(ticker, e.value.grid)
+        } else if (HashMap.has((yield* Ref.get(catalog)).markets, ticker)) {
+          yield* fetchOne(ticker).pipe(Effect.ignore)
+        }
+      })
+
+    return { entry, loadAll, markets, events, onLifecycle } satisfies KalshiInstruments
+  })

@@ -1,0 +1,164 @@
+/**
+ * Venue safety nets and the emergency stop:
+ * - order groups: maker orders (post-only GTC) join one order group per exchange shard, created on first
+ *   use with `safety.orderGroupContractsLimit` (Kalshi cancels the group's orders when it trips);
+ * - the dead-man expiry policy for creates (`safety.deadManSeconds`, `cancelOrderOnPause`), applied by
+ *   `internal/encode.ts`;
+ * - emergency cancel-all on the reserved lane, verified through REST, followed by a local halt window
+ *   (creates refused for at least `safety.haltAfterCancelAllMs`, ≥ 60 s), published on health as `Halted`.
+ * State: the group per shard in a `SynchronizedRef` (single-flight creation), the halt deadline in a `Ref`.
+ */
+import { Order as CoreOrder, Decimal as D, ExchangeError as E, VenueHealth } from "@alpha-hunter/core"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as HashMap from "effect/HashMap"
+import * as Option from "effect/Option"
+import * as PubSub from "effect/PubSub"
+import * as Ref from "effect/Ref"
+import * as SynchronizedRef from "effect/SynchronizedRef"
+import type { CreatePolicy } from "./internal/encode.js"
+import * as parse from "./internal/parse.js"
+import * as rest from "./internal/rest.js"
+import * as wire from "./internal/wire.js"
+import type { CancelAllReport } from "./KalshiClient.js"
+import type { SafetyConfig } from "./KalshiConfig.js"
+import type { KalshiOrders } from "./KalshiOrders.js"
+
+export interface KalshiSafety {
+  readonly policy: CreatePolicy
+  /** the order group for maker orders on a shard (created on first use; `undefined` when disabled or refused) */
+  readonly orderGroup: (exchangeIndex: number) => Effect.Effect<string | undefined>
+  /** epoch ms until which creates are refused (0 when never halted) */
+  readonly haltedUntil: Effect.Effect<number>
+  /** fails with `ExchangeRejected("halted")` inside the halt window */
+  readonly checkNotHalted: (what: "creates" | "amends") => Effect.Effect<void, E.ExchangeRejected>
+  readonly emergencyCancelAll: (reason: string) => Effect.Effect<CancelAllReport, E.ExchangeError>
+}
+
+export const make = (o: {
+  readonly venue: string
+  readonly safety: SafetyConfig
+  readonly sub: Readonly<Record<string, number>>
+  readonly transport: rest.Transport
+  readonly api: rest.Endpoints
+  readonly orders: KalshiOrders
+  readonly health: PubSub.PubSub<VenueHealth.VenueHealth>
+}): Effect.Effect<KalshiSafety> =>
+  Effect.gen(function* () {
+    const clock = yield* Effect.clock
+    const now = () => clock.unsafeCurrentTimeMillis()
+    const { venue, sub } = o
+    const query = Object.keys(sub).length > 0 ? { query: sub } : {}
+    const groups = yield* SynchronizedRef.make(HashMap.empty<number, string>())
+    const haltedUntil = yield* Ref.make(0)
+
+    const createGroup = (exchangeIndex: number) =>
+      o.transport
+        .send({
+          method: "POST",
+          path: "/portfolio/order_groups/create",
+          lane: "create",
+          body: {
+            contracts_limit_fp: parse.formatCount(D.int(o.safety.orderGroupContractsLimit)),
+            ...(exchangeIndex > 0 ? { exchange_index: exchangeIndex } : {}),
+            ...sub
+          }
+        })
+        .pipe(
+          Effect.mapError((f) => rest.readError(f, { venue })),
+          Effect.flatMap(rest.decodeBody(wire.OrderGroupCreated, venue)),
+          Effect.map((g): string | undefined => g.order_group_id),
+          Effect.catchAll((e) =>
+            Effect.logWarning(`kalshi: cannot create an order group (${e.message}); orders go without one`).pipe(
+              Effect.as(undefined)
+            )
+          )
+        )
+
+    const orderGroup = (exchangeIndex: number): Effect.Effect<string | undefined> =>
+      o.safety.orderGroupContractsLimit <= 0
+        ? Effect.succeed(undefined)
+        : SynchronizedRef.modifyEffect(groups, (gs) =>
+            Option.match(HashMap.get(gs, exchangeIndex), {
+              onSome: (g) => Effect.succeed([g, gs] as const),
+              // a refused creation is tried again on the next maker order
+              onNone: () =>
+                Effect.map(createGroup(exchangeIndex), (g) =>
+                  g === undefined ? ([g, gs] as const) : ([g, HashMap.set(gs, exchangeIndex, g)] as const)
+                )
+            })
+          )
+
+    const checkNotHalted = (what: "creates" | "amends") =>
+      Effect.flatMap(Ref.get(haltedUntil), (until) =>
+        now() < until
+          ? Effect.fail(
+              new E.ExchangeRejected({
+                venue,
+                code: "halted",
+                message: `${what} are halted until ${new Date(until).toISOString()} (after an emergency cancel-all)`
+              })
+            )
+          : Effect.void
+      )
+
+    const openOrders = o.api.getOrders({ status: "resting", ...sub })
+
+    const emergencyCancelAll = (reason: string): Effect.Effect<CancelAllReport, E.ExchangeError> =>
+      Effect.gen(function* () {
+        const until = yield* Ref.updateAndGet(haltedUntil, (u) =>
+          Math.max(u, now() + Math.max(60_000, o.safety.haltAfterCancelAllMs))
+        )
+        yield* Effect.logError(
+          `kalshi: EMERGENCY CANCEL-ALL (${reason}); creates halted until ${new Date(until).toISOString()}`
+        )
+        const r = yield* o.transport
+          .send({ method: "DELETE", path: "/portfolio/events/orders", lane: "emergency", ...query })
+          .pipe(Effect.either)
+        yield* PubSub.publish(
+          o.health,
+          new VenueHealth.Halted({ venue, reason: `emergency cancel-all: ${reason}`, until, at: now() })
+        )
+        if (Either.isLeft(r)) yield* Effect.logError(`kalshi: cancel-all call failed: ${r.left._tag}`)
+        // verify through REST, with follow-up batch cancels (an unreadable list counts as "still resting")
+        const round = (attempt: number): Effect.Effect<{ readonly attempts: number; readonly resting: number }> =>
+          Effect.gen(function* () {
+            const resting = yield* Effect.either(openOrders)
+            const n = Either.isLeft(resting) ? 1 : resting.right.length
+            if (n === 0) return { attempts: attempt, resting: 0 }
+            if (Either.isRight(resting)) {
+              yield* o.transport
+                .send({
+                  method: "DELETE",
+                  path: "/portfolio/events/orders/batched",
+                  lane: "emergency",
+                  items: resting.right.length,
+                  body: {
+                    orders: resting.right.map((x) => ({ order_id: x.order_id, market_ticker: x.ticker, ...sub }))
+                  }
+                })
+                .pipe(Effect.ignore)
+            }
+            yield* Effect.sleep(250 * attempt)
+            return attempt >= 4 ? { attempts: attempt + 1, resting: n } : yield* round(attempt + 1)
+          })
+        const { attempts, resting } = yield* round(1)
+        if (resting === 0) {
+          // our view: everything we had open is canceled now (the venue confirms through WS/REST as well)
+          for (const x of yield* o.orders.live) {
+            yield* o.orders.upsert(
+              CoreOrder.Order.make({ ...x, status: "canceled", remaining: D.ZERO, lastUpdateTimestamp: now() })
+            )
+          }
+        } else yield* Effect.logError(`kalshi: ${resting} orders still resting after cancel-all`)
+        return { stillResting: resting, attempts, haltedUntil: until }
+      })
+
+    return {
+      policy: { deadManSeconds: o.safety.deadManSeconds, cancelOrderOnPause: o.safety.cancelOrderOnPause, sub },
+      orderGroup,
+      haltedUntil: Ref.get(haltedUntil),
+      checkNotHalted,
+      emergencyCancelAll
+    } satisfies KalshiSafety
+  })

@@ -1,0 +1,169 @@
+/**
+ * The pure parts of the driver's state: the order view stays bounded, merges monotonically, and the write
+ * batcher answers every caller however its sender ends.
+ */
+import { Decimal as D, ExchangeError, Ids, Order } from "@alpha-hunter/core"
+import { assert, describe, it } from "@effect/vitest"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Queue from "effect/Queue"
+import * as batcher from "../src/internal/batcher.js"
+import * as store from "../src/internal/store.js"
+import * as KalshiLimiter from "../src/KalshiLimiter.js"
+
+const symbol = Ids.Symbol.make("KXSIMA-26DEC31-E0-M0")
+const order = (i: number, status: Order.OrderStatus, t: number, validate = false) =>
+  Order.Order.make(
+    {
+      id: Ids.OrderId.make(`o-${i}`),
+      clientOrderId: Ids.ClientOrderId.make(`c-${i}`),
+      symbol,
+      side: "buy",
+      type: "limit",
+      price: D.d("0.40"),
+      cost: status === "closed" ? D.d("0.40") : D.ZERO,
+      amount: D.d("1"),
+      filled: status === "closed" ? D.d("1") : D.ZERO,
+      remaining: status === "open" ? D.d("1") : D.ZERO,
+      status,
+      timeInForce: "GTC",
+      postOnly: false,
+      reduceOnly: false,
+      timestamp: t,
+      lastUpdateTimestamp: t
+    },
+    !validate
+  )
+
+describe("order view (internal/store)", () => {
+  it("10k create → cancel cycles (and a fill each) leave it bounded; idle, it empties", () => {
+    let s = store.empty()
+    const meta = { timeInForce: "GTC", postOnly: true } as const
+    let t = 1_000_000
+    let peak = { orders: 0, meta: 0, byCid: 0, fills: 0 }
+    for (let i = 0; i < 10_000; i++) {
+      t += 100 // ten cycles a second, for 1 000 s
+      s = store.upsert(s, order(i, "open", t), t, meta)[1]
+      s = store.seeFill(s, `trade-${i}`, t)[1]
+      s = store.upsert(s, order(i, "canceled", t + 50), t + 50)[1]
+      const z = store.sizes(s)
+      peak = {
+        orders: Math.max(peak.orders, z.orders),
+        meta: Math.max(peak.meta, z.meta),
+        byCid: Math.max(peak.byCid, z.byCid),
+        fills: Math.max(peak.fills, z.fills)
+      }
+    }
+    // at most 60 s of terminal orders (600 cycles) plus the pruning step (1 s), never 10k
+    assert.isAtMost(peak.orders, 611)
+    assert.isAtMost(peak.meta, 611)
+    assert.isAtMost(peak.byCid, 611)
+    // trade ids: two generations of at most 15 min each (≤ 18 000 cycles), whatever the run length
+    assert.isAtMost(peak.fills, 18_010)
+    assert.strictEqual(store.live(s).length, 0)
+    // idle: the periodic sweep empties everything within two fill generations
+    const idle = store.prune(store.prune(s, t + 16 * 60_000), t + 32 * 60_000)
+    assert.deepStrictEqual(store.sizes(idle), { orders: 0, meta: 0, byCid: 0, fills: 0 })
+  })
+
+  it("merges monotonically: no regression from terminal, no smaller fill; keeps metadata and client id", () => {
+    let s = store.empty()
+    const [first, s1] = store.upsert(s, order(1, "open", 1, true), 1, { timeInForce: "GTC", postOnly: true })
+    s = s1
+    assert.isTrue(first?.postOnly) // recorded metadata wins over the venue's view
+    const same = store.upsert(s, order(1, "open", 2), 2)
+    assert.isUndefined(same[0]) // nothing changed: nothing to publish
+    s = store.upsert(s, order(1, "canceled", 3), 3)[1]
+    const stale = store.upsert(s, order(1, "open", 4), 4)
+    assert.isUndefined(stale[0])
+    assert.strictEqual(store.order(stale[1], "o-1")?.status, "canceled")
+    const noCid = Order.Order.make({ ...order(1, "closed", 5), clientOrderId: undefined })
+    const [merged] = store.upsert(stale[1], noCid, 5)
+    assert.strictEqual(merged?.clientOrderId, "c-1")
+  })
+
+  it("fills are de-duplicated within the window", () => {
+    const [a, s] = store.seeFill(store.empty(), "t-1", 0)
+    const [b] = store.seeFill(s, "t-1", 60_000)
+    assert.isTrue(a)
+    assert.isFalse(b)
+  })
+})
+
+describe("write batcher (internal/batcher)", () => {
+  const setup = (send: (items: ReadonlyArray<batcher.Item>) => Effect.Effect<void>) =>
+    Effect.gen(function* () {
+      const limiter = yield* KalshiLimiter.make(KalshiLimiter.basicLimits)
+      const queue = yield* Queue.unbounded<batcher.Item>()
+      const abandoned: Array<string> = []
+      yield* Effect.forkScoped(
+        batcher.run({
+          venue: "kalshi",
+          queue,
+          lane: "create",
+          limiter,
+          unit: () => 10,
+          windowMs: 5,
+          send,
+          abandon: (it, why) =>
+            Effect.zipRight(
+              Effect.sync(() => abandoned.push(why)),
+              Deferred.fail(
+                it.done,
+                new ExchangeError.UnknownOutcome({ venue: "kalshi", operation: "create", message: why })
+              )
+            )
+        })
+      )
+      const submit = (n: number) =>
+        Effect.forEach(Array.from({ length: n }), () =>
+          Effect.tap(Deferred.make<Order.Order, ExchangeError.ExchangeError>(), (done) => Queue.offer(queue, { done }))
+        )
+      const offer = (done: Deferred.Deferred<Order.Order, ExchangeError.ExchangeError>) => Queue.offer(queue, { done })
+      return { submit, abandoned, offer }
+    })
+
+  it.scopedLive("a sender that dies leaves no caller waiting: each gets UnknownOutcome; the batcher goes on", () =>
+    Effect.gen(function* () {
+      let calls = 0
+      const { submit, abandoned } = yield* setup((items) =>
+        Effect.suspend(() =>
+          ++calls === 1
+            ? Effect.dieMessage("boom")
+            : Effect.forEach(items, (i) => Deferred.succeed(i.done, order(calls, "open", 0)), { discard: true })
+        )
+      )
+      const first = yield* submit(3)
+      const rs = yield* Effect.forEach(first, (d) => Effect.either(Deferred.await(d)))
+      assert.isTrue(rs.every((r) => Either.isLeft(r) && r.left._tag === "UnknownOutcome"))
+      assert.strictEqual(abandoned.length, 3)
+      assert.isTrue(abandoned[0]!.includes("boom"))
+      const second = yield* submit(2)
+      const ok = yield* Effect.forEach(second, (d) => Effect.either(Deferred.await(d)))
+      assert.isTrue(ok.every(Either.isRight))
+    })
+  )
+
+  it.scopedLive("an item whose caller already gave up is not sent", () =>
+    Effect.gen(function* () {
+      const sent: Array<number> = []
+      const { submit, offer } = yield* setup((items) =>
+        Effect.zipRight(
+          Effect.sync(() => sent.push(items.length)),
+          Effect.forEach(items, (i) => Deferred.succeed(i.done, order(0, "open", 0)), { discard: true })
+        )
+      )
+      const gone = yield* Deferred.make<Order.Order, ExchangeError.ExchangeError>()
+      yield* Deferred.fail(
+        gone,
+        new ExchangeError.UnknownOutcome({ venue: "kalshi", operation: "create", message: "late" })
+      )
+      yield* offer(gone)
+      const [kept] = yield* submit(1)
+      if (kept === undefined) return assert.fail("no item")
+      yield* Deferred.await(kept)
+      assert.deepStrictEqual(sent, [1])
+    })
+  )
+})
