@@ -19,7 +19,7 @@ import { rateCount, recordRate, tick } from "./time.js"
 type Decimal = D.Decimal
 type DenyReason = Risk.DenyReason
 
-interface Proposed {
+export interface Proposed {
   readonly venue: string
   readonly strategy: string
   readonly symbol: string
@@ -47,14 +47,14 @@ const replacedIn = (p: Proposed, level: Level | undefined): OpenOrder | undefine
     : undefined
 
 /** A market's book at a level, without the replaced order. */
-const levelBook = (s: EngineState, level: Level | undefined, p: Proposed, symbol: string): Book => {
+export const levelBook = (s: EngineState, level: Level | undefined, p: Proposed, symbol: string): Book => {
   const b = bookOf(s, p.venue, symbol, level === undefined ? undefined : levelStrategy(level))
   const r = replacedIn(p, level)
   return r !== undefined && r.venue === p.venue && r.symbol === symbol ? withResting(b, r.side, r.remaining, -1) : b
 }
 
 /** The event's worst-case sum at a level with the proposed order in place of the replaced one. */
-const eventPosition = (s: EngineState, level: Level, p: Proposed, event: string): Decimal => {
+export const eventPosition = (s: EngineState, level: Level, p: Proposed, event: string): Decimal => {
   const strategy = levelStrategy(level)
   const here = bookOf(s, p.venue, p.symbol, strategy)
   let total = D.add(
@@ -67,6 +67,13 @@ const eventPosition = (s: EngineState, level: Level, p: Proposed, event: string)
     total = D.add(total, D.sub(worstCase(withResting(there, r.side, r.remaining, -1)), worstCase(there)))
   }
   return total
+}
+
+/** A level's gross exposure with the proposed order (cost `cost`) in place of the replaced one. */
+export const grossWith = (s: EngineState, level: Level, p: Proposed, cost: Decimal): Decimal => {
+  const gross = scopeTotals(s, level.key).gross
+  const r = replacedIn(p, level)
+  return D.add(r === undefined ? gross : D.sub(gross, openOrderCost(r, settlementOf(s, r.venue, r.symbol))), cost)
 }
 
 const priceBandHit = (level: Level, p: Proposed, at: string): Hit | undefined => {
@@ -109,10 +116,7 @@ const exposureHit = (s: EngineState, level: Level, p: Proposed, cost: Decimal, a
   }
   const totals = scopeTotals(s, level.key)
   if (L.maxGrossExposure !== undefined) {
-    const r = replacedIn(p, level)
-    const without =
-      r === undefined ? totals.gross : D.sub(totals.gross, openOrderCost(r, settlementOf(s, r.venue, r.symbol)))
-    const gross = D.add(without, cost)
+    const gross = grossWith(s, level, p, cost)
     if (gross > L.maxGrossExposure) {
       return {
         reason: "MAX_GROSS_EXPOSURE",
@@ -187,7 +191,10 @@ const selfCrossPrice = (s: EngineState, p: Proposed): Decimal | undefined => {
   return negBid !== undefined && p.price <= D.neg(negBid) ? D.neg(negBid) : undefined
 }
 
-const proposedOf = (s: EngineState, intent: Risk.RiskIntent & { readonly _tag: "Create" | "Amend" }): Proposed => {
+export const proposedOf = (
+  s: EngineState,
+  intent: Risk.RiskIntent & { readonly _tag: "Create" | "Amend" }
+): Proposed => {
   const venue = intent.scope.venue
   const strategy = intent.scope.strategy ?? ""
   if (intent._tag === "Create") {
@@ -213,6 +220,20 @@ const proposedOf = (s: EngineState, intent: Risk.RiskIntent & { readonly _tag: "
     amount: intent.edit.amount ?? c.amount,
     newOrder: false,
     replaced: Option.getOrUndefined(HashMap.get(s.orders, orderIdKey(venue, intent.orderId)))
+  }
+}
+
+/** What a check measures at one level (exported for the tests, which recompute each figure by scanning). */
+export const levelFigures = (s: EngineState, level: Level, p: Proposed) => {
+  const event = eventOf(s, p.venue, p.symbol)
+  const totals = scopeTotals(s, level.key)
+  return {
+    worstCase: worstCase(levelBook(s, level, p, p.symbol), p.side, p.amount),
+    eventPosition: event === undefined ? undefined : eventPosition(s, level, p, event),
+    gross: grossWith(s, level, p, orderCost(p.side, p.price, p.amount, settlementOf(s, p.venue, p.symbol))),
+    openOrders: totals.openOrders,
+    pnl: totals.pnl,
+    dailyPnl: D.sub(totals.pnl, totals.baseline)
   }
 }
 
