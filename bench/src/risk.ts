@@ -12,7 +12,7 @@
  * - pure: the internal `check(state, config, intent, now)` on the same fixed state.
  *
  * Run from the repository root:
- *   npx tsx --conditions=@alpha-hunter/source bench/src/risk.ts [--samples N]   (default 1000, after 200 warm-up checks)
+ *   npx tsx --conditions=@alpha-hunter/source bench/src/risk.ts [--samples N] [--warmup N]   (defaults 1000 and 1000)
  */
 import { Decimal as D, Fee, Ids, Market, Order, type Risk, TickGrid } from "@alpha-hunter/core"
 import * as Effect from "effect/Effect"
@@ -33,7 +33,7 @@ const arg = (name: string, fallback: number): number => {
   return i >= 0 && process.argv[i + 1] !== undefined ? Number(process.argv[i + 1]) : fallback
 }
 const SAMPLES = arg("--samples", 1_000)
-const WARMUP = Math.min(200, SAMPLES)
+const WARMUP = arg("--warmup", 1_000)
 
 const limits = {
   maxOrderSize: "1000",
