@@ -139,12 +139,7 @@ export const make = (config: RiskConfig): Effect.Effect<RiskEngineService, never
       onFill: (scope, fill) => run((s, now) => Engine.onFill(s, config, scope, fill, now)),
       onOrder: (scope, order) => run((s, now) => Engine.onOrder(s, config, scope, order, now)),
       onMark: (scope, symbol, price) => run((s, now) => Engine.onMark(s, config, scope, symbol, price, now)),
-      registerMarkets: (venue, markets) =>
-        Ref.update(ref, (s) => {
-          let next = s
-          for (const m of markets) next = Engine.registerMarket(next, venue, m)
-          return next
-        }),
+      registerMarkets: (venue, markets) => Ref.update(ref, (s) => Engine.registerMarkets(s, venue, markets)),
       statuses: Ref.get(ref).pipe(
         Effect.map((s) =>
           Array.from(HashMap.entries(s.states))

@@ -1,0 +1,56 @@
+/**
+ * A persistent first-in-first-out queue: two immutable lists (oldest-first `front`, newest-first `back`), with
+ * amortized O(1) push and shift (each element is reversed from `back` to `front` once). The engine uses each
+ * state version once (`Ref.modify`), so the amortized bound holds.
+ */
+
+interface Cons<A> {
+  readonly head: A
+  readonly tail: List<A>
+}
+type List<A> = Cons<A> | undefined
+
+export interface Fifo<A> {
+  readonly front: List<A>
+  readonly back: List<A>
+  readonly size: number
+}
+
+export const empty = <A>(): Fifo<A> => ({ front: undefined, back: undefined, size: 0 })
+
+export const push = <A>(q: Fifo<A>, a: A): Fifo<A> => ({
+  front: q.front,
+  back: { head: a, tail: q.back },
+  size: q.size + 1
+})
+
+const reverse = <A>(xs: List<A>): List<A> => {
+  let out: List<A>
+  for (let c = xs; c !== undefined; c = c.tail) out = { head: c.head, tail: out }
+  return out
+}
+
+/**
+ * Removes elements from the oldest end while `drop(oldest, size)` holds (`size`: the queue's size before that
+ * removal). Returns the queue left and the removed elements, oldest first.
+ */
+export const shiftWhile = <A>(
+  q: Fifo<A>,
+  drop: (oldest: A, size: number) => boolean
+): readonly [Fifo<A>, ReadonlyArray<A>] => {
+  let front = q.front
+  let back = q.back
+  let size = q.size
+  const removed: Array<A> = []
+  for (;;) {
+    if (front === undefined) {
+      front = reverse(back)
+      back = undefined
+    }
+    if (front === undefined || !drop(front.head, size)) break
+    removed.push(front.head)
+    front = front.tail
+    size--
+  }
+  return front === q.front && back === q.back ? [q, removed] : [{ front, back, size }, removed]
+}

@@ -1,0 +1,178 @@
+/**
+ * The engine's state and the values its functions return. The state is immutable; every function of the engine
+ * is `(state, input, now) → (state', value, changes)` and the layer runs it inside `Ref.modify`.
+ *
+ * Besides the facts (orders, positions, marks, markets) the state carries running totals (`totals`), kept equal
+ * to a from-scratch recomputation over the facts by `aggregates.ts`, so a pre-trade check reads a handful of
+ * map entries per limit level instead of scanning every order and position.
+ */
+import { Decimal as D, type Market, type Risk } from "@alpha-hunter/core"
+import * as HashMap from "effect/HashMap"
+import * as Order from "effect/Order"
+import * as SortedMap from "effect/SortedMap"
+import type { LimitName, RiskConfig } from "../RiskConfig.js"
+import type * as Fifo from "./fifo.js"
+import * as Window from "./window.js"
+
+type Decimal = D.Decimal
+
+export interface MarketInfo {
+  readonly eventId: string | undefined
+  readonly status: Market.MarketStatus
+  /** settlement value of a binary contract (its sell cost is settlement − price); undefined for spot */
+  readonly settlement: Decimal | undefined
+}
+
+export interface PositionEntry {
+  readonly venue: string
+  readonly strategy: string
+  readonly symbol: string
+  /** signed: > 0 long */
+  readonly amount: Decimal
+  /** cost of the open position, signed like amount */
+  readonly cost: Decimal
+  readonly realized: Decimal
+  readonly fees: Decimal
+  readonly lastPrice: Decimal
+  /** P&L at the start of the current day */
+  readonly baseline: Decimal
+}
+
+export interface OpenOrder {
+  readonly venue: string
+  readonly strategy: string
+  readonly symbol: string
+  readonly side: "buy" | "sell"
+  readonly price: Decimal
+  readonly remaining: Decimal
+  /** the venue's result is unknown: block the market until resolved */
+  readonly unresolved: boolean
+  /** in-flight reservation (approved, not yet acknowledged) expiring at this time */
+  readonly expiresAt: number | undefined
+}
+
+export interface ScopeState {
+  readonly state: Risk.TradingState
+  readonly reason: string
+  /** the limit that set it, when a breach did */
+  readonly cause: LimitName | undefined
+  readonly paused: boolean
+  readonly at: number
+}
+
+/** Position and resting amounts of one market (all strategies, or one). */
+export interface Book {
+  readonly position: Decimal
+  readonly restingBuys: Decimal
+  readonly restingSells: Decimal
+}
+
+/** Running figures of one market. */
+export interface MarketTotals {
+  /** every strategy */
+  readonly all: Book
+  readonly byStrategy: HashMap.HashMap<string, Book>
+  /** orders with an unknown outcome (they block the market) */
+  readonly unresolved: number
+  /** resting sell prices (every strategy) → number of orders, lowest first */
+  readonly sells: SortedMap.SortedMap<Decimal, number>
+  /** resting buy prices, negated so the highest comes first → number of orders */
+  readonly buys: SortedMap.SortedMap<Decimal, number>
+}
+
+/** Running figures of one scope (global, a venue, a strategy, a venue/strategy pair). */
+export interface ScopeTotals {
+  readonly openOrders: number
+  /** positions at mark plus resting orders at their price (cost terms) */
+  readonly gross: Decimal
+  /** realized + unrealized − fees */
+  readonly pnl: Decimal
+  /** sum of the positions' day-start P&L: daily P&L = pnl − baseline */
+  readonly baseline: Decimal
+}
+
+export interface Totals {
+  /** by `totalsKeys` */
+  readonly scopes: HashMap.HashMap<string, ScopeTotals>
+  /** by `marketKey` */
+  readonly markets: HashMap.HashMap<string, MarketTotals>
+  /** by `eventKey`: the sum over the event's registered markets of each one's worst-case |position| */
+  readonly events: HashMap.HashMap<string, Decimal>
+}
+
+export interface EngineState {
+  readonly positions: HashMap.HashMap<string, PositionEntry>
+  readonly orders: HashMap.HashMap<string, OpenOrder>
+  readonly marks: HashMap.HashMap<string, Decimal>
+  readonly markets: HashMap.HashMap<string, MarketInfo>
+  readonly states: HashMap.HashMap<string, ScopeState>
+  /** approval times per level key that has an `orderRate` limit, oldest first, trimmed to that level's window */
+  readonly rate: HashMap.HashMap<string, RateWindow>
+  /** reservation keys by expiry time (an entry may be stale: the reservation was acknowledged meanwhile) */
+  readonly pending: SortedMap.SortedMap<number, ReadonlyArray<string>>
+  readonly peaks: HashMap.HashMap<string, Decimal>
+  /** fills already booked (bounded window, see window.ts) */
+  readonly seenFills: Window.Window
+  /** orders seen terminal: a late non-terminal update never brings them back (bounded window) */
+  readonly closedOrders: Window.Window
+  readonly totals: Totals
+  readonly dayStart: number
+}
+
+export interface RateWindow {
+  readonly windowMs: number
+  readonly times: Fifo.Fifo<number>
+}
+
+/** A state change produced by a function (the layer publishes it). */
+export interface Change {
+  readonly state: Risk.TradingState
+  readonly previous: Risk.TradingState
+  readonly reason: string
+  readonly scope: Risk.RiskScope | undefined
+  readonly at: number
+}
+
+export interface Result<A> {
+  readonly state: EngineState
+  readonly value: A
+  readonly changes: ReadonlyArray<Change>
+}
+
+const DAY = 86_400_000
+const HOUR = 3_600_000
+
+export const dayStartOf = (now: number, hourUtc: number): number =>
+  Math.floor((now - hourUtc * HOUR) / DAY) * DAY + hourUtc * HOUR
+
+export const EMPTY_BOOK: Book = { position: D.ZERO, restingBuys: D.ZERO, restingSells: D.ZERO }
+export const EMPTY_SCOPE: ScopeTotals = { openOrders: 0, gross: D.ZERO, pnl: D.ZERO, baseline: D.ZERO }
+const priceOrder: Order.Order<Decimal> = Order.bigint
+export const EMPTY_MARKET: MarketTotals = {
+  all: EMPTY_BOOK,
+  byStrategy: HashMap.empty(),
+  unresolved: 0,
+  sells: SortedMap.empty(priceOrder),
+  buys: SortedMap.empty(priceOrder)
+}
+export const emptyTotals: Totals = { scopes: HashMap.empty(), markets: HashMap.empty(), events: HashMap.empty() }
+
+/** A fresh state. `dedupe` bounds the fill and terminal-order windows (defaults: window.ts). */
+export const empty = (
+  now: number,
+  cfg: RiskConfig,
+  dedupe: Window.WindowBounds = Window.DEFAULT_BOUNDS
+): EngineState => ({
+  positions: HashMap.empty(),
+  orders: HashMap.empty(),
+  marks: HashMap.empty(),
+  markets: HashMap.empty(),
+  states: HashMap.empty(),
+  rate: HashMap.empty(),
+  pending: SortedMap.empty(Order.number),
+  peaks: HashMap.empty(),
+  seenFills: Window.make(dedupe),
+  closedOrders: Window.make(dedupe),
+  totals: emptyTotals,
+  dayStart: dayStartOf(now, cfg.dailyResetHourUtc)
+})

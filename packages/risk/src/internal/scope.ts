@@ -1,0 +1,80 @@
+/**
+ * The key algebra of the engine: market and position keys, trading-state scope keys (global, venue, strategy
+ * everywhere, strategy on a venue), the keys the incremental totals are kept under, and the state in force.
+ */
+import type { Risk } from "@alpha-hunter/core"
+import * as HashMap from "effect/HashMap"
+import * as Option from "effect/Option"
+import type { EngineState } from "./model.js"
+
+type TradingState = Risk.TradingState
+
+export const SEP = "\u0000"
+export const marketKey = (venue: string, symbol: string): string => venue + SEP + symbol
+export const positionKey = (venue: string, strategy: string, symbol: string): string =>
+  venue + SEP + strategy + SEP + symbol
+/** Key of an order in `orders`: by venue order id, or (an in-flight reservation) by client order id. */
+export const orderIdKey = (venue: string, orderId: string): string => `${venue}${SEP}id:${orderId}`
+export const clientIdKey = (venue: string, clientOrderId: string): string => `${venue}${SEP}cid:${clientOrderId}`
+export const fillKey = (venue: string, fillId: string): string => `${venue}${SEP}${fillId}`
+
+/** Trading-state keys: global, a venue, a strategy (everywhere), a strategy on a venue. */
+export const GLOBAL = "*"
+export const venueKey = (venue: string): string => `v:${venue}`
+export const strategyKey = (strategy: string): string => `s:${strategy}`
+
+export const scopeKey = (scope: Risk.RiskScope | undefined): string => {
+  if (scope === undefined || scope.venue === GLOBAL) {
+    return scope?.strategy === undefined ? GLOBAL : strategyKey(scope.strategy)
+  }
+  return scope.strategy === undefined ? venueKey(scope.venue) : `vs:${scope.venue}/${scope.strategy}`
+}
+
+export const scopeOfKey = (key: string): Risk.RiskScope | undefined => {
+  if (key === GLOBAL) return undefined
+  if (key.startsWith("v:")) return { venue: key.slice(2) }
+  if (key.startsWith("s:")) return { venue: GLOBAL, strategy: key.slice(2) }
+  const [venue, strategy] = key.slice(3).split("/") as [string, string]
+  return { venue, strategy }
+}
+
+/** Every state key that governs a scope. */
+export const governingKeys = (scope: Risk.RiskScope | undefined): ReadonlyArray<string> => {
+  if (scope === undefined) return [GLOBAL]
+  const keys = [GLOBAL]
+  if (scope.venue !== GLOBAL) keys.push(venueKey(scope.venue))
+  if (scope.strategy !== undefined) {
+    keys.push(strategyKey(scope.strategy))
+    if (scope.venue !== GLOBAL) keys.push(`vs:${scope.venue}/${scope.strategy}`)
+  }
+  return keys
+}
+
+/**
+ * Keys of the running totals (open orders, gross exposure, P&L) an order or position of (venue, strategy)
+ * counts towards: global, its venue, its strategy (the level keys) and the pair (for `summary`).
+ */
+export const totalsKeys = (venue: string, strategy: string): readonly [string, string, string, string] => [
+  GLOBAL,
+  venueKey(venue),
+  strategyKey(strategy),
+  totalsPairKey(venue, strategy)
+]
+export const totalsPairKey = (venue: string, strategy: string): string => `vs:${venue}${SEP}${strategy}`
+
+/** Key of an event's worst-case sum: over every strategy, or over one. */
+export const eventKey = (venue: string, eventId: string, strategy?: string): string =>
+  strategy === undefined ? venue + SEP + eventId : venue + SEP + eventId + SEP + strategy
+
+const rank: Record<TradingState, number> = { ACTIVE: 0, REDUCING: 1, HALTED: 2 }
+export const rankOf = (s: TradingState): number => rank[s]
+const stricter = (a: TradingState, b: TradingState): TradingState => (rank[a] >= rank[b] ? a : b)
+
+export const effectiveState = (s: EngineState, scope: Risk.RiskScope | undefined): TradingState => {
+  let st: TradingState = "ACTIVE"
+  for (const k of governingKeys(scope)) {
+    const e = HashMap.get(s.states, k)
+    if (Option.isSome(e)) st = stricter(st, e.value.state)
+  }
+  return st
+}

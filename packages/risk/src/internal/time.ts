@@ -1,0 +1,71 @@
+/**
+ * Time: the daily P&L reset, expiry of in-flight reservations, and the order-rate windows. `tick` runs first in
+ * every step; its cost is O(configured rate levels + reservations and approvals that expire now), plus
+ * O(positions) once a day for the reset.
+ */
+import * as HashMap from "effect/HashMap"
+import * as Option from "effect/Option"
+import * as SortedMap from "effect/SortedMap"
+import type { RiskConfig } from "../RiskConfig.js"
+import { putOrder, rollBaselines } from "./aggregates.js"
+import * as Fifo from "./fifo.js"
+import { type Change, dayStartOf, type EngineState } from "./model.js"
+import { setScopeState } from "./stateMachine.js"
+
+/** Rolls the day (new P&L baselines, optional resume), drops expired reservations and old rate entries. */
+export const tick = (s: EngineState, cfg: RiskConfig, now: number, changes: Array<Change>): EngineState => {
+  let next = s
+  const day = dayStartOf(now, cfg.dailyResetHourUtc)
+  if (day !== s.dayStart) {
+    next = { ...rollBaselines(next), dayStart: day }
+    if (cfg.resumeOnDailyReset) {
+      for (const [k, st] of next.states) {
+        if (st.cause === "maxDailyLoss" && st.state !== "ACTIVE") {
+          next = setScopeState(next, k, "ACTIVE", "daily reset", undefined, false, now, changes)
+        }
+      }
+    }
+  }
+  next = expireReservations(next, now)
+  return trimRates(next, now)
+}
+
+/** Removes reservations whose time is up (the index may name ones acknowledged or re-reserved since). */
+const expireReservations = (s: EngineState, now: number): EngineState => {
+  let next = s
+  let pending = s.pending
+  for (;;) {
+    const head = SortedMap.headOption(pending)
+    if (Option.isNone(head) || head.value[0] > now) break
+    pending = SortedMap.remove(pending, head.value[0])
+    for (const key of head.value[1]) {
+      const o = Option.getOrUndefined(HashMap.get(next.orders, key))
+      if (o !== undefined && o.expiresAt !== undefined && o.expiresAt <= now) next = putOrder(next, key, undefined)
+    }
+  }
+  return pending === s.pending ? next : { ...next, pending }
+}
+
+/** Drops approvals that left their level's window (each rate key belongs to one level, with one window). */
+const trimRates = (s: EngineState, now: number): EngineState => {
+  let rate = s.rate
+  for (const [k, r] of s.rate) {
+    const horizon = now - r.windowMs
+    const [times] = Fifo.shiftWhile(r.times, (at) => at <= horizon)
+    if (times !== r.times) rate = HashMap.set(rate, k, { ...r, times })
+  }
+  return rate === s.rate ? s : { ...s, rate }
+}
+
+/**
+ * Approvals recorded under a level key within its window. Call after `tick(now)`, which dropped the older ones
+ * (if the clock steps back, approvals stay counted until they leave the window: the count errs on the safe side).
+ */
+export const rateCount = (s: EngineState, key: string): number =>
+  Option.match(HashMap.get(s.rate, key), { onNone: () => 0, onSome: (r) => r.times.size })
+
+/** Records an approval at `now` under a level key whose window is `windowMs`. */
+export const recordRate = (s: EngineState, key: string, windowMs: number, now: number): EngineState => {
+  const times = Option.match(HashMap.get(s.rate, key), { onNone: () => Fifo.empty<number>(), onSome: (r) => r.times })
+  return { ...s, rate: HashMap.set(s.rate, key, { windowMs, times: Fifo.push(times, now) }) }
+}

@@ -1,0 +1,58 @@
+/**
+ * A bounded, insertion-ordered set of keys with a time window: what the engine uses to de-duplicate fills
+ * (by venue and trade id) and to remember terminal orders (so a late non-terminal update never revives one).
+ *
+ * A key is remembered from the engine-clock time it is first added for at least `windowMs`, unless `capacity`
+ * newer keys arrive first; the oldest keys go first. Eviction happens on insertion, so the set never holds more
+ * than `capacity` keys. Adding a key already present is a no-op (its age is not refreshed), so the queue and the
+ * set always hold the same keys. Membership is a HashSet; age order a persistent FIFO (fifo.ts).
+ */
+import * as HashSet from "effect/HashSet"
+import * as Fifo from "./fifo.js"
+
+export interface WindowBounds {
+  readonly windowMs: number
+  readonly capacity: number
+}
+
+/**
+ * Defaults for fills and terminal orders. Re-deliveries in practice come within seconds to minutes (a REST poll
+ * re-sending fills the socket already delivered, a WS/REST race on an order's last update), so one hour is a
+ * wide margin; 50,000 keys caps memory at a few MB even in a requote or fill storm. Restarts are handled by
+ * the journal, not here.
+ */
+export const DEFAULT_BOUNDS: WindowBounds = { windowMs: 3_600_000, capacity: 50_000 }
+
+interface Entry {
+  readonly key: string
+  readonly at: number
+}
+
+export interface Window {
+  readonly bounds: WindowBounds
+  readonly keys: HashSet.HashSet<string>
+  readonly order: Fifo.Fifo<Entry>
+}
+
+export const make = (bounds: WindowBounds = DEFAULT_BOUNDS): Window => ({
+  bounds,
+  keys: HashSet.empty(),
+  order: Fifo.empty()
+})
+
+export const has = (w: Window, key: string): boolean => HashSet.has(w.keys, key)
+
+export const size = (w: Window): number => HashSet.size(w.keys)
+
+/** Adds a key seen at `now`, then drops keys past the window or beyond the capacity (oldest first). */
+export const add = (w: Window, key: string, now: number): Window => {
+  if (HashSet.has(w.keys, key)) return w
+  const horizon = now - w.bounds.windowMs
+  const [order, evicted] = Fifo.shiftWhile(
+    Fifo.push(w.order, { key, at: now }),
+    (e, n) => n > w.bounds.capacity || e.at <= horizon
+  )
+  let keys = HashSet.add(w.keys, key)
+  for (const e of evicted) keys = HashSet.remove(keys, e.key)
+  return { bounds: w.bounds, keys, order }
+}
