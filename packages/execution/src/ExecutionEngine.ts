@@ -10,7 +10,8 @@
  *   certainly did nothing (refused, 429, never sent) blocks nothing;
  * - a deadline on every venue write (a hang becomes `Unknown`), and no defect escapes as a hang;
  * - journal failure → trading halted through Risk with the reason, nothing sent;
- * - per-market serialisation with "latest target wins".
+ * - per-market serialisation with "latest target wins";
+ * - creates coalesced across markets into the venue's largest batch, with one journal commit per batch.
  *
  * `gateway(strategy, prefix)` is what a strategy sees (core `OrderGateway`): cancels are checked for
  * ownership, and strategies cannot pass raw venue `params`.
@@ -20,10 +21,13 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as HashMap from "effect/HashMap"
 import * as Option from "effect/Option"
+import * as Queue from "effect/Queue"
 import * as Ref from "effect/Ref"
+import type * as Scope from "effect/Scope"
 import * as SynchronizedRef from "effect/SynchronizedRef"
 import type { ExecutionJournalService } from "./ExecutionJournal.js"
 import { about, type Ctx, orderData, record, type Stats, type WriteKind, zeroStats } from "./internal/context.js"
+import { type CreateJob, sender } from "./internal/creates.js"
 import { makeGateway } from "./internal/gateway.js"
 import { resolveOne } from "./internal/writes.js"
 import * as Tracker from "./OrderTracker.js"
@@ -64,7 +68,7 @@ export interface ExecutionEngine {
   readonly sizes: Effect.Effect<{ readonly live: number; readonly closed: number }>
 }
 
-export const make = (options: Options): Effect.Effect<ExecutionEngine> =>
+export const make = (options: Options): Effect.Effect<ExecutionEngine, never, Scope.Scope> =>
   Effect.gen(function* () {
     const ctx: Ctx = {
       venue: options.venue,
@@ -77,6 +81,8 @@ export const make = (options: Options): Effect.Effect<ExecutionEngine> =>
       onWrite: options.onWrite ?? (() => Effect.void),
       journalDown: yield* Ref.make<string | undefined>(undefined)
     }
+    const creates = yield* Queue.unbounded<CreateJob>()
+    yield* Effect.forkScoped(sender(ctx, creates, options.exchange.features.maxBatchCreate))
     const locks = yield* SynchronizedRef.make(HashMap.empty<string, Effect.Semaphore>())
     const lockFor = (symbol: string) =>
       SynchronizedRef.modifyEffect(locks, (m) =>
@@ -135,7 +141,7 @@ export const make = (options: Options): Effect.Effect<ExecutionEngine> =>
 
     return {
       venue: options.venue,
-      gateway: (strategy, prefix) => makeGateway(ctx, { strategy, prefix, lockFor, resolveUnknown }),
+      gateway: (strategy, prefix) => makeGateway(ctx, { strategy, prefix, lockFor, resolveUnknown, creates }),
       live: Effect.map(Ref.get(ctx.tracker), Tracker.all),
       liveIn: (symbol) => Effect.map(Ref.get(ctx.tracker), (s) => Tracker.inSymbol(s, symbol)),
       onOrder,

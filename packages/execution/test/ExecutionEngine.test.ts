@@ -1,4 +1,4 @@
-import { Decimal as D, Order } from "@alpha-hunter/core"
+import { Decimal as D, Ids, Order } from "@alpha-hunter/core"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
@@ -204,6 +204,23 @@ describe("ExecutionEngine", () => {
       yield* gateway.cancel(M, mine!.id)
       assert.strictEqual((yield* real.fetchOpenOrders({ symbol: M })).length, 0)
     })
+  )
+
+  it.scoped(
+    "creates of many markets decided at once go out in ⌈2N / max batch⌉ requests, one journal commit each",
+    () =>
+      Effect.gen(function* () {
+        const n = 30
+        const { gateway, calls, batches, real } = yield* setup({ markets: n })
+        const max = real.features.maxBatchCreate
+        const symbols = Array.from({ length: n }, (_, i) => Ids.Symbol.make(`PAPER-${i + 1}`))
+        yield* Effect.forEach(symbols, (s) => gateway.setQuotes(target([q("0.40", "1")], [q("0.60", "1")], s)), {
+          concurrency: "unbounded"
+        })
+        assert.strictEqual((yield* Ref.get(calls)).creates, 2 * n)
+        assert.isAtMost(yield* Ref.get(batches), Math.ceil((2 * n) / max) + 1)
+        assert.strictEqual((yield* real.fetchOpenOrders()).length, 2 * n)
+      })
   )
 
   it.scoped("a requote storm keeps the tracker bounded by what is live", () =>

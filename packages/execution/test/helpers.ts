@@ -15,11 +15,12 @@ export const q = (price: string, amount: string) => Strategy.Quote.make({ price:
 export const target = (bids: ReadonlyArray<Strategy.Quote>, asks: ReadonlyArray<Strategy.Quote>, symbol = M) =>
   Strategy.QuoteTarget.make({ symbol, bids, asks })
 
-export const paper = PaperVenue.layer(
-  PaperConfig.PaperConfig.make({
-    generate: PaperConfig.GeneratedMarkets.make({ count: 2, amountStep: D.d("0.01"), minAmount: D.d("0.01") })
-  })
-)
+export const paper = (count = 2) =>
+  PaperVenue.layer(
+    PaperConfig.PaperConfig.make({
+      generate: PaperConfig.GeneratedMarkets.make({ count, amountStep: D.d("0.01"), minAmount: D.d("0.01") })
+    })
+  )
 
 /** What the next writes meet (each count is used up one call at a time). */
 export interface Faults {
@@ -46,12 +47,14 @@ export const setup = (
     readonly writeDeadlineMs?: number
     readonly amend?: boolean
     readonly closedCapacity?: number
+    readonly markets?: number
   } = {}
 ) =>
   Effect.gen(function* () {
-    const ctx = yield* Layer.build(paper)
+    const ctx = yield* Layer.build(paper(options.markets))
     const real = Context.get(ctx, Exchange.Exchange)
     const calls = yield* Ref.make({ creates: 0, cancels: 0, edits: 0 })
+    const batches = yield* Ref.make(0)
     const faults = yield* Ref.make(noFaults)
     const take = Ref.modify(faults, (f): readonly [keyof Faults | undefined, Faults] => {
       for (const k of Object.keys(f) as Array<keyof Faults>) if (f[k] > 0) return [k, { ...f, [k]: f[k] - 1 }]
@@ -92,7 +95,10 @@ export const setup = (
       features: { ...real.features, amend: options.amend ?? real.features.amend },
       createOrders: (rs) =>
         Effect.zipRight(
-          Ref.update(calls, (c) => ({ ...c, creates: c.creates + rs.length })),
+          Effect.zipRight(
+            Ref.update(calls, (c) => ({ ...c, creates: c.creates + rs.length })),
+            Ref.update(batches, (n) => n + 1)
+          ),
           faulty("create", rs.length, real.createOrders(rs))
         ) as ReturnType<Exchange.ExchangeService["createOrders"]>,
       cancelOrders: (ids, s) =>
@@ -118,7 +124,7 @@ export const setup = (
       ...(options.closedCapacity !== undefined ? { closedCapacity: options.closedCapacity } : {})
     })
     const gateway = yield* engine.gateway("mm", "ah-mm-")
-    return { engine, gateway, calls, faults, real, journal, risk }
+    return { engine, gateway, calls, batches, faults, real, journal, risk }
   })
 
 export const kinds = (entries: ReadonlyArray<ExecutionJournal.Entry>) => entries.map((e) => e.kind)

@@ -12,13 +12,15 @@ import type { NewEntry } from "../ExecutionJournal.js"
 import * as Tracker from "../OrderTracker.js"
 import * as QuotePlanner from "../QuotePlanner.js"
 import { bump, type Ctx, now, orderData, record } from "./context.js"
-import { sendAmend, sendCancels, sendCreates } from "./writes.js"
+import { type CreateQueue, sendCreates } from "./creates.js"
+import { sendAmend, sendCancels } from "./writes.js"
 
 export interface GatewayDeps {
   readonly strategy: string
   readonly prefix: string
   readonly lockFor: (symbol: string) => Effect.Effect<Effect.Semaphore>
   readonly resolveUnknown: (symbol?: string) => Effect.Effect<number>
+  readonly creates: CreateQueue
 }
 
 const unresolved = (venue: string, symbol: string) =>
@@ -145,7 +147,7 @@ export const makeGateway = (ctx: Ctx, deps: GatewayDeps) =>
             })
           } else firstDenial ??= decision
         }
-        yield* sendCreates(ctx, scope, approved, carried.splice(0), extras)
+        yield* sendCreates(ctx, deps.creates, scope, approved, carried.splice(0), extras)
         if (firstDenial !== undefined) {
           return yield* new Risk.RiskDenied({
             reason: firstDenial.reason,
@@ -207,7 +209,7 @@ export const makeGateway = (ctx: Ctx, deps: GatewayDeps) =>
                 symbol: req.symbol
               })
             }
-            const [r] = yield* sendCreates(ctx, scope, [req], carried)
+            const [r] = yield* sendCreates(ctx, deps.creates, scope, [req], carried)
             if (r!._tag === "Done") return r!.order
             return yield* Effect.fail(r!.error)
           })

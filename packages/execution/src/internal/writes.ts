@@ -7,15 +7,15 @@
  * - `Unknown`: the order is marked `unknown` and its market blocked until a lookup resolves it
  *   (`resolveOne`); a cancel refused as "not found" is looked up too.
  */
-import { Decimal as D, type Order, type Risk, type Strategy, WriteOutcome } from "@alpha-hunter/core"
+import { Decimal as D, type Order, type Strategy, WriteOutcome } from "@alpha-hunter/core"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Ref from "effect/Ref"
 import type { NewEntry } from "../ExecutionJournal.js"
 import * as Tracker from "../OrderTracker.js"
-import { about, bump, type Ctx, now, orderData, outcomes, put, record, writeAhead } from "./context.js"
+import { about, bump, type Ctx, orderData, outcomes, put, record, writeAhead } from "./context.js"
 
-const failed = (o: WriteOutcome.WriteOutcome) =>
+export const failed = (o: WriteOutcome.WriteOutcome) =>
   o._tag === "Done"
     ? {}
     : { error: o.error._tag, message: o.error.message, ...(o._tag === "NotSent" ? { notSent: true } : {}) }
@@ -57,104 +57,6 @@ export const resolveOne = (ctx: Ctx, t: Tracker.Tracked): Effect.Effect<boolean>
         : Effect.succeed(false)
     )
   )
-
-/** Sends risk-approved creates as one batch; `carried` entries (intent, risk decisions) go in the same commit. */
-export const sendCreates = (
-  ctx: Ctx,
-  scope: Risk.RiskScope & { readonly strategy: string },
-  requests: ReadonlyArray<Order.OrderRequest>,
-  carried: ReadonlyArray<NewEntry>,
-  extras: ReadonlyMap<string, Record<string, unknown>> = new Map()
-) =>
-  Effect.gen(function* () {
-    if (requests.length === 0) {
-      yield* record(ctx, carried)
-      return []
-    }
-    const symbol = requests[0]!.symbol
-    const at = yield* now
-    const pending: ReadonlyArray<Tracker.Tracked> = requests.map((r) => ({
-      clientOrderId: r.clientOrderId!,
-      orderId: undefined,
-      symbol: r.symbol,
-      side: r.side,
-      price: r.price,
-      amount: r.amount,
-      filled: D.ZERO,
-      remaining: r.amount,
-      status: "pending_new",
-      strategy: scope.strategy,
-      postOnly: r.postOnly,
-      timeInForce: r.timeInForce,
-      createdAt: at,
-      order: undefined
-    }))
-    // the ids are on disk before anything is sent
-    yield* writeAhead(
-      ctx,
-      [
-        ...carried,
-        ...requests.map((r) => ({
-          kind: "request" as const,
-          venue: ctx.venue,
-          strategy: scope.strategy,
-          symbol: r.symbol,
-          clientOrderId: r.clientOrderId,
-          data: {
-            op: "create",
-            ...orderData(r),
-            postOnly: r.postOnly,
-            timeInForce: r.timeInForce,
-            ...extras.get(r.clientOrderId!)
-          }
-        }))
-      ],
-      symbol
-    )
-    yield* Ref.update(ctx.tracker, (s) => pending.reduce(Tracker.put, s))
-    yield* bump(ctx, "creates", requests.length)
-    yield* ctx.onWrite(symbol, "create", requests.length)
-    const results = yield* outcomes(
-      ctx,
-      "create",
-      requests.length,
-      Effect.map(ctx.exchange.createOrders(requests), (rs) => rs.map(WriteOutcome.fromEither)),
-      { symbol, clientOrderIds: requests.map((r) => r.clientOrderId) }
-    )
-    const entries: Array<NewEntry> = []
-    for (let i = 0; i < pending.length; i++) {
-      const t = pending[i]!
-      const r = results[i]!
-      switch (r._tag) {
-        case "Done": {
-          yield* put(ctx, { ...Tracker.fromOrder(r.order, scope.strategy, at), clientOrderId: t.clientOrderId })
-          yield* ctx.risk.onOrder(scope, r.order)
-          entries.push({
-            kind: "ack",
-            ...about(ctx, t),
-            orderId: r.order.id,
-            data: { status: r.order.status, filled: D.format(r.order.filled), ...orderData(r.order) }
-          })
-          break
-        }
-        case "Refused":
-        case "NotSent": {
-          yield* put(ctx, { ...t, status: "rejected" })
-          yield* bump(ctx, r._tag === "Refused" ? "rejected" : "notSent")
-          entries.push({ kind: "reject", ...about(ctx, t), data: failed(r) })
-          break
-        }
-        case "Unknown": {
-          yield* record(ctx, entries.splice(0))
-          yield* markUnknown(ctx, t, r, "create")
-          // the venue has an order with our id already: that is ours, look it up now
-          if (r.error._tag === "DuplicateClientOrderId") yield* resolveOne(ctx, { ...t, status: "unknown" })
-        }
-      }
-    }
-    yield* record(ctx, entries)
-    return results
-  })
 
 /**
  * Cancels our orders in one market as one batch (orders the venue has not numbered yet are skipped).

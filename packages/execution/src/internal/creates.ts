@@ -1,0 +1,225 @@
+/**
+ * Creates, coalesced across markets: every decision's approved creates join one queue; a single sender
+ * takes what has gathered (up to the venue's largest batch), commits all their write-ahead entries in one
+ * journal transaction, sends one batch, and settles each decision's items. Under load this is group commit
+ * (one disk write and one request for many decisions); at start-up, N markets' quotes go out in about
+ * ⌈2N / max batch⌉ requests instead of N.
+ *
+ * Every decision completes: its outcomes, or `RiskDenied` when the journal cannot write (nothing was sent),
+ * or — should the sender itself fail unexpectedly — `Unknown` outcomes for its items, which are then
+ * looked up like any other.
+ */
+import { Decimal as D, ExchangeError, type Order, type Risk, WriteOutcome } from "@alpha-hunter/core"
+import * as Cause from "effect/Cause"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Queue from "effect/Queue"
+import * as Ref from "effect/Ref"
+import type { NewEntry } from "../ExecutionJournal.js"
+import * as Tracker from "../OrderTracker.js"
+import { about, bump, type Ctx, now, orderData, outcomes, put, record, writeAhead } from "./context.js"
+import { failed, markUnknown, resolveOne } from "./writes.js"
+
+export interface CreateJob {
+  readonly scope: Risk.RiskScope & { readonly strategy: string }
+  readonly requests: ReadonlyArray<Order.OrderRequest>
+  readonly carried: ReadonlyArray<NewEntry>
+  readonly extras: ReadonlyMap<string, Record<string, unknown>>
+  readonly done: Deferred.Deferred<ReadonlyArray<WriteOutcome.WriteOutcome>, Risk.RiskDenied>
+}
+
+export type CreateQueue = Queue.Queue<CreateJob>
+
+/** Sends risk-approved creates (one decision's); `carried` entries (intent, risk decisions) go in the same commit. */
+export const sendCreates = (
+  ctx: Ctx,
+  queue: CreateQueue,
+  scope: CreateJob["scope"],
+  requests: ReadonlyArray<Order.OrderRequest>,
+  carried: ReadonlyArray<NewEntry>,
+  extras: ReadonlyMap<string, Record<string, unknown>> = new Map()
+): Effect.Effect<ReadonlyArray<WriteOutcome.WriteOutcome>, Risk.RiskDenied> =>
+  Effect.gen(function* () {
+    if (requests.length === 0) {
+      yield* record(ctx, carried)
+      return []
+    }
+    const done = yield* Deferred.make<ReadonlyArray<WriteOutcome.WriteOutcome>, Risk.RiskDenied>()
+    yield* Queue.offer(queue, { scope, requests, carried, extras, done })
+    return yield* Deferred.await(done)
+  })
+
+const pendingOf = (job: CreateJob, at: number): ReadonlyArray<Tracker.Tracked> =>
+  job.requests.map((r) => ({
+    clientOrderId: r.clientOrderId!,
+    orderId: undefined,
+    symbol: r.symbol,
+    side: r.side,
+    price: r.price,
+    amount: r.amount,
+    filled: D.ZERO,
+    remaining: r.amount,
+    status: "pending_new",
+    strategy: job.scope.strategy,
+    postOnly: r.postOnly,
+    timeInForce: r.timeInForce,
+    createdAt: at,
+    order: undefined
+  }))
+
+const requestEntries = (ctx: Ctx, job: CreateJob): ReadonlyArray<NewEntry> =>
+  job.requests.map((r) => ({
+    kind: "request" as const,
+    venue: ctx.venue,
+    strategy: job.scope.strategy,
+    symbol: r.symbol,
+    clientOrderId: r.clientOrderId,
+    data: {
+      op: "create",
+      ...orderData(r),
+      postOnly: r.postOnly,
+      timeInForce: r.timeInForce,
+      ...job.extras.get(r.clientOrderId!)
+    }
+  }))
+
+/** Applies one decision's outcomes to the tracker, Risk and the journal. */
+const settle = (
+  ctx: Ctx,
+  job: CreateJob,
+  pending: ReadonlyArray<Tracker.Tracked>,
+  results: ReadonlyArray<WriteOutcome.WriteOutcome>,
+  at: number
+) =>
+  Effect.gen(function* () {
+    const entries: Array<NewEntry> = []
+    for (let i = 0; i < pending.length; i++) {
+      const t = pending[i]!
+      const r = results[i]!
+      switch (r._tag) {
+        case "Done": {
+          yield* put(ctx, { ...Tracker.fromOrder(r.order, job.scope.strategy, at), clientOrderId: t.clientOrderId })
+          yield* ctx.risk.onOrder(job.scope, r.order)
+          entries.push({
+            kind: "ack",
+            ...about(ctx, t),
+            orderId: r.order.id,
+            data: { status: r.order.status, filled: D.format(r.order.filled), ...orderData(r.order) }
+          })
+          break
+        }
+        case "Refused":
+        case "NotSent": {
+          yield* put(ctx, { ...t, status: "rejected" })
+          yield* bump(ctx, r._tag === "Refused" ? "rejected" : "notSent")
+          entries.push({ kind: "reject", ...about(ctx, t), data: failed(r) })
+          break
+        }
+        case "Unknown": {
+          yield* record(ctx, entries.splice(0))
+          yield* markUnknown(ctx, t, r, "create")
+          // the venue has an order with our id already: that is ours, look it up now
+          if (r.error._tag === "DuplicateClientOrderId") yield* resolveOne(ctx, { ...t, status: "unknown" })
+        }
+      }
+    }
+    yield* record(ctx, entries)
+  })
+
+/** One batch: one write-ahead commit, one venue call, each decision settled and completed. */
+const runBatch = (ctx: Ctx, jobs: ReadonlyArray<CreateJob>) =>
+  Effect.gen(function* () {
+    const requests = jobs.flatMap((j) => j.requests)
+    const at = yield* now
+    // the ids are on disk before anything is sent
+    const committed = yield* Effect.either(
+      writeAhead(
+        ctx,
+        jobs.flatMap((j) => [...j.carried, ...requestEntries(ctx, j)]),
+        requests[0]!.symbol
+      )
+    )
+    if (Either.isLeft(committed)) {
+      for (const j of jobs) yield* Deferred.fail(j.done, committed.left)
+      return
+    }
+    const pending = jobs.map((j) => pendingOf(j, at))
+    yield* Ref.update(ctx.tracker, (s) => pending.flat().reduce(Tracker.put, s))
+    yield* bump(ctx, "creates", requests.length)
+    for (const j of jobs) yield* ctx.onWrite(j.requests[0]!.symbol, "create", j.requests.length)
+    const results = yield* outcomes(
+      ctx,
+      "create",
+      requests.length,
+      Effect.map(ctx.exchange.createOrders(requests), (rs) => rs.map(WriteOutcome.fromEither)),
+      { symbol: requests[0]!.symbol, clientOrderIds: requests.map((r) => r.clientOrderId) }
+    )
+    let offset = 0
+    for (let k = 0; k < jobs.length; k++) {
+      const j = jobs[k]!
+      const mine = results.slice(offset, offset + j.requests.length)
+      offset += j.requests.length
+      yield* settle(ctx, j, pending[k]!, mine, at)
+      yield* Deferred.succeed(j.done, mine)
+    }
+  })
+
+/** Should the sender itself fail, no decision is left waiting: its items become unknown and are looked up. */
+const rescue = (ctx: Ctx, jobs: ReadonlyArray<CreateJob>, cause: Cause.Cause<unknown>) =>
+  Effect.gen(function* () {
+    yield* Effect.logError(`${ctx.venue}: the create sender failed; outcomes unknown, looking them up`, cause)
+    for (const j of jobs) {
+      const unknown = j.requests.map((r) =>
+        WriteOutcome.fromError(
+          new ExchangeError.UnknownOutcome({
+            venue: ctx.venue,
+            message: "the create sender failed",
+            operation: "create",
+            symbol: r.symbol,
+            ...(r.clientOrderId !== undefined ? { clientOrderId: r.clientOrderId } : {})
+          })
+        )
+      )
+      const s = yield* Ref.get(ctx.tracker)
+      for (let i = 0; i < j.requests.length; i++) {
+        const t = Tracker.get(s, j.requests[i]!.clientOrderId!)
+        if (t !== undefined && t.status === "pending_new") yield* markUnknown(ctx, t, unknown[i]!, "create")
+      }
+      yield* Deferred.succeed(j.done, unknown)
+    }
+  })
+
+/** Takes the jobs that fit one batch, in order; the rest wait for the next. */
+const split = (
+  jobs: ReadonlyArray<CreateJob>,
+  max: number
+): readonly [ReadonlyArray<CreateJob>, ReadonlyArray<CreateJob>] => {
+  let n = 0
+  let k = 0
+  while (k < jobs.length && (k === 0 || n + jobs[k]!.requests.length <= max)) n += jobs[k++]!.requests.length
+  return [jobs.slice(0, k), jobs.slice(k)]
+}
+
+/** The sender loop, forked once per engine for the engine's lifetime. */
+export const sender = (ctx: Ctx, queue: CreateQueue, maxBatch: number): Effect.Effect<never> =>
+  Effect.iterate([] as ReadonlyArray<CreateJob>, {
+    while: () => true,
+    body: (waiting) =>
+      Effect.gen(function* () {
+        let all = waiting
+        if (all.length === 0) {
+          all = [yield* Queue.take(queue)]
+          // let decisions made in the same instant join (no timer: deterministic under TestClock)
+          for (let i = 0; i < 3; i++) yield* Effect.yieldNow()
+        }
+        all = [...all, ...(yield* Queue.takeAll(queue))]
+        const [batch, rest] = split(all, Math.max(1, maxBatch))
+        yield* runBatch(ctx, batch).pipe(
+          Effect.catchAllCause((cause) =>
+            Cause.isInterruptedOnly(cause) ? Effect.failCause(cause) : rescue(ctx, batch, cause)
+          )
+        )
+        return rest
+      })
+  }) as Effect.Effect<never>
