@@ -41,6 +41,17 @@ export interface JournalService extends ExecutionJournal.ExecutionJournalService
   readonly appendAll: (entries: ReadonlyArray<NewEntry>) => Effect.Effect<void, JournalError>
   readonly query: (q?: Query) => Effect.Effect<ReadonlyArray<Entry>, JournalError>
   readonly lastSeq: Effect.Effect<number, JournalError>
+  /** epoch ms of the newest entry of a kind for a venue, if any (indexed: no scan of history) */
+  readonly lastTs: (venue: string, kind: EntryKind) => Effect.Effect<number | undefined, JournalError>
+  /**
+   * Creates written down (request) whose outcome was never recorded — no answer, update, successful lookup
+   * or cancel (an `unknown` or a failed lookup is no outcome): each may have reached the venue and must be
+   * looked up after a crash. Found in SQL by client
+   * order id (indexed), not by reading the history into memory.
+   */
+  readonly unsettledCreates: (
+    venue: string
+  ) => Effect.Effect<ReadonlyArray<{ readonly clientOrderId: string; readonly symbol: string }>, JournalError>
 }
 
 export class Journal extends Context.Tag("@alpha-hunter/runner/Journal")<Journal, JournalService>() {}
@@ -134,7 +145,36 @@ export const make = (options: { readonly durability?: "normal" | "full" } = {}) 
       Effect.mapError(toError("cannot read the journal"))
     )
 
-    return Journal.of({ path: client.config.filename, append, appendAll, query, lastSeq })
+    const lastTs = (venue: string, kind: EntryKind) =>
+      sql<{ ts: number | null }>`SELECT MAX(ts) AS ts FROM journal WHERE kind = ${kind} AND venue = ${venue}`.pipe(
+        Effect.map((rows) => rows[0]?.ts ?? undefined),
+        Effect.mapError(toError("cannot read the journal"))
+      )
+
+    const unsettledCreates = (venue: string) =>
+      sql<{ client_order_id: string; symbol: string | null }>`
+        SELECT r.client_order_id, r.symbol FROM journal r
+        WHERE r.kind = 'request' AND r.venue = ${venue} AND r.client_order_id IS NOT NULL
+          AND json_extract(r.data, '$.op') = 'create'
+          AND NOT EXISTS (
+            SELECT 1 FROM journal o WHERE o.client_order_id = r.client_order_id
+              AND o.kind IN ('ack', 'reject', 'resolved', 'cancel', 'update', 'reconcile')
+              AND NOT (o.kind = 'resolved' AND json_extract(o.data, '$.status') = 'lookup_failed')
+          )
+        ORDER BY r.seq`.pipe(
+        Effect.map((rows) => rows.map((r) => ({ clientOrderId: r.client_order_id, symbol: r.symbol ?? "" }))),
+        Effect.mapError(toError("cannot read the journal"))
+      )
+
+    return Journal.of({
+      path: client.config.filename,
+      append,
+      appendAll,
+      query,
+      lastSeq,
+      lastTs,
+      unsettledCreates
+    })
   })
 
 /** The journal at `path` (created if missing). */

@@ -59,7 +59,7 @@ export const statusLine = (h: RunHandle) =>
       live.push(...l)
       resting += l.filter((t) => t.status === "open").length
       unknown += l.filter((t) => t.status === "unknown").length
-      fills += yield* Ref.get(s.fills)
+      fills += (yield* s.engine.stats).fills
       const hv = yield* Ref.get(s.health)
       desyncs += hv.desyncs
       if (!hv.connected) venueNotes.push(`${s.name} stream down`)

@@ -13,7 +13,7 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
-import * as Ref from "effect/Ref"
+import type * as Ref from "effect/Ref"
 import * as Stream from "effect/Stream"
 import * as SubscriptionRef from "effect/SubscriptionRef"
 import type * as Journal from "./Journal.js"
@@ -32,17 +32,7 @@ export interface VenueSession {
   readonly book: (
     symbol: Ids.Symbol
   ) => Effect.Effect<SubscriptionRef.SubscriptionRef<Option.Option<OrderBook.OrderBook>>>
-  readonly fills: Ref.Ref<number>
 }
-
-const fillData = (f: Order.Fill) => ({
-  tradeId: f.id,
-  side: f.side,
-  price: D.format(f.price),
-  amount: D.format(f.amount),
-  fee: D.format(f.fee.cost),
-  takerOrMaker: f.takerOrMaker
-})
 
 /** Builds a venue plugin's layer in the current scope: its `Exchange` and `Diagnostics`. */
 export const openPlugin = (v: Resolved["venues"][number]) =>
@@ -90,27 +80,11 @@ export const openVenue = (
     })
     // health first: a desync during reconciliation must already halt
     const health = yield* VenueHealthRouter.follow(v.name, exchange, { risk, journal, log })
-    const fills = yield* Ref.make(0)
-    const seenTrades = new Set<string>(
-      (yield* journal.query({ kinds: ["fill"], venue: v.name })).map((e) => String(e.data["tradeId"]))
-    )
     const recordFill = (f: Order.Fill) =>
-      Effect.gen(function* () {
-        if (seenTrades.has(f.id)) return
-        seenTrades.add(f.id)
-        const strategy = strategyOf(resolved, f.clientOrderId)
-        yield* Ref.update(fills, (n) => n + 1)
-        yield* risk.onFill({ venue: v.name, ...(strategy ? { strategy } : {}) }, f)
-        yield* journal.append({
-          kind: "fill",
-          venue: v.name,
-          strategy,
-          symbol: f.symbol,
-          clientOrderId: f.clientOrderId,
-          orderId: f.id === undefined ? undefined : f.orderId,
-          data: fillData(f)
-        })
-      }).pipe(Effect.catchAll((e) => log(`[${v.name}] could not record fill ${f.id}: ${e.message}`)))
+      engine.onFill(f).pipe(
+        Effect.asVoid,
+        Effect.catchAllCause((c) => log(`[${v.name}] could not record fill ${f.id}: ${String(c)}`))
+      )
 
     // --- restart reconciliation, before any strategy runs --------------------------------------------
     const ours = (coid: string | undefined) => strategyOf(resolved, coid) !== undefined
@@ -128,23 +102,13 @@ export const openVenue = (
       }
     }
     // creates we wrote down but never saw an outcome for: look each up (never re-send)
-    const entries = yield* journal.query({
-      venue: v.name,
-      kinds: ["request", "ack", "reject", "resolved", "cancel", "update", "reconcile"]
-    })
-    const settled = new Set<string>()
-    const requested = new Map<string, string>()
-    for (const e of entries) {
-      if (e.clientOrderId === undefined) continue
-      if (e.kind === "request" && e.data["op"] === "create") requested.set(e.clientOrderId, e.symbol ?? "")
-      else if (e.kind !== "request") settled.add(e.clientOrderId)
-    }
+    const unsettled = yield* journal.unsettledCreates(v.name)
     const openIds = new Set<string>(
       openOnVenue.flatMap((o) => (o.clientOrderId === undefined ? [] : [o.clientOrderId]))
     )
     let resolvedOnStart = 0
-    for (const [coid, symbol] of requested) {
-      if (settled.has(coid) || openIds.has(coid) || !ours(coid)) continue
+    for (const { clientOrderId: coid, symbol } of unsettled) {
+      if (openIds.has(coid) || !ours(coid)) continue
       const r = yield* Effect.either(
         exchange.fetchOrderByClientId(Ids.ClientOrderId.make(coid), Ids.Symbol.make(symbol))
       )
@@ -171,8 +135,13 @@ export const openVenue = (
       }
       resolvedOnStart++
     }
-    // fills we missed while down
-    const lastFill = (yield* journal.query({ venue: v.name, kinds: ["fill"] })).at(-1)?.ts
+    // fills we missed while down: from the last one we recorded (and those recorded just before it are
+    // remembered, so a re-delivered one is not booked twice)
+    const lastFill = yield* journal.lastTs(v.name, "fill")
+    if (lastFill !== undefined) {
+      const recent = yield* journal.query({ venue: v.name, kinds: ["fill"], since: lastFill - 10 * 60_000 })
+      yield* engine.seenFills(recent.map((e) => String(e.data["tradeId"])))
+    }
     const missed = yield* exchange
       .fetchMyTrades(lastFill === undefined ? {} : { since: lastFill })
       .pipe(Effect.catchAll(() => Effect.succeed([] as ReadonlyArray<Order.Fill>)))
@@ -219,5 +188,5 @@ export const openVenue = (
         )
         return ref
       })
-    return { name: v.name, diagnostics, exchange, engine, health, markets, book, fills } satisfies VenueSession
+    return { name: v.name, diagnostics, exchange, engine, health, markets, book } satisfies VenueSession
   })

@@ -49,6 +49,35 @@ describe("Journal", () => {
     })
   )
 
+  it.live("finds unsettled creates and the last fill in SQL, without reading the history", () =>
+    Effect.gen(function* () {
+      const j = yield* Journal.Journal
+      const req = (cid: string, op = "create") =>
+        ({ kind: "request", venue: "sim", symbol: "M1", clientOrderId: cid, data: { op } }) as const
+      yield* j.appendAll([
+        req("c-acked"),
+        { kind: "ack", venue: "sim", clientOrderId: "c-acked" },
+        { kind: "risk", venue: "sim", clientOrderId: "c-lost", data: { decision: "approved" } },
+        req("c-lost"),
+        { kind: "unknown", venue: "sim", clientOrderId: "c-lost" },
+        req("c-lookup-failed"),
+        { kind: "resolved", venue: "sim", clientOrderId: "c-lookup-failed", data: { status: "lookup_failed" } },
+        req("c-not-found"),
+        { kind: "resolved", venue: "sim", clientOrderId: "c-not-found", data: { status: "not_found" } },
+        req("c-cancel", "cancel"),
+        { ...req("c-other-venue"), venue: "paper" }
+      ])
+      assert.deepStrictEqual(
+        (yield* j.unsettledCreates("sim")).map((u) => u.clientOrderId),
+        ["c-lost", "c-lookup-failed"]
+      )
+      assert.strictEqual(yield* j.lastTs("sim", "fill"), undefined)
+      yield* j.append({ kind: "fill", venue: "sim", data: { tradeId: "t1" } })
+      assert.isNumber(yield* j.lastTs("sim", "fill"))
+      assert.strictEqual(yield* j.lastTs("paper", "fill"), undefined)
+    }).pipe(Effect.provide(Journal.layer(tempFile())))
+  )
+
   it.live("an unwritable path is a JournalError naming the path", () =>
     Effect.gen(function* () {
       const dir = mkdtempSync(join(tmpdir(), "ah-journal-"))

@@ -10,6 +10,7 @@
  *   certainly did nothing (refused, 429, never sent) blocks nothing;
  * - a deadline on every venue write (a hang becomes `Unknown`), and no defect escapes as a hang;
  * - journal failure → trading halted through Risk with the reason, nothing sent;
+ * - fills once per trade id (a bounded window), to Risk and the journal;
  * - per-market serialisation with "latest target wins";
  * - creates coalesced across markets into the venue's largest batch, with one journal commit per batch.
  *
@@ -26,6 +27,7 @@ import * as Ref from "effect/Ref"
 import type * as Scope from "effect/Scope"
 import * as SynchronizedRef from "effect/SynchronizedRef"
 import type { ExecutionJournalService } from "./ExecutionJournal.js"
+import * as FillWindow from "./FillWindow.js"
 import { about, type Ctx, orderData, record, type Stats, type WriteKind, zeroStats } from "./internal/context.js"
 import { type CreateJob, sender } from "./internal/creates.js"
 import { makeGateway } from "./internal/gateway.js"
@@ -45,6 +47,8 @@ export interface Options {
   readonly writeDeadline?: Duration.DurationInput
   /** ids of finished orders remembered per generation, against late updates (default 10,000) */
   readonly closedCapacity?: number
+  /** trade ids remembered per generation, against re-delivered fills (default 50,000) */
+  readonly fillCapacity?: number
   /** called just before each write is sent (metrics: orders sent by kind, tick-to-order latency) */
   readonly onWrite?: (symbol: string, kind: WriteKind, count: number) => Effect.Effect<void>
 }
@@ -59,13 +63,20 @@ export interface ExecutionEngine {
   readonly liveIn: (symbol: string) => Effect.Effect<ReadonlyArray<Tracker.Tracked>>
   /** Applies a venue order update (stream or poll); orders that are not ours are ignored. */
   readonly onOrder: (order: Order.Order) => Effect.Effect<void>
+  /**
+   * Applies one of our fills (stream, poll or catch-up after a restart), once per trade id within a bounded
+   * window: Risk, the journal and the fill count. Returns false for a duplicate or a fill that is not ours.
+   */
+  readonly onFill: (fill: Order.Fill) => Effect.Effect<boolean>
+  /** Marks trade ids as already recorded (the journal's recent fills, at start). */
+  readonly seenFills: (tradeIds: Iterable<string>) => Effect.Effect<void>
   /** Adopts an order found on the venue (restart reconciliation). */
   readonly adopt: (order: Order.Order, strategy: string) => Effect.Effect<void>
   /** Looks up every unknown order (of one market, or all) by client order id; returns how many remain unknown. */
   readonly resolveUnknown: (symbol?: string) => Effect.Effect<number>
   readonly stats: Effect.Effect<Stats>
-  /** sizes of the tracker's maps (live orders, remembered finished ids) */
-  readonly sizes: Effect.Effect<{ readonly live: number; readonly closed: number }>
+  /** sizes of the bounded maps (live orders, remembered finished ids, remembered trade ids) */
+  readonly sizes: Effect.Effect<{ readonly live: number; readonly closed: number; readonly fills: number }>
 }
 
 export const make = (options: Options): Effect.Effect<ExecutionEngine, never, Scope.Scope> =>
@@ -129,6 +140,41 @@ export const make = (options: Options): Effect.Effect<ExecutionEngine, never, Sc
         ])
       })
 
+    const fillWindow = yield* Ref.make(FillWindow.empty(options.fillCapacity))
+    const onFill = (f: Order.Fill) =>
+      Effect.gen(function* () {
+        const strategy = options.strategyOf(f.clientOrderId)
+        if (strategy === undefined) return false
+        if (!(yield* Ref.modify(fillWindow, (w) => FillWindow.add(w, f.id)))) return false
+        yield* Ref.update(ctx.stats, (st) => ({ ...st, fills: st.fills + 1 }))
+        yield* ctx.risk.onFill({ venue: ctx.venue, strategy }, f)
+        yield* record(ctx, [
+          {
+            kind: "fill",
+            venue: ctx.venue,
+            strategy,
+            symbol: f.symbol,
+            clientOrderId: f.clientOrderId,
+            orderId: f.orderId,
+            data: {
+              tradeId: f.id,
+              side: f.side,
+              price: D.format(f.price),
+              amount: D.format(f.amount),
+              fee: D.format(f.fee.cost),
+              takerOrMaker: f.takerOrMaker
+            }
+          }
+        ])
+        return true
+      })
+    const seenFills = (ids: Iterable<string>) =>
+      Ref.update(fillWindow, (w) => {
+        let next = w
+        for (const id of ids) next = FillWindow.add(next, id)[1]
+        return next
+      })
+
     const adopt = (o: Order.Order, strategy: string) =>
       Effect.gen(function* () {
         const t = Tracker.fromOrder(o, strategy, o.timestamp)
@@ -145,9 +191,18 @@ export const make = (options: Options): Effect.Effect<ExecutionEngine, never, Sc
       live: Effect.map(Ref.get(ctx.tracker), Tracker.all),
       liveIn: (symbol) => Effect.map(Ref.get(ctx.tracker), (s) => Tracker.inSymbol(s, symbol)),
       onOrder,
+      onFill,
+      seenFills,
       adopt,
       resolveUnknown,
       stats: Ref.get(ctx.stats),
-      sizes: Effect.map(Ref.get(ctx.tracker), (s) => ({ live: Tracker.size(s), closed: Tracker.closedSize(s) }))
+      sizes: Effect.gen(function* () {
+        const s = yield* Ref.get(ctx.tracker)
+        return {
+          live: Tracker.size(s),
+          closed: Tracker.closedSize(s),
+          fills: FillWindow.size(yield* Ref.get(fillWindow))
+        }
+      })
     }
   })

@@ -1,4 +1,5 @@
 export * as ExecutionEngine from "./ExecutionEngine.js"
 export * as ExecutionJournal from "./ExecutionJournal.js"
+export * as FillWindow from "./FillWindow.js"
 export * as OrderTracker from "./OrderTracker.js"
 export * as QuotePlanner from "./QuotePlanner.js"

@@ -223,6 +223,34 @@ describe("ExecutionEngine", () => {
       })
   )
 
+  it.scoped("fills are booked once per trade id (bounded window), only ours, to Risk and the journal", () =>
+    Effect.gen(function* () {
+      const { engine, journal, risk } = yield* setup()
+      const fill = (id: string, cid: string) =>
+        Order.Fill.make({
+          id: Ids.TradeId.make(id),
+          orderId: Ids.OrderId.make("o1"),
+          clientOrderId: Ids.ClientOrderId.make(cid),
+          symbol: M,
+          side: "buy",
+          price: D.d("0.40"),
+          amount: D.d("2"),
+          cost: D.d("0.80"),
+          fee: Order.FeePaid.make({ cost: D.ZERO, currency: "USD" }),
+          takerOrMaker: "maker",
+          timestamp: 0
+        })
+      assert.isTrue(yield* engine.onFill(fill("t1", "ah-mm-x-1")))
+      assert.isFalse(yield* engine.onFill(fill("t1", "ah-mm-x-1")))
+      assert.isFalse(yield* engine.onFill(fill("t2", "someone-else-1")))
+      yield* engine.seenFills(["t3"])
+      assert.isFalse(yield* engine.onFill(fill("t3", "ah-mm-x-1")))
+      assert.strictEqual((yield* engine.stats).fills, 1)
+      assert.strictEqual((yield* journal.entries).filter((e) => e.kind === "fill").length, 1)
+      assert.strictEqual(D.format(yield* risk.position("paper", M, "mm")), "2")
+    })
+  )
+
   it.scoped("a requote storm keeps the tracker bounded by what is live", () =>
     Effect.gen(function* () {
       const { engine, gateway, calls } = yield* setup({ amend: false, closedCapacity: 100 })
@@ -233,6 +261,7 @@ describe("ExecutionEngine", () => {
       assert.isAtLeast((yield* Ref.get(calls)).cancels, 1_900)
       const sizes = yield* engine.sizes
       assert.strictEqual(sizes.live, 2)
+      assert.strictEqual(sizes.fills, 0)
       assert.isAtMost(sizes.closed, 200)
     })
   )

@@ -25,6 +25,7 @@ export interface Stats {
   readonly notSent: number
   readonly unknown: number
   readonly resolved: number
+  readonly fills: number
 }
 
 export const zeroStats: Stats = {
@@ -36,7 +37,8 @@ export const zeroStats: Stats = {
   rejected: 0,
   notSent: 0,
   unknown: 0,
-  resolved: 0
+  resolved: 0,
+  fills: 0
 }
 
 export type WriteKind = "create" | "cancel" | "amend"
