@@ -10,12 +10,10 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Queue from "effect/Queue"
 import * as Redacted from "effect/Redacted"
-import * as Stream from "effect/Stream"
 import * as KalshiConfig from "../src/KalshiConfig.js"
 import * as KalshiExchange from "../src/KalshiExchange.js"
-import { connect, optionsFor } from "./utils.js"
+import { buyOn, collect, connect, optionsFor } from "./utils.js"
 
 const symbol = Ids.Symbol.make("KXSIMA-26DEC31-E0-M0")
 const sim = (options: KalshiSim.Options = {}) => KalshiSim.make({ port: 0, ...options })
@@ -30,16 +28,7 @@ const waitUntil = (what: string, cond: Effect.Effect<boolean>, timeoutMs = 5_000
     return yield* Effect.dieMessage(`timed out waiting for: ${what}`)
   })
 
-/** Runs a stream in the background of the scope, into a queue of its elements. */
-const collect = <A, E>(stream: Stream.Stream<A, E>) =>
-  Effect.gen(function* () {
-    const q = yield* Queue.unbounded<A>()
-    yield* Effect.forkScoped(Stream.runForEach(stream, (a) => Queue.offer(q, a)))
-    return q
-  })
-
-const buy = (price: string, fields: Partial<Order.OrderRequest> = {}) =>
-  Order.OrderRequest.make({ symbol, side: "buy", price: D.d(price), amount: D.d("1"), ...fields })
+const buy = buyOn(symbol)
 
 describe("kalshi feed", () => {
   it.scopedLive("seq gap → book INVALID, then recovered from a snapshot", () =>

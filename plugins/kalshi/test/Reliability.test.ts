@@ -7,7 +7,7 @@
  * - a dropped socket shows on `health` as `Disconnected` then `Reconnected`.
  */
 import * as net from "node:net"
-import { Decimal as D, ExchangeError, Ids, Order, WriteOutcome } from "@alpha-hunter/core"
+import { Decimal as D, ExchangeError, Ids, WriteOutcome } from "@alpha-hunter/core"
 import { KalshiSim } from "@alpha-hunter/kalshi-sim"
 import { assert, describe, it } from "@effect/vitest"
 import * as Duration from "effect/Duration"
@@ -18,7 +18,7 @@ import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as session from "../src/internal/session.js"
 import * as wire from "../src/internal/wire.js"
-import { connect } from "./utils.js"
+import { buyOn, collect, connect } from "./utils.js"
 
 const symbol = Ids.Symbol.make("KXSIMA-26DEC31-E0-M0")
 const sim = (options: KalshiSim.Options = {}) => KalshiSim.make({ port: 0, ...options })
@@ -33,15 +33,7 @@ const noHang = <A, E, R>(eff: Effect.Effect<A, E, R>) =>
 const isUnknown = <A>(r: Either.Either<A, unknown>) =>
   Either.isLeft(r) && ExchangeError.isUnknownOutcome(r.left as ExchangeError.ExchangeError)
 
-const collect = <A, E>(stream: Stream.Stream<A, E>) =>
-  Effect.gen(function* () {
-    const q = yield* Queue.unbounded<A>()
-    yield* Effect.forkScoped(Stream.runForEach(stream, (a) => Queue.offer(q, a)))
-    return q
-  })
-
-const buy = (price: string, fields: Partial<Order.OrderRequest> = {}) =>
-  Order.OrderRequest.make({ symbol, side: "buy", price: D.d(price), amount: D.d("1"), ...fields })
+const buy = buyOn(symbol)
 
 const cid = (tag: string) => Ids.ClientOrderId.make(`${tag}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`)
 
