@@ -1,12 +1,14 @@
 /**
- * Child processes of the benchmarks: the runner CLI (`apps/runner/src/main.ts run --config FILE`, through the
- * tsx loader with the source condition and the bench probe preloaded) and the bare floor client, plus
- * /proc sampling of a child's CPU time and resident memory.
+ * Child processes of the benchmarks: the runner CLI compiled (`node apps/runner/dist/main.js run --config FILE`
+ * with the bench probe preloaded; `build.ts` compiles it first) and the bare floor client, plus /proc sampling
+ * of a child's CPU time and resident memory. `BENCH_RUNNER=source` runs the runner from its TypeScript
+ * sources through tsx instead (the previous behaviour, for comparison only).
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import { runnerMain } from "./build.js"
 import { benchDir } from "./report.js"
 
 export const repoDir = path.resolve(benchDir, "..")
@@ -66,18 +68,18 @@ const wrap = (proc: ChildProcess): Child => {
   return { proc, output: () => out, waitFor, exited, stop }
 }
 
+/** How the runner is started: compiled (default) or from its sources through tsx (`BENCH_RUNNER=source`). */
+export const runnerMode = (): "dist" | "source" => (process.env.BENCH_RUNNER === "source" ? "source" : "dist")
+
 export const spawnRunner = (configFile: string, env: Record<string, string>): Child =>
   wrap(
     spawn(
       process.execPath,
       [
         ...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
-        "--conditions=@alpha-hunter/source",
-        "--import",
-        "tsx",
-        "--import",
-        probePath,
-        "src/main.ts",
+        ...(runnerMode() === "source"
+          ? ["--conditions=@alpha-hunter/source", "--import", "tsx", "--import", probePath, "src/main.ts"]
+          : ["--import", probePath, runnerMain]),
         "run",
         "--config",
         configFile

@@ -1,14 +1,22 @@
 /**
  * `pnpm bench`: runs every benchmark (ours and the peer side by side, same input, same run), prints the table,
  * writes `bench/results/latest.json` after each section (so a partial run is still useful), then the README
- * section. Flags: `--only book,signing,…`, `--skip scale`, `--quick` (small sizes, for trying the harness).
+ * section. Flags: `--only feed,signing,…`, `--skip scale,soak`, `--quick` (small sizes, for trying the
+ * harness), `--soak-minutes N` (default 10; 1 with `--quick`), `--startup-markets N` (default 100),
+ * `--no-build` (use the runner's `dist/` as it is), `--key ed25519` (tick-to-order signing key).
+ * The sections that start the runner (tick_to_order, scale, soak, startup) run it compiled; `build.ts`
+ * compiles it first when its `dist/` is out of date.
  */
 import * as Batching from "./batching.js"
-import * as Book from "./book.js"
+import * as Build from "./build.js"
+import * as Child from "./child.js"
+import * as Feed from "./feed.js"
 import * as Limiter from "./limiter.js"
 import * as Report from "./report.js"
 import * as Scale from "./scale.js"
 import * as Signing from "./signing.js"
+import * as Soak from "./soak.js"
+import * as Startup from "./startup.js"
 import * as TickToOrder from "./tickToOrder.js"
 
 const argv = process.argv.slice(2)
@@ -22,6 +30,14 @@ const only = list("only")
 const skip = list("skip") ?? []
 const enabled = (name: string) => (only === undefined || only.includes(name)) && !skip.includes(name)
 
+const number = (name: string, fallback: number): number => {
+  const v = list(name)?.[0]
+  const n = v === undefined ? Number.NaN : Number(v)
+  return Number.isFinite(n) && n > 0 ? n : fallback
+}
+const soakMinutes = number("soak-minutes", quick ? 1 : 10)
+const startupMarkets = number("startup-markets", 100)
+
 const keyType = (): "rsa" | "ed25519" => (list("key")?.[0] === "ed25519" ? "ed25519" : "rsa")
 
 const started = Date.now()
@@ -30,19 +46,25 @@ const log = (line: string) => console.log(`[${((Date.now() - started) / 1000).to
 const results: Report.Results = {
   generated_at: new Date().toISOString(),
   machine: Report.machine(),
-  options: { quick, only: only ?? "all", skip },
+  options: { quick, only: only ?? "all", skip, soak_minutes: soakMinutes, runner: Child.runnerMode() },
   durations_s: {},
   errors: {},
   notes: {}
 }
 
-type Name = "book" | "signing" | "limiter" | "batching" | "tick_to_order" | "scale"
+const names = ["feed", "signing", "limiter", "batching", "tick_to_order", "scale", "startup", "soak"] as const
+type Name = (typeof names)[number]
+const unknown = [...(only ?? []), ...skip].filter((n) => !(names as ReadonlyArray<string>).includes(n))
+if (unknown.length > 0) {
+  console.error(`unknown section(s): ${unknown.join(", ")}; sections: ${names.join(", ")}`)
+  process.exit(2)
+}
 
 // a partial run (--only / --skip) keeps the other sections of the last full results
 if (only !== undefined || skip.length > 0) {
   const previous = Report.readJson()
   if (previous !== undefined) {
-    for (const name of ["book", "signing", "limiter", "batching", "tick_to_order", "scale"] as const) {
+    for (const name of names) {
       if (!enabled(name) && previous[name] !== undefined)
         (results as unknown as Record<string, unknown>)[name] = previous[name]
     }
@@ -70,25 +92,45 @@ const main = async () => {
   log(
     `machine: ${results.machine.cpu_model}, ${results.machine.cores} cores, Node ${results.machine.node}, load ${results.machine.loadavg_at_start.join(" ")}`
   )
-  await section("book", () =>
-    Book.run({
-      messages: quick ? 100_000 : 1_000_000,
-      markets: 50,
-      rounds: quick ? 2 : 5,
-      seed: 20_261_231,
-      feedPathMessages: quick ? 5_000 : 20_000,
-      log
-    })
+  await section("feed", () =>
+    Feed.run({ frames: quick ? 50_000 : 300_000, markets: 50, rounds: quick ? 2 : 5, seed: 20_261_231, log })
   )
   await section("signing", () => Signing.run({ msPerRound: quick ? 200 : 1_000, rounds: quick ? 2 : 3, log }))
   await section("limiter", () => Limiter.run({ requests: quick ? 40 : 200, log }))
   await section("batching", () => Batching.run({ log }))
+  const needsRunner = (["tick_to_order", "scale", "startup", "soak"] as const).some(enabled)
+  if (needsRunner && Child.runnerMode() === "dist") {
+    const t0 = Date.now()
+    try {
+      results.build = { packages: Build.ensureRunnerBuilt(log, flag("no-build")), seconds: (Date.now() - t0) / 1000 }
+    } catch (e) {
+      results.errors.build = e instanceof Error ? e.message : String(e)
+      log(`build: FAILED: ${results.errors.build}`)
+    }
+  }
   await section("tick_to_order", () => TickToOrder.run({ events: quick ? 300 : 10_000, keyType: keyType(), log }))
   await section("scale", () =>
     Scale.run({
       sizes: [100, 1000],
       windowMs: quick ? 5_000 : 20_000,
       warmupMs: quick ? 3_000 : 8_000,
+      log
+    })
+  )
+  await section("startup", () =>
+    Startup.run({
+      markets: quick ? Math.min(startupMarkets, 40) : startupMarkets,
+      tier: "advanced",
+      timeoutMs: 60_000,
+      log
+    })
+  )
+  await section("soak", () =>
+    Soak.run({
+      markets: 1000,
+      minutes: soakMinutes,
+      warmupMs: quick ? 15_000 : 60_000,
+      sampleEveryMs: 10_000,
       log
     })
   )

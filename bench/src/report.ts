@@ -21,12 +21,16 @@ export interface Results {
     readonly loadavg_at_start: ReadonlyArray<number>
   }
   readonly options: Section
-  book?: Section
+  feed?: Section
   signing?: Section
   limiter?: Section
   batching?: Section
   tick_to_order?: Section
   scale?: Section
+  startup?: Section
+  soak?: Section
+  /** the packages compiled before the runner sections */
+  build?: Section
   readonly durations_s: Record<string, number>
   readonly errors: Record<string, string>
   readonly notes: Record<string, ReadonlyArray<string>>
@@ -71,45 +75,46 @@ export const fmt = (x: unknown, unit = ""): string => {
   return unit === "" ? s.trim() : `${s}${s.endsWith(" k") || s.endsWith(" M") || s.endsWith(" G") ? "" : " "}${unit}`
 }
 
+/** A count, as a whole number. */
+const count = (x: unknown): string => (isNum(x) ? Math.round(x).toLocaleString("en-US") : "n/a")
+
 const verdict = (ok: boolean | undefined): Verdict => (ok === undefined ? "n/a" : ok ? "met" : "MISSED")
 const all = (...xs: Array<unknown>): boolean => xs.every(isNum)
 
 export const rows = (r: Partial<Results>): Array<Row> => {
   const out: Array<Row> = []
-  const b = r.book
-  if (b !== undefined) {
-    const ok1 = all(b.ours_updates_per_s, b.ccxt_updates_per_s)
-      ? b.ours_updates_per_s >= 5 * b.ccxt_updates_per_s
-      : undefined
-    const ok2 = all(b.ours_updates_per_s, b.floor_updates_per_s)
-      ? b.ours_updates_per_s >= 0.5 * b.floor_updates_per_s
+  const f = r.feed
+  if (f !== undefined) {
+    const vsCcxt = all(f.ours_frames_per_s, f.ccxt_frames_per_s) ? f.ours_frames_per_s / f.ccxt_frames_per_s : undefined
+    const vsFloor = all(f.ours_frames_per_s, f.floor_frames_per_s)
+      ? f.ours_frames_per_s / f.floor_frames_per_s
       : undefined
     out.push({
-      bench: "book",
-      metric: "updates/s (median of rounds)",
-      ours: fmt(b.ours_updates_per_s, "/s"),
-      peer: `ccxt ${fmt(b.ccxt_updates_per_s, "/s")}`,
-      floor: fmt(b.floor_updates_per_s, "/s"),
-      target: "≥ 5 × ccxt",
-      verdict: verdict(ok1)
+      bench: "feed",
+      metric: "frames/s, frame → strategy-visible book",
+      ours: fmt(f.ours_frames_per_s, "/s"),
+      peer: `ccxt ${fmt(f.ccxt_frames_per_s, "/s")}`,
+      floor: fmt(f.floor_frames_per_s, "/s"),
+      target: f.final_books_identical === false ? "same final books" : "(figures)",
+      verdict: f.final_books_identical === false ? "MISSED" : "info"
     })
     out.push({
-      bench: "book",
-      metric: "ours ÷ ccxt, ours ÷ floor",
-      ours: `${fmt(b.ours_vs_ccxt)}×, ${fmt(b.ours_vs_floor)}×`,
+      bench: "feed",
+      metric: "ours ÷ ccxt pro",
+      ours: `${fmt(vsCcxt)}×`,
       peer: "",
       floor: "",
-      target: "≥ 0.5 × floor",
-      verdict: verdict(ok2)
+      target: "≥ 2 × ccxt",
+      verdict: verdict(vsCcxt === undefined ? undefined : vsCcxt >= 2)
     })
     out.push({
-      bench: "book",
-      metric: "ours + toOrderBook per delta (KalshiFeed path)",
-      ours: fmt(b.ours_feed_path_updates_per_s, "/s"),
+      bench: "feed",
+      metric: "ours ÷ floor",
+      ours: `${fmt(vsFloor)}×`,
       peer: "",
       floor: "",
-      target: "(info)",
-      verdict: "info"
+      target: "≥ 0.7 × floor",
+      verdict: verdict(vsFloor === undefined ? undefined : vsFloor >= 0.7)
     })
   }
   const s = r.signing
@@ -214,7 +219,7 @@ export const rows = (r: Partial<Results>): Array<Row> => {
     out.push({
       bench: "tick-to-order",
       metric: "p50 / p99 µs (sim frame → requote at sim)",
-      ours: `${fmt(t.ours_p50_us)} / ${fmt(t.ours_p99_us)}`,
+      ours: `${fmt(t.ours_p50_us)} / ${fmt(t.ours_p99_us)}${all(t.ours_p99_us, t.floor_p99_us) ? ` (${fmt(t.ours_p99_us / t.floor_p99_us)}× floor)` : ""}`,
       peer: "",
       floor: `${fmt(t.floor_p50_us)} / ${fmt(t.floor_p99_us)}`,
       target: "p99 ≤ 1.5 × floor",
@@ -258,6 +263,55 @@ export const rows = (r: Partial<Results>): Array<Row> => {
         verdict: strict ? verdict(okAll) : "info"
       })
     }
+  }
+  const st = r.startup
+  if (st !== undefined) {
+    const ok = (n: unknown, quoted: unknown): boolean | undefined =>
+      quoted === false ? false : isNum(n) && isNum(st.expected_requests) ? n <= st.expected_requests : undefined
+    out.push({
+      bench: `startup ${count(st.markets)} mkts`,
+      metric: `create requests until all quoted (max batch ${count(st.max_batch)})`,
+      ours: `${count(st.create_requests)}${st.startup_detail?.all_quoted === false ? " (not all quoted)" : ""}`,
+      peer: "",
+      floor: `⌈2N/batch⌉ = ${count(st.expected_requests)}`,
+      target: `≤ ${count(st.expected_requests)}`,
+      verdict: verdict(ok(st.create_requests, st.startup_detail?.all_quoted))
+    })
+    out.push({
+      bench: `resume ${count(st.markets)} mkts`,
+      metric: "create requests after a restart until all quoted",
+      ours: `${count(st.resume_create_requests)}${st.resume_detail?.all_quoted === false ? " (not all quoted)" : ""}`,
+      peer: "",
+      floor: `⌈2N/batch⌉ = ${count(st.expected_requests)}`,
+      target: `≤ ${count(st.expected_requests)}`,
+      verdict: verdict(ok(st.resume_create_requests, st.resume_detail?.all_quoted))
+    })
+  }
+  const sk = r.soak
+  if (sk !== undefined) {
+    const label = `soak ${count(sk.markets)} mkts ${sk.minutes} min`
+    out.push({
+      bench: label,
+      metric: "RSS after warm-up, start → end (growth)",
+      ours: `${fmt(sk.rss_start_mb, "MB")} → ${fmt(sk.rss_end_mb, "MB")} (${fmt(sk.growth_pct, "%")})`,
+      peer: "",
+      floor: "",
+      target: "growth < 5 %",
+      verdict: verdict(isNum(sk.growth_pct) ? sk.growth_pct < 5 : undefined)
+    })
+    out.push({
+      bench: label,
+      metric: "peak RSS / CPU % / loop p99 / stale books",
+      ours: `${fmt(sk.rss_peak_mb, "MB")} / ${fmt(sk.cpu_pct, "%")} / ${fmt(sk.loop_delay_p99_ms, "ms")} / ${count(sk.stale_books)}`,
+      peer: "",
+      floor: "",
+      target: "< 400 MB / < 50 % / < 20 ms / 0",
+      verdict: verdict(
+        all(sk.rss_peak_mb, sk.cpu_pct, sk.loop_delay_p99_ms, sk.stale_books)
+          ? sk.rss_peak_mb < 400 && sk.cpu_pct < 50 && sk.loop_delay_p99_ms < 20 && sk.stale_books === 0
+          : undefined
+      )
+    })
   }
   return out
 }

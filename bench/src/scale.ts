@@ -1,5 +1,5 @@
 /**
- * Benchmark 5 — scale. The runner CLI (own process, maker in liquidity mode on every market) trades a
+ * Benchmark 5 — scale. The compiled runner CLI (own process, maker in liquidity mode on every market) trades a
  * kalshi-sim with N generated markets and synthetic flow. The simulator runs in this (the bench) process, not
  * in the runner's: the runner's `kalshi-sim` venue embeds the simulator, whose matching, flow and WebSocket
  * fan-out would then be billed to the bot, so the runner uses its `kalshi` venue pointed at our simulator
@@ -19,7 +19,7 @@ import * as Effect from "effect/Effect"
 import * as Child from "./child.js"
 import { sig, sleep } from "./stats.js"
 
-const freePort = () =>
+export const freePort = () =>
   new Promise<number>((resolve, reject) => {
     const s = net.createServer()
     s.listen(0, "127.0.0.1", () => {
@@ -29,7 +29,7 @@ const freePort = () =>
     s.on("error", reject)
   })
 
-const scrape = async (port: number): Promise<Record<string, number>> => {
+export const scrape = async (port: number): Promise<Record<string, number>> => {
   try {
     const r = await fetch(`http://127.0.0.1:${port}/metrics`)
     const text = await r.text()
@@ -55,35 +55,54 @@ export interface ScaleOptions {
   readonly log: (line: string) => void
 }
 
-export const runOne = (o: ScaleOptions) =>
-  Effect.runPromise(
-    Effect.scoped(
+export interface LaunchOptions {
+  readonly markets: number
+  /** synthetic actions per second across all markets */
+  readonly flowPerSec: number
+  readonly seed?: number
+  readonly tier?: KalshiSim.Tier
+  /** after the simulator is up and before the runner starts (e.g. stop the flow, install counters) */
+  readonly beforeRunner?: (sim: KalshiSim.SimHandle) => Effect.Effect<void>
+  readonly log: (line: string) => void
+  readonly label: string
+}
+
+/**
+ * A kalshi-sim with `markets` generated markets and flow in this process, and the compiled runner (maker on
+ * every market, `kalshi` venue pointed at the simulator, metrics endpoint on) in its own process with the
+ * probe preloaded. Returns once the runner's metrics endpoint answers; the runner is stopped with the scope.
+ */
+export const launch = (o: LaunchOptions) =>
+  Effect.gen(function* () {
+    const sim = yield* KalshiSim.make({
+      seed: o.seed ?? 23,
+      markets: o.markets,
+      tier: o.tier ?? "prestige",
+      rateLimit: true,
+      flow: { ratePerSec: o.flowPerSec }
+    })
+    const tickers = yield* sim.tickers
+    const dir = Child.tmpDir()
+    const key = yield* sim.generateKey({ type: "rsa" })
+    const keyPath = Child.writeSecret(dir, "bot.pem", key.privateKeyPem)
+    const metricsPort = yield* Effect.promise(freePort)
+    const cfg = {
+      ...Child.runnerConfig({
+        restUrl: sim.restUrl,
+        wsUrl: sim.wsUrl,
+        keyId: key.keyId,
+        keyPath,
+        tickers,
+        journal: path.join(dir, "journal.sqlite")
+      }),
+      metrics: { port: metricsPort }
+    }
+    const cfgPath = path.join(dir, `${o.label}.yaml`)
+    fs.writeFileSync(cfgPath, JSON.stringify(cfg, null, 2))
+    const probeOut = path.join(dir, "probe.json")
+    if (o.beforeRunner !== undefined) yield* o.beforeRunner(sim)
+    const start = () =>
       Effect.gen(function* () {
-        const sim = yield* KalshiSim.make({
-          seed: 23,
-          markets: o.markets,
-          tier: "prestige",
-          rateLimit: true,
-          flow: { ratePerSec: o.flowPerSec }
-        })
-        const tickers = yield* sim.tickers
-        const dir = Child.tmpDir()
-        const key = yield* sim.generateKey({ type: "rsa" })
-        const metricsPort = yield* Effect.promise(freePort)
-        const cfg = {
-          ...Child.runnerConfig({
-            restUrl: sim.restUrl,
-            wsUrl: sim.wsUrl,
-            keyId: key.keyId,
-            keyPath: Child.writeSecret(dir, "bot.pem", key.privateKeyPem),
-            tickers,
-            journal: path.join(dir, "journal.sqlite")
-          }),
-          metrics: { port: metricsPort }
-        }
-        const cfgPath = path.join(dir, "scale.yaml")
-        fs.writeFileSync(cfgPath, JSON.stringify(cfg, null, 2))
-        const probeOut = path.join(dir, "probe.json")
         const t0 = Date.now()
         const bot = Child.spawnRunner(cfgPath, {
           BENCH_PROBE_OUT: probeOut,
@@ -91,8 +110,7 @@ export const runOne = (o: ScaleOptions) =>
           BENCH_TRIGGER_NEEDLE: "\u0001never"
         })
         yield* Effect.addFinalizer(() => Effect.promise(() => bot.stop(30_000)))
-        const pid = bot.proc.pid!
-        // warm-up: until the metrics endpoint answers, then `warmupMs` more
+        // up: the metrics endpoint answers
         const up = yield* Effect.promise(async () => {
           const end = Date.now() + 120_000
           while (Date.now() < end && bot.proc.exitCode === null) {
@@ -103,9 +121,34 @@ export const runOne = (o: ScaleOptions) =>
         })
         if (!up) throw new Error(`runner did not come up: ${bot.output().slice(-3000)}`)
         const startupS = (Date.now() - t0) / 1000
-        o.log(
-          `scale ${o.markets}: runner up after ${((Date.now() - t0) / 1000).toFixed(1)} s; warming ${o.warmupMs} ms`
-        )
+        o.log(`${o.label} ${o.markets}: runner (${Child.runnerMode()}) up after ${startupS.toFixed(1)} s`)
+        return { bot, pid: bot.proc.pid!, startupS, t0 }
+      })
+    const first = yield* start()
+    return { sim, tickers, key, cfgPath, probeOut, metricsPort, start, ...first }
+  })
+
+/** The probe's window snapshot (written on the second SIGUSR2). */
+export const readWindow = (probeOut: string) =>
+  fs.existsSync(`${probeOut}.window`)
+    ? (JSON.parse(fs.readFileSync(`${probeOut}.window`, "utf8")) as {
+        loop_delay_p99_ms: number
+        loop_delay_max_ms: number
+        frames: number
+      })
+    : undefined
+
+export const runOne = (o: ScaleOptions) =>
+  Effect.runPromise(
+    Effect.scoped(
+      Effect.gen(function* () {
+        const { bot, pid, startupS, metricsPort, probeOut } = yield* launch({
+          markets: o.markets,
+          flowPerSec: o.flowPerSec,
+          log: o.log,
+          label: "scale"
+        })
+        o.log(`scale ${o.markets}: warming ${o.warmupMs} ms`)
         yield* Effect.sleep(o.warmupMs)
         const m0 = yield* Effect.promise(() => scrape(metricsPort))
         const s0 = Child.procSample(pid)
@@ -123,13 +166,7 @@ export const runOne = (o: ScaleOptions) =>
         const w1 = performance.now()
         const m1 = yield* Effect.promise(() => scrape(metricsPort))
         yield* Effect.sleep(300)
-        const win = fs.existsSync(`${probeOut}.window`)
-          ? (JSON.parse(fs.readFileSync(`${probeOut}.window`, "utf8")) as {
-              loop_delay_p99_ms: number
-              loop_delay_max_ms: number
-              frames: number
-            })
-          : undefined
+        const win = readWindow(probeOut)
         const code = yield* Effect.promise(() => bot.stop(30_000))
         const d = (k: string) => (m1[k] ?? 0) - (m0[k] ?? 0)
         const seconds = (w1 - w0) / 1000
@@ -137,6 +174,7 @@ export const runOne = (o: ScaleOptions) =>
           markets: o.markets,
           window_s: sig(seconds, 3),
           flow_per_s: o.flowPerSec,
+          runner: Child.runnerMode(),
           cpu_pct: sig(((s1.cpuS - (s0?.cpuS ?? 0)) / seconds) * 100, 3),
           rss_mb: sig(Math.max(peakRss, s1.rssMb), 4),
           vm_hwm_mb: sig(s1.hwmMb, 4),

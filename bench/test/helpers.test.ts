@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest"
-import { makeStream } from "../src/book.js"
+import { buildOrder } from "../src/build.js"
+import * as Feed from "../src/feed.js"
+import { makeStream, toFrames } from "../src/feed.js"
 import { score } from "../src/limiter.js"
 import { END, replaceBlock, START } from "../src/report.js"
+import { classify } from "../src/simRequests.js"
+import { growth } from "../src/soak.js"
+import { expectedRequests } from "../src/startup.js"
 import { median, p99, prng, quantile } from "../src/stats.js"
 
 describe("stats", () => {
@@ -44,6 +49,65 @@ describe("book stream", () => {
       expect(v).toBeGreaterThanOrEqual(0)
       held.set(k, v)
     }
+  })
+})
+
+describe("feed frames", () => {
+  it("are the simulator's orderbook_delta frames, one per delta, in sequence", () => {
+    const s = makeStream(1_000, 5, 3)
+    const frames = toFrames(s)
+    expect(frames.length).toBe(1_000)
+    const f = JSON.parse(frames[9]!)
+    expect(f.type).toBe("orderbook_delta")
+    expect(f.seq).toBe(10)
+    expect(f.msg.market_ticker).toBe(s.decoded[9]!.market_ticker)
+    expect(f.msg.price_dollars).toMatch(/^0\.\d{4}$/)
+    expect(f.msg.delta_fp).toMatch(/^-?\d+\.00$/)
+  })
+})
+
+describe("feed implementations", () => {
+  it("ours, ccxt and the floor end with the same books", () => {
+    const r = Feed.run({ frames: 20_000, markets: 6, rounds: 1, seed: 5, log: () => {} })
+    expect(r.final_books_identical).toBe(true)
+    expect(Object.values(r.digests).some((d) => d.startsWith("invalid"))).toBe(false)
+  })
+})
+
+describe("request classification", () => {
+  it("tells single and batch creates apart (V2 and legacy paths)", () => {
+    expect(classify("POST", "/trade-api/v2/portfolio/events/orders")).toBe("create")
+    expect(classify("POST", "/trade-api/v2/portfolio/events/orders/batched")).toBe("batch_create")
+    expect(classify("POST", "/trade-api/v2/portfolio/orders/batched")).toBe("batch_create")
+    expect(classify("DELETE", "/trade-api/v2/portfolio/events/orders/abc")).toBe("cancel")
+    expect(classify("POST", "/trade-api/v2/portfolio/events/orders/abc/amend")).toBe("amend")
+    expect(classify("GET", "/trade-api/v2/portfolio/orders?status=resting")).toBe("read")
+  })
+  it("the startup target is ⌈2N / max batch⌉", () => {
+    expect(expectedRequests(100, 59)).toBe(4)
+    expect(expectedRequests(100, 200)).toBe(1)
+    expect(expectedRequests(100, 1)).toBe(200)
+  })
+})
+
+describe("soak growth", () => {
+  it("compares the median of the first and last three samples", () => {
+    const samples = [100, 110, 90, 100, 100, 104, 103, 200].map((rss_mb, i) => ({ t_s: i * 10, rss_mb, cpu_s: 0 }))
+    const g = growth(samples)
+    expect(g.rss_start_mb).toBe(100)
+    expect(g.rss_end_mb).toBe(104)
+    expect(g.growth_pct).toBeCloseTo(4)
+  })
+})
+
+describe("build order", () => {
+  it("puts dependencies first", () => {
+    const pkgs = new Map([
+      ["app", { deps: ["b", "a"] }],
+      ["b", { deps: ["a"] }],
+      ["a", { deps: [] }]
+    ])
+    expect(buildOrder("app", pkgs)).toEqual(["a", "b", "app"])
   })
 })
 

@@ -1,25 +1,23 @@
 /**
- * Benchmark 1 — order book.
+ * Benchmark 1 — feed path. One seeded stream of Kalshi `orderbook_delta` WebSocket frames (`use_yes_price`:
+ * `yes` deltas are YES bids, `no` deltas are YES asks at YES prices) over 50 markets on the three Kalshi tick
+ * structures, pre-generated once as the raw frame strings the simulator sends, and fed, the same strings, to:
  *
- * One seeded stream of decoded Kalshi `orderbook_delta` messages (`use_yes_price`: `yes` deltas are YES bids,
- * `no` deltas are YES asks at YES prices) over 50 markets on the three Kalshi tick structures, applied through:
- *
- * - ours: the per-delta fast path of `KalshiFeed.onDelta` (ticker → book map, wire strings → integer price
- *   units and lots with `Decimal.parseUnits`, the grid's unit table for the level, the "removes more than it
- *   holds" check, `BookLadder`
- *   `addBid`/`addAsk`), then the best bid/ask lookup. That path is a closure inside `KalshiFeed.make` and is
- *   not exported, so it is restated here line for line against the exported `BookLadder` and `TickGrid`.
- * - ours (feed path): the same plus the immutable `toOrderBook` snapshot `KalshiFeed` publishes on every delta.
- * - ccxt: ccxt pro's incremental `OrderBook` (`exchange.orderBook()`); it stores absolute sizes, so each
- *   relative delta is turned into the level's new size (ccxt's own bisect on the side's price index), then
- *   `store(price, size)`, then `bids[0]` / `asks[0]`.
- * - floor: a bare `Int32Array` ladder per market with pre-converted integer levels and lots.
+ * - ours: frame → the Kalshi plugin's feed path → what a strategy sees (`feedOurs.ts`, the one adapter to
+ *   repoint when the feed's strategy-facing API changes);
+ * - ccxt: frame → `JSON.parse` → ccxt pro's incremental `OrderBook` (`exchange.orderBook()`); it stores
+ *   absolute sizes, so each relative delta is turned into the level's new size (ccxt's own bisect on the
+ *   side's price index), then `store(price, size)`, then `bids[0]` / `asks[0]` (ccxt has no Kalshi WebSocket
+ *   client, so the frame handling around its book is the minimum any client needs);
+ * - floor: frame → `JSON.parse` → a bare `Int32Array` ladder per market (ticker → index map, price string →
+ *   $0.0001 units → level table, size string → lots, best bid/ask kept).
  *
  * Sizes are whole contracts (`"37.00"`) so ccxt's float sums stay exact and every implementation ends each
  * round with the same books (checked).
  */
-import { Decimal as D, Ids, OrderBook, TickGrid } from "@alpha-hunter/core"
+import { Decimal as D, TickGrid } from "@alpha-hunter/core"
 import ccxt from "ccxt"
+import { makeOurs } from "./feedOurs.js"
 import { median, nowNs, p99, prng, sig } from "./stats.js"
 
 /** A decoded `orderbook_delta` message (JSON parsed; fixed-point fields are the wire's strings). */
@@ -31,14 +29,12 @@ export interface BookDelta {
   readonly ts_ms: number
 }
 
-/** The same stream in three native forms: decoded (ours), floats (ccxt), integers (floor). */
+/** The stream decoded (turned into frames by `toFrames`) and as integers (to check the generator). */
 export interface Stream {
   readonly n: number
   readonly tickers: ReadonlyArray<string>
   readonly grids: ReadonlyArray<TickGrid.TickGrid>
   readonly decoded: ReadonlyArray<BookDelta>
-  readonly fPrice: Float64Array
-  readonly fDelta: Float64Array
   readonly iMarket: Int32Array
   readonly iLevel: Int32Array
   readonly iLots: Int32Array
@@ -61,7 +57,6 @@ export const structures: ReadonlyArray<readonly [string, TickGrid.TickGrid]> = [
   ]
 ]
 
-const LOT = D.d("0.01")
 const LOTS_PER_CONTRACT = 100
 
 /** A valid stream from empty books: no delta removes more than its level holds. */
@@ -73,7 +68,6 @@ export const makeStream = (n: number, markets: number, seed: number): Stream => 
   const halfSpread: Array<number> = []
   const shadow: Array<[Int32Array, Int32Array]> = [] // contracts per level
   const prices: Array<Array<string>> = []
-  const fprices: Array<Float64Array> = []
   for (let m = 0; m < markets; m++) {
     const [, grid] = structures[m % structures.length]!
     tickers.push(`KXBENCH${String.fromCharCode(65 + (m % 26))}-26DEC31-E${Math.floor(m / 26)}-M${m}`)
@@ -86,11 +80,8 @@ export const makeStream = (n: number, markets: number, seed: number): Stream => 
     shadow.push([new Int32Array(grid.size), new Int32Array(grid.size)])
     const ps = Array.from({ length: grid.size }, (_, l) => grid.priceAt(l))
     prices.push(ps.map((p) => D.format(p, 4)))
-    fprices.push(Float64Array.from(ps, (p) => Number(D.format(p))))
   }
   const decoded: Array<BookDelta> = new Array(n)
-  const fPrice = new Float64Array(n)
-  const fDelta = new Float64Array(n)
   const iMarket = new Int32Array(n)
   const iLevel = new Int32Array(n)
   const iLots = new Int32Array(n)
@@ -136,38 +127,50 @@ export const makeStream = (n: number, markets: number, seed: number): Stream => 
       side: yes ? "yes" : "no",
       ts_ms: ts
     }
-    fPrice[i] = fprices[m]![l]!
-    fDelta[i] = delta
     iMarket[i] = m
     iLevel[i] = l
     iLots[i] = delta * LOTS_PER_CONTRACT
     iSide[i] = yes ? 0 : 1
   }
-  return { n, tickers, grids, decoded, fPrice, fDelta, iMarket, iLevel, iLots, iSide }
+  return { n, tickers, grids, decoded, iMarket, iLevel, iLots, iSide }
 }
 
-/** An implementation: `setup` makes fresh empty books; `apply(from, to)` applies a slice; `digest` checks state. */
+/** The stream as the raw frames the simulator writes (`{"type":"orderbook_delta","sid":1,"seq":n,"msg":…}`). */
+export const toFrames = (s: Stream): Array<string> => {
+  const ids = new Map(s.tickers.map((t, m) => [t, `00000000-0000-4000-8000-${String(m).padStart(12, "0")}`]))
+  return s.decoded.map((d, i) =>
+    JSON.stringify({
+      type: "orderbook_delta",
+      sid: 1,
+      seq: i + 1,
+      msg: {
+        market_ticker: d.market_ticker,
+        market_id: ids.get(d.market_ticker),
+        price_dollars: d.price_dollars,
+        delta_fp: d.delta_fp,
+        side: d.side,
+        ts: new Date(d.ts_ms).toISOString(),
+        ts_ms: d.ts_ms
+      }
+    })
+  )
+}
+
+/** An implementation: `setup` makes fresh empty books; `apply(from, to)` feeds a slice of the frames. */
 export interface Impl {
-  readonly name: string
-  readonly setup: (s: Stream) => {
+  readonly name: "ours" | "ccxt" | "floor"
+  readonly setup: (
+    s: Stream,
+    frames: ReadonlyArray<string>
+  ) => {
     readonly apply: (from: number, to: number) => number
     readonly digest: () => string
   }
 }
 
-// ---- ours: KalshiFeed.onDelta's fast path restated -------------------------------------------------
-
-interface OurBook {
-  readonly symbol: string
-  readonly grid: TickGrid.TickGrid
-  /** $0.0001 price units → grid level (TickGrid.unitIndex(4)) */
-  readonly levels: Int32Array
-  readonly ladder: OrderBook.BookLadder
-  valid: boolean
-  lastUpdate: number
-}
-
-const ladderDigest = (ladders: ReadonlyArray<{ bids: ArrayLike<number>; asks: ArrayLike<number> }>): string => {
+export const ladderDigest = (
+  ladders: ReadonlyArray<{ readonly bids: ArrayLike<number>; readonly asks: ArrayLike<number> }>
+): string => {
   let h = 0
   for (const l of ladders) {
     for (let i = 0; i < l.bids.length; i++) h = (Math.imul(h, 31) + (l.bids[i]! | 0) * (i + 1)) | 0
@@ -176,70 +179,20 @@ const ladderDigest = (ladders: ReadonlyArray<{ bids: ArrayLike<number>; asks: Ar
   return String(h >>> 0)
 }
 
-const oursImpl = (withSnapshot: boolean): Impl => ({
-  name: withSnapshot ? "ours_feed_path" : "ours",
-  setup: (s) => {
-    const books = new Map<string, OurBook>()
-    const order: Array<OurBook> = []
-    s.tickers.forEach((t, m) => {
-      const b: OurBook = {
-        symbol: t,
-        grid: s.grids[m]!,
-        levels: s.grids[m]!.unitIndex(4)!,
-        ladder: new OrderBook.BookLadder(s.grids[m]!.size),
-        valid: true,
-        lastUpdate: 0
-      }
-      books.set(t, b)
-      order.push(b)
-    })
-    const useYes = true
-    const symbols = new Map(s.tickers.map((t) => [t, Ids.Symbol.make(t)]))
+// ---- ours: the adapter in feedOurs.ts ------------------------------------------------------------
+
+const oursImpl: Impl = {
+  name: "ours",
+  setup: (s, frames) => {
+    const path = makeOurs(s.tickers.map((ticker, m) => ({ ticker, grid: s.grids[m]! })))
     const apply = (from: number, to: number): number => {
-      const ds = s.decoded
       let sink = 0
-      for (let i = from; i < to; i++) {
-        const d = ds[i]!
-        const b = books.get(d.market_ticker)
-        if (b === undefined || !b.valid) continue
-        // integer arithmetic only: "0.5600" → 5600 units, "12.00" → 1200 lots, level from the unit table
-        const pips = D.parseUnits(d.price_dollars, 4)
-        const lots = D.parseUnits(d.delta_fp, 2)
-        const yesPips = d.side === "yes" || useYes ? pips : 10_000 - pips
-        const level = yesPips >= 0 && yesPips < b.levels.length ? b.levels[yesPips]! : -1
-        if (level < 0 || Number.isNaN(lots)) {
-          b.valid = false
-          continue
-        }
-        const current = d.side === "yes" ? b.ladder.bids[level]! : b.ladder.asks[level]!
-        if (current + lots < 0) {
-          b.valid = false
-          continue
-        }
-        if (d.side === "yes") b.ladder.addBid(level, lots)
-        else b.ladder.addAsk(level, lots)
-        b.ladder.sequence = b.ladder.sequence + 1
-        b.ladder.timestamp = d.ts_ms
-        b.lastUpdate = d.ts_ms
-        // best bid / ask lookup (level and size of each touch)
-        const lad = b.ladder
-        sink += lad.bestBid + lad.bestAsk + (lad.bestBid >= 0 ? lad.bids[lad.bestBid]! : 0)
-        if (withSnapshot) {
-          const ob = lad.toOrderBook(symbols.get(b.symbol)!, b.grid, LOT)
-          sink += ob.bids.length
-        }
-      }
+      for (let i = from; i < to; i++) sink += path.onFrame(frames[i]!)
       return sink
     }
-    return {
-      apply,
-      digest: () =>
-        order.some((b) => !b.valid)
-          ? "invalid"
-          : ladderDigest(order.map((b) => ({ bids: b.ladder.bids, asks: b.ladder.asks })))
-    }
+    return { apply, digest: () => (path.invalid() > 0 ? `invalid (${path.invalid()})` : ladderDigest(path.ladders())) }
   }
-})
+}
 
 // ---- ccxt pro's incremental OrderBook ----------------------------------------------------------
 
@@ -267,23 +220,36 @@ const sizeAt = (side: CcxtSide, price: number): number => {
   return index[low] === key ? side[low]![1] : 0
 }
 
+interface DeltaFrame {
+  readonly type: string
+  readonly sid?: number
+  readonly seq?: number
+  readonly msg: {
+    readonly market_ticker: string
+    readonly price_dollars: string
+    readonly delta_fp: string
+    readonly side: "yes" | "no"
+  }
+}
+
 const ccxtImpl: Impl = {
   name: "ccxt",
-  setup: (s) => {
+  setup: (s, frames) => {
     const exchange = new ccxt.prediction.kalshi()
     const books: Record<string, CcxtBook> = {}
     for (const t of s.tickers) books[t] = exchange.orderBook({}) as unknown as CcxtBook
     const apply = (from: number, to: number): number => {
-      const ds = s.decoded
-      const fp = s.fPrice
-      const fd = s.fDelta
       let sink = 0
       for (let i = from; i < to; i++) {
-        const d = ds[i]!
-        const book = books[d.market_ticker]!
+        const f = JSON.parse(frames[i]!) as DeltaFrame
+        if (f.type !== "orderbook_delta") continue
+        const d = f.msg
+        const book = books[d.market_ticker]
+        if (book === undefined) continue
         const side = d.side === "yes" ? book.bids : book.asks
-        const price = fp[i]!
-        const size = sizeAt(side, price) + fd[i]!
+        // ccxt's safeNumber: Number(string)
+        const price = Number(d.price_dollars)
+        const size = sizeAt(side, price) + Number(d.delta_fp)
         side.store(price, size)
         const bb = book.bids[0]
         const ba = book.asks[0]
@@ -311,28 +277,31 @@ const ccxtImpl: Impl = {
   }
 }
 
-// ---- the floor: a bare Int32Array ladder -------------------------------------------------------
+// ---- the floor: JSON.parse and a bare Int32Array ladder -------------------------------------------
 
 const floorImpl: Impl = {
   name: "floor",
-  setup: (s) => {
+  setup: (s, frames) => {
+    const index = new Map(s.tickers.map((t, m) => [t, m]))
+    const units = s.grids.map((g) => g.unitIndex(4)!)
     const bids = s.grids.map((g) => new Int32Array(g.size))
     const asks = s.grids.map((g) => new Int32Array(g.size))
     const size = Int32Array.from(s.grids, (g) => g.size)
     const bestBid = new Int32Array(s.grids.length).fill(-1)
     const bestAsk = Int32Array.from(size)
     const apply = (from: number, to: number): number => {
-      const im = s.iMarket
-      const il = s.iLevel
-      const ilots = s.iLots
-      const is = s.iSide
       let sink = 0
       for (let i = from; i < to; i++) {
-        const m = im[i]!
-        const l = il[i]!
-        if (is[i] === 0) {
+        const f = JSON.parse(frames[i]!) as DeltaFrame
+        if (f.type !== "orderbook_delta") continue
+        const d = f.msg
+        const m = index.get(d.market_ticker)
+        if (m === undefined) continue
+        const l = units[m]![Math.round(Number(d.price_dollars) * 10_000)]!
+        const lots = Math.round(Number(d.delta_fp) * LOTS_PER_CONTRACT)
+        if (d.side === "yes") {
           const lad = bids[m]!
-          const v = lad[l]! + ilots[i]!
+          const v = lad[l]! + lots
           lad[l] = v
           if (v > 0) {
             if (l > bestBid[m]!) bestBid[m] = l
@@ -343,7 +312,7 @@ const floorImpl: Impl = {
           }
         } else {
           const lad = asks[m]!
-          const v = lad[l]! + ilots[i]!
+          const v = lad[l]! + lots
           lad[l] = v
           if (v > 0) {
             if (l < bestAsk[m]!) bestAsk[m] = l
@@ -363,27 +332,25 @@ const floorImpl: Impl = {
   }
 }
 
-export interface BookOptions {
-  readonly messages: number
+export interface FeedOptions {
+  readonly frames: number
   readonly markets: number
   readonly rounds: number
   readonly seed: number
-  /** messages of the stream replayed by the slow "ours + snapshot per delta" variant */
-  readonly feedPathMessages: number
   readonly log: (line: string) => void
 }
 
 export interface ImplResult {
-  updates_per_s: number
-  median_ns_per_update: number
-  p99_ns_per_update: number
-  rounds_updates_per_s: Array<number>
+  frames_per_s: number
+  median_ns_per_frame: number
+  p99_ns_per_frame: number
+  rounds_frames_per_s: Array<number>
 }
 
 const CHUNK = 10_000
 
-const runRound = (impl: Impl, s: Stream, count: number) => {
-  const inst = impl.setup(s)
+const runRound = (impl: Impl, s: Stream, frames: ReadonlyArray<string>, count: number) => {
+  const inst = impl.setup(s, frames)
   const chunkNs: Array<number> = []
   let sink = 0
   const t0 = nowNs()
@@ -394,71 +361,64 @@ const runRound = (impl: Impl, s: Stream, count: number) => {
     chunkNs.push((nowNs() - c0) / (to - from))
   }
   const totalNs = nowNs() - t0
-  return { updatesPerS: (count / totalNs) * 1e9, chunkNs, sink, digest: inst.digest }
+  return { framesPerS: (count / totalNs) * 1e9, chunkNs, sink, digest: inst.digest }
 }
 
-export const run = (o: BookOptions) => {
+export const run = (o: FeedOptions) => {
   const t0 = Date.now()
-  const s = makeStream(o.messages, o.markets, o.seed)
+  const s = makeStream(o.frames, o.markets, o.seed)
+  const frames = toFrames(s)
+  const bytes = frames.reduce((a, f) => a + f.length, 0)
   o.log(
-    `book: stream of ${o.messages.toLocaleString()} deltas over ${o.markets} markets built in ${Date.now() - t0} ms`
+    `feed: ${o.frames.toLocaleString()} frames (${Math.round(bytes / o.frames)} bytes each) over ${o.markets} markets built in ${Date.now() - t0} ms`
   )
-  const impls = [oursImpl(false), ccxtImpl, floorImpl]
+  const impls = [oursImpl, ccxtImpl, floorImpl]
   // warm-up (JIT) on a prefix, fresh books each time
-  for (const impl of impls) runRound(impl, s, Math.min(o.messages, 100_000))
+  for (const impl of impls) runRound(impl, s, frames, Math.min(o.frames, 50_000))
   const samples = new Map<string, { rounds: Array<number>; chunks: Array<number> }>()
   const digests = new Map<string, string>()
   for (let r = 0; r < o.rounds; r++) {
     // rotate the order every round so no implementation always runs first
     const order = impls.map((_, i) => impls[(i + r) % impls.length]!)
     for (const impl of order) {
-      const res = runRound(impl, s, o.messages)
+      const res = runRound(impl, s, frames, o.frames)
       const e = samples.get(impl.name) ?? { rounds: [], chunks: [] }
-      e.rounds.push(res.updatesPerS)
+      e.rounds.push(res.framesPerS)
       e.chunks.push(...res.chunkNs)
       samples.set(impl.name, e)
       if (r === 0) digests.set(impl.name, res.digest())
     }
     o.log(
-      `book: round ${r + 1}/${o.rounds}: ${impls.map((i) => `${i.name} ${sig(samples.get(i.name)!.rounds[r]! / 1e6, 3)} M/s`).join(", ")}`
+      `feed: round ${r + 1}/${o.rounds}: ${impls.map((i) => `${i.name} ${sig(samples.get(i.name)!.rounds[r]! / 1e3, 3)} k/s`).join(", ")}`
     )
   }
-  const feed = oursImpl(true)
-  runRound(feed, s, Math.min(o.feedPathMessages, 20_000))
-  const feedRounds: Array<number> = []
-  const feedChunks: Array<number> = []
-  for (let r = 0; r < o.rounds; r++) {
-    const res = runRound(feed, s, o.feedPathMessages)
-    feedRounds.push(res.updatesPerS)
-    feedChunks.push(...res.chunkNs)
+  const summarize = (name: string): ImplResult => {
+    const { rounds, chunks } = samples.get(name)!
+    return {
+      frames_per_s: Math.round(median(rounds)),
+      median_ns_per_frame: sig(median(chunks)),
+      p99_ns_per_frame: sig(p99(chunks)),
+      rounds_frames_per_s: rounds.map((x) => Math.round(x))
+    }
   }
-  const summarize = (rounds: Array<number>, chunks: Array<number>): ImplResult => ({
-    updates_per_s: Math.round(median(rounds)),
-    median_ns_per_update: sig(median(chunks)),
-    p99_ns_per_update: sig(p99(chunks)),
-    rounds_updates_per_s: rounds.map((x) => Math.round(x))
-  })
-  const ours = summarize(samples.get("ours")!.rounds, samples.get("ours")!.chunks)
-  const cc = summarize(samples.get("ccxt")!.rounds, samples.get("ccxt")!.chunks)
-  const floor = summarize(samples.get("floor")!.rounds, samples.get("floor")!.chunks)
-  const feedPath = summarize(feedRounds, feedChunks)
-  const same = new Set(digests.values()).size === 1
+  const ours = summarize("ours")
+  const cc = summarize("ccxt")
+  const floor = summarize("floor")
   return {
-    messages: o.messages,
+    frames: o.frames,
     markets: o.markets,
     rounds: o.rounds,
     seed: o.seed,
-    ours_updates_per_s: ours.updates_per_s,
-    ccxt_updates_per_s: cc.updates_per_s,
-    floor_updates_per_s: floor.updates_per_s,
-    ours_feed_path_updates_per_s: feedPath.updates_per_s,
-    feed_path_messages: o.feedPathMessages,
-    ours_vs_ccxt: sig(ours.updates_per_s / cc.updates_per_s, 3),
-    ours_vs_floor: sig(ours.updates_per_s / floor.updates_per_s, 3),
-    final_books_identical: same,
+    frame_bytes_avg: Math.round(bytes / o.frames),
+    ours_frames_per_s: ours.frames_per_s,
+    ccxt_frames_per_s: cc.frames_per_s,
+    floor_frames_per_s: floor.frames_per_s,
+    ours_vs_ccxt: sig(ours.frames_per_s / cc.frames_per_s, 3),
+    ours_vs_floor: sig(ours.frames_per_s / floor.frames_per_s, 3),
+    final_books_identical: new Set(digests.values()).size === 1,
     digests: Object.fromEntries(digests),
-    detail: { ours, ccxt: cc, floor, ours_feed_path: feedPath }
+    detail: { ours, ccxt: cc, floor }
   }
 }
 
-export type BookResult = ReturnType<typeof run>
+export type FeedResult = ReturnType<typeof run>
