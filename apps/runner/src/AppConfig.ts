@@ -6,6 +6,7 @@
  * with the risk engine's schema. Unknown keys are errors everywhere, and every error names its path.
  */
 import * as Schema from "effect/Schema"
+import { HealingConfig } from "./Healing.js"
 
 const Name = Schema.String.pipe(
   Schema.pattern(/^[A-Za-z0-9_.-]+$/, { message: () => "expected a name of letters, digits, _ . -" })
@@ -72,7 +73,9 @@ export const RunSection = Schema.Struct({
   /** LIP target size in contracts for the report's estimate */
   lipTargetSize: Schema.optionalWith(Schema.Int.pipe(Schema.positive()), { default: () => 100 }),
   /** stop by itself after this long (0 = run until interrupted) */
-  durationMs: Schema.optionalWith(Schema.Int.pipe(Schema.nonNegative()), { default: () => 0 })
+  durationMs: Schema.optionalWith(Schema.Int.pipe(Schema.nonNegative()), { default: () => 0 }),
+  /** resuming a venue after a desync: cool-down, clean audits, hourly cap */
+  healing: Schema.optionalWith(HealingConfig, { default: () => Schema.decodeSync(HealingConfig)({}) })
 })
 
 export const AppConfig = Schema.Struct({

@@ -79,7 +79,12 @@ export const openVenue = (
       strategyOf: (cid) => strategyOf(resolved, cid)
     })
     // health first: a desync during reconciliation must already halt
-    const health = yield* VenueHealthRouter.follow(v.name, exchange, { risk, journal, log })
+    const health = yield* VenueHealthRouter.follow(v.name, exchange, {
+      risk,
+      journal,
+      log,
+      healing: resolved.config.run.healing
+    })
     const recordFill = (f: Order.Fill) =>
       engine.onFill(f).pipe(
         Effect.asVoid,

@@ -9,6 +9,9 @@
  * - `Disconnected` / `Reconnected`: the push stream dropped or came back (state was re-read from REST).
  * - `PrivateGap`: a sequence gap on a private channel (our orders or fills); state was re-read from REST.
  * - `RateLimited`: sustained 429s (for alerts; the limiter already slowed down).
+ * - `Audited`: one round of the venue's own consistency audit (e.g. REST against the push stream) finished;
+ *   `clean` when the two views agree on every order. Clean audits are the evidence for resuming after a
+ *   desync.
  */
 import * as Schema from "effect/Schema"
 
@@ -63,7 +66,24 @@ export class RateLimited extends Schema.TaggedClass<RateLimited>()("RateLimited"
   at: Schema.Int
 }) {}
 
-export const VenueHealth = Schema.Union(Desync, Halted, Resumed, Disconnected, Reconnected, PrivateGap, RateLimited)
+export class Audited extends Schema.TaggedClass<Audited>()("Audited", {
+  venue: Schema.String,
+  clean: Schema.Boolean,
+  /** orders the audit compared */
+  orders: Schema.Int,
+  at: Schema.Int
+}) {}
+
+export const VenueHealth = Schema.Union(
+  Desync,
+  Halted,
+  Resumed,
+  Disconnected,
+  Reconnected,
+  PrivateGap,
+  RateLimited,
+  Audited
+)
 export type VenueHealth = typeof VenueHealth.Type
 
 /** Health events that mean "stop trading on this venue until a person or a clean audit says otherwise". */

@@ -163,6 +163,9 @@ export const make = (o: {
       const current = yield* Ref.updateAndGet(disagreements, (prev) => nextDisagreements(prev, observed, t))
       const expired = [...HashMap.values(current)].filter((d) => t - d.since >= cfg.graceMs)
       if (expired.length > 0 && t >= (yield* o.haltedUntil)) yield* desync(expired, t)
+      yield* publish(
+        new VenueHealth.Audited({ venue, clean: HashMap.size(current) === 0, orders: resting.length, at: t })
+      )
       // fills REST knows and the stream did not deliver
       const fills = yield* o.api.getFills({ min_ts: Math.floor((t - 10 * 60_000) / 1000), ...o.sub }, 1)
       const seen = yield* orders.snapshot
