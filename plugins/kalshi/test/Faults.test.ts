@@ -11,6 +11,7 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
 import * as KalshiConfig from "../src/KalshiConfig.js"
 import * as KalshiExchange from "../src/KalshiExchange.js"
 import { buyOn, collect, connect, optionsFor } from "./utils.js"
@@ -293,7 +294,8 @@ describe("kalshi verification", () => {
         const s = yield* sim()
         const graceMs = 1_000
         const { client, exchange } = yield* connect(s, { reconcile: { graceMs, pollMs: 300, fastPollMs: 200 } })
-        const health = yield* collect(exchange.health)
+        const audits = yield* collect(exchange.health.pipe(Stream.filter((h) => h._tag === "Audited")))
+        const health = yield* collect(exchange.health.pipe(Stream.filter((h) => h._tag !== "Audited")))
         const other = yield* connect(s)
         const ours = yield* exchange.createOrder(buy("0.30", { postOnly: true }))
         yield* exchange.createOrder(buy("0.10", { postOnly: true }))
@@ -320,6 +322,9 @@ describe("kalshi verification", () => {
         }
         const halted = yield* health.take
         assert.strictEqual(halted._tag, "Halted")
+        // every audit round is published; the rounds that saw the disagreement are not clean
+        const rounds = yield* audits.takeAll
+        assert.isTrue([...rounds].some((a) => a._tag === "Audited" && !a.clean))
         const open = yield* exchange.fetchOpenOrders()
         assert.strictEqual(open.length, 0)
         const refused = yield* Effect.either(exchange.createOrder(buy("0.11", { postOnly: true })))
