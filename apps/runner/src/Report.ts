@@ -55,6 +55,8 @@ export interface Report {
     readonly pnl: D.Decimal
     readonly desyncs: number
     readonly halts: number
+    /** trading resumed (by a person, or by healing after a desync) */
+    readonly resumes: number
   }
 }
 
@@ -187,10 +189,12 @@ export const compute = (entries: ReadonlyArray<Entry>, options: ReportOptions = 
   }
   let desyncs = 0
   let halts = 0
+  let resumes = 0
 
   for (const e of inWindow) {
     if (e.kind === "desync") desyncs++
     if (e.kind === "halt") halts++
+    if (e.kind === "resume") resumes++
     if (e.symbol === undefined) continue
     const a = acc(e.venue, e.symbol)
     const key = `${e.venue}\u0000${e.clientOrderId ?? e.orderId ?? ""}`
@@ -316,7 +320,8 @@ export const compute = (entries: ReadonlyArray<Entry>, options: ReportOptions = 
       fees: D.sum(rows.map((r) => r.fees)),
       pnl: D.sum(rows.map((r) => r.pnl)),
       desyncs,
-      halts
+      halts,
+      resumes
     }
   }
 }
@@ -368,7 +373,7 @@ export const formatTable = (r: Report): string => {
     `volume (30 days): ${D.format(t.volume30d)} contracts, ${money(t.volume30dDollars, 2)}`,
     `fees paid: ${money(t.fees)}`,
     `P&L (marked): ${money(t.pnl)}`,
-    `desyncs: ${t.desyncs}, halts: ${t.halts}`
+    `desyncs: ${t.desyncs}, halts: ${t.halts}, resumes: ${t.resumes}`
   ]
   return [...summary, "", line(head), ...rows.map(line)].join("\n")
 }
