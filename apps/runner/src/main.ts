@@ -1,7 +1,32 @@
 #!/usr/bin/env node
+/**
+ * The `alpha-hunter` command. A user mistake (bad flag, bad config, unknown venue, a check that failed)
+ * ends with one clean line on stderr and exit code 1, never a stack trace; an unexpected defect is still
+ * reported in full.
+ */
+import * as ValidationError from "@effect/cli/ValidationError"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as Cause from "effect/Cause"
+import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
-import { cli } from "./Cli.js"
+import * as Exit from "effect/Exit"
+import { CliFailure, cli } from "./Cli.js"
+import { errorText } from "./Errors.js"
 
-cli(process.argv).pipe(Effect.provide(NodeContext.layer), NodeRuntime.runMain({ disableErrorReporting: false }))
+const program = cli(process.argv).pipe(
+  Effect.as(0),
+  Effect.catchAll((e) =>
+    // @effect/cli has already printed what was wrong with the command line
+    ValidationError.isValidationError(e)
+      ? Effect.succeed(1)
+      : Effect.as(Console.error(`alpha-hunter: ${e instanceof CliFailure ? e.message : errorText(e)}`), 1)
+  ),
+  Effect.provide(NodeContext.layer)
+)
+
+NodeRuntime.runMain(program, {
+  disableErrorReporting: false,
+  teardown: (exit, onExit) =>
+    onExit(Exit.isSuccess(exit) ? Number(exit.value) : Cause.isInterruptedOnly(exit.cause) ? 0 : 1)
+})

@@ -67,6 +67,27 @@ describe("alpha-hunter CLI", () => {
     90_000
   )
 
+  it.live("user mistakes end in one clean line and exit 1, never a stack trace", () =>
+    Effect.gen(function* () {
+      const dir = tempDir()
+      const cases: ReadonlyArray<readonly [ReadonlyArray<string>, string]> = [
+        [["report", "--since", "yesterday", "--journal", writeFile(dir, "j.sqlite", "")], 'cannot read "yesterday"'],
+        [["report", "--format", "xml"], "table, json, csv"],
+        [["cancel-all", "--venue", "nope"], "no venue named nope"],
+        [["run", "--config", `${dir}/missing.yaml`], "must exist"]
+      ]
+      for (const [args, expected] of cases) {
+        const p = cli(args)
+        const code = yield* p.exited
+        const out = p.output()
+        assert.strictEqual(code, 1, out)
+        assert.include(out, expected)
+        assert.notMatch(out, /\n\s+at /, `a stack trace for ${args.join(" ")}:\n${out}`)
+        assert.notInclude(out, '{"_tag"')
+      }
+    })
+  )
+
   it.live("a bad config is refused before anything connects, naming each bad key", () =>
     Effect.gen(function* () {
       const dir = tempDir()
