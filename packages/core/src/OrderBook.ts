@@ -15,6 +15,7 @@
  *   reader never sees a ladder mid-update.
  */
 import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
@@ -369,20 +370,22 @@ export const latest = <A, E, R>(self: Stream.Stream<A, E, R>): Stream.Stream<A, 
 
 /**
  * Views of a book owned by another fiber, taken when the consumer pulls: `wake` signals a change (signals
- * waiting together count once), and `read` copies the book synchronously at that moment (`undefined` while
- * there is nothing to show, e.g. an invalid book). The first view is read at once; a view whose version was
- * already delivered is skipped. The owner pays one signal per change; the copy is paid per consumer pull.
+ * waiting together count once), and `read` copies the book at that moment, in one step (`Effect.sync` over a
+ * ladder, or a read of an immutable state), and yields `undefined` while there is nothing to show (e.g. an
+ * invalid book). The first view is read at once; a view whose version was already delivered is skipped. The
+ * owner pays one signal per change; the copy is paid once per consumer pull, never for a view nobody reads.
  */
-export const pullLatest = <V extends { readonly version: number }, E, R>(
+export const pullLatest = <V extends { readonly version: number }, E, R, E2, R2>(
   wake: Stream.Stream<unknown, E, R>,
-  read: () => V | undefined
-): Stream.Stream<V, E, R> =>
+  read: Effect.Effect<V | undefined, E2, R2>
+): Stream.Stream<V, E | E2, R | R2> =>
   Stream.concat(Stream.succeed(undefined), wake).pipe(
     Stream.mapChunks((c) => (Chunk.size(c) <= 1 ? c : Chunk.of(undefined))),
-    Stream.mapAccum(-1, (last: number, _): readonly [number, Option.Option<V>] => {
-      const v = read()
-      return v === undefined || v.version === last ? [last, Option.none()] : [v.version, Option.some(v)]
-    }),
+    Stream.mapAccumEffect(-1, (last: number, _) =>
+      Effect.map(read, (v): readonly [number, Option.Option<V>] =>
+        v === undefined || v.version === last ? [last, Option.none()] : [v.version, Option.some(v)]
+      )
+    ),
     Stream.filterMap((o) => o)
   )
 

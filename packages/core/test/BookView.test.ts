@@ -178,7 +178,10 @@ describe("conflation", () => {
       const sub = yield* Queue.unbounded<void>()
       const fiber = yield* Stream.unwrapScoped(
         Effect.map(PubSub.subscribe(wake), (q) =>
-          OrderBook.pullLatest(Stream.fromQueue(q), () => (valid ? ladder.snapshot(sym, grid, lot) : undefined))
+          OrderBook.pullLatest(
+            Stream.fromQueue(q),
+            Effect.sync(() => (valid ? ladder.snapshot(sym, grid, lot) : undefined))
+          )
         )
       ).pipe(
         Stream.tap((v) => Effect.sync(() => views.push(v))),

@@ -702,8 +702,9 @@ export const make = (options: FeedOptions): Effect.Effect<KalshiFeed, never, Sco
         Effect.gen(function* () {
           const b = yield* ensureBook(symbol, grid)
           const sub = yield* PubSub.subscribe(b.changed)
-          return OrderBook.pullLatest(Stream.fromQueue(sub), () =>
-            b.valid ? b.ladder.snapshot(b.sym, b.grid, LOT) : undefined
+          return OrderBook.pullLatest(
+            Stream.fromQueue(sub),
+            Effect.sync(() => (b.valid ? b.ladder.snapshot(b.sym, b.grid, LOT) : undefined))
           )
         })
       )
