@@ -10,7 +10,7 @@
  *   fiber (another fiber could keep it across a yield and read it half-way through later deltas).
  * - `BookView` is what crosses fibers to a strategy: integers on the market's grid (levels, lots), a
  *   monotonically increasing `version`, and the Decimal book only when read (`toOrderBook`). `BookSnapshot`
- *   implements it as an immutable copy of the non-empty levels (typed arrays), taken synchronously from the
+ *   implements it as an immutable copy of the non-empty levels (arrays of integers), taken synchronously from the
  *   ladder when the consumer pulls (`pullLatest`), so the feed never pays for a view nobody reads and a
  *   reader never sees a ladder mid-update.
  */
@@ -102,10 +102,13 @@ export interface BookView {
   toOrderBook(): OrderBook
 }
 
-/** One side of a snapshot: levels and lots as typed arrays, best first. */
+/**
+ * One side of a snapshot: levels and lots, best first. Plain arrays of small integers (V8 keeps them unboxed):
+ * allocating one is several times cheaper than a typed array, which the snapshot does four times per view.
+ */
 export interface SnapshotSide extends SideLevels {
-  readonly levels: Int32Array
-  readonly lots: Float64Array
+  readonly levels: ReadonlyArray<number>
+  readonly lots: ReadonlyArray<number>
 }
 
 const sideFromLadder = (
@@ -115,24 +118,22 @@ const sideFromLadder = (
   end: number,
   count: number
 ): SnapshotSide => {
-  const levels = new Int32Array(count)
-  const lots = new Float64Array(count)
-  let i = 0
-  for (let l = from; l !== end && i < count; l += step) {
+  const levels: Array<number> = []
+  const lots: Array<number> = []
+  for (let l = from; l !== end && levels.length < count; l += step) {
     const q = lotsByLevel[l]!
     if (q > 0) {
-      levels[i] = l
-      lots[i] = q
-      i++
+      levels.push(l)
+      lots.push(q)
     }
   }
   return { levels, lots }
 }
 
 /**
- * An immutable `BookView`: the non-empty levels of each side (up to a depth) as typed arrays, best first.
- * Taking one from a ladder is O(depth + empty levels skipped) and allocates four small arrays; the Decimal
- * book is built (once) only if someone reads it.
+ * An immutable `BookView`: the non-empty levels of each side (up to a depth) as integer arrays, best first.
+ * Taking one from a ladder is O(depth + empty levels skipped) and allocates four small arrays (about 0.5 µs
+ * for 40 levels, against 4 µs for the Decimal book); the Decimal book is built (once) only if someone reads it.
  */
 export class BookSnapshot implements BookView {
   #book: OrderBook | undefined
@@ -164,7 +165,7 @@ export class BookSnapshot implements BookView {
     const s = side === "bid" ? this.bids : this.asks
     if (n === undefined || n >= s.levels.length) return s
     const k = Math.max(0, n)
-    return { levels: s.levels.subarray(0, k), lots: s.lots.subarray(0, k) }
+    return { levels: s.levels.slice(0, k), lots: s.lots.slice(0, k) }
   }
 
   toOrderBook(): OrderBook {
@@ -205,7 +206,7 @@ export class BookSnapshot implements BookView {
         levels.push(l)
         lots.push(q)
       }
-      return { levels: Int32Array.from(levels), lots: Float64Array.from(lots) }
+      return { levels, lots }
     }
     return new BookSnapshot(
       book.symbol,

@@ -58,9 +58,8 @@ export const toBook = (s: State, ms: MarketState, limit?: number): OrderBook.Ord
 export const toView = (s: State, ms: MarketState): OrderBook.BookSnapshot => {
   const step = ms.market.amountStep
   const side = (levels: MarketState["bids"]): OrderBook.SnapshotSide => {
-    const ls = new Int32Array(levels.length)
-    const qs = new Float64Array(levels.length)
-    let n = 0
+    const ls: Array<number> = []
+    const qs: Array<number> = []
     for (const l of levels) {
       let total = D.ZERO
       for (const id of l.orders) {
@@ -69,11 +68,10 @@ export const toView = (s: State, ms: MarketState): OrderBook.BookSnapshot => {
       }
       const lots = Number(D.divToInt(total, step, "down"))
       if (lots <= 0) continue
-      ls[n] = l.level
-      qs[n] = lots
-      n++
+      ls.push(l.level)
+      qs.push(lots)
     }
-    return { levels: ls.subarray(0, n), lots: qs.subarray(0, n) }
+    return { levels: ls, lots: qs }
   }
   return new OrderBook.BookSnapshot(
     ms.market.symbol,
