@@ -172,7 +172,7 @@ const pipeline = (
       const feed = makeFeed(s)
       // the last sequence each market will carry
       const finalSeq = new Map<string, number>()
-      frames.forEach((_, i) => finalSeq.set(s.decoded[i]!.market_ticker, i + 1))
+      for (let i = 0; i < frames.length; i++) finalSeq.set(s.decoded[i]!.market_ticker, i + 1)
       const inbox = yield* Queue.unbounded<string>()
       const updates = yield* Ref.make(0)
       const remaining = yield* Ref.make(finalSeq.size)
@@ -299,7 +299,7 @@ export const run = (o: HotPathOptions) =>
         ["after_paced", true, true]
       ] as const) {
         const res = yield* pipeline(isPaced ? paced : frames, s, after, isPaced)
-        ;(effect[name] ??= []).push(res.perSecond)
+        effect[name] = [...(effect[name] ?? []), res.perSecond]
         updates[name] = res.strategyUpdates
       }
       o.log(
