@@ -4,8 +4,8 @@
  * (the integer book view): `strategyView` is what a strategy receives per delta, and `makeOurs` is the only
  * thing `feed.ts` calls.
  *
- * Today the path is `KalshiFeed.make`'s `handle` → `onDelta` (integer fast path) → `applyDelta` → `emit`,
- * which publishes `BookLadder.toOrderBook(...)` (a Decimal `OrderBook`) per delta. Those are closures inside
+ * The path is `KalshiFeed.make`'s `handle` → `onDelta` (integer fast path) → `applyDelta`, and the strategy
+ * reads an integer `BookView` snapshot of the ladder (no Decimal book). Those are closures inside
  * `KalshiFeed.make` (not exported, and `make` needs a live socket), so they are restated here step for step
  * against the exported `BookLadder`, `TickGrid`, `Decimal.parseUnits` and the same `Frame` schema: frame
  * counter and activity clock, `JSON.parse`, `Schema.decodeUnknownEither(Frame)`, per-`sid` sequence check,
@@ -52,10 +52,14 @@ interface Book {
   lastUpdate: number
 }
 
-/** What a strategy sees after a delta. Repoint this at the integer book view when it lands. */
+/**
+ * What a strategy sees after a delta: the integer `BookView` (an immutable snapshot of the ladder's levels,
+ * as the Kalshi feed hands it out on pull). Taken here after every delta — with conflation at the strategy
+ * edge a real strategy takes fewer, so this is the costlier case.
+ */
 const strategyView = (b: Book): number => {
-  const ob = b.ladder.toOrderBook(Ids.Symbol.make(b.symbol), b.grid, LOT)
-  return ob.bids.length + ob.asks.length
+  const view = b.ladder.snapshot(Ids.Symbol.make(b.symbol), b.grid, LOT)
+  return view.version + view.bids.levels.length
 }
 
 export const makeOurs = (markets: ReadonlyArray<FeedMarket>): FeedPath => {

@@ -2,7 +2,7 @@
  * A run: one Risk engine and one journal, the venues, each strategy with its environment, the LIP sampler,
  * risk-state journaling, and the stop path that cancels our resting orders and verifies none rests.
  */
-import { Decimal as D, Ids, type Market, type Order, type OrderBook, Strategy, TickGrid } from "@alpha-hunter/core"
+import { Decimal as D, Ids, type Order, Strategy } from "@alpha-hunter/core"
 import { RiskEngine } from "@alpha-hunter/risk"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
@@ -152,17 +152,7 @@ const runStrategies = (resolved: Resolved, options: { readonly log: Log }) =>
       strategyFibers.push(fiber)
     }
 
-    // LIP sampling: one snapshot per quoted market per interval
-    const grids = new Map<string, TickGrid.TickGrid>()
-    const gridOf = (m: Market.Market) => {
-      const key = `${m.venue}:${m.symbol}`
-      let g = grids.get(key)
-      if (g === undefined) {
-        g = TickGrid.unsafeMake(m.tickGrid)
-        grids.set(key, g)
-      }
-      return g
-    }
+    // LIP sampling: one snapshot per quoted market per interval, read from the integer view
     if (resolved.config.run.sampleIntervalMs > 0) {
       yield* Effect.gen(function* () {
         for (const session of sessions) {
@@ -172,6 +162,7 @@ const runStrategies = (resolved: Resolved, options: { readonly log: Log }) =>
             const ref = yield* session.book(Ids.Symbol.make(symbol))
             const b = yield* SubscriptionRef.get(ref)
             if (Option.isNone(b)) continue
+            const view = b.value
             const m = session.markets.get(symbol)
             const mineAt = (side: Order.Side, price: D.Decimal) =>
               D.sum(
@@ -179,29 +170,29 @@ const runStrategies = (resolved: Resolved, options: { readonly log: Log }) =>
                   .filter((t) => t.symbol === symbol && t.side === side && t.price === price && t.status === "open")
                   .map((t) => t.remaining)
               )
-            const grid = m === undefined ? undefined : gridOf(m)
             // [distance from the best level in ticks, size, ours], best first
-            const levels = (side: Order.Side, ls: ReadonlyArray<OrderBook.Level>) => {
-              const best = ls[0] === undefined || grid === undefined ? -1 : grid.levelOf(ls[0][0])
-              return ls
-                .slice(0, 50)
-                .map(([p, a]) => [
-                  String(best < 0 ? 0 : Math.abs(best - grid!.levelOf(p))),
-                  D.format(a),
-                  D.format(mineAt(side, p))
-                ])
+            const levels = (side: Order.Side) => {
+              const s = view.levels(side === "buy" ? "bid" : "ask", 50)
+              const best = s.levels.length === 0 ? 0 : s.levels[0]!
+              return Array.from({ length: s.levels.length }, (_, i) => [
+                String(Math.abs(best - s.levels[i]!)),
+                D.format(D.mulInt(view.lotStep, s.lots[i]!)),
+                D.format(mineAt(side, view.grid.priceAt(s.levels[i]!)))
+              ])
             }
-            const bb = b.value.bids[0]?.[0]
-            const ba = b.value.asks[0]?.[0]
+            const bb = view.bestLevel("bid")
+            const ba = view.bestLevel("ask")
+            const mid =
+              bb < 0 || ba < 0 ? undefined : D.div(D.add(view.grid.priceAt(bb), view.grid.priceAt(ba)), D.int(2))
             yield* journal.append({
               kind: "sample",
               venue: session.name,
               symbol,
               data: {
                 open: m?.status === "open",
-                ...(bb !== undefined && ba !== undefined ? { mid: D.format(D.div(D.add(bb, ba), D.int(2))) } : {}),
-                bids: levels("buy", b.value.bids),
-                asks: levels("sell", b.value.asks)
+                ...(mid === undefined ? {} : { mid: D.format(mid) }),
+                bids: levels("buy"),
+                asks: levels("sell")
               }
             })
           }

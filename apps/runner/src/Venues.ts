@@ -1,7 +1,7 @@
 /**
  * Venue sessions: each configured venue plugin built in the run's scope (its `Exchange` and `Diagnostics`),
  * with the execution engine, health routing, the order and fill streams, restart reconciliation and one
- * shared book subscription per market.
+ * shared book subscription per market (integer views: `Exchange.watchBook`).
  */
 import { Decimal as D, Diagnostics, Exchange, Ids, type Market, type Order, type OrderBook } from "@alpha-hunter/core"
 import { ExecutionEngine } from "@alpha-hunter/execution"
@@ -29,9 +29,14 @@ export interface VenueSession {
   /** the venue's health as routed to Risk and the journal */
   readonly health: Ref.Ref<HealthView>
   readonly markets: ReadonlyMap<string, Market.Market>
+  /**
+   * The market's latest integer book view (none until the first), from one `watchBook` subscription per
+   * market shared by every strategy and the sampler. Its `changes` queue every view; strategies conflate them
+   * at their edge (`OrderBook.latest`, in `StrategyEnv`).
+   */
   readonly book: (
     symbol: Ids.Symbol
-  ) => Effect.Effect<SubscriptionRef.SubscriptionRef<Option.Option<OrderBook.OrderBook>>>
+  ) => Effect.Effect<SubscriptionRef.SubscriptionRef<Option.Option<OrderBook.BookView>>>
 }
 
 /** Builds a venue plugin's layer in the current scope: its `Exchange` and `Diagnostics`. */
@@ -173,15 +178,15 @@ export const openVenue = (
     )
 
     // one book subscription per market, shared by every strategy and the sampler
-    const books = new Map<string, SubscriptionRef.SubscriptionRef<Option.Option<OrderBook.OrderBook>>>()
+    const books = new Map<string, SubscriptionRef.SubscriptionRef<Option.Option<OrderBook.BookView>>>()
     const scope = yield* Effect.scope
     const book = (symbol: Ids.Symbol) =>
       Effect.gen(function* () {
         const existing = books.get(symbol)
         if (existing !== undefined) return existing
-        const ref = yield* SubscriptionRef.make(Option.none<OrderBook.OrderBook>())
+        const ref = yield* SubscriptionRef.make(Option.none<OrderBook.BookView>())
         books.set(symbol, ref)
-        yield* exchange.watchOrderBook(symbol).pipe(
+        yield* exchange.watchBook(symbol).pipe(
           Stream.runForEach((b) =>
             Effect.zipRight(
               Effect.map(Clock.currentTimeNanos, (t) => bookSeenAt.set(symbol, t)),

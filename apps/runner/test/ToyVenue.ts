@@ -41,6 +41,7 @@ const make = (config: ToyConfig, venue: string) =>
       minAmount: D.ONE,
       fees: Fee.NoFee.make({})
     })
+    const grid = TickGrid.unsafeMake(market.tickGrid)
     const orders = yield* Ref.make(new Map<string, Order.Order>())
     const updates = yield* PubSub.unbounded<Order.Order>()
     const seq = yield* Ref.make(0)
@@ -132,6 +133,8 @@ const make = (config: ToyConfig, venue: string) =>
       fetchBalance: () => Effect.succeed([]),
       fetchPositions: () => Effect.succeed([]),
       watchOrderBook: () => Stream.concat(Stream.fromEffect(book), Stream.never),
+      // a venue with only Decimal books derives its integer views from them
+      watchBook: () => OrderBook.viewsOf(Stream.concat(Stream.fromEffect(book), Stream.never), grid, market.amountStep),
       watchOrders: () => Stream.fromPubSub(updates),
       watchMyTrades: () => Stream.never,
       health: Stream.empty

@@ -11,7 +11,7 @@ import type { ExchangeError } from "./ExchangeError.js"
 import type { ClientOrderId, OrderId, Symbol, VenueId } from "./Ids.js"
 import type { Event, Market } from "./Market.js"
 import type { Balance, Fill, Order, OrderEdit, OrderRequest, Position, TimeInForce } from "./Order.js"
-import type { OrderBook } from "./OrderBook.js"
+import type { BookView, OrderBook } from "./OrderBook.js"
 import type { VenueHealth } from "./VenueHealth.js"
 
 /** ccxt's `has` values: supported natively, not supported, or emulated by the plugin. */
@@ -34,6 +34,7 @@ export const methods = [
   "fetchBalance",
   "fetchPositions",
   "watchOrderBook",
+  "watchBook",
   "watchOrders",
   "watchMyTrades"
 ] as const
@@ -94,6 +95,12 @@ export interface ExchangeService {
   readonly fetchPositions: (symbols?: ReadonlyArray<Symbol>) => Effect.Effect<ReadonlyArray<Position>, ExchangeError>
   /** Snapshot then every change of one book; a gap is healed inside the stream (re-snapshot), never skipped. */
   readonly watchOrderBook: (symbol: Symbol) => Stream.Stream<OrderBook, ExchangeError>
+  /**
+   * The hot path's book: the current integer view (`BookView`: levels of the market's grid, lots), then views
+   * as it changes, latest wins (a consumer that falls behind gets the newest view, never a backlog). No Decimal
+   * book is built unless a view's `toOrderBook` is read. Invalid books are not emitted until healed.
+   */
+  readonly watchBook: (symbol: Symbol) => Stream.Stream<BookView, ExchangeError>
   /** Every change to our orders. */
   readonly watchOrders: (symbol?: Symbol) => Stream.Stream<Order, ExchangeError>
   /** Every fill of our orders, each once. */

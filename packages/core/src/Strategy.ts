@@ -17,7 +17,7 @@ import type { ClientOrderId, OrderId, Symbol, VenueId } from "./Ids.js"
 import { Symbol as SymbolSchema } from "./Ids.js"
 import type { Market } from "./Market.js"
 import type { Fill, Order, OrderRequest, Position } from "./Order.js"
-import type { OrderBook } from "./OrderBook.js"
+import type { BookView } from "./OrderBook.js"
 import type { RiskDenied } from "./Risk.js"
 
 /** One resting quote a strategy wants: a price and an amount. */
@@ -48,8 +48,13 @@ export interface MarketDataService {
   readonly venue: VenueId
   readonly markets: Effect.Effect<ReadonlyArray<Market>, ExchangeError>
   readonly market: (symbol: Symbol) => Effect.Effect<Market, BadSymbol | ExchangeError>
-  /** Current book then every change. Books marked invalid by the feed are not emitted until healed. */
-  readonly book: (symbol: Symbol) => Stream.Stream<OrderBook, ExchangeError>
+  /**
+   * The current book then its changes, as integer views (levels of the market's grid, lots), conflated once,
+   * here at the strategy edge: a strategy that is busy when several changes arrive gets only the newest
+   * (latest wins, never a backlog). Each view is immutable. Books marked invalid by the feed are not emitted
+   * until healed. `view.toOrderBook()` builds the Decimal book when one is really needed.
+   */
+  readonly book: (symbol: Symbol) => Stream.Stream<BookView, ExchangeError>
 }
 export class MarketData extends Context.Tag("@alpha-hunter/core/MarketData")<MarketData, MarketDataService>() {}
 

@@ -952,6 +952,57 @@ export const cases = <R = never>(options: Options<R>): ReadonlyArray<Case<R>> =>
       })
     ),
 
+    def("streams.book", "watchBook emits integer views on the market's grid, then the change our order makes", (ctx) =>
+      Effect.gen(function* () {
+        if (ctx.ex.has.watchBook === false) {
+          yield* streamRefused("watchBook (has false)", ctx.ex.watchBook(ctx.symbol), ctx.streamTimeout, "NotSupported")
+          return
+        }
+        const views = yield* collect(ctx.ex.watchBook(ctx.symbol))
+        let version = Number.NEGATIVE_INFINITY
+        const validate = (v: OB.BookView) =>
+          Effect.gen(function* () {
+            const now = yield* ctx.now
+            yield* expectThat("watchBook version", v.version > version, `${v.version} after ${version}`)
+            version = v.version
+            yield* expectThat("watchBook grid", v.grid.size === ctx.grid.size, `${v.grid.size} levels`)
+            const book = v.toOrderBook()
+            yield* expectNone("watchBook view", Invariants.checkOrderBook(book, ctx.market, { now }))
+            // the integers are the Decimal book's levels and lots
+            for (const side of ["bid", "ask"] as const) {
+              const ls = v.levels(side)
+              const levels = side === "bid" ? book.bids : book.asks
+              const same =
+                ls.levels.length === levels.length &&
+                levels.every(
+                  ([p, a], i) => v.grid.priceAt(ls.levels[i]!) === p && D.mulInt(v.lotStep, ls.lots[i]!) === a
+                )
+              yield* expectThat(`watchBook ${side} levels`, same, "integers and Decimal book disagree")
+            }
+            yield* expectThat(
+              "watchBook best bid",
+              v.bestLevel("bid") === (book.bids[0] === undefined ? -1 : ctx.grid.levelOf(book.bids[0][0])),
+              `level ${v.bestLevel("bid")}`
+            )
+          })
+        const lotsAt0 = (v: OB.BookView) => {
+          const ls = v.levels("bid")
+          for (let i = 0; i < ls.levels.length; i++) if (ls.levels[i] === 0) return ls.lots[i]!
+          return 0
+        }
+        const first = yield* awaitMatch("watchBook first view", views, ctx.streamTimeout, () => true, validate)
+        const before = D.mulInt(first.lotStep, lotsAt0(first))
+        const { order } = yield* placeRestingBuy(ctx, "resting buy")
+        yield* awaitMatch(
+          "watchBook change",
+          views,
+          ctx.streamTimeout,
+          (v) => D.mulInt(v.lotStep, lotsAt0(v)) >= D.add(before, order.amount),
+          validate
+        )
+      })
+    ),
+
     def("streams.orders", "watchOrders sees our create and cancel", (ctx) =>
       Effect.gen(function* () {
         if (ctx.ex.has.watchOrders === false) {

@@ -208,6 +208,7 @@ export const layer = (broken: Broken = {}): Layer.Layer<Exchange.Exchange> =>
         fetchBalance: () => unsupported("fetchBalance"),
         fetchPositions: () => unsupported("fetchPositions"),
         watchOrderBook: () => Stream.fail(notSupported("watchOrderBook")),
+        watchBook: () => Stream.fail(notSupported("watchBook")),
         watchOrders: () => (broken.silentUnsupported ? Stream.empty : Stream.fail(notSupported("watchOrders"))),
         watchMyTrades: () => Stream.fail(notSupported("watchMyTrades")),
         health: Stream.empty

@@ -199,6 +199,7 @@ export const make = (
         ),
       watchOrderBook: (symbol) =>
         Stream.unwrap(Effect.map(instruments.entry(symbol), (e) => feed.book(symbol, e.grid))),
+      watchBook: (symbol) => Stream.unwrap(Effect.map(instruments.entry(symbol), (e) => feed.view(symbol, e.grid))),
       watchOrders: orders.watchOrders,
       watchMyTrades: orders.watchFills,
       health: Stream.fromPubSub(health)

@@ -69,11 +69,19 @@ export interface BookInfo {
 
 export interface KalshiFeed {
   readonly state: SubscriptionRef.SubscriptionRef<ConnectionState>
-  /** Snapshot (once valid) then every change; invalid books are not emitted until healed. */
+  /**
+   * Snapshot (once valid) then every change, as Decimal books; invalid books are not emitted until healed.
+   * Decimal books are built only while at least one such stream is open.
+   */
   readonly book: (
     symbol: string,
     grid: TickGrid.TickGrid
   ) => Stream.Stream<OrderBook.OrderBook, ExchangeError.ExchangeError>
+  /**
+   * The integer view (once valid) then its changes, latest wins: each delta only signals; the immutable
+   * `BookView` is copied from the ladder when the consumer pulls. Invalid books are not emitted until healed.
+   */
+  readonly view: (symbol: string, grid: TickGrid.TickGrid) => Stream.Stream<OrderBook.BookView>
   /** Current valid book, if any. */
   readonly currentBook: (symbol: string) => Effect.Effect<Option.Option<OrderBook.OrderBook>>
   readonly bookInfo: (symbol: string) => Effect.Effect<Option.Option<BookInfo>>
@@ -100,12 +108,18 @@ export interface FeedOptions {
 
 interface Book {
   readonly symbol: string
+  readonly sym: Ids.Symbol
   grid: TickGrid.TickGrid
+  /** owned by the processor fiber; other fibers only copy it synchronously (`OrderBook.pullLatest`) */
   ladder: OrderBook.BookLadder
   valid: boolean
   sid: number | undefined
   lastUpdate: number
+  /** Decimal books, published only while `decimalReaders` > 0 */
   readonly hub: PubSub.PubSub<OrderBook.OrderBook>
+  decimalReaders: number
+  /** one signal per change, latest wins (sliding, capacity 1): the integer views are taken on pull */
+  readonly changed: PubSub.PubSub<void>
 }
 
 const TERMINAL = new Set([10, 17, 25])
@@ -235,8 +249,13 @@ export const make = (options: FeedOptions): Effect.Effect<KalshiFeed, never, Sco
         return Effect.logWarning(`kalshi ws: book ${b.symbol} INVALID (${why}); recovering`)
       })
 
-    const emit = (b: Book) =>
-      PubSub.publish(b.hub, b.ladder.toOrderBook(Ids.Symbol.make(b.symbol), b.grid, LOT)).pipe(Effect.asVoid)
+    /** A change: wake the integer views; build a Decimal book only when someone reads Decimal books. */
+    const emit = (b: Book): Effect.Effect<void> => {
+      const wake = PubSub.publish(b.changed, undefined)
+      return b.decimalReaders > 0
+        ? Effect.zipRight(wake, PubSub.publish(b.hub, b.ladder.toOrderBook(b.sym, b.grid, LOT))).pipe(Effect.asVoid)
+        : Effect.asVoid(wake)
+    }
 
     // ---- frame handling (one fiber, venue order) ----
 
@@ -269,6 +288,7 @@ export const make = (options: FeedOptions): Effect.Effect<KalshiFeed, never, Sco
         }
         ladder.sequence = seq ?? 0
         ladder.timestamp = now()
+        ladder.version += b.ladder.version + 1 // views of this book keep growing versions
         b.ladder = ladder
         b.sid = sid
         b.lastUpdate = now()
@@ -643,12 +663,15 @@ export const make = (options: FeedOptions): Effect.Effect<KalshiFeed, never, Sco
         if (existing !== undefined) return existing
         const b: Book = {
           symbol,
+          sym: Ids.Symbol.make(symbol),
           grid,
           ladder: new OrderBook.BookLadder(grid.size),
           valid: false,
           sid: undefined,
           lastUpdate: 0,
-          hub: yield* PubSub.sliding<OrderBook.OrderBook>(1024)
+          hub: yield* PubSub.sliding<OrderBook.OrderBook>(1024),
+          decimalReaders: 0,
+          changed: yield* PubSub.sliding<void>(1)
         }
         books.set(symbol, b)
         yield* subscribeBooks([symbol])
@@ -659,19 +682,41 @@ export const make = (options: FeedOptions): Effect.Effect<KalshiFeed, never, Sco
       Stream.unwrapScoped(
         Effect.gen(function* () {
           const b = yield* ensureBook(symbol, grid)
+          yield* Effect.acquireRelease(
+            Effect.sync(() => {
+              b.decimalReaders++
+            }),
+            () =>
+              Effect.sync(() => {
+                b.decimalReaders--
+              })
+          )
           const sub = yield* PubSub.subscribe(b.hub)
-          const first = b.valid ? [b.ladder.toOrderBook(Ids.Symbol.make(symbol), b.grid, LOT)] : []
+          const first = b.valid ? [b.ladder.toOrderBook(b.sym, b.grid, LOT)] : []
           return Stream.concat(Stream.fromIterable(first), Stream.fromQueue(sub))
+        })
+      )
+
+    const view = (symbol: string, grid: TickGrid.TickGrid) =>
+      Stream.unwrapScoped(
+        Effect.gen(function* () {
+          const b = yield* ensureBook(symbol, grid)
+          const sub = yield* PubSub.subscribe(b.changed)
+          return OrderBook.pullLatest(
+            Stream.fromQueue(sub),
+            Effect.sync(() => (b.valid ? b.ladder.snapshot(b.sym, b.grid, LOT) : undefined))
+          )
         })
       )
 
     return {
       state,
       book,
+      view,
       currentBook: (symbol) =>
         Effect.sync(() => {
           const b = books.get(symbol)
-          return b?.valid ? Option.some(b.ladder.toOrderBook(Ids.Symbol.make(symbol), b.grid, LOT)) : Option.none()
+          return b?.valid ? Option.some(b.ladder.toOrderBook(b.sym, b.grid, LOT)) : Option.none()
         }),
       bookInfo: (symbol) =>
         Effect.sync(() => {
@@ -689,8 +734,10 @@ export const make = (options: FeedOptions): Effect.Effect<KalshiFeed, never, Sco
         Effect.gen(function* () {
           const b = books.get(symbol)
           if (b === undefined) return
+          const version = b.ladder.version
           b.grid = grid
           b.ladder = new OrderBook.BookLadder(grid.size)
+          b.ladder.version = version + 1
           b.valid = true
           yield* invalidate(b, "price structure changed")
         }),

@@ -2,7 +2,7 @@
  * Kalshi-specific behaviour, each provoked with kalshi-sim's fault injection over real loopback sockets.
  */
 import * as crypto from "node:crypto"
-import { Decimal as D, Ids, Order } from "@alpha-hunter/core"
+import { Decimal as D, Ids, Order, type OrderBook } from "@alpha-hunter/core"
 import { KalshiSim } from "@alpha-hunter/kalshi-sim"
 import * as HttpClient from "@effect/platform/HttpClient"
 import { assert, describe, it } from "@effect/vitest"
@@ -57,6 +57,46 @@ describe("kalshi feed", () => {
       const rest = yield* exchange.fetchOrderBook(symbol)
       assert.deepStrictEqual(ws.bids, rest.bids)
       assert.deepStrictEqual(ws.asks, rest.asks)
+    })
+  )
+
+  it.scopedLive("watchBook: integer views follow the feed (latest wins), heal after a gap, equal the REST book", () =>
+    Effect.gen(function* () {
+      const s = yield* sim()
+      const { client, exchange } = yield* connect(s)
+      const views = yield* collect(exchange.watchBook(symbol))
+      const seen = [yield* views.take]
+      yield* exchange.createOrder(buy("0.05", { postOnly: true }))
+      yield* s.faults.skipSeq(1)
+      yield* exchange.createOrder(buy("0.06", { postOnly: true }))
+      yield* waitUntil(
+        "a gap, then snapshot recovery",
+        Effect.map(
+          client.feed.bookInfo(symbol),
+          (i) => client.feed.stats().gaps >= 1 && Option.isSome(i) && i.value.valid
+        )
+      )
+      yield* exchange.createOrder(buy("0.07", { postOnly: true }))
+      const bestBid = (v: OrderBook.BookView) => {
+        const l = v.bestLevel("bid")
+        return l < 0 ? "-" : D.format(v.grid.priceAt(l), 2)
+      }
+      while (bestBid(seen.at(-1)!) !== "0.07") seen.push(yield* views.take)
+      for (let i = 1; i < seen.length; i++) assert.isAbove(seen[i]!.version, seen[i - 1]!.version)
+      const last = seen.at(-1)!
+      const rest = yield* exchange.fetchOrderBook(symbol)
+      assert.deepStrictEqual(last.toOrderBook().bids, rest.bids)
+      assert.deepStrictEqual(last.toOrderBook().asks, rest.asks)
+      // the integers are the Decimal book's levels and lots
+      const bids = last.levels("bid")
+      assert.deepStrictEqual(
+        Array.from(bids.levels, (l) => last.grid.priceAt(l)),
+        rest.bids.map(([p]) => p)
+      )
+      assert.deepStrictEqual(
+        Array.from(bids.lots, (q) => D.mulInt(last.lotStep, q)),
+        rest.bids.map(([, a]) => a)
+      )
     })
   )
 

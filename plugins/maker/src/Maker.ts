@@ -1,9 +1,11 @@
 /**
  * The maker strategy: a thin Effect layer around the pure quoting rule (Quoting.ts).
  *
- * Per market it follows `MarketData.book`, reads its own orders and position from `Portfolio`, computes the
- * target quotes and hands them to `OrderGateway.setQuotes` (or `submit` for an IOC take in execution mode).
- * It never touches the exchange. On stop, a finalizer cancels every order it has resting.
+ * Per market it follows `MarketData.book` (integer views, already conflated: latest wins), reads its own orders
+ * and position from `Portfolio`, computes the target quotes on levels and lots and hands them to
+ * `OrderGateway.setQuotes` (or `submit` for an IOC take in execution mode). The book is never converted from
+ * Decimals: the view's levels and lots go to `Quoting` as they are. It never touches the exchange. On stop, a
+ * finalizer cancels every order it has resting.
  */
 import { Decimal as D, Ids, type Market, Order, type OrderBook, Plugin, Strategy, TickGrid } from "@alpha-hunter/core"
 import * as Clock from "effect/Clock"
@@ -28,13 +30,27 @@ export interface Prepared {
   readonly step: Decimal
   readonly params: ResolvedParams
   readonly quote: Q.QuoteParams
+  /**
+   * How a book lot converts to a market lot: `lotStep` is the book's lot; when the market's step is a whole
+   * number `lotRatio` of them, a size is `floor(lots / lotRatio)` (1: the same lot, no conversion).
+   */
+  readonly lotStep: Decimal
+  readonly lotRatio: number | undefined
 }
 
 /** Whole lots in an amount (floor toward zero). */
 export const lotsOf = (x: Decimal, step: Decimal): number => Number(D.divToInt(x, step, "down"))
 
-export const prepare = (market: Market.Market, params: ResolvedParams): Prepared => {
-  const grid = TickGrid.unsafeMake(market.tickGrid)
+/**
+ * Prepares a market once per market snapshot and book grid (not per update). `grid` is the grid the book's
+ * levels are on (the view's); `lotStep` the book's lot.
+ */
+export const prepare = (
+  market: Market.Market,
+  params: ResolvedParams,
+  grid: TickGrid.TickGrid = TickGrid.unsafeMake(market.tickGrid),
+  lotStep: Decimal = market.amountStep
+): Prepared => {
   const step = market.amountStep
   const lots = (x: Decimal) => lotsOf(x, step)
   const curve = [
@@ -51,6 +67,8 @@ export const prepare = (market: Market.Market, params: ResolvedParams): Prepared
     grid,
     step,
     params,
+    lotStep,
+    lotRatio: D.isMultipleOf(step, lotStep) ? Number(D.divToInt(step, lotStep)) : undefined,
     quote: {
       minSpreadTicks: params.minSpreadTicks,
       minSizeAheadLots: lots(params.minSizeAhead),
@@ -69,17 +87,19 @@ export const prepare = (market: Market.Market, params: ResolvedParams): Prepared
   }
 }
 
-/** Book side (Decimal levels) → levels and lots. Off-grid prices are skipped. */
-export const sideLevels = (levels: ReadonlyArray<OrderBook.Level>, p: Prepared): Q.SideLevels => {
-  const ls: Array<number> = []
-  const qs: Array<number> = []
-  for (const [price, amount] of levels) {
-    const l = p.grid.levelOf(price)
-    if (l < 0) continue
-    ls.push(l)
-    qs.push(lotsOf(amount, p.step))
+/**
+ * One side of the book in the market's levels and lots, best first. When the book's lot is the market's
+ * (every venue so far) this is the view's own arrays: nothing is converted or copied.
+ */
+export const bookSide = (view: OrderBook.BookView, side: OrderBook.BookSide, p: Prepared): Q.SideLevels => {
+  const s = view.levels(side)
+  const r = p.lotRatio
+  if (r === 1) return s
+  const lots: Array<number> = new Array(s.lots.length)
+  for (let i = 0; i < s.lots.length; i++) {
+    lots[i] = r === undefined ? lotsOf(D.mulInt(p.lotStep, s.lots[i]!), p.step) : Math.floor(s.lots[i]! / r)
   }
-  return { levels: ls, lots: qs }
+  return { levels: s.levels, lots }
 }
 
 export const ownOrders = (orders: ReadonlyArray<Order.Order>, p: Prepared): ReadonlyArray<Q.OwnOrder> => {
@@ -166,7 +186,7 @@ export const make = (config: MakerConfig, id: string) =>
 
     const take = (
       p: Prepared,
-      book: OrderBook.OrderBook,
+      view: OrderBook.BookView,
       side: "buy" | "sell",
       lots: number,
       target: Target,
@@ -183,7 +203,7 @@ export const make = (config: MakerConfig, id: string) =>
           yield* apply(p, { bid: undefined, ask: undefined, cancel: [], bidSkip: "target", askSkip: "target" }, own)
         const cap = side === "buy" ? (target.maxPrice ?? exec.maxPrice) : (target.minPrice ?? exec.minPrice)
         const planned = Take.plan({
-          book,
+          book: view.toOrderBook(), // the taker path walks Decimal levels; built only here
           side,
           amount: D.mulInt(p.step, Math.min(lots, lotsOf(exec.maxOrderSize, p.step))),
           cap,
@@ -210,7 +230,7 @@ export const make = (config: MakerConfig, id: string) =>
           .pipe(Effect.catchAll(log(symbol, "take")))
       })
 
-    const step = (p: Prepared, book: OrderBook.OrderBook) =>
+    const step = (p: Prepared, book: OrderBook.BookView) =>
       Effect.gen(function* () {
         const symbol = p.market.symbol
         const now = yield* Clock.currentTimeMillis
@@ -218,8 +238,8 @@ export const make = (config: MakerConfig, id: string) =>
         const position = yield* pf.position(symbol)
         const fills = (yield* Ref.get(lastFills)).get(symbol)
         const input: Q.QuoteInput = {
-          bids: sideLevels(book.bids, p),
-          asks: sideLevels(book.asks, p),
+          bids: bookSide(book, "bid", p),
+          asks: bookSide(book, "ask", p),
           own: ownOrders(orders, p),
           positionLots: lotsOf(position, p.step),
           now,
@@ -267,17 +287,24 @@ export const make = (config: MakerConfig, id: string) =>
         const sym = Ids.Symbol.make(symbol)
         const market = yield* Effect.cachedWithTTL(md.market(sym), "60 seconds")
         const params = paramsFor(config, symbol)
-        // the grid and sizes are prepared once per market snapshot, not per book update (hot path)
+        // the sizes are prepared once per market snapshot and book grid, not per book update (hot path)
         let prepared: Prepared | undefined
-        const preparedFor = (m: Market.Market): Prepared => {
-          if (prepared === undefined || prepared.market !== m) prepared = prepare(m, params)
+        const preparedFor = (m: Market.Market, view: OrderBook.BookView): Prepared => {
+          if (
+            prepared === undefined ||
+            prepared.market !== m ||
+            prepared.grid !== view.grid ||
+            prepared.lotStep !== view.lotStep
+          ) {
+            prepared = prepare(m, params, view.grid, view.lotStep)
+          }
           return prepared
         }
+        // MarketData.book is conflated at the strategy edge (latest wins): no buffer of our own
         yield* md.book(sym).pipe(
-          Stream.buffer({ capacity: 1, strategy: "sliding" }),
           Stream.runForEach((book) =>
             market.pipe(
-              Effect.flatMap((m) => step(preparedFor(m), book)),
+              Effect.flatMap((m) => step(preparedFor(m, book), book)),
               Effect.catchAll(log(symbol, "quote"))
             )
           )

@@ -44,7 +44,7 @@ export const strategyEnv = (ex: Exchange.ExchangeService, strategy = "maker") =>
             ? Effect.fail(new ExchangeError.BadSymbol({ venue: ex.id, message: "unknown", symbol }))
             : Effect.succeed(m)
         }),
-      book: (symbol) => ex.watchOrderBook(symbol)
+      book: (symbol) => ex.watchBook(symbol)
     }
     const pf: Strategy.PortfolioService = {
       openOrders: (symbol) =>

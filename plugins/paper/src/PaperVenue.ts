@@ -6,7 +6,9 @@
  * All state lives in one `SynchronizedRef` created by the layer. Every operation runs as one transaction
  * under it: GTD expiries due at the current `Clock` time are applied first, then the operation on a draft
  * that is committed only if it succeeds, then its events are published (order updates, fills, books) on
- * unbounded PubSubs, so streams never drop an order event or a fill and see them in venue order.
+ * unbounded PubSubs, so streams never drop an order event or a fill and see them in venue order. Decimal
+ * books are built per change only while a `watchOrderBook` stream is open; `watchBook` takes integer views
+ * of the (immutable) state when its consumer pulls.
  */
 import {
   Decimal as D,
@@ -15,7 +17,7 @@ import {
   type Ids,
   Market,
   Order,
-  type OrderBook,
+  OrderBook,
   TickGrid
 } from "@alpha-hunter/core"
 import * as Chunk from "effect/Chunk"
@@ -30,6 +32,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as PubSub from "effect/PubSub"
 import * as Queue from "effect/Queue"
+import * as Ref from "effect/Ref"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as SynchronizedRef from "effect/SynchronizedRef"
@@ -156,9 +159,16 @@ export const make = (
     const ordersHub = yield* PubSub.unbounded<Order.Order>()
     const fillsHub = yield* PubSub.unbounded<Order.Fill>()
     const booksHub = yield* PubSub.unbounded<OrderBook.OrderBook>()
+    /** how many watchOrderBook streams are open (Decimal books are built only for them) */
+    const decimalReaders = yield* Ref.make(0)
+    /** the markets each transaction touched (wakes watchBook streams) */
+    const touchedHub = yield* PubSub.unbounded<Ids.Symbol>()
     const wakeup = yield* Queue.sliding<void>(1)
     yield* Effect.addFinalizer(() =>
-      Effect.all([PubSub.shutdown(ordersHub), PubSub.shutdown(fillsHub), PubSub.shutdown(booksHub)], { discard: true })
+      Effect.all(
+        [PubSub.shutdown(ordersHub), PubSub.shutdown(fillsHub), PubSub.shutdown(booksHub), PubSub.shutdown(touchedHub)],
+        { discard: true }
+      )
     )
 
     const publish = (s: St.State, events: ReadonlyArray<St.EngineEvent>, touched: Iterable<Ids.Symbol>) =>
@@ -170,13 +180,17 @@ export const make = (
           else fills.push(ev.fill)
         }
         const books: Array<OrderBook.OrderBook> = []
-        for (const symbol of touched) {
-          const ms = Engine.marketState(s, symbol)
-          if (ms !== undefined) books.push(Views.toBook(s, ms))
+        if ((yield* Ref.get(decimalReaders)) > 0) {
+          for (const symbol of touched) {
+            const ms = Engine.marketState(s, symbol)
+            if (ms !== undefined) books.push(Views.toBook(s, ms))
+          }
         }
         if (orders.length > 0) yield* PubSub.publishAll(ordersHub, orders)
         if (fills.length > 0) yield* PubSub.publishAll(fillsHub, fills)
         if (books.length > 0) yield* PubSub.publishAll(booksHub, books)
+        const symbols = [...touched]
+        if (symbols.length > 0) yield* PubSub.publishAll(touchedHub, symbols)
       })
 
     /** One transaction: expiries due now, then `f` on a draft (committed on success), then events. */
@@ -356,6 +370,10 @@ export const make = (
             > {
               const ms = marketOrFail(s, symbol)
               if (Either.isLeft(ms)) return [Stream.fail(ms.left), s] as const
+              yield* Effect.acquireRelease(
+                Ref.update(decimalReaders, (n) => n + 1),
+                () => Ref.update(decimalReaders, (n) => n - 1)
+              )
               const sub = yield* PubSub.subscribe(booksHub)
               const snap = Views.toBook(s, ms.right)
               const updates = Stream.fromQueue(sub).pipe(
@@ -364,6 +382,22 @@ export const make = (
               return [Stream.concat(Stream.succeed(snap), updates), s] as const
             })
           )
+        ),
+      watchBook: (symbol) =>
+        Stream.unwrapScoped(
+          Effect.gen(function* () {
+            const ms = marketOrFail(yield* SynchronizedRef.get(ref), symbol)
+            if (Either.isLeft(ms)) return Stream.fail(ms.left)
+            const sub = yield* PubSub.subscribe(touchedHub)
+            const read = Effect.map(SynchronizedRef.get(ref), (s) => {
+              const m = Engine.marketState(s, symbol)
+              return m === undefined ? undefined : Views.toView(s, m)
+            })
+            return OrderBook.pullLatest(
+              Stream.filter(Stream.fromQueue(sub), (x) => x === symbol),
+              read
+            )
+          })
         ),
       watchOrders: (symbol) => watch(ordersHub, (o) => symbol === undefined || o.symbol === symbol),
       watchMyTrades: (symbol) => watch(fillsHub, (f) => symbol === undefined || f.symbol === symbol),

@@ -1,8 +1,9 @@
-import { Decimal as D, Ids } from "@alpha-hunter/core"
+import { Decimal as D, Ids, type OrderBook } from "@alpha-hunter/core"
 import { assert, describe, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import * as Queue from "effect/Queue"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
 import { cid, d, provideVenue, req, S1, services, settleFibers } from "./utils.js"
@@ -276,6 +277,49 @@ describe("matching engine", () => {
       const seqs = seen.map((b) => b.sequence ?? 0)
       assert.isTrue(seqs[0]! < seqs[1]! && seqs[1]! < seqs[2]!)
       const unknown = yield* Effect.flip(Stream.runHead(ex.watchOrderBook(Ids.Symbol.make("NOPE"))))
+      assert.strictEqual(unknown._tag, "BadSymbol")
+    }).pipe(provideVenue())
+  )
+
+  it.effect("watchBook: integer views equal the Decimal book; a slow consumer gets the latest, never a backlog", () =>
+    Effect.gen(function* () {
+      const { ex } = yield* services
+      yield* bid("0.40", "1")
+      yield* bid("0.38", "3")
+      const gate = yield* Queue.unbounded<void>()
+      const taken = yield* Queue.unbounded<OrderBook.BookView>()
+      const views = yield* ex.watchBook(S1).pipe(
+        Stream.tap((v) => Queue.offer(taken, v)),
+        Stream.mapEffect(() => Queue.take(gate)),
+        Stream.take(2),
+        Stream.runDrain,
+        Effect.fork
+      )
+      const first = yield* Queue.take(taken)
+      assert.deepStrictEqual(first.toOrderBook().bids, (yield* ex.fetchOrderBook(S1)).bids)
+      // five changes while the consumer is busy: it then sees only the state after the last one
+      yield* ask("0.60", "2")
+      yield* ask("0.61", "3")
+      yield* ask("0.62", "4")
+      yield* bid("0.41", "1")
+      yield* ex.createOrder(req({ side: "sell", price: "0.41", amount: "1", timeInForce: "IOC" }))
+      yield* Queue.offer(gate, undefined)
+      const last = yield* Queue.take(taken)
+      yield* Queue.offer(gate, undefined)
+      yield* Fiber.join(views)
+      const book = yield* ex.fetchOrderBook(S1)
+      assert.deepStrictEqual(last.toOrderBook().bids, book.bids)
+      assert.deepStrictEqual(last.toOrderBook().asks, book.asks)
+      assert.isAbove(last.version, first.version)
+      assert.strictEqual(last.version, book.sequence)
+      // integers on the market's grid and lot step
+      assert.strictEqual(D.format(last.grid.priceAt(last.bestLevel("bid"))), "0.4")
+      assert.strictEqual(D.format(D.mulInt(last.lotStep, last.bestLots("ask"))), "2")
+      assert.deepStrictEqual(
+        Array.from(last.levels("ask", 2).levels, (l) => D.format(last.grid.priceAt(l))),
+        ["0.6", "0.61"]
+      )
+      const unknown = yield* Effect.flip(Stream.runHead(ex.watchBook(Ids.Symbol.make("NOPE"))))
       assert.strictEqual(unknown._tag, "BadSymbol")
     }).pipe(provideVenue())
   )

@@ -50,6 +50,41 @@ export const toBook = (s: State, ms: MarketState, limit?: number): OrderBook.Ord
   })
 }
 
+/**
+ * The integer view of a market's book (levels of its grid, lots of its amount step), from the immutable
+ * state: safe to hand to any fiber. `version` is the market's book sequence (bumped once per transaction
+ * that touches the book).
+ */
+export const toView = (s: State, ms: MarketState): OrderBook.BookSnapshot => {
+  const step = ms.market.amountStep
+  const side = (levels: MarketState["bids"]): OrderBook.SnapshotSide => {
+    const ls: Array<number> = []
+    const qs: Array<number> = []
+    for (const l of levels) {
+      let total = D.ZERO
+      for (const id of l.orders) {
+        const o = Engine.orderRec(s, id)
+        if (o !== undefined) total = D.add(total, Acc.remainingOf(o))
+      }
+      const lots = Number(D.divToInt(total, step, "down"))
+      if (lots <= 0) continue
+      ls.push(l.level)
+      qs.push(lots)
+    }
+    return { levels: ls, lots: qs }
+  }
+  return new OrderBook.BookSnapshot(
+    ms.market.symbol,
+    ms.grid,
+    step,
+    ms.sequence,
+    ms.sequence,
+    ms.timestamp,
+    side(ms.bids),
+    side(ms.asks)
+  )
+}
+
 /** The market as currently listed (status kept current). */
 export const toMarket = (ms: MarketState): Market.Market =>
   ms.market.status === ms.status ? ms.market : Market.Market.make({ ...ms.market, status: ms.status })
