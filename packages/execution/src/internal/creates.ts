@@ -208,11 +208,9 @@ export const sender = (ctx: Ctx, queue: CreateQueue, maxBatch: number): Effect.E
     body: (waiting) =>
       Effect.gen(function* () {
         let all = waiting
-        if (all.length === 0) {
-          all = [yield* Queue.take(queue)]
-          // let decisions made in the same instant join (no timer: deterministic under TestClock)
-          for (let i = 0; i < 3; i++) yield* Effect.yieldNow()
-        }
+        // no waiting window: what gathers while a batch is in flight goes in the next one (group commit),
+        // so an idle engine sends a decision at once
+        if (all.length === 0) all = [yield* Queue.take(queue)]
         all = [...all, ...(yield* Queue.takeAll(queue))]
         const [batch, rest] = split(all, Math.max(1, maxBatch))
         yield* runBatch(ctx, batch).pipe(
