@@ -152,24 +152,26 @@ const runStrategies = (resolved: Resolved, options: { readonly log: Log }) =>
       strategyFibers.push(fiber)
     }
 
-    // LIP sampling: one snapshot per quoted market per interval, read from the integer view
+    // LIP sampling: one snapshot per quoted market per interval, read from the integer view; one journal
+    // transaction per round
     if (resolved.config.run.sampleIntervalMs > 0) {
       yield* Effect.gen(function* () {
+        const rows: Array<Journal.NewEntry> = []
         for (const session of sessions) {
-          const live = yield* session.engine.live
-          const symbols = new Set(live.map((t) => t.symbol as string))
+          const symbols = new Set((yield* session.engine.live).map((t) => t.symbol as string))
           for (const symbol of symbols) {
             const ref = yield* session.book(Ids.Symbol.make(symbol))
             const b = yield* SubscriptionRef.get(ref)
             if (Option.isNone(b)) continue
             const view = b.value
             const m = session.markets.get(symbol)
-            const mineAt = (side: Order.Side, price: D.Decimal) =>
-              D.sum(
-                live
-                  .filter((t) => t.symbol === symbol && t.side === side && t.price === price && t.status === "open")
-                  .map((t) => t.remaining)
-              )
+            // our open size per side and price in this market
+            const mine = new Map<string, D.Decimal>()
+            for (const t of yield* session.engine.liveIn(symbol)) {
+              if (t.status !== "open") continue
+              const key = `${t.side}:${t.price}`
+              mine.set(key, D.add(mine.get(key) ?? D.ZERO, t.remaining))
+            }
             // [distance from the best level in ticks, size, ours], best first
             const levels = (side: Order.Side) => {
               const s = view.levels(side === "buy" ? "bid" : "ask", 50)
@@ -177,14 +179,14 @@ const runStrategies = (resolved: Resolved, options: { readonly log: Log }) =>
               return Array.from({ length: s.levels.length }, (_, i) => [
                 String(Math.abs(best - s.levels[i]!)),
                 D.format(D.mulInt(view.lotStep, s.lots[i]!)),
-                D.format(mineAt(side, view.grid.priceAt(s.levels[i]!)))
+                D.format(mine.get(`${side}:${view.grid.priceAt(s.levels[i]!)}`) ?? D.ZERO)
               ])
             }
             const bb = view.bestLevel("bid")
             const ba = view.bestLevel("ask")
             const mid =
               bb < 0 || ba < 0 ? undefined : D.div(D.add(view.grid.priceAt(bb), view.grid.priceAt(ba)), D.int(2))
-            yield* journal.append({
+            rows.push({
               kind: "sample",
               venue: session.name,
               symbol,
@@ -197,6 +199,7 @@ const runStrategies = (resolved: Resolved, options: { readonly log: Log }) =>
             })
           }
         }
+        yield* journal.appendAll(rows)
       }).pipe(
         Effect.catchAll((e) => log(`sampler: ${String(e)}`)),
         Effect.repeat(Schedule.spaced(Duration.millis(resolved.config.run.sampleIntervalMs))),

@@ -150,6 +150,9 @@ interface FillTimes {
   readonly sell: number | undefined
 }
 
+/** Refusals a quoting loop meets in normal operation (the state change itself is logged once by the runner). */
+const routine: ReadonlySet<string> = new Set(["TRADING_HALTED", "REDUCING_ONLY", "UNRESOLVED_ORDER"])
+
 export const make = (config: MakerConfig, id: string) =>
   Effect.gen(function* () {
     const md = yield* Strategy.MarketData
@@ -163,8 +166,20 @@ export const make = (config: MakerConfig, id: string) =>
     const touched = yield* Ref.make(new Set<string>(config.markets))
     const exec = config.execution
 
-    const log = (symbol: string, what: string) => (e: unknown) =>
-      Effect.logWarning(`maker ${id}: ${what} failed in ${symbol}`, e)
+    // one line per failure, no stack; a refusal because trading is halted or reduced (already said once, where
+    // the state changed) or waits for a lookup is routine: debug only, so a halted bot stays quiet
+    const log = (symbol: string, what: string) => (e: unknown) => {
+      const t =
+        typeof e === "object" && e !== null && "_tag" in e
+          ? (e as { readonly _tag: string; readonly message?: string; readonly reason?: string })
+          : undefined
+      const line = `maker ${id}: ${what} failed in ${symbol}: ${
+        t === undefined ? String(e) : `${t._tag}${t.reason ? ` ${t.reason}` : ""}${t.message ? `: ${t.message}` : ""}`
+      }`
+      return t?._tag === "RiskDenied" && t.reason !== undefined && routine.has(t.reason)
+        ? Effect.logDebug(line)
+        : Effect.logWarning(line)
+    }
 
     /** Cancels aged orders, then sends the wanted quotes unless they already rest. */
     const apply = (p: Prepared, quotes: Q.Quotes, own: ReadonlyArray<Order.Order>, input?: Q.QuoteInput) =>

@@ -1,4 +1,4 @@
-import { Decimal as D, Ids, Strategy } from "@alpha-hunter/core"
+import { Decimal as D, Ids, Risk, Strategy } from "@alpha-hunter/core"
 import { PaperConfig, PaperVenue } from "@alpha-hunter/paper"
 import { assert, describe, it } from "@effect/vitest"
 import * as Context from "effect/Context"
@@ -6,21 +6,23 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
 import * as Scope from "effect/Scope"
 import { layer } from "../src/Maker.js"
 import { decode, type MakerConfigInput } from "../src/MakerConfig.js"
-import { eventually, strategyEnv } from "./env.js"
+import { allowAll, eventually, strategyEnv } from "./env.js"
 
 const M = Ids.Symbol.make("M-1")
 
-const setup = (configInput: MakerConfigInput) =>
+const setup = (configInput: MakerConfigInput, risk?: Risk.RiskService) =>
   Effect.gen(function* () {
     const { exchange, venue } = yield* PaperVenue.make(
       PaperConfig.PaperConfig.make({ generate: PaperConfig.GeneratedMarkets.make({ count: 1, prefix: "M" }) })
     )
     const rest = (side: "buy" | "sell", price: string, amount: string) =>
       venue.addLiquidity({ symbol: M, side, price: D.d(price), amount: D.d(amount) }).pipe(Effect.orDie)
-    const env = yield* strategyEnv(exchange)
+    const env = yield* strategyEnv(exchange, "maker", risk)
     const config = yield* decode(configInput)
     const scope = yield* Scope.make()
     const ctx = yield* Layer.buildWithScope(layer(config, { id: "maker" }), scope).pipe(Effect.provide(env))
@@ -149,6 +151,40 @@ describe("maker on the paper venue", () => {
         "sold 2 at 0.59"
       )
       yield* t.stop
+    })
+  )
+
+  it.scoped("halted means quiet: refusals because trading is halted are not warnings", () =>
+    Effect.gen(function* () {
+      const warnings: Array<string> = []
+      let refusals = 0
+      const halted: Risk.RiskService = {
+        ...allowAll,
+        check: () =>
+          Effect.sync(() => {
+            refusals++
+            return new Risk.Denied({ reason: "TRADING_HALTED", message: "venue halted: desync" })
+          })
+      }
+      const logger = Logger.make(({ logLevel, message }) => {
+        if (LogLevel.greaterThanEqual(logLevel, LogLevel.Warning)) warnings.push(String(message))
+      })
+      yield* Effect.gen(function* () {
+        const t = yield* setup({ mode: "liquidity", markets: ["M-1"], params: { orderSize: "10" } }, halted)
+        yield* t.rest("buy", "0.40", "100")
+        yield* t.rest("sell", "0.50", "100")
+        for (let i = 0; i < 5; i++) {
+          yield* t.rest("buy", `0.3${i}`, "1")
+          yield* eventually(
+            Effect.sync(() => refusals > i),
+            "the maker tries to quote"
+          )
+        }
+        assert.strictEqual(yield* t.quotes, "")
+        yield* t.stop
+      }).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, logger)))
+      assert.isAtLeast(refusals, 5)
+      assert.deepStrictEqual(warnings, [])
     })
   )
 })

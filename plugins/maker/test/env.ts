@@ -21,14 +21,14 @@ export const allowAll: Risk.RiskService = {
  * The production gateway: the execution engine (the same one the runner composes) over the venue, fed by
  * the venue's order stream as in the runner, with an in-memory journal.
  */
-export const strategyEnv = (ex: Exchange.ExchangeService, strategy = "maker") =>
+export const strategyEnv = (ex: Exchange.ExchangeService, strategy = "maker", risk: Risk.RiskService = allowAll) =>
   Effect.gen(function* () {
     const prefix = `${strategy}-`
     const journal = yield* ExecutionJournal.memory
     const engine = yield* ExecutionEngine.make({
       venue: ex.id,
       exchange: ex,
-      risk: allowAll,
+      risk,
       journal,
       strategyOf: (cid) => (cid?.startsWith(prefix) === true ? strategy : undefined)
     })
