@@ -3,7 +3,7 @@ import * as Either from "effect/Either"
 import * as D from "../src/Decimal.js"
 import * as Errors from "../src/ExchangeError.js"
 import { ClientOrderId, OrderId, Symbol } from "../src/Ids.js"
-import { Order } from "../src/Order.js"
+import * as Order from "../src/Order.js"
 import * as WriteOutcome from "../src/WriteOutcome.js"
 
 const venue = "v"
@@ -32,7 +32,7 @@ describe("certainty of a write", () => {
     assert.strictEqual(tag(new Errors.BadVenueData({ venue, message, path: "order.status" })), "Unknown")
     // the venue already has an order with our id: an earlier send landed — look it up
     assert.strictEqual(tag(new Errors.DuplicateClientOrderId({ venue, message, clientOrderId: "c" })), "Unknown")
-    const order = Order.make({
+    const order = Order.Order.make({
       id: OrderId.make("o1"),
       clientOrderId: ClientOrderId.make("c1"),
       symbol: Symbol.make("S"),
@@ -53,5 +53,29 @@ describe("certainty of a write", () => {
     assert.strictEqual(done._tag, "Done")
     assert.isTrue(WriteOutcome.certainlyNothing(WriteOutcome.fromError(new Errors.RateLimited({ venue, message }))))
     assert.isFalse(WriteOutcome.certainlyNothing(done))
+  })
+})
+
+describe("orders from decoded fields", () => {
+  const fields = {
+    id: OrderId.make("o1"),
+    symbol: Symbol.make("S"),
+    side: "buy" as const,
+    type: "limit" as const,
+    price: D.d("0.4"),
+    amount: D.d("5"),
+    filled: D.d("2"),
+    remaining: D.d("3"),
+    cost: D.d("0.8"),
+    status: "open" as const,
+    timeInForce: "GTC" as const,
+    postOnly: true,
+    reduceOnly: false,
+    timestamp: 1
+  }
+  it("equal what make builds, without the schema's cost; a negative amount still throws", () => {
+    assert.deepStrictEqual(Order.fromDecoded(fields), Order.Order.make(fields))
+    assert.throws(() => Order.fromDecoded({ ...fields, remaining: D.d("-1") }), /negative amount/)
+    assert.throws(() => Order.Order.make({ ...fields, remaining: D.d("-1") }))
   })
 })

@@ -80,7 +80,7 @@ export const fromOrder = (o: Order.Order, strategy: string, createdAt: number): 
 export const toOrder = (t: Tracked): Order.Order =>
   t.order !== undefined && t.order.status === t.status && t.order.remaining === t.remaining
     ? t.order
-    : Order.Order.make({
+    : Order.fromDecoded({
         id: t.orderId ?? (t.clientOrderId as unknown as Ids.OrderId),
         clientOrderId: t.clientOrderId,
         symbol: t.symbol,

@@ -142,7 +142,7 @@ export const make = (o: {
             const e = new E.BadVenueData({ venue, message: `canceled order ${it.orderId} cannot be read back` })
             return yield* Deferred.fail(it.done, e)
           }
-          const x = CoreOrder.Order.make({
+          const x = CoreOrder.fromDecoded({
             ...base,
             status: "canceled",
             remaining: D.ZERO,
@@ -323,7 +323,7 @@ export const make = (o: {
           .pipe(Effect.mapError((f) => rest.readError(f, { venue })))
         return yield* Effect.forEach(before, (w) =>
           Effect.gen(function* () {
-            const x = CoreOrder.Order.make({
+            const x = CoreOrder.fromDecoded({
               ...(yield* orders.parse(w)),
               status: "canceled",
               remaining: D.ZERO,

@@ -147,7 +147,7 @@ export const make = (o: {
           // our view: everything we had open is canceled now (the venue confirms through WS/REST as well)
           for (const x of yield* o.orders.live) {
             yield* o.orders.upsert(
-              CoreOrder.Order.make({ ...x, status: "canceled", remaining: D.ZERO, lastUpdateTimestamp: now() })
+              CoreOrder.fromDecoded({ ...x, status: "canceled", remaining: D.ZERO, lastUpdateTimestamp: now() })
             )
           }
         } else yield* Effect.logError(`kalshi: ${resting} orders still resting after cancel-all`)

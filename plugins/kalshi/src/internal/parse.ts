@@ -241,7 +241,7 @@ export const order = (
   if (status === "canceled" && "last_update_reason" in o && o.last_update_reason === "ExpiryCancel") {
     status = "expired"
   }
-  return CoreOrder.Order.make({
+  return CoreOrder.fromDecoded({
     id: Ids.OrderId.make(o.order_id),
     ...(o.client_order_id ? { clientOrderId: Ids.ClientOrderId.make(o.client_order_id) } : {}),
     symbol: Ids.Symbol.make(ticker),
@@ -288,7 +288,7 @@ export const createdOrder = (
   const status: CoreOrder.OrderStatus = remaining > 0n ? "open" : D.gte(filled, request.amount) ? "closed" : "canceled"
   const avg = r.average_fill_price ?? undefined
   const feePer = r.average_fee_paid ?? undefined
-  return CoreOrder.Order.make({
+  return CoreOrder.fromDecoded({
     id: Ids.OrderId.make(r.order_id),
     clientOrderId: Ids.ClientOrderId.make(clientOrderId),
     symbol: request.symbol,
@@ -337,7 +337,7 @@ export const fill = (f: {
 }): CoreOrder.Fill => {
   const id = f.trade_id ?? f.fill_id ?? `${f.order_id}:${f.ts_ms ?? f.ts ?? 0}`
   const ts = f.ts_ms ?? timeMs(f.created_time) ?? (f.ts !== null && f.ts !== undefined ? f.ts * 1000 : 0)
-  return CoreOrder.Fill.make({
+  return CoreOrder.fillFromDecoded({
     id: Ids.TradeId.make(id),
     orderId: Ids.OrderId.make(f.order_id),
     ...(f.client_order_id ? { clientOrderId: Ids.ClientOrderId.make(f.client_order_id) } : {}),
