@@ -4,6 +4,7 @@ import * as D from "../src/Decimal.js"
 import * as Errors from "../src/ExchangeError.js"
 import { ClientOrderId, OrderId, Symbol } from "../src/Ids.js"
 import * as Order from "../src/Order.js"
+import * as Strategy from "../src/Strategy.js"
 import * as WriteOutcome from "../src/WriteOutcome.js"
 
 const venue = "v"
@@ -77,5 +78,16 @@ describe("orders from decoded fields", () => {
     assert.deepStrictEqual(Order.fromDecoded(fields), Order.Order.make(fields))
     assert.throws(() => Order.fromDecoded({ ...fields, remaining: D.d("-1") }), /negative amount/)
     assert.throws(() => Order.Order.make({ ...fields, remaining: D.d("-1") }))
+  })
+})
+
+describe("per-update quote constructors", () => {
+  it("equal what make builds, and refuse a non-positive price or amount", () => {
+    const fields = { price: D.d("0.41"), amount: D.d("5"), improvementTicks: 1 }
+    assert.deepStrictEqual(Strategy.quote(fields), Strategy.Quote.make(fields))
+    assert.throws(() => Strategy.quote({ price: D.ZERO, amount: D.d("5") }), /must be positive/)
+    assert.throws(() => Strategy.quote({ price: D.d("0.41"), amount: D.d("-1") }), /must be positive/)
+    const target = { symbol: Symbol.make("S"), bids: [Strategy.quote(fields)], asks: [] }
+    assert.deepStrictEqual(Strategy.quoteTarget(target), Strategy.QuoteTarget.make(target))
   })
 })

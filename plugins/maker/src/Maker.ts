@@ -119,9 +119,9 @@ export const ownOrders = (orders: ReadonlyArray<Order.Order>, p: Prepared): Read
  */
 export const toQuote = (q: Q.SideQuote, p: Prepared, side?: "buy" | "sell", best = -1): Strategy.Quote => {
   const price = p.grid.priceAt(q.level)
-  if (side === undefined || best < 0) return Strategy.Quote.make({ price, amount: D.mulInt(p.step, q.lots) })
+  if (side === undefined || best < 0) return Strategy.quote({ price, amount: D.mulInt(p.step, q.lots) })
   const ticks = side === "buy" ? q.level - best : best - q.level
-  return Strategy.Quote.make({
+  return Strategy.quote({
     price,
     amount: D.mulInt(p.step, q.lots),
     improvementTicks: ticks,
@@ -195,7 +195,7 @@ export const make = (config: MakerConfig, id: string) =>
         const resting = own.filter((o) => !quotes.cancel.includes(o.id))
         if (quotes.cancel.length === 0 && alreadyMatches(resting, bids, asks)) return
         yield* gw
-          .setQuotes(Strategy.QuoteTarget.make({ symbol, bids, asks }))
+          .setQuotes(Strategy.quoteTarget({ symbol, bids, asks }))
           .pipe(Effect.catchAll(log(symbol, "setQuotes")))
       })
 
