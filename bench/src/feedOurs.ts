@@ -15,6 +15,7 @@
  * Books start valid and empty (as after an empty `orderbook_snapshot`).
  */
 import { Decimal as D, Ids, OrderBook, type TickGrid } from "@alpha-hunter/core"
+import { KalshiFeed } from "@alpha-hunter/kalshi"
 import * as Schema from "effect/Schema"
 
 export interface FeedMarket {
@@ -31,16 +32,8 @@ export interface FeedPath {
   readonly invalid: () => number
 }
 
-// `plugins/kalshi/src/internal/wire.ts` `Frame`, restated (the plugin's `internal/*` is not exported)
-const opt = <S extends Schema.Schema.Any>(s: S) => Schema.optional(Schema.NullOr(s))
-const Frame = Schema.Struct({
-  type: Schema.String,
-  id: opt(Schema.Number),
-  sid: opt(Schema.Number),
-  seq: opt(Schema.Number),
-  msg: Schema.optional(Schema.Unknown)
-})
-const decodeFrame = Schema.decodeUnknownEither(Frame)
+// the plugin's own envelope schema
+const decodeFrame = Schema.decodeUnknownEither(KalshiFeed.Frame)
 
 const LOT = D.d("0.01")
 

@@ -24,6 +24,7 @@
  */
 import { pathToFileURL } from "node:url"
 import { Decimal as D, Ids, OrderBook, type TickGrid } from "@alpha-hunter/core"
+import { KalshiFeed } from "@alpha-hunter/kalshi"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as PubSub from "effect/PubSub"
@@ -37,16 +38,8 @@ import { median, nowNs, sig } from "./stats.js"
 
 const LOT = D.d("0.01")
 
-const opt = <S extends Schema.Schema.Any>(s: S) => Schema.optional(Schema.NullOr(s))
-/** `wire.Frame` (plugins/kalshi/src/internal/wire.ts), restated. */
-const Frame = Schema.Struct({
-  type: Schema.String,
-  id: opt(Schema.Number),
-  sid: opt(Schema.Number),
-  seq: opt(Schema.Number),
-  msg: Schema.optional(Schema.Unknown)
-})
-const decodeFrame = Schema.decodeUnknownEither(Frame)
+// the plugin's own envelope schema
+const decodeFrame = Schema.decodeUnknownEither(KalshiFeed.Frame)
 
 interface FeedBook {
   readonly symbol: Ids.Symbol

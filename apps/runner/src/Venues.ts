@@ -155,7 +155,7 @@ export const openVenue = (
     const missed = yield* exchange
       .fetchMyTrades(lastFill === undefined ? {} : { since: lastFill })
       .pipe(Effect.catchAll(() => Effect.succeed([] as ReadonlyArray<Order.Fill>)))
-    for (const f of missed) if (ours(f.clientOrderId)) yield* recordFill(f)
+    for (const f of missed) yield* recordFill(f)
     yield* journal.append({
       kind: "reconcile",
       venue: v.name,
@@ -167,12 +167,13 @@ export const openVenue = (
 
     // --- live streams ---------------------------------------------------------------------------------
     yield* exchange.watchOrders().pipe(
-      Stream.runForEach((o) => (ours(o.clientOrderId) ? engine.onOrder(o) : Effect.void)),
+      // the engine decides what is ours (by client order id, or by venue id for an order it tracks)
+      Stream.runForEach(engine.onOrder),
       Effect.catchAllCause((c) => log(`[${v.name}] order stream ended: ${String(c)}`)),
       Effect.forkScoped
     )
     yield* exchange.watchMyTrades().pipe(
-      Stream.runForEach((f) => (ours(f.clientOrderId) ? recordFill(f) : Effect.void)),
+      Stream.runForEach(recordFill),
       Effect.catchAllCause((c) => log(`[${v.name}] fill stream ended: ${String(c)}`)),
       Effect.forkScoped
     )

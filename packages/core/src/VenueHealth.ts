@@ -85,6 +85,3 @@ export const VenueHealth = Schema.Union(
   Audited
 )
 export type VenueHealth = typeof VenueHealth.Type
-
-/** Health events that mean "stop trading on this venue until a person or a clean audit says otherwise". */
-export const isHalting = (h: VenueHealth): h is Desync => h._tag === "Desync"

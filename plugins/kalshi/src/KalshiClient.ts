@@ -6,7 +6,6 @@
 import type { Decimal, ExchangeError, Market, Order } from "@alpha-hunter/core"
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
-import type * as Stream from "effect/Stream"
 import type { Endpoints } from "./internal/rest.js"
 import type { KalshiConfig } from "./KalshiConfig.js"
 import type { KalshiFeed } from "./KalshiFeed.js"
@@ -84,7 +83,6 @@ export interface KalshiClientService {
   readonly verifyNow: Effect.Effect<void, ExchangeError.ExchangeError>
   /** the local (WS-driven) view of our open orders */
   readonly openOrdersView: Effect.Effect<ReadonlyArray<Order.Order>>
-  readonly desyncs: Stream.Stream<DesyncReport>
   readonly verificationStats: () => VerificationStats
   /** the order group used for maker orders on a shard, created on first use */
   readonly orderGroup: (exchangeIndex: number) => Effect.Effect<string | undefined>

@@ -128,7 +128,6 @@ export const make = (
       resolveUnknown: orders.resolveUnknown,
       verifyNow: reconciler.verifyNow,
       openOrdersView: orders.live,
-      desyncs: reconciler.desyncs,
       verificationStats: () => MutableRef.get(orders.stats),
       orderGroup: safety.orderGroup,
       position: (symbol) =>

@@ -126,7 +126,9 @@ const TERMINAL = new Set([10, 17, 25])
 const LOT = D.d("0.01")
 const toLots = (count: D.Decimal): number => Number(D.divToInt(count, LOT, "half-even"))
 
-const decodeFrame = Schema.decodeUnknownEither(wire.Frame)
+/** The WebSocket envelope every frame is decoded with (exported so benchmarks measure the real one). */
+export const Frame = wire.Frame
+const decodeFrame = Schema.decodeUnknownEither(Frame)
 const decodeSnapshot = Schema.decodeUnknownEither(wire.WsBookSnapshot)
 const decodeDelta = Schema.decodeUnknownEither(wire.WsBookDelta)
 const decodeUserOrder = Schema.decodeUnknownEither(wire.WsUserOrder)

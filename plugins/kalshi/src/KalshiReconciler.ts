@@ -7,7 +7,7 @@
  *   `Disconnected`, `Reconnected`).
  * - The REST auditor polls open orders (faster while the stream is silent with orders open, or while a
  *   disagreement is pending), does a targeted GET before calling an order gone, and walks only the live
- *   orders of the view. A disagreement outliving `reconcile.graceMs` is a desync: published on `desyncs` and
+ *   orders of the view. A disagreement outliving `reconcile.graceMs` is a desync: published
  *   on health as `Desync` (the runner halts Risk and journals it — this module depends on no Risk), then the
  *   desync action runs and REST is adopted as the truth.
  * - Fills only REST shows (older than the grace window) are emitted once.
@@ -36,7 +36,6 @@ import type { KalshiOrders } from "./KalshiOrders.js"
 export interface KalshiReconciler {
   /** one REST-vs-WS verification round now */
   readonly verifyNow: Effect.Effect<void, E.ExchangeError>
-  readonly desyncs: Stream.Stream<DesyncReport>
 }
 
 type Observed = Omit<Disagreement, "since">
@@ -77,7 +76,6 @@ export const make = (o: {
     const now = () => clock.unsafeCurrentTimeMillis()
     const disagreements = yield* Ref.make(HashMap.empty<string, Disagreement>())
     const lastPrivateEvent = yield* Ref.make(now())
-    const desyncHub = yield* PubSub.unbounded<DesyncReport>()
     const openOrdersRest = o.api.getOrders({ status: "resting", ...o.sub })
     const publish = (h: VenueHealth.VenueHealth) => PubSub.publish(o.health, h)
 
@@ -134,7 +132,6 @@ export const make = (o: {
             .map((d) => `${d.symbol} ${d.orderId}: ws=[${d.ws}] rest=[${d.rest}] for ${t - d.since} ms`)
             .join("; ")}`
         )
-        yield* PubSub.publish(desyncHub, report)
         yield* publish(
           new VenueHealth.Desync({
             venue,
@@ -238,5 +235,5 @@ export const make = (o: {
       )
     }
 
-    return { verifyNow, desyncs: Stream.fromPubSub(desyncHub) } satisfies KalshiReconciler
+    return { verifyNow } satisfies KalshiReconciler
   })

@@ -1,13 +1,5 @@
 /** What the engine's write paths share: the ports, the tracker and the counters. */
-import {
-  Decimal as D,
-  type Exchange,
-  ExchangeError,
-  type Ids,
-  type Order,
-  Risk,
-  WriteOutcome
-} from "@alpha-hunter/core"
+import { Decimal as D, type Exchange, ExchangeError, Risk, WriteOutcome } from "@alpha-hunter/core"
 import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -162,5 +154,3 @@ export const outcomes = (
     )
   )
 }
-
-export type { Ids, Order }

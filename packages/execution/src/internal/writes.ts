@@ -173,6 +173,3 @@ export const sendAmend = (
       }
     }
   })
-
-export const isOpen = (t: Tracker.Tracked) => t.status === "open"
-export type { Order }
