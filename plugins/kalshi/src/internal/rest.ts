@@ -8,14 +8,13 @@
  * write path can tell "certainly not sent" from "outcome unknown".
  */
 import { ExchangeError as E } from "@alpha-hunter/core"
-import type * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import type { Costs, KalshiLimiter, Lane } from "../KalshiLimiter.js"
 import { type ErrorContext, parseErrorBody, toExchangeError, type VenueErrorBody } from "./errors.js"
+import type { RawHttpService } from "./http.js"
 import type { Signer } from "./sign.js"
 import * as wire from "./wire.js"
 
@@ -73,62 +72,52 @@ export interface RestOptions {
 
 const notSentCodes = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH"])
 
-const errorCode = (u: unknown): string | undefined => {
-  let c: unknown = u
-  for (let i = 0; i < 4 && typeof c === "object" && c !== null; i++) {
-    const code = (c as { code?: unknown }).code
-    if (typeof code === "string") return code
-    c = (c as { cause?: unknown }).cause
-  }
-  return undefined
-}
-
-export const makeTransport = (http: HttpClient.HttpClient, o: RestOptions) => {
+export const makeTransport = (http: RawHttpService, o: RestOptions) => {
   const base = new URL(o.baseUrl)
   const basePath = base.pathname.replace(/\/+$/, "")
   const origin = `${base.protocol}//${base.host}`
+
+  const urlOf = (fullPath: string, query: Query | undefined) => {
+    const url = new URL(`${origin}${fullPath}`)
+    if (query !== undefined) {
+      for (const [k, v] of Object.entries(query)) {
+        if (v === undefined) continue
+        if (Array.isArray(v)) for (const x of v) url.searchParams.append(k, x)
+        else url.searchParams.set(k, String(v))
+      }
+    }
+    return url
+  }
 
   const once = (c: Call): Effect.Effect<RawResponse, TransportFailure> =>
     Effect.gen(function* () {
       const now = yield* Clock.currentTimeMillis
       const fullPath = `${basePath}${c.path}`
-      const headers = o.signer.headers(c.method, fullPath, now)
-      let req = HttpClientRequest.make(c.method)(`${origin}${fullPath}`).pipe(
-        HttpClientRequest.setHeaders(headers as unknown as Record<string, string>),
-        HttpClientRequest.acceptJson
-      )
-      if (c.query !== undefined) {
-        for (const [k, v] of Object.entries(c.query)) {
-          if (v === undefined) continue
-          if (Array.isArray(v)) for (const x of v) req = HttpClientRequest.appendUrlParam(req, k, x)
-          else req = HttpClientRequest.setUrlParam(req, k, String(v))
-        }
-      }
-      if (c.body !== undefined) req = HttpClientRequest.bodyUnsafeJson(req, c.body)
-      const res = yield* http.execute(req).pipe(
-        Effect.flatMap((r) => Effect.map(r.text, (text) => ({ r, text }))),
-        Effect.scoped,
-        Effect.timeoutFail({
-          duration: o.timeoutMs,
-          onTimeout: () =>
-            new TransportFailure({ reason: "timeout", maybeSent: true, detail: `no answer in ${o.timeoutMs} ms` })
-        }),
-        Effect.catchTags({
-          RequestError: (e) => {
-            const code = errorCode(e.cause)
-            const notSent = code !== undefined && notSentCodes.has(code)
+      const res = yield* http
+        .execute({
+          method: c.method,
+          url: urlOf(fullPath, c.query),
+          headers: o.signer.headers(c.method, fullPath, now) as unknown as Record<string, string>,
+          ...(c.body !== undefined ? { body: JSON.stringify(c.body) } : {})
+        })
+        .pipe(
+          Effect.timeoutFail({
+            duration: o.timeoutMs,
+            onTimeout: () =>
+              new TransportFailure({ reason: "timeout", maybeSent: true, detail: `no answer in ${o.timeoutMs} ms` })
+          }),
+          Effect.catchTag("RawHttpError", (e) => {
+            // a connection that was never made sent nothing; anything later may have reached the venue
+            const notSent = e.phase === "request" && e.code !== undefined && notSentCodes.has(e.code)
             return Effect.fail(
               new TransportFailure({
                 reason: notSent ? "connect" : "io",
                 maybeSent: !notSent,
-                detail: `${e.reason}${code ? ` ${code}` : ""}`
+                detail: `${e.detail}${e.code !== undefined && !e.detail.includes(e.code) ? ` ${e.code}` : ""}`
               })
             )
-          },
-          ResponseError: (e) =>
-            Effect.fail(new TransportFailure({ reason: "io", maybeSent: true, detail: `response: ${e.reason}` }))
-        })
-      )
+          })
+        )
       let body: unknown
       if (res.text.length > 0) {
         try {
@@ -137,15 +126,14 @@ export const makeTransport = (http: HttpClient.HttpClient, o: RestOptions) => {
           body = res.text
         }
       }
-      if (res.r.status >= 400) {
+      if (res.status >= 400) {
         // estimate skew for timestamp errors
-        const date = res.r.headers.date
-        const skew = date !== undefined ? now - Date.parse(date) : Number.NaN
-        return { status: res.r.status, body, skew: Number.isNaN(skew) ? undefined : skew } as RawResponse & {
+        const skew = res.date !== undefined ? now - Date.parse(res.date) : Number.NaN
+        return { status: res.status, body, skew: Number.isNaN(skew) ? undefined : skew } as RawResponse & {
           skew?: number
         }
       }
-      return { status: res.r.status, body }
+      return { status: res.status, body }
     })
 
   /** Limiter grant, send, re-admit on 429 (bounded); error statuses become HttpFailure. */

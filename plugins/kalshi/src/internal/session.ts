@@ -7,7 +7,6 @@
  * `rateLimitedAlert.windowMs` publish `RateLimited` (with the count), at most once per window.
  */
 import { type ExchangeError as E, VenueHealth } from "@alpha-hunter/core"
-import * as HttpClient from "@effect/platform/HttpClient"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as MutableRef from "effect/MutableRef"
@@ -18,6 +17,7 @@ import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as KalshiConfig from "../KalshiConfig.js"
 import * as KalshiLimiter from "../KalshiLimiter.js"
+import { RawHttp } from "./http.js"
 import * as rest from "./rest.js"
 import * as sign from "./sign.js"
 
@@ -60,7 +60,7 @@ export const make = (
 ): Effect.Effect<
   Session,
   sign.KalshiKeyError | E.AuthenticationError | ParseResult.ParseError,
-  HttpClient.HttpClient | Scope.Scope
+  RawHttp | Scope.Scope
 > =>
   Effect.gen(function* () {
     const urls = KalshiConfig.urls(cfg)
@@ -87,7 +87,7 @@ export const make = (
         yield* Effect.logWarning(`kalshi: sustained rate limiting (${fire} × 429 within 10 s)`)
         yield* PubSub.publish(health, new VenueHealth.RateLimited({ venue, count: fire, at: t }))
       })
-    const transport = rest.makeTransport(yield* HttpClient.HttpClient, {
+    const transport = rest.makeTransport(yield* RawHttp, {
       venue,
       baseUrl: urls.rest,
       signer,
