@@ -155,6 +155,41 @@ describe("error mapping (REFERENCE §7)", () => {
 describe("signing (REFERENCE §2)", () => {
   const rsa = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 })
   const ed = crypto.generateKeyPairSync("ed25519")
+  it("learned paths: an order's amend path is pre-signed after its first use, bounded and dropped when idle", () => {
+    const amend = (id: string) => `/trade-api/v2/portfolio/events/orders/${id}/amend`
+    const s = sign.makeSync({
+      keyId: "k",
+      key: ed.privateKey,
+      learn: { matches: (k) => k.endsWith("/amend"), max: 2, idleMs: 5_000 }
+    })
+    const verify = (h: sign.AuthHeaders, path: string) =>
+      crypto.verify(
+        null,
+        Buffer.from(`${h["KALSHI-ACCESS-TIMESTAMP"]}POST${path}`),
+        ed.publicKey,
+        Buffer.from(h["KALSHI-ACCESS-SIGNATURE"], "base64")
+      )
+    // first use: signed inline, and learned
+    const first = s.headers("POST", amend("a"), 1_000)
+    assert.isTrue(verify(first, amend("a")))
+    assert.strictEqual(s.stats().learned, 1)
+    s.topUp(1_100)
+    const signed = s.stats().signed
+    // second use: from the pool (no inline signing), a fresh timestamp that still verifies
+    const second = s.headers("POST", amend("a"), 1_200)
+    assert.strictEqual(s.stats().signed, signed)
+    assert.strictEqual(s.stats().hits, 1)
+    assert.isTrue(verify(second, amend("a")))
+    assert.notStrictEqual(second["KALSHI-ACCESS-TIMESTAMP"], first["KALSHI-ACCESS-TIMESTAMP"])
+    // other paths are never learned; the learned set is bounded (least recently used leaves)
+    s.headers("GET", "/trade-api/v2/portfolio/balance", 1_300)
+    s.headers("POST", amend("b"), 1_300)
+    s.headers("POST", amend("c"), 1_400)
+    assert.strictEqual(s.stats().learned, 2)
+    // idle paths are dropped
+    s.topUp(20_000)
+    assert.strictEqual(s.stats().learned, 0)
+  })
   it("pre-sign text: ms + METHOD + full path, query dropped", () => {
     assert.strictEqual(
       sign.presignText(1703123456789, "get", "/trade-api/v2/portfolio/orders?limit=5"),

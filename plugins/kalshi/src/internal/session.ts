@@ -44,6 +44,9 @@ const HOT_PATHS: ReadonlyArray<readonly [string, string]> = [
   ["DELETE", "/portfolio/events/orders"]
 ]
 
+/** an order's amend and single-cancel paths: pre-signed while the order is being worked */
+const LEARNED = /^(POST\/.*\/portfolio\/events\/orders\/[^/]+\/amend|DELETE\/.*\/portfolio\/events\/orders\/[^/]+)$/
+
 export interface Session {
   readonly signer: sign.Signer
   readonly limiter: KalshiLimiter.KalshiLimiter
@@ -68,7 +71,8 @@ export const make = (
     const signer = yield* sign.make({
       keyId: cfg.apiKeyId,
       key,
-      hotPaths: HOT_PATHS.map(([m, p]) => [m, `${new URL(urls.rest).pathname}${p}`] as const)
+      hotPaths: HOT_PATHS.map(([m, p]) => [m, `${new URL(urls.rest).pathname}${p}`] as const),
+      learn: { matches: (k) => LEARNED.test(k) }
     })
     const limiter = yield* KalshiLimiter.make({
       ...KalshiLimiter.basicLimits,
