@@ -153,3 +153,34 @@ export class OrderEdit extends Schema.Class<OrderEdit>("OrderEdit")({
   price: Schema.optional(D.Positive),
   amount: Schema.optional(D.Positive)
 }) {}
+
+/**
+ * An `OrderRequest` built by our own code on the hot path (a requote): the schema's defaults applied and its
+ * invariants (positive price and amount) checked by hand — the full schema costs ~0.1 ms per request.
+ * Throws, like `make`, when the price or amount is not positive.
+ */
+export const request = (fields: ConstructorParameters<typeof OrderRequest>[0]): OrderRequest => {
+  if (fields.price <= 0n || fields.amount <= 0n) {
+    throw new Error(
+      `order request on ${fields.symbol}: price ${fields.price} and amount ${fields.amount} must be positive`
+    )
+  }
+  return new OrderRequest(
+    {
+      ...fields,
+      type: fields.type ?? "limit",
+      timeInForce: fields.timeInForce ?? "GTC",
+      postOnly: fields.postOnly ?? false,
+      reduceOnly: fields.reduceOnly ?? false
+    },
+    true
+  )
+}
+
+/** An `OrderEdit` built by our own code (as `request`): throws when a given price or amount is not positive. */
+export const edit = (fields: { readonly price?: D.Decimal; readonly amount?: D.Decimal }): OrderEdit => {
+  if ((fields.price !== undefined && fields.price <= 0n) || (fields.amount !== undefined && fields.amount <= 0n)) {
+    throw new Error(`order edit: price ${fields.price} and amount ${fields.amount} must be positive`)
+  }
+  return new OrderEdit(fields, true)
+}

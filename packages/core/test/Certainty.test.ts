@@ -79,6 +79,16 @@ describe("orders from decoded fields", () => {
     assert.throws(() => Order.fromDecoded({ ...fields, remaining: D.d("-1") }), /negative amount/)
     assert.throws(() => Order.Order.make({ ...fields, remaining: D.d("-1") }))
   })
+  it("requests and edits built per requote equal what make builds, defaults included; non-positive throws", () => {
+    const req = { symbol: Symbol.make("S"), side: "sell" as const, price: D.d("0.41"), amount: D.d("3") }
+    assert.deepStrictEqual(Order.request(req), Order.OrderRequest.make(req))
+    const full = { ...req, timeInForce: "IOC" as const, postOnly: true, clientOrderId: ClientOrderId.make("c1") }
+    assert.deepStrictEqual(Order.request(full), Order.OrderRequest.make(full))
+    assert.throws(() => Order.request({ ...req, price: D.ZERO }), /must be positive/)
+    assert.throws(() => Order.request({ ...req, amount: D.d("-1") }), /must be positive/)
+    assert.deepStrictEqual(Order.edit({ price: D.d("0.42") }), Order.OrderEdit.make({ price: D.d("0.42") }))
+    assert.throws(() => Order.edit({ amount: D.ZERO }), /must be positive/)
+  })
 })
 
 describe("per-update quote constructors", () => {

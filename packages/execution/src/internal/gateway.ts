@@ -101,8 +101,8 @@ export const makeGateway = (ctx: Ctx, deps: GatewayDeps) =>
         }
         let firstDenial: Risk.Denied | undefined
         for (const [t, q] of plan.amend) {
-          const edit = Order.OrderEdit.make({ price: q.price, amount: D.add(t.filled, q.amount) })
-          const current = Order.OrderRequest.make({
+          const edit = Order.edit({ price: q.price, amount: D.add(t.filled, q.amount) })
+          const current = Order.request({
             symbol: t.symbol,
             side: t.side,
             price: t.price,
@@ -129,7 +129,7 @@ export const makeGateway = (ctx: Ctx, deps: GatewayDeps) =>
         const approved: Array<Order.OrderRequest> = []
         const extras = new Map<string, Record<string, unknown>>()
         for (const { side, quote } of plan.create) {
-          const request = Order.OrderRequest.make({
+          const request = Order.request({
             symbol,
             side,
             price: quote.price,
@@ -186,7 +186,7 @@ export const makeGateway = (ctx: Ctx, deps: GatewayDeps) =>
         }
         const req =
           request.clientOrderId === undefined
-            ? Order.OrderRequest.make({ ...request, clientOrderId: yield* nextClientOrderId })
+            ? Order.request({ ...request, clientOrderId: yield* nextClientOrderId })
             : request
         if (!req.clientOrderId!.startsWith(prefix)) {
           return yield* new ExchangeError.InvalidOrder({
