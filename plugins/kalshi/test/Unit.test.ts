@@ -155,6 +155,20 @@ describe("error mapping (REFERENCE §7)", () => {
 describe("signing (REFERENCE §2)", () => {
   const rsa = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 })
   const ed = crypto.generateKeyPairSync("ed25519")
+  it.scoped("the background signer tops a used path up at once, not only on its schedule", () =>
+    Effect.gen(function* () {
+      const path = "/trade-api/v2/portfolio/events/orders/o1/amend"
+      const s = yield* sign.make(
+        { keyId: "k", key: ed.privateKey, learn: { matches: (k) => k.endsWith("/amend") } },
+        "1 hour"
+      )
+      s.headers("POST", path, 0) // first use: learned, signed inline
+      yield* Effect.yieldNow().pipe(Effect.repeatN(5)) // the refresher runs (TestClock: no time passes)
+      const before = s.stats()
+      s.headers("POST", path, 0)
+      assert.strictEqual(s.stats().hits, before.hits + 1)
+    })
+  )
   it("learned paths: an order's amend path is pre-signed after its first use, bounded and dropped when idle", () => {
     const amend = (id: string) => `/trade-api/v2/portfolio/events/orders/${id}/amend`
     const s = sign.makeSync({

@@ -13,8 +13,8 @@ import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Queue from "effect/Queue"
 import * as Redacted from "effect/Redacted"
-import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 
 /** The key is missing, unreadable or not a usable private key. The message never contains key material. */
@@ -152,6 +152,8 @@ export interface SignerOptions {
     readonly max?: number
     readonly idleMs?: number
   }
+  /** called when a pre-signed entry was used or missed (the owner tops the pool up soon, off the hot path) */
+  readonly onDrained?: () => void
 }
 
 /** A signer with no background work (pool disabled). */
@@ -209,6 +211,7 @@ export const makeSync = (options: SignerOptions): Signer & { readonly topUp: (no
     const pool = pools.get(k)
     touch(k, nowMs)
     if (pool !== undefined) {
+      options.onDrained?.()
       while (pool.length > 0) {
         const e = pool.pop()!
         // never a timestamp in the future of the venue's view, never a stale one
@@ -218,7 +221,7 @@ export const makeSync = (options: SignerOptions): Signer & { readonly topUp: (no
         }
       }
       misses++
-    }
+    } else if (learned.has(k)) options.onDrained?.()
     return signNow(method, path, nowMs)
   }
   const topUp = (nowMs: number): void => {
@@ -249,14 +252,22 @@ export const makeSync = (options: SignerOptions): Signer & { readonly topUp: (no
   }
 }
 
-/** A signer whose hot-path pool is topped up by a background fiber living in the scope. */
+/**
+ * A signer whose pools are topped up by a background fiber living in the scope: every `refreshEvery`, and
+ * right after an entry is used (the request is on its socket by then), so a path written to again soon — a
+ * maker amending the same order — finds a fresh signature waiting.
+ */
 export const make = (options: SignerOptions, refreshEvery: Duration.DurationInput = "200 millis") =>
   Effect.gen(function* () {
-    const signer = makeSync(options)
+    const kick = yield* Queue.sliding<void>(1)
+    // the callback adapter: headers() is synchronous and only signals
+    const signer = makeSync({ ...options, onDrained: () => void Queue.unsafeOffer(kick, undefined) })
     if ((options.hotPaths?.length ?? 0) > 0 || options.learn !== undefined) {
-      yield* Clock.currentTimeMillis.pipe(
+      yield* Queue.take(kick).pipe(
+        Effect.timeoutOption(Duration.decode(refreshEvery)),
+        Effect.zipRight(Clock.currentTimeMillis),
         Effect.flatMap((now) => Effect.sync(() => signer.topUp(now))),
-        Effect.repeat(Schedule.spaced(Duration.decode(refreshEvery))),
+        Effect.forever,
         Effect.forkScoped
       )
     }
