@@ -62,16 +62,21 @@ export const openVenue = (
     yield* risk.registerMarkets(v.name, marketList)
     // when each book last changed (high-resolution), for the tick-to-order histogram
     const bookSeenAt = new Map<string, bigint>()
+    // tagged once: a tagged metric is a new key (hashed, looked up) every time it is built
+    const sentVenue = Metric.tagged(Metrics.ordersSent, "venue", v.name)
+    const sent = {
+      create: Metric.tagged(sentVenue, "kind", "create"),
+      cancel: Metric.tagged(sentVenue, "kind", "cancel"),
+      amend: Metric.tagged(sentVenue, "kind", "amend")
+    }
+    const tickToOrder = Metric.tagged(Metrics.tickToOrder, "venue", v.name)
     const onWrite = (symbol: string, kind: "create" | "cancel" | "amend", count: number) =>
       Effect.gen(function* () {
-        yield* Metric.incrementBy(
-          Metric.tagged(Metric.tagged(Metrics.ordersSent, "venue", v.name), "kind", kind),
-          count
-        )
+        yield* Metric.incrementBy(sent[kind], count)
         const seen = bookSeenAt.get(symbol)
         if (seen !== undefined && kind !== "cancel") {
           const now = yield* Clock.currentTimeNanos
-          yield* Metric.update(Metric.tagged(Metrics.tickToOrder, "venue", v.name), Number(now - seen) / 1e9)
+          yield* Metric.update(tickToOrder, Number(now - seen) / 1e9)
           bookSeenAt.delete(symbol) // one write per book change is attributed to it
         }
       })

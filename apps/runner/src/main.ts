@@ -13,6 +13,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import { CliFailure, cli } from "./Cli.js"
 import { errorText } from "./Errors.js"
+import { scheduler } from "./Scheduler.js"
 
 const program = cli(process.argv).pipe(
   Effect.as(0),
@@ -22,7 +23,8 @@ const program = cli(process.argv).pipe(
       ? Effect.succeed(1)
       : Effect.as(Console.error(`alpha-hunter: ${e instanceof CliFailure ? e.message : errorText(e)}`), 1)
   ),
-  Effect.provide(NodeContext.layer)
+  Effect.provide(NodeContext.layer),
+  Effect.withScheduler(scheduler)
 )
 
 NodeRuntime.runMain(program, {
