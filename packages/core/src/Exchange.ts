@@ -126,7 +126,10 @@ export const make = (impl: ExchangeService): ExchangeService => {
   const span =
     (name: string) =>
     <A, E>(eff: Effect.Effect<A, E>, symbol?: string): Effect.Effect<A, E> =>
-      Effect.withSpan(eff, `Exchange.${name}`, { attributes: { venue: impl.id, ...(symbol ? { symbol } : {}) } })
+      Effect.withSpan(eff, `Exchange.${name}`, {
+        attributes: { venue: impl.id, ...(symbol ? { symbol } : {}) },
+        captureStackTrace: false
+      })
   return {
     ...impl,
     loadMarkets: (reload) => span("loadMarkets")(impl.loadMarkets(reload)),

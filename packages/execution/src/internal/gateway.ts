@@ -174,7 +174,12 @@ export const makeGateway = (ctx: Ctx, deps: GatewayDeps) =>
             yield* reconcile(target)
           })
         )
-      }).pipe(Effect.withSpan("Execution.setQuotes", { attributes: { venue, strategy, symbol: target.symbol } }))
+      }).pipe(
+        Effect.withSpan("Execution.setQuotes", {
+          attributes: { venue, strategy, symbol: target.symbol },
+          captureStackTrace: false
+        })
+      )
 
     const submit = (request: Order.OrderRequest) =>
       Effect.gen(function* () {
@@ -214,7 +219,12 @@ export const makeGateway = (ctx: Ctx, deps: GatewayDeps) =>
             return yield* Effect.fail(r!.error)
           })
         )
-      }).pipe(Effect.withSpan("Execution.submit", { attributes: { venue, strategy, symbol: request.symbol } }))
+      }).pipe(
+        Effect.withSpan("Execution.submit", {
+          attributes: { venue, strategy, symbol: request.symbol },
+          captureStackTrace: false
+        })
+      )
 
     const cancelIn = (symbol: string, ts: ReadonlyArray<Tracker.Tracked>) =>
       Effect.flatMap(deps.lockFor(symbol), (lock) => lock.withPermits(1)(sendCancels(ctx, ts, [])))

@@ -7,7 +7,8 @@ import type { MarketState, OrderRec, PositionRec, State } from "./state.js"
 export const toOrder = (s: State, o: OrderRec): Order.Order => {
   const currency = Engine.marketState(s, o.symbol)?.market.currency ?? "USD"
   const terminal = Order.isTerminal(o.status)
-  return Order.Order.make({
+  // built from the engine's own checked records: the cheap constructor (the schema costs ~0.1 ms an order)
+  return Order.fromDecoded({
     id: o.id,
     ...(o.clientOrderId === undefined ? {} : { clientOrderId: o.clientOrderId }),
     symbol: o.symbol,
@@ -23,7 +24,7 @@ export const toOrder = (s: State, o: OrderRec): Order.Order => {
     timeInForce: o.timeInForce,
     postOnly: o.postOnly,
     reduceOnly: o.reduceOnly,
-    fee: Order.FeePaid.make({ cost: o.fee, currency }),
+    fee: new Order.FeePaid({ cost: o.fee, currency }, true),
     timestamp: o.timestamp,
     lastUpdateTimestamp: o.lastUpdateTimestamp,
     ...(o.expiry === undefined ? {} : { expiry: o.expiry })
