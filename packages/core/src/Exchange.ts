@@ -4,7 +4,7 @@
  * is reached. A plugin provides it with a Layer (and usually also its own venue-specific client tag).
  */
 import * as Context from "effect/Context"
-import * as Effect from "effect/Effect"
+import type * as Effect from "effect/Effect"
 import type * as Either from "effect/Either"
 import type * as Stream from "effect/Stream"
 import type { ExchangeError } from "./ExchangeError.js"
@@ -12,6 +12,7 @@ import type { ClientOrderId, OrderId, Symbol, VenueId } from "./Ids.js"
 import type { Event, Market } from "./Market.js"
 import type { Balance, Fill, Order, OrderEdit, OrderRequest, Position, TimeInForce } from "./Order.js"
 import type { BookView, OrderBook } from "./OrderBook.js"
+import * as Tracing from "./Tracing.js"
 import type { VenueHealth } from "./VenueHealth.js"
 
 /** ccxt's `has` values: supported natively, not supported, or emulated by the plugin. */
@@ -120,16 +121,13 @@ export const hasAll = (value: Capability, overrides: Partial<Has> = {}): Has =>
 
 /**
  * Wraps a venue implementation once for every venue ("fat interface, thin driver"): adds a tracing span per
- * call named `Exchange.<method>` with the venue and symbol.
+ * call named `Exchange.<method>` with the venue and symbol (when a tracer is installed: `Tracing.traced`).
  */
 export const make = (impl: ExchangeService): ExchangeService => {
   const span =
     (name: string) =>
     <A, E>(eff: Effect.Effect<A, E>, symbol?: string): Effect.Effect<A, E> =>
-      Effect.withSpan(eff, `Exchange.${name}`, {
-        attributes: { venue: impl.id, ...(symbol ? { symbol } : {}) },
-        captureStackTrace: false
-      })
+      Tracing.traced(`Exchange.${name}`, { attributes: { venue: impl.id, ...(symbol ? { symbol } : {}) } })(eff)
   return {
     ...impl,
     loadMarkets: (reload) => span("loadMarkets")(impl.loadMarkets(reload)),

@@ -1,5 +1,5 @@
 /** What the engine's write paths share: the ports, the tracker and the counters. */
-import { Decimal as D, type Exchange, ExchangeError, Risk, WriteOutcome } from "@alpha-hunter/core"
+import { Decimal as D, type Exchange, ExchangeError, Risk, Tracing, WriteOutcome } from "@alpha-hunter/core"
 import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -132,16 +132,16 @@ export const outcomes = (
     )
   const all = (f: (i: number) => WriteOutcome.WriteOutcome) => Array.from({ length: count }, (_, i) => f(i))
   return call.pipe(
-    Effect.timeoutFail({
-      duration: ctx.deadline,
-      onTimeout: () =>
+    Tracing.deadline(
+      Duration.toMillis(ctx.deadline),
+      () =>
         new ExchangeError.UnknownOutcome({
           venue: ctx.venue,
           message: `no answer within ${Duration.format(ctx.deadline)}`,
           operation,
           symbol: ids.symbol
         })
-    }),
+    ),
     Effect.map((rs) => all((i) => rs[i] ?? unknown("the venue returned fewer results than items sent", i))),
     Effect.catchAll((e) => Effect.succeed(all(() => WriteOutcome.fromError(e)))),
     Effect.catchAllCause((cause) =>

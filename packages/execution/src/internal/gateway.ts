@@ -3,7 +3,7 @@
  * `cancel` and `cancelAll`. Every create and amend passes Risk first; cancels always pass Risk but only
  * touch this strategy's own orders.
  */
-import { Decimal as D, ExchangeError, type Ids, Order, Risk, type Strategy } from "@alpha-hunter/core"
+import { Decimal as D, ExchangeError, type Ids, Order, Risk, type Strategy, Tracing } from "@alpha-hunter/core"
 import * as Effect from "effect/Effect"
 import * as HashMap from "effect/HashMap"
 import * as Option from "effect/Option"
@@ -174,12 +174,7 @@ export const makeGateway = (ctx: Ctx, deps: GatewayDeps) =>
             yield* reconcile(target)
           })
         )
-      }).pipe(
-        Effect.withSpan("Execution.setQuotes", {
-          attributes: { venue, strategy, symbol: target.symbol },
-          captureStackTrace: false
-        })
-      )
+      }).pipe(Tracing.traced("Execution.setQuotes", { attributes: { venue, strategy, symbol: target.symbol } }))
 
     const submit = (request: Order.OrderRequest) =>
       Effect.gen(function* () {
@@ -219,12 +214,7 @@ export const makeGateway = (ctx: Ctx, deps: GatewayDeps) =>
             return yield* Effect.fail(r!.error)
           })
         )
-      }).pipe(
-        Effect.withSpan("Execution.submit", {
-          attributes: { venue, strategy, symbol: request.symbol },
-          captureStackTrace: false
-        })
-      )
+      }).pipe(Tracing.traced("Execution.submit", { attributes: { venue, strategy, symbol: request.symbol } }))
 
     const cancelIn = (symbol: string, ts: ReadonlyArray<Tracker.Tracked>) =>
       Effect.flatMap(deps.lockFor(symbol), (lock) => lock.withPermits(1)(sendCancels(ctx, ts, [])))
