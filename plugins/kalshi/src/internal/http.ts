@@ -27,6 +27,8 @@ export interface RawRequest {
   readonly headers: Readonly<Record<string, string>>
   /** JSON text, already encoded */
   readonly body?: string
+  /** no complete answer within this many ms: the request is abandoned (`phase: "timeout"`) */
+  readonly timeoutMs: number
 }
 
 export interface RawAnswer {
@@ -38,7 +40,7 @@ export interface RawAnswer {
 
 /** The exchange failed. `code` is the system error code when there is one (`ECONNREFUSED`, …). */
 export class RawHttpError extends Data.TaggedError("RawHttpError")<{
-  readonly phase: "request" | "response"
+  readonly phase: "request" | "response" | "timeout"
   readonly code: string | undefined
   readonly detail: string
 }> {}
@@ -78,6 +80,14 @@ export const node = (
     (agents): RawHttpService => ({
       execute: (r) =>
         Effect.async<RawAnswer, RawHttpError>((resume) => {
+          // the callback adapter: the first of answer, error and timer settles it, once
+          let settled = false
+          const settle = (result: Effect.Effect<RawAnswer, RawHttpError>) => {
+            if (settled) return
+            settled = true
+            clearTimeout(timer)
+            resume(result)
+          }
           const secure = r.url.protocol === "https:"
           const headers: Record<string, string | number> = { ...r.headers, accept: "application/json" }
           if (r.body !== undefined) {
@@ -98,7 +108,7 @@ export const node = (
               const chunks: Array<Buffer> = []
               res.on("data", (c: Buffer) => chunks.push(c))
               res.on("end", () =>
-                resume(
+                settle(
                   Effect.succeed({
                     status: res.statusCode ?? 0,
                     date: res.headers.date,
@@ -107,15 +117,28 @@ export const node = (
                 )
               )
               res.on("error", (e) =>
-                resume(Effect.fail(new RawHttpError({ phase: "response", code: codeOf(e), detail: e.message })))
+                settle(Effect.fail(new RawHttpError({ phase: "response", code: codeOf(e), detail: e.message })))
               )
             }
           )
           req.on("error", (e) =>
-            resume(Effect.fail(new RawHttpError({ phase: "request", code: codeOf(e), detail: e.message })))
+            settle(Effect.fail(new RawHttpError({ phase: "request", code: codeOf(e), detail: e.message })))
           )
+          // a plain timer, not Effect.timeout (a two-fiber race, ~25 µs on every write)
+          const timer = setTimeout(() => {
+            settle(
+              Effect.fail(
+                new RawHttpError({ phase: "timeout", code: undefined, detail: `no answer in ${r.timeoutMs} ms` })
+              )
+            )
+            req.destroy()
+          }, r.timeoutMs)
           req.end(r.body)
-          return Effect.sync(() => req.destroy())
+          return Effect.sync(() => {
+            settled = true
+            clearTimeout(timer)
+            req.destroy()
+          })
         })
     })
   )
@@ -131,6 +154,11 @@ export const fromHttpClient = (client: HttpClient.HttpClient): RawHttpService =>
     return client.execute(req).pipe(
       Effect.flatMap((res) => Effect.map(res.text, (text) => ({ status: res.status, date: res.headers.date, text }))),
       Effect.scoped,
+      Effect.timeoutFail({
+        duration: r.timeoutMs,
+        onTimeout: () =>
+          new RawHttpError({ phase: "timeout", code: undefined, detail: `no answer in ${r.timeoutMs} ms` })
+      }),
       Effect.catchTags({
         RequestError: (e) =>
           Effect.fail(new RawHttpError({ phase: "request", code: codeOf(e.cause), detail: e.reason })),

@@ -98,15 +98,14 @@ export const makeTransport = (http: RawHttpService, o: RestOptions) => {
           method: c.method,
           url: urlOf(fullPath, c.query),
           headers: o.signer.headers(c.method, fullPath, now) as unknown as Record<string, string>,
-          ...(c.body !== undefined ? { body: JSON.stringify(c.body) } : {})
+          ...(c.body !== undefined ? { body: JSON.stringify(c.body) } : {}),
+          timeoutMs: o.timeoutMs
         })
         .pipe(
-          Effect.timeoutFail({
-            duration: o.timeoutMs,
-            onTimeout: () =>
-              new TransportFailure({ reason: "timeout", maybeSent: true, detail: `no answer in ${o.timeoutMs} ms` })
-          }),
           Effect.catchTag("RawHttpError", (e) => {
+            if (e.phase === "timeout") {
+              return Effect.fail(new TransportFailure({ reason: "timeout", maybeSent: true, detail: e.detail }))
+            }
             // a connection that was never made sent nothing; anything later may have reached the venue
             const notSent = e.phase === "request" && e.code !== undefined && notSentCodes.has(e.code)
             return Effect.fail(
