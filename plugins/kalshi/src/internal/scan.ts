@@ -1,18 +1,19 @@
 /**
  * A strict scanner for the hot frame, `orderbook_delta`, read straight off the WebSocket string: no
- * `JSON.parse`, no schema, no allocation but the ticker slice. It reads a JSON object with any key order and
- * any whitespace, validates every token it passes (strings, numbers by JSON's grammar, literals) and every
- * field it uses (types; fixed-point strings → integer $0.0001 units and 0.01-contract lots, exactly: no
- * binary fractions), and gives up (`false`) on anything it does not fully understand — escapes, nested
- * values in unknown fields, non-integer envelope numbers, duplicate keys, sub-unit precision, another frame
- * type. The caller then takes the general path (`JSON.parse` + the `wire` schemas), which decides what the
- * frame is; so the scanner never changes a result, it only skips work (checked against `JSON.parse` by the
- * property tests in `test/Frames.test.ts`).
+ * `JSON.parse`, no schema, no allocation but the ticker slice. It accepts the layout Kalshi writes —
+ * `{"type":"orderbook_delta","sid":<int>,"seq":<int>,"msg":{…}}` with no whitespace, no escapes and no
+ * control characters — with `msg`'s members in any order; it validates every token it passes (strings,
+ * numbers by JSON's grammar, literals) and every field it uses (types; fixed-point strings → integer
+ * $0.0001 units and 0.01-contract lots, exactly: no binary fractions). Anything else — another layout,
+ * escapes, nested values, non-integer envelope numbers, duplicate fields, sub-unit precision, a command
+ * `id` — is `false`, and the caller takes the general path (`JSON.parse` + the `wire` schemas), which decides
+ * what the frame is. So the scanner never changes a result, it only skips work (checked against `JSON.parse`
+ * by the property tests in `test/Frames.test.ts`).
  */
 
 /** Where a scanned delta's fields landed (one instance reused per connection). */
 export interface ScannedDelta {
-  /** envelope `sid`/`seq`: NaN when absent or null */
+  /** envelope `sid`/`seq`: NaN when null */
   sid: number
   seq: number
   /** `msg.market_ticker` is `raw.slice(tickerStart, tickerEnd)` */
@@ -39,138 +40,90 @@ export const makeScratch = (): ScannedDelta => ({
 })
 
 const QUOTE = 34
-const BACKSLASH = 92
 const COMMA = 44
 const COLON = 58
-const OPEN = 123
 const CLOSE = 125
 const MINUS = 45
 const DOT = 46
 
-// scanner state (module-local: the scan is synchronous and not re-entrant)
-let s = ""
-let i = 0
-let end = 0
-/** start/end of the last string read */
-let strA = 0
-let strB = 0
-/** the last integer read */
-let int = 0
+const HEAD = '{"type":"orderbook_delta","sid":'
+const SEQ = ',"seq":'
+const MSG = ',"msg":{'
+/** characters JSON forbids raw inside strings (and whitespace outside them, which this layout has none of), and escapes */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding raw control characters is the point
+const UNUSUAL = /[\u0000-\u001f\\]/
 
-const ws = (): void => {
-  while (i < end) {
-    const c = s.charCodeAt(i)
-    if (c === 32 || c === 10 || c === 13 || c === 9) i++
-    else return
-  }
-}
+/** the value of the last `intOrNullAt` / `numberEnd` */
+let value = 0
 
-/** A string without escapes or control characters; sets strA/strB (content span). */
-const str = (): boolean => {
-  if (s.charCodeAt(i) !== QUOTE) return false
-  const a = ++i
-  while (i < end) {
-    const c = s.charCodeAt(i)
-    if (c === QUOTE) {
-      strA = a
-      strB = i
-      i++
-      return true
-    }
-    if (c === BACKSLASH || c < 32) return false
-    i++
-  }
-  return false
-}
+const isDigit = (c: number): boolean => c >= 48 && c <= 57
 
-const digit = (c: number): boolean => c >= 48 && c <= 57
-
-/** A JSON number (any form), skipped; `isInt` afterwards tells whether it was a plain safe integer (in `int`). */
-let isInt = false
-const num = (): boolean => {
-  const a = i
+/**
+ * The end of a JSON number starting at `i` (−1 when it is not one); `value` is the number when it is a plain
+ * integer of at most 15 digits, else NaN (a fraction, an exponent or a long integer: let `JSON.parse` judge).
+ */
+const numberEnd = (s: string, i: number): number => {
   let neg = false
   if (s.charCodeAt(i) === MINUS) {
     neg = true
     i++
   }
   let c = s.charCodeAt(i)
-  if (!digit(c)) return false
+  if (!isDigit(c)) return -1
   let v = 0
   let n = 0
-  if (c === 48) {
-    i++
-  } else {
-    while (i < end) {
+  if (c === 48) i++
+  else {
+    for (;;) {
       const d = s.charCodeAt(i) - 48
-      if (d < 0 || d > 9) break
+      if (!(d >= 0 && d <= 9)) break
       v = v * 10 + d
       n++
       i++
     }
   }
-  isInt = true
+  let plain = n <= 15
   if (s.charCodeAt(i) === DOT) {
-    isInt = false
+    plain = false
     i++
-    if (!digit(s.charCodeAt(i))) return false
-    while (i < end && digit(s.charCodeAt(i))) i++
+    if (!isDigit(s.charCodeAt(i))) return -1
+    while (isDigit(s.charCodeAt(i))) i++
   }
   c = s.charCodeAt(i)
   if (c === 101 || c === 69) {
-    isInt = false
+    plain = false
     i++
     c = s.charCodeAt(i)
     if (c === 43 || c === MINUS) i++
-    if (!digit(s.charCodeAt(i))) return false
-    while (i < end && digit(s.charCodeAt(i))) i++
+    if (!isDigit(s.charCodeAt(i))) return -1
+    while (isDigit(s.charCodeAt(i))) i++
   }
-  if (isInt && n > 15) isInt = false // beyond what is certainly a safe integer: let JSON.parse judge
-  int = neg ? -v : v
-  return i > a
+  value = plain ? (neg ? -v : v) : Number.NaN
+  return i
 }
 
-const lit = (word: string): boolean => {
-  if (!s.startsWith(word, i)) return false
-  i += word.length
-  return true
-}
-
-const NULL = 0
-const STRING = 1
-const NUMBER = 2
-const BOOL = 3
-/** A primitive value (string, number, true/false, null); its kind, or -1 (objects and arrays are not handled). */
-const primitive = (): number => {
-  const c = s.charCodeAt(i)
-  if (c === QUOTE) return str() ? STRING : -1
-  if (c === MINUS || digit(c)) return num() ? NUMBER : -1
-  if (c === 110) return lit("null") ? NULL : -1
-  if (c === 116) return lit("true") ? BOOL : -1
-  if (c === 102) return lit("false") ? BOOL : -1
+/** The end of `null`, `true` or `false` at `i`, or −1. */
+const literalEnd = (s: string, i: number): number => {
+  if (s.startsWith("null", i) || s.startsWith("true", i)) return i + 4
+  if (s.startsWith("false", i)) return i + 5
   return -1
 }
 
-/** Is the last string read exactly `word`? */
-const strIs = (word: string): boolean => strB - strA === word.length && s.startsWith(word, strA)
-
-/** The last string read as integer units at `decimals` places (the `Decimal.parseUnits` rules); NaN if not exact. */
-const units = (decimals: number): number => {
-  let k = strA
-  const n = strB
-  if (k === n) return Number.NaN
+/** `s[a, b)` as integer units at `decimals` places (the `Decimal.parseUnits` rules); NaN if not exact. */
+const unitsAt = (s: string, a: number, b: number, decimals: number): number => {
+  if (a === b) return Number.NaN
   let neg = false
-  const c0 = s.charCodeAt(k)
+  const c0 = s.charCodeAt(a)
   if (c0 === MINUS || c0 === 43) {
     neg = c0 === MINUS
-    k++
-    if (k === n) return Number.NaN
+    a++
+    if (a === b) return Number.NaN
   }
   let v = 0
   let digits = 0
   let frac = -1
-  for (; k < n; k++) {
-    const c = s.charCodeAt(k)
+  for (; a < b; a++) {
+    const c = s.charCodeAt(a)
     if (c === DOT) {
       if (frac >= 0 || digits === 0) return Number.NaN
       frac = 0
@@ -194,158 +147,136 @@ const units = (decimals: number): number => {
   return neg ? -v : v
 }
 
-/** `"key":` — sets strA/strB to the key and leaves `i` at the value. */
-const key = (): boolean => {
-  ws()
-  if (!str()) return false
-  ws()
-  if (s.charCodeAt(i) !== COLON) return false
-  i++
-  ws()
-  return true
-}
-
-/** After a member: `,` (more: true) or `}` (done: false, i past it); -1 on anything else. */
-const next = (): number => {
-  ws()
-  const c = s.charCodeAt(i)
-  i++
-  if (c === COMMA) return 1
-  if (c === CLOSE) return 0
-  return -1
-}
-
-/** An integer or null field (NaN for null); false on any other value. */
-const intOrNull = (): number => {
-  const k = primitive()
-  if (k === NULL) return Number.NaN
-  if (k === NUMBER && isInt) return int
-  return Number.POSITIVE_INFINITY // marker: not handled
-}
-
-const M_TICKER = 1
-const M_PRICE = 2
-const M_DELTA = 4
-const M_SIDE = 8
-const M_TS = 16
-const M_COID = 32
-const M_REQUIRED = M_TICKER | M_PRICE | M_DELTA | M_SIDE
-
-const msg = (out: ScannedDelta): boolean => {
-  if (s.charCodeAt(i) !== OPEN) return false
-  i++
-  ws()
-  if (s.charCodeAt(i) === CLOSE) return false // required fields missing
-  let seen = 0
-  out.tsMs = Number.NaN
-  for (;;) {
-    if (!key()) return false
-    const ka = strA
-    const kl = strB - strA
-    let bit = 0
-    if (kl === 13 && s.startsWith("market_ticker", ka)) {
-      bit = M_TICKER
-      if (!str()) return false
-      out.tickerStart = strA
-      out.tickerEnd = strB
-    } else if (kl === 13 && s.startsWith("price_dollars", ka)) {
-      bit = M_PRICE
-      if (!str()) return false
-      out.pips = units(4)
-      if (Number.isNaN(out.pips)) return false
-    } else if (kl === 8 && s.startsWith("delta_fp", ka)) {
-      bit = M_DELTA
-      if (!str()) return false
-      out.lots = units(2)
-      if (Number.isNaN(out.lots)) return false
-    } else if (kl === 4 && s.startsWith("side", ka)) {
-      bit = M_SIDE
-      if (!str()) return false
-      if (strIs("yes")) out.yes = true
-      else if (strIs("no")) out.yes = false
-      else return false
-    } else if (kl === 5 && s.startsWith("ts_ms", ka)) {
-      bit = M_TS
-      const v = intOrNull()
-      if (v === Number.POSITIVE_INFINITY) return false
-      out.tsMs = v
-    } else if (kl === 15 && s.startsWith("client_order_id", ka)) {
-      bit = M_COID
-      const k = primitive()
-      if (k !== STRING && k !== NULL) return false
-    } else {
-      // any other field: a primitive, skipped (but a duplicate of it is not tracked: JSON.parse keeps the last,
-      // and we never read it)
-      if (primitive() < 0) return false
-    }
-    if (bit !== 0) {
-      if ((seen & bit) !== 0) return false // duplicate key: JSON.parse would keep the last one
-      seen |= bit
-    }
-    const n = next()
-    if (n < 0) return false
-    if (n === 0) break
+/** An integer or `null` (NaN) envelope field at `i`; its end, or −1 for anything else. */
+const intOrNullAt = (s: string, i: number): number => {
+  if (s.startsWith("null", i)) {
+    value = Number.NaN
+    return i + 4
   }
-  return (seen & M_REQUIRED) === M_REQUIRED
+  const e = numberEnd(s, i)
+  return e < 0 || Number.isNaN(value) ? -1 : e
 }
 
-const E_TYPE = 1
-const E_SID = 2
-const E_SEQ = 4
-const E_MSG = 8
-const E_ID = 16
+const TICKER = 1
+const PRICE = 2
+const DELTA = 4
+const SIDE = 8
+const TS = 16
+const COID = 32
+const REQUIRED = TICKER | PRICE | DELTA | SIDE
 
-/**
- * Scans `raw` as an `orderbook_delta` frame into `out`. `true`: every field the feed uses was read and is
- * well-formed, and the frame is a plain delta (no command `id`). `false`: take the general path.
- */
+/** The `msg` field named by `s[a, a + len)`: one of the bits above, or 0 for a field the feed does not read. */
+const fieldOf = (s: string, a: number, len: number): number => {
+  switch (len) {
+    case 13: {
+      const c = s.charCodeAt(a)
+      if (c === 109) return s.startsWith("market_ticker", a) ? TICKER : 0
+      if (c === 112) return s.startsWith("price_dollars", a) ? PRICE : 0
+      return 0
+    }
+    case 8:
+      return s.charCodeAt(a) === 100 && s.startsWith("delta_fp", a) ? DELTA : 0
+    case 4:
+      return s.charCodeAt(a) === 115 && s.startsWith("side", a) ? SIDE : 0
+    case 5:
+      return s.charCodeAt(a) === 116 && s.startsWith("ts_ms", a) ? TS : 0
+    case 15:
+      return s.charCodeAt(a) === 99 && s.startsWith("client_order_id", a) ? COID : 0
+    default:
+      return 0
+  }
+}
+
+/** The closing quote of a string whose content starts at `a` (short strings: keys), or −1. */
+const keyEnd = (s: string, a: number): number => {
+  for (let k = a; k < a + 32; k++) {
+    const c = s.charCodeAt(k)
+    if (c === QUOTE) return k
+    if (Number.isNaN(c)) return -1
+  }
+  return s.indexOf('"', a + 32)
+}
+
 export const scanDelta = (raw: string, out: ScannedDelta): boolean => {
-  s = raw
-  i = 0
-  end = raw.length
-  return envelope(out)
-}
-
-const envelope = (out: ScannedDelta): boolean => {
-  ws()
-  if (s.charCodeAt(i) !== OPEN) return false
-  i++
+  if (!raw.startsWith(HEAD) || UNUSUAL.test(raw)) return false
+  let i = intOrNullAt(raw, HEAD.length)
+  if (i < 0) return false
+  out.sid = value
+  if (!raw.startsWith(SEQ, i)) return false
+  i = intOrNullAt(raw, i + SEQ.length)
+  if (i < 0) return false
+  out.seq = value
+  if (!raw.startsWith(MSG, i)) return false
+  i += MSG.length
+  out.tsMs = Number.NaN
   let seen = 0
-  out.sid = Number.NaN
-  out.seq = Number.NaN
   for (;;) {
-    if (!key()) return false
-    const ka = strA
-    const kl = strB - strA
-    let bit = 0
-    if (kl === 4 && s.startsWith("type", ka)) {
-      bit = E_TYPE
-      if (!str() || !strIs("orderbook_delta")) return false
-    } else if (kl === 3 && s.startsWith("sid", ka)) {
-      bit = E_SID
-      const v = intOrNull()
-      if (v === Number.POSITIVE_INFINITY) return false
-      out.sid = v
-    } else if (kl === 3 && s.startsWith("seq", ka)) {
-      bit = E_SEQ
-      const v = intOrNull()
-      if (v === Number.POSITIVE_INFINITY) return false
-      out.seq = v
-    } else if (kl === 3 && s.startsWith("msg", ka)) {
-      bit = E_MSG
-      if (!msg(out)) return false
-    } else if (kl === 2 && s.startsWith("id", ka)) {
-      bit = E_ID
-      if (primitive() !== NULL) return false // a reply to a command: the general path handles it
-    } else if (primitive() < 0) return false
-    if (bit !== 0) {
-      if ((seen & bit) !== 0) return false
-      seen |= bit
+    // "key":
+    if (raw.charCodeAt(i) !== QUOTE) return false
+    const ka = i + 1
+    const ke = keyEnd(raw, ka)
+    if (ke < 0 || raw.charCodeAt(ke + 1) !== COLON) return false
+    const field = fieldOf(raw, ka, ke - ka)
+    i = ke + 2
+    if (raw.charCodeAt(i) === QUOTE) {
+      // a string value (no escapes or control characters: checked above)
+      const va = i + 1
+      const ve = raw.indexOf('"', va)
+      if (ve < 0) return false
+      i = ve + 1
+      switch (field) {
+        case TICKER:
+          out.tickerStart = va
+          out.tickerEnd = ve
+          break
+        case PRICE:
+          out.pips = unitsAt(raw, va, ve, 4)
+          if (Number.isNaN(out.pips)) return false
+          break
+        case DELTA:
+          out.lots = unitsAt(raw, va, ve, 2)
+          if (Number.isNaN(out.lots)) return false
+          break
+        case SIDE:
+          if (ve - va === 3 && raw.startsWith("yes", va)) out.yes = true
+          else if (ve - va === 2 && raw.startsWith("no", va)) out.yes = false
+          else return false
+          break
+        case TS:
+          return false // a string where a number belongs: the schema's verdict
+      }
+    } else {
+      // a number or a literal; objects and arrays are not handled
+      const c = raw.charCodeAt(i)
+      const isNumber = c === MINUS || isDigit(c)
+      const e = isNumber ? numberEnd(raw, i) : literalEnd(raw, i)
+      if (e < 0) return false
+      const isNull = c === 110
+      switch (field) {
+        case TS:
+          if (isNull) out.tsMs = Number.NaN
+          else if (isNumber && !Number.isNaN(value)) out.tsMs = value
+          else return false
+          break
+        case COID:
+          if (!isNull) return false
+          break
+        case 0:
+          break
+        default:
+          return false // the required fields are strings
+      }
+      i = e
     }
-    const n = next()
-    if (n < 0) return false
-    if (n === 0) break
+    if (field !== 0) {
+      if ((seen & field) !== 0) return false // a duplicate: JSON.parse would keep the last one
+      seen |= field
+    }
+    const d = raw.charCodeAt(i)
+    i++
+    if (d === COMMA) continue
+    if (d === CLOSE) break
+    return false
   }
-  ws()
-  return i === end && (seen & (E_TYPE | E_MSG)) === (E_TYPE | E_MSG)
+  return raw.charCodeAt(i) === CLOSE && i + 1 === raw.length && (seen & REQUIRED) === REQUIRED
 }
