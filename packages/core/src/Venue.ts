@@ -203,7 +203,7 @@ export interface VenueView {
   readonly resolveUnknown: Effect.Effect<ReadonlyArray<U.Unresolved>>
   /** settles an unknown create that another read (a REST list) revealed */
   readonly revealed: (order: Order.Order) => Effect.Effect<void>
-  /** re-reads open orders and recent fills (after a known loss) */
+  /** re-reads open orders (REST as the truth: at start, after a desync action) */
   readonly resync: Effect.Effect<void, E.ExchangeError>
   readonly stats: Effect.Effect<S.PortStats>
 }
@@ -352,7 +352,7 @@ export const make = (p: VenuePrimitives, options: Options = {}): Effect.Effect<V
           : Effect.flatMap(S.settle(st, `create:${o.clientOrderId}`), (was) =>
               was ? Effect.asVoid(S.apply(st, o)) : Effect.void
             ),
-      resync: S.resync(st, fillLookbackMs),
+      resync: S.resync(st, undefined),
       stats: Ref.get(st.stats)
     }
     return { exchange, view }

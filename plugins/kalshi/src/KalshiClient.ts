@@ -3,7 +3,7 @@
  * needs Kalshi specifics (the raw REST endpoints, the feed, the limiter, the emergency cancel-all, the
  * verification state) asks for this tag; everything else uses the core `Exchange`.
  */
-import type { Decimal, ExchangeError, Market, Order } from "@alpha-hunter/core"
+import type { Decimal, ExchangeError, Market, Order, Venue } from "@alpha-hunter/core"
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type { Endpoints } from "./internal/rest.js"
@@ -11,16 +11,8 @@ import type { KalshiConfig } from "./KalshiConfig.js"
 import type { KalshiFeed } from "./KalshiFeed.js"
 import type { KalshiLimiter } from "./KalshiLimiter.js"
 
-/** A write whose outcome is not yet proven; writes to its market are blocked until it resolves. */
-export interface Unresolved {
-  readonly key: string
-  readonly operation: "create" | "amend" | "cancel"
-  readonly symbol: string
-  readonly clientOrderId?: string
-  readonly orderId?: string
-  /** epoch ms */
-  readonly since: number
-}
+/** A write whose outcome is not yet proven (the port's tracker); writes to its market are blocked until it resolves. */
+export type Unresolved = Venue.Unresolved
 
 /** One order on which the WebSocket view and the REST view disagree. */
 export interface Disagreement {
@@ -50,13 +42,15 @@ export interface CancelAllReport {
 }
 
 export interface VerificationStats {
-  polls: number
-  desyncs: number
-  resolvedUnknown: number
-  lookups: number
-  restOnlyFills: number
-  duplicateFills: number
-  lastPollAt: number
+  readonly polls: number
+  readonly desyncs: number
+  /** unknown writes settled by the port */
+  readonly resolvedUnknown: number
+  /** lookups: the port's (unknown writes) and the auditor's (orders REST's list lacked) */
+  readonly lookups: number
+  readonly restOnlyFills: number
+  readonly duplicateFills: number
+  readonly lastPollAt: number
 }
 
 export interface KalshiClientService {
@@ -75,15 +69,15 @@ export interface KalshiClientService {
   readonly emergencyCancelAll: (reason: string) => Effect.Effect<CancelAllReport, ExchangeError.ExchangeError>
   /** epoch ms until which creates are refused (0 when not halted) */
   readonly haltedUntil: Effect.Effect<number>
-  /** writes whose outcome is still unknown */
+  /** writes whose outcome is still unknown (the port's tracker) */
   readonly unresolved: Effect.Effect<ReadonlyArray<Unresolved>>
   /** resolves unknown writes now (lookups); returns what is still unresolved */
   readonly resolveUnknown: Effect.Effect<ReadonlyArray<Unresolved>>
   /** runs one REST-vs-WS verification round now */
   readonly verifyNow: Effect.Effect<void, ExchangeError.ExchangeError>
-  /** the local (WS-driven) view of our open orders */
+  /** the port's (WS-driven) view of our open orders */
   readonly openOrdersView: Effect.Effect<ReadonlyArray<Order.Order>>
-  readonly verificationStats: () => VerificationStats
+  readonly verificationStats: Effect.Effect<VerificationStats>
   /** the order group used for maker orders on a shard, created on first use */
   readonly orderGroup: (exchangeIndex: number) => Effect.Effect<string | undefined>
   /** the position REST reports for a market (exact) */

@@ -1,25 +1,19 @@
 /**
  * The Kalshi driver layer: provides the venue-specific `KalshiClient` and the core `Exchange` port from one
- * scoped construction (the `PgClient` + `SqlClient` pattern). It only composes the driver's parts:
+ * scoped construction (the `PgClient` + `SqlClient` pattern). The driver only provides primitives
+ * (`KalshiPrimitives`); the generic port `Venue.make` adds ids, validation, the order store, fill
+ * de-duplication, the unknown-outcome tracker, batching, deadlines and spans. The driver's parts:
  *
  * - `internal/session.ts`: key, signer, limiter (limits and costs discovery), signed rate-limited transport;
  * - `KalshiInstruments`: the market catalog, lifecycle-driven refresh and re-grid;
  * - `KalshiFeed`: the WebSocket (books, private events);
- * - `KalshiOrders`: the bounded local view of our orders and fills, the unknown-outcome tracker;
- * - `KalshiExecution`: create / cancel / amend with batching and one outcome per caller;
+ * - `KalshiExecution`: the write and lookup primitives (one outcome per item);
  * - `KalshiSafety`: order groups, dead-man expiry, emergency cancel-all and the halt window;
- * - `KalshiReconciler`: the private-event router and the REST auditor (desyncs → health).
+ * - `KalshiReconciler`: the REST auditor of the port's order store (desyncs → health).
  *
  * Health (`exchange.health`) is published here and acted on by the runner; the venue never depends on Risk.
  */
-import {
-  OrderBook as CoreBook,
-  Decimal as D,
-  type ExchangeError as E,
-  Exchange,
-  Ids,
-  type VenueHealth
-} from "@alpha-hunter/core"
+import { Decimal as D, type ExchangeError as E, Exchange, Venue, type VenueHealth } from "@alpha-hunter/core"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import type * as ConfigError from "effect/ConfigError"
@@ -27,14 +21,10 @@ import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as MutableRef from "effect/MutableRef"
 import type * as ParseResult from "effect/ParseResult"
 import * as PubSub from "effect/PubSub"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
-import * as Stream from "effect/Stream"
-import * as encode from "./internal/encode.js"
-import * as parse from "./internal/parse.js"
 import * as session from "./internal/session.js"
 import type * as sign from "./internal/sign.js"
 import { type DesyncReport, KalshiClient, type KalshiClientService } from "./KalshiClient.js"
@@ -42,7 +32,7 @@ import * as KalshiConfig from "./KalshiConfig.js"
 import * as KalshiExecution from "./KalshiExecution.js"
 import * as KalshiFeed from "./KalshiFeed.js"
 import * as KalshiInstruments from "./KalshiInstruments.js"
-import * as KalshiOrders from "./KalshiOrders.js"
+import * as KalshiPrimitives from "./KalshiPrimitives.js"
 import * as KalshiReconciler from "./KalshiReconciler.js"
 import * as KalshiSafety from "./KalshiSafety.js"
 
@@ -86,8 +76,16 @@ export const make = (
     const { limiter, transport, api, costs, signer } = yield* session.make(cfg, venue, health)
     const feed = yield* KalshiFeed.make({ url: KalshiConfig.urls(cfg).ws, signer, config: cfg.feed })
     const instruments = yield* KalshiInstruments.make({ venue, api, filter: cfg.markets, feed })
-    const orders = yield* KalshiOrders.make({ venue, api, sub, graceMs: cfg.reconcile.graceMs })
-    const safety = yield* KalshiSafety.make({ venue, safety: cfg.safety, sub, transport, api, orders, health })
+    const viewReady = yield* Deferred.make<Venue.VenueView>()
+    const safety = yield* KalshiSafety.make({
+      venue,
+      safety: cfg.safety,
+      sub,
+      transport,
+      api,
+      view: Deferred.await(viewReady),
+      health
+    })
     const execution = yield* KalshiExecution.make({
       venue,
       config: cfg,
@@ -95,10 +93,16 @@ export const make = (
       api,
       limiter,
       costs,
-      orders,
       instruments,
       safety
     })
+    const primitives = KalshiPrimitives.make({ venue, config: cfg, api, feed, instruments, execution, health, now })
+    const { exchange, view } = yield* Venue.make(primitives, {
+      clientIdPrefix: cfg.clientIdPrefix,
+      writeDeadline: cfg.writeDeadlineMs,
+      createGrace: Math.min(cfg.reconcile.graceMs, 3_000)
+    })
+    yield* Deferred.succeed(viewReady, view)
     // the desync action gets the client, which is built after the reconciler
     const clientReady = yield* Deferred.make<KalshiClientService>()
     const reconciler = yield* KalshiReconciler.make({
@@ -107,7 +111,7 @@ export const make = (
       api,
       sub,
       feed,
-      orders,
+      view,
       instruments,
       health,
       haltedUntil: safety.haltedUntil,
@@ -124,11 +128,15 @@ export const make = (
       market: (symbol) => Effect.map(instruments.entry(symbol), (e) => e.market),
       emergencyCancelAll: safety.emergencyCancelAll,
       haltedUntil: safety.haltedUntil,
-      unresolved: orders.unresolved,
-      resolveUnknown: orders.resolveUnknown,
+      unresolved: view.unresolved,
+      resolveUnknown: view.resolveUnknown,
       verifyNow: reconciler.verifyNow,
-      openOrdersView: orders.live,
-      verificationStats: () => MutableRef.get(orders.stats),
+      openOrdersView: view.live,
+      verificationStats: Effect.zipWith(view.stats, reconciler.stats, (p, a) => ({
+        ...p,
+        ...a,
+        lookups: p.lookups + a.lookups
+      })),
       orderGroup: safety.orderGroup,
       position: (symbol) =>
         api
@@ -136,74 +144,6 @@ export const make = (
           .pipe(Effect.map((ps) => ps.find((p) => p.ticker === symbol)?.position_fp ?? D.ZERO))
     }
     yield* Deferred.succeed(clientReady, client)
-
-    const features: Exchange.Features = {
-      get maxBatchCreate() {
-        return execution.maxBatchCreate()
-      },
-      get maxBatchCancel() {
-        return execution.maxBatchCancel()
-      },
-      amend: true,
-      postOnly: true,
-      reduceOnly: true,
-      cancelAll: true,
-      orderGroups: true,
-      clientOrderId: true,
-      timeInForce: ["GTC", "IOC", "FOK"],
-      expiry: true
-    }
-
-    const exchange = Exchange.make({
-      id: Ids.VenueId.make(venue),
-      has: Exchange.hasAll(true),
-      features,
-      loadMarkets: (reload) => instruments.markets(reload),
-      fetchMarkets: () => Effect.map(instruments.loadAll, (es) => es.map((e) => e.market)),
-      fetchEvents: () => instruments.events(cfg.markets.status),
-      fetchOrderBook: (symbol, limit) =>
-        Effect.map(api.getOrderbook(symbol, limit), (b) => {
-          const book = parse.orderBook(symbol, b.orderbook_fp.yes_dollars ?? [], b.orderbook_fp.no_dollars ?? [], now())
-          return limit === undefined
-            ? book
-            : CoreBook.OrderBook.make({ ...book, bids: book.bids.slice(0, limit), asks: book.asks.slice(0, limit) })
-        }),
-      createOrder: execution.createOrder,
-      createOrders: execution.createOrders,
-      editOrder: execution.editOrder,
-      cancelOrder: execution.cancelOrder,
-      cancelOrders: execution.cancelOrders,
-      cancelAllOrders: execution.cancelAllOrders,
-      fetchOrder: (id) => Effect.flatMap(api.getOrder(id), orders.parse),
-      fetchOrderByClientId: orders.fetchByClientId,
-      fetchOpenOrders: (q) =>
-        api.getOrders({ status: "resting", ...(q?.symbol !== undefined ? { ticker: q.symbol } : {}), ...sub }).pipe(
-          Effect.flatMap((ws) => Effect.forEach(ws, orders.parse)),
-          Effect.map((os) => (q?.limit !== undefined ? os.slice(0, q.limit) : os))
-        ),
-      fetchMyTrades: (q) =>
-        api
-          .getFills({
-            ...(q?.symbol !== undefined ? { ticker: q.symbol } : {}),
-            ...(q?.since !== undefined ? { min_ts: Math.floor(q.since / 1000) } : {}),
-            ...sub
-          })
-          .pipe(Effect.map((fs) => fs.map(parse.fill).slice(0, q?.limit ?? fs.length))),
-      fetchBalance: () => Effect.map(api.getBalance(sub), (b) => [encode.balance(b)]),
-      fetchPositions: (symbols) =>
-        Effect.map(api.getPositions(sub), (ps) =>
-          ps
-            .filter((p) => symbols === undefined || symbols.includes(Ids.Symbol.make(p.ticker)))
-            .map((p) => encode.position(p, now()))
-        ),
-      watchOrderBook: (symbol) =>
-        Stream.unwrap(Effect.map(instruments.entry(symbol), (e) => feed.book(symbol, e.grid))),
-      watchBook: (symbol) => Stream.unwrap(Effect.map(instruments.entry(symbol), (e) => feed.view(symbol, e.grid))),
-      watchOrders: orders.watchOrders,
-      watchMyTrades: orders.watchFills,
-      health: Stream.fromPubSub(health)
-    })
-
     return { client, exchange }
   })
 

@@ -162,7 +162,7 @@ export const checkWritable = (st: State, symbol: string): Effect.Effect<void, E.
  * After a known loss (a private-stream gap, a reconnect): the venue's open orders are the truth, orders we
  * hold open that it no longer lists are looked up, and recent fills are read again (de-duplicated).
  */
-export const resync = (st: State, fillLookbackMs: number): Effect.Effect<void, E.ExchangeError> =>
+export const resync = (st: State, fillLookbackMs: number | undefined): Effect.Effect<void, E.ExchangeError> =>
   Effect.gen(function* () {
     const open = yield* st.primitives.openOrders()
     const ids = new Set<string>(open.map((o) => o.id))
@@ -172,6 +172,7 @@ export const resync = (st: State, fillLookbackMs: number): Effect.Effect<void, E
       const got = yield* Effect.option(st.primitives.lookup({ _tag: "ByOrderId", id: o.id, symbol: o.symbol }))
       if (Option.isSome(got) && Option.isSome(got.value)) yield* apply(st, got.value.value)
     }
+    if (fillLookbackMs === undefined) return
     const since = (yield* st.now) - fillLookbackMs
     const fills = yield* st.primitives.fills({ since })
     for (const f of [...fills].sort((a, b) => a.timestamp - b.timestamp)) yield* fill(st, f, "rest")
