@@ -40,7 +40,7 @@ export interface WriteDeps {
   readonly cancels: Queue.Queue<CancelJob>
 }
 
-const metaOf = (r: CoreOrder.OrderRequest): Store.Meta => ({ timeInForce: r.timeInForce, postOnly: r.postOnly })
+const metaOf = (r: { readonly timeInForce: CoreOrder.TimeInForce; readonly postOnly: boolean }): Store.Meta => ({ timeInForce: r.timeInForce, postOnly: r.postOnly })
 
 const unknownError = (
   st: S.State,
@@ -70,7 +70,8 @@ export const settleCreate = (st: S.State, job: CreateJob, o: WriteOutcome.WriteO
     let out = o
     switch (o._tag) {
       case "Done":
-        out = WriteOutcome.done(yield* S.apply(st, o.order, metaOf(r)))
+        // the venue's answer carries what it made of the request (a market order becomes IOC)
+        out = WriteOutcome.done(yield* S.apply(st, o.order, metaOf(o.order)))
         yield* S.settle(st, key)
         break
       case "Unknown":
