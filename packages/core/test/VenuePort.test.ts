@@ -109,7 +109,11 @@ describe("write batcher (internal/venue/batcher)", () => {
           max: () => 4,
           admit,
           send,
-          settle: (it, o) => Effect.zipRight(Effect.sync(() => settled.push(o._tag)), Deferred.succeed(it.done, o))
+          settle: (it, o) =>
+            Effect.zipRight(
+              Effect.sync(() => settled.push(o._tag)),
+              Deferred.succeed(it.done, o)
+            )
         })
       )
       const submit = (n: number) =>
@@ -159,7 +163,11 @@ describe("write batcher (internal/venue/batcher)", () => {
     Effect.gen(function* () {
       let sent = 0
       const { submit } = yield* setup(
-        (items) => Effect.sync(() => ((sent += items.length), answered(items))),
+        (items) =>
+          Effect.sync(() => {
+            sent += items.length
+            return answered(items)
+          }),
         () => Effect.fail(new ExchangeError.InvalidOrder({ venue: "v", message: "too large" }))
       )
       const rs = yield* Effect.forEach(yield* submit(2), Deferred.await)

@@ -40,7 +40,10 @@ export interface WriteDeps {
   readonly cancels: Queue.Queue<CancelJob>
 }
 
-const metaOf = (r: { readonly timeInForce: CoreOrder.TimeInForce; readonly postOnly: boolean }): Store.Meta => ({ timeInForce: r.timeInForce, postOnly: r.postOnly })
+const metaOf = (r: { readonly timeInForce: CoreOrder.TimeInForce; readonly postOnly: boolean }): Store.Meta => ({
+  timeInForce: r.timeInForce,
+  postOnly: r.postOnly
+})
 
 const unknownError = (
   st: S.State,
