@@ -145,9 +145,13 @@ const buildMarkets = (
   return Either.right(out)
 }
 
+/** A change of the venue's primitives before the port is built on them (fault injection in tests). */
+export type Wrap = (primitives: Venue.VenuePrimitives) => Effect.Effect<Venue.VenuePrimitives, never, Scope.Scope>
+
 /** Builds the venue; its fibers (expiry, synthetic flow) live in the scope. */
 export const make = (
-  config: PaperConfig
+  config: PaperConfig,
+  wrap: Wrap = Effect.succeed
 ): Effect.Effect<
   { readonly venue: PaperVenueService; readonly exchange: Exchange.ExchangeService },
   PaperConfigError,
@@ -402,7 +406,7 @@ export const make = (
       // an in-memory venue cannot desync, disconnect or halt on its own
       health: Stream.empty
     }
-    const { exchange } = yield* Venue.make(primitives, { clientIdPrefix: "paper" })
+    const { exchange } = yield* Venue.make(yield* wrap(primitives), { clientIdPrefix: "paper" })
 
     // ---- PaperVenue ----------------------------------------------------------------------------
 
@@ -493,10 +497,11 @@ export const make = (
 
 /** The paper venue as a layer providing both `PaperVenue` and the core `Exchange`. */
 export const layer = (
-  config: PaperConfig = PaperConfig.make({})
+  config: PaperConfig = PaperConfig.make({}),
+  wrap?: Wrap
 ): Layer.Layer<PaperVenue | Exchange.Exchange, PaperConfigError> =>
   Layer.scopedContext(
-    Effect.map(make(config), ({ exchange, venue }) =>
+    Effect.map(make(config, wrap), ({ exchange, venue }) =>
       Context.make(PaperVenue, venue).pipe(Context.add(Exchange.Exchange, exchange))
     )
   )
