@@ -3,13 +3,16 @@
  * needs Kalshi specifics (the raw REST endpoints, the feed, the limiter, the emergency cancel-all, the
  * verification state) asks for this tag; everything else uses the core `Exchange`.
  */
-import type { Decimal, ExchangeError, Market, Order, Venue } from "@alpha-hunter/core"
+import { Decimal as D, type ExchangeError, type Market, type Order, type Venue } from "@alpha-hunter/core"
 import * as Context from "effect/Context"
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
 import type { Endpoints } from "./internal/rest.js"
 import type { KalshiConfig } from "./KalshiConfig.js"
 import type { KalshiFeed } from "./KalshiFeed.js"
+import type { KalshiInstruments } from "./KalshiInstruments.js"
 import type { KalshiLimiter } from "./KalshiLimiter.js"
+import type { KalshiReconciler } from "./KalshiReconciler.js"
+import type { KalshiSafety } from "./KalshiSafety.js"
 
 /** A write whose outcome is not yet proven (the port's tracker); writes to its market are blocked until it resolves. */
 export type Unresolved = Venue.Unresolved
@@ -81,10 +84,50 @@ export interface KalshiClientService {
   /** the order group used for maker orders on a shard, created on first use */
   readonly orderGroup: (exchangeIndex: number) => Effect.Effect<string | undefined>
   /** the position REST reports for a market (exact) */
-  readonly position: (symbol: string) => Effect.Effect<Decimal.Decimal, ExchangeError.ExchangeError>
+  readonly position: (symbol: string) => Effect.Effect<D.Decimal, ExchangeError.ExchangeError>
 }
 
 export class KalshiClient extends Context.Tag("@alpha-hunter/kalshi/KalshiClient")<
   KalshiClient,
   KalshiClientService
 >() {}
+
+/** The client from the driver's parts (and the port's view of our orders). */
+export const make = (o: {
+  readonly venue: string
+  readonly config: KalshiConfig
+  readonly api: Endpoints
+  readonly feed: KalshiFeed
+  readonly limiter: KalshiLimiter
+  readonly instruments: KalshiInstruments
+  readonly safety: KalshiSafety
+  readonly view: Venue.VenueView
+  readonly reconciler: KalshiReconciler
+}): KalshiClientService => {
+  const { api, safety, view, reconciler } = o
+  const sub = o.config.subaccount !== undefined ? { subaccount: o.config.subaccount } : {}
+  return {
+    venue: o.venue,
+    config: o.config,
+    rest: api,
+    feed: o.feed,
+    limiter: o.limiter,
+    market: (symbol) => Effect.map(o.instruments.entry(symbol), (e) => e.market),
+    emergencyCancelAll: safety.emergencyCancelAll,
+    haltedUntil: safety.haltedUntil,
+    unresolved: view.unresolved,
+    resolveUnknown: view.resolveUnknown,
+    verifyNow: reconciler.verifyNow,
+    openOrdersView: view.live,
+    verificationStats: Effect.zipWith(view.stats, reconciler.stats, (p, a) => ({
+      ...p,
+      ...a,
+      lookups: p.lookups + a.lookups
+    })),
+    orderGroup: safety.orderGroup,
+    position: (symbol) =>
+      api
+        .getPositions({ ticker: symbol, ...sub })
+        .pipe(Effect.map((ps) => ps.find((p) => p.ticker === symbol)?.position_fp ?? D.ZERO))
+  }
+}

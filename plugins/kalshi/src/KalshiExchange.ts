@@ -1,8 +1,6 @@
 /**
- * The Kalshi driver layer: provides the venue-specific `KalshiClient` and the core `Exchange` port from one
- * scoped construction (the `PgClient` + `SqlClient` pattern). The driver only provides primitives
- * (`KalshiPrimitives`); the generic port `Venue.make` adds ids, validation, the order store, fill
- * de-duplication, the unknown-outcome tracker, batching, deadlines and spans. The driver's parts:
+ * The Kalshi driver layer: `KalshiClient` and the core `Exchange` from one scoped construction (`PgClient` +
+ * `SqlClient`). The driver provides primitives (`KalshiPrimitives`); `Venue.make` adds everything generic.
  *
  * - `internal/session.ts`: key, signer, limiter (limits and costs discovery), signed rate-limited transport;
  * - `KalshiInstruments`: the market catalog, lifecycle-driven refresh and re-grid;
@@ -13,7 +11,7 @@
  *
  * Health (`exchange.health`) is published here and acted on by the runner; the venue never depends on Risk.
  */
-import { Decimal as D, type ExchangeError as E, Exchange, Venue, type VenueHealth } from "@alpha-hunter/core"
+import { type ExchangeError as E, Exchange, Venue, type VenueHealth } from "@alpha-hunter/core"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import type * as ConfigError from "effect/ConfigError"
@@ -27,7 +25,8 @@ import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import * as session from "./internal/session.js"
 import type * as sign from "./internal/sign.js"
-import { type DesyncReport, KalshiClient, type KalshiClientService } from "./KalshiClient.js"
+import type { DesyncReport, KalshiClientService } from "./KalshiClient.js"
+import * as KalshiClient from "./KalshiClient.js"
 import * as KalshiConfig from "./KalshiConfig.js"
 import * as KalshiExecution from "./KalshiExecution.js"
 import * as KalshiFeed from "./KalshiFeed.js"
@@ -50,13 +49,14 @@ export type KalshiOptions = Omit<KalshiConfig.KalshiConfigInput, "privateKey"> &
   readonly privateKey?: string | Redacted.Redacted<string>
 } & Hooks
 
+/** What the layers provide: the venue-specific client and the core port. */
+export type Provides = KalshiClient.KalshiClient | Exchange.Exchange
+
 export type LayerError = sign.KalshiKeyError | E.AuthenticationError | ParseResult.ParseError
 
+/** The default desync action: an emergency cancel-all (which also halts creates locally). */
 const defaultDesyncAction: DesyncAction = (report, client) =>
-  client.emergencyCancelAll(`desync on ${report.disagreements.map((d) => d.orderId).join(", ")}`).pipe(
-    Effect.catchAll((e) => Effect.logError(`kalshi: cancel-all after desync failed: ${e.message}`)),
-    Effect.asVoid
-  )
+  Effect.ignoreLogged(client.emergencyCancelAll(`desync on ${report.disagreements.map((d) => d.orderId).join(", ")}`))
 
 /** Builds the client and the exchange. Needs an `HttpClient`; lives as long as the scope. */
 export const make = (
@@ -73,29 +73,20 @@ export const make = (
     const now = () => clock.unsafeCurrentTimeMillis()
     const sub = cfg.subaccount !== undefined ? { subaccount: cfg.subaccount } : {}
     const health = yield* PubSub.unbounded<VenueHealth.VenueHealth>()
-    const { limiter, transport, api, costs, signer } = yield* session.make(cfg, venue, health)
-    const feed = yield* KalshiFeed.make({ url: KalshiConfig.urls(cfg).ws, signer, config: cfg.feed })
+    const io = yield* session.make(cfg, venue, health) // limiter, transport, api, costs, signer
+    const { limiter, api } = io
+    const feed = yield* KalshiFeed.make({ url: KalshiConfig.urls(cfg).ws, signer: io.signer, config: cfg.feed })
     const instruments = yield* KalshiInstruments.make({ venue, api, filter: cfg.markets, feed })
     const viewReady = yield* Deferred.make<Venue.VenueView>()
     const safety = yield* KalshiSafety.make({
+      ...io,
       venue,
       safety: cfg.safety,
       sub,
-      transport,
-      api,
       view: Deferred.await(viewReady),
       health
     })
-    const execution = yield* KalshiExecution.make({
-      venue,
-      config: cfg,
-      transport,
-      api,
-      limiter,
-      costs,
-      instruments,
-      safety
-    })
+    const execution = yield* KalshiExecution.make({ ...io, venue, config: cfg, instruments, safety })
     const primitives = KalshiPrimitives.make({ venue, config: cfg, api, feed, instruments, execution, health, now })
     const { exchange, view } = yield* Venue.make(primitives, {
       clientIdPrefix: cfg.clientIdPrefix,
@@ -106,43 +97,12 @@ export const make = (
     // the desync action gets the client, which is built after the reconciler
     const clientReady = yield* Deferred.make<KalshiClientService>()
     const reconciler = yield* KalshiReconciler.make({
-      venue,
-      config: cfg.reconcile,
-      api,
-      sub,
-      feed,
-      view,
-      instruments,
-      health,
-      haltedUntil: safety.haltedUntil,
+      ...{ venue, config: cfg.reconcile, api, sub, feed, view, instruments, health, haltedUntil: safety.haltedUntil },
       onDesync: (report) =>
         Effect.flatMap(Deferred.await(clientReady), (c) => (hooks.onDesync ?? defaultDesyncAction)(report, c))
     })
 
-    const client: KalshiClientService = {
-      venue,
-      config: cfg,
-      rest: api,
-      feed,
-      limiter,
-      market: (symbol) => Effect.map(instruments.entry(symbol), (e) => e.market),
-      emergencyCancelAll: safety.emergencyCancelAll,
-      haltedUntil: safety.haltedUntil,
-      unresolved: view.unresolved,
-      resolveUnknown: view.resolveUnknown,
-      verifyNow: reconciler.verifyNow,
-      openOrdersView: view.live,
-      verificationStats: Effect.zipWith(view.stats, reconciler.stats, (p, a) => ({
-        ...p,
-        ...a,
-        lookups: p.lookups + a.lookups
-      })),
-      orderGroup: safety.orderGroup,
-      position: (symbol) =>
-        api
-          .getPositions({ ticker: symbol, ...sub })
-          .pipe(Effect.map((ps) => ps.find((p) => p.ticker === symbol)?.position_fp ?? D.ZERO))
-    }
+    const client = KalshiClient.make({ venue, config: cfg, api, feed, limiter, instruments, safety, view, reconciler })
     yield* Deferred.succeed(clientReady, client)
     return { client, exchange }
   })
@@ -155,7 +115,7 @@ export const httpLayer: Layer.Layer<HttpClient.HttpClient> = NodeHttpClient.laye
 const contextOf = (cfg: KalshiConfig.KalshiConfig, hooks: Hooks) =>
   Layer.scopedContext(
     Effect.map(make(cfg, hooks), ({ client, exchange }) =>
-      Context.make(KalshiClient, client).pipe(Context.add(Exchange.Exchange, exchange))
+      Context.make(KalshiClient.KalshiClient, client).pipe(Context.add(Exchange.Exchange, exchange))
     )
   )
 
@@ -163,16 +123,14 @@ const contextOf = (cfg: KalshiConfig.KalshiConfig, hooks: Hooks) =>
 export const layerWithHttp = (
   cfg: KalshiConfig.KalshiConfig,
   hooks: Hooks = {}
-): Layer.Layer<KalshiClient | Exchange.Exchange, LayerError, HttpClient.HttpClient> => contextOf(cfg, hooks)
+): Layer.Layer<Provides, LayerError, HttpClient.HttpClient> => contextOf(cfg, hooks)
 
 /** From a decoded config, with the keep-alive HTTP client. */
-export const layerFromConfig = (
-  cfg: KalshiConfig.KalshiConfig,
-  hooks: Hooks = {}
-): Layer.Layer<KalshiClient | Exchange.Exchange, LayerError> => contextOf(cfg, hooks).pipe(Layer.provide(httpLayer))
+export const layerFromConfig = (cfg: KalshiConfig.KalshiConfig, hooks: Hooks = {}): Layer.Layer<Provides, LayerError> =>
+  contextOf(cfg, hooks).pipe(Layer.provide(httpLayer))
 
 /** `KalshiExchange.layer(options)`: programmatic options → `KalshiClient` + `Exchange`. */
-export const layer = (options: KalshiOptions): Layer.Layer<KalshiClient | Exchange.Exchange, LayerError> => {
+export const layer = (options: KalshiOptions): Layer.Layer<Provides, LayerError> => {
   const { privateKey, onDesync, venue, ...section } = options
   const hooks: Hooks = { ...(onDesync !== undefined ? { onDesync } : {}), ...(venue !== undefined ? { venue } : {}) }
   return Layer.unwrapEffect(
@@ -188,7 +146,5 @@ export const layer = (options: KalshiOptions): Layer.Layer<KalshiClient | Exchan
 }
 
 /** `KalshiExchange.layerConfig`: settings from the environment (`KALSHI_*`). */
-export const layerConfig = (
-  hooks: Hooks = {}
-): Layer.Layer<KalshiClient | Exchange.Exchange, LayerError | ConfigError.ConfigError> =>
+export const layerConfig = (hooks: Hooks = {}): Layer.Layer<Provides, LayerError | ConfigError.ConfigError> =>
   Layer.unwrapEffect(Effect.map(KalshiConfig.fromEnv, (cfg) => layerFromConfig(cfg, hooks)))
