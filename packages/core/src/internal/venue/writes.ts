@@ -58,7 +58,8 @@ const unknownError = (
     message: `${operation} of ${ids.clientOrderId ?? ids.orderId} on ${ids.symbol}: outcome unknown (${detail}); resolving by lookup`
   })
 
-const lateOutcome = (st: S.State, _deadline: Duration.Duration): WriteOutcome.WriteOutcome => ({
+/** The outcome a caller gets when its deadline passes first (the write is then looked up). */
+const lateOutcome = (st: S.State): WriteOutcome.WriteOutcome => ({
   _tag: "Unknown",
   error: new E.UnknownOutcome({ venue: st.venue, operation: "create", message: "no answer within the write deadline" })
 })
@@ -135,7 +136,7 @@ const awaitCreate = (d: WriteDeps, job: CreateJob) =>
     awaitOutcome(
       job.done,
       d.deadline,
-      lateOutcome(d.st, d.deadline),
+      lateOutcome(d.st),
       S.markUnknown(d.st, { operation: "create", symbol: job.request.symbol, clientOrderId: job.request.clientOrderId })
     ),
     (o) => createResult(d, job, o)
@@ -199,7 +200,7 @@ const awaitCancel = (d: WriteDeps, job: CancelJob) =>
     awaitOutcome(
       job.done,
       d.deadline,
-      lateOutcome(d.st, d.deadline),
+      lateOutcome(d.st),
       S.markUnknown(d.st, { operation: "cancel", symbol: job.item.symbol, orderId: job.item.id })
     ),
     (o): Either.Either<CoreOrder.Order, E.ExchangeError> =>
@@ -281,7 +282,7 @@ export const editOrder = (d: WriteDeps, id: Ids.OrderId, symbol: Ids.Symbol, edi
       Effect.timeoutTo({
         duration: d.deadline,
         onSuccess: (x) => x,
-        onTimeout: (): WriteOutcome.WriteOutcome => lateOutcome(st, d.deadline)
+        onTimeout: (): WriteOutcome.WriteOutcome => lateOutcome(st)
       }),
       Effect.catchAllDefect((x) =>
         Effect.succeed<WriteOutcome.WriteOutcome>({
