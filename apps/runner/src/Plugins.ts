@@ -35,8 +35,7 @@ export const KalshiSimSection = Schema.Struct({
       reconcile: Schema.optional(KalshiConfig.ReconcileConfig),
       feed: Schema.optional(KalshiConfig.FeedConfig),
       limiter: Schema.optional(KalshiConfig.LimiterConfig),
-      requestTimeoutMs: Schema.optional(Schema.Number),
-      batchWindowMs: Schema.optional(Schema.Number)
+      requestTimeoutMs: Schema.optional(Schema.Number)
     }),
     { default: () => ({}) }
   )

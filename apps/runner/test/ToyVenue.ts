@@ -1,7 +1,8 @@
 /**
- * A venue plugin written against the core port alone (no runner, no other plugin): an in-memory exchange
- * with a fixed two-sided book and no matching. It is what the README's "Adding a venue plugin" describes,
- * and the test beside it shows the runner composing it from one registry line.
+ * A venue plugin written against core alone (no runner, no other plugin): an in-memory exchange with a
+ * fixed two-sided book and no matching. It provides primitives only and gets the full `Exchange` from
+ * `Venue.make` (ids, validation, order store, batching, unknown outcomes). It is what the README's "Adding a
+ * venue plugin" describes, and the test beside it shows the runner composing it from one registry line.
  */
 import {
   Decimal as D,
@@ -14,10 +15,13 @@ import {
   Order,
   OrderBook,
   Plugin,
-  TickGrid
+  TickGrid,
+  Venue,
+  WriteOutcome
 } from "@alpha-hunter/core"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as PubSub from "effect/PubSub"
 import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
@@ -59,16 +63,13 @@ const make = (config: ToyConfig, venue: string) =>
         Ref.update(orders, (m) => new Map(m).set(o.id, o)),
         PubSub.publish(updates, o)
       ).pipe(Effect.as(o))
-    const notFound = (id: string) => new ExchangeError.OrderNotFound({ venue, message: `no order ${id}`, orderId: id })
-    const create = (r: Order.OrderRequest) =>
+    const create = (r: Venue.CreateItem) =>
       Effect.gen(function* () {
-        if (r.symbol !== symbol)
-          return yield* new ExchangeError.BadSymbol({ venue, message: "unknown", symbol: r.symbol })
         const n = yield* Ref.getAndUpdate(seq, (x) => x + 1)
         return yield* store(
           Order.Order.make({
             id: Ids.OrderId.make(`toy-${n}`),
-            ...(r.clientOrderId !== undefined ? { clientOrderId: r.clientOrderId } : {}),
+            clientOrderId: r.clientOrderId,
             symbol,
             side: r.side,
             type: "limit",
@@ -88,14 +89,18 @@ const make = (config: ToyConfig, venue: string) =>
     const cancel = (id: Ids.OrderId) =>
       Effect.gen(function* () {
         const o = (yield* Ref.get(orders)).get(id)
-        if (o === undefined || o.status !== "open") return yield* notFound(id)
-        return yield* store(Order.Order.make({ ...o, status: "canceled", remaining: D.ZERO }))
+        if (o === undefined || o.status !== "open") {
+          return WriteOutcome.fromError(
+            new ExchangeError.OrderNotFound({ venue, message: `no order ${id}`, orderId: id })
+          )
+        }
+        return WriteOutcome.done(yield* store(Order.Order.make({ ...o, status: "canceled", remaining: D.ZERO })))
       })
     const open = Effect.map(Ref.get(orders), (m) => [...m.values()].filter((o) => o.status === "open"))
     const unsupported = (what: string) => new ExchangeError.NotSupported({ venue, message: `${what} is not supported` })
-    return Exchange.make({
+    const primitives: Venue.VenuePrimitives = {
       id: Ids.VenueId.make(venue),
-      has: Exchange.hasAll(true, { fetchEvents: false, editOrder: false, cancelAllOrders: "emulated" }),
+      has: Exchange.hasAll(true, { fetchEvents: false, editOrder: false }),
       features: {
         maxBatchCreate: 10,
         maxBatchCancel: 10,
@@ -111,34 +116,36 @@ const make = (config: ToyConfig, venue: string) =>
       loadMarkets: () => Effect.succeed(new Map([[symbol, market]])),
       fetchMarkets: () => Effect.succeed([market]),
       fetchEvents: () => Effect.fail(unsupported("fetchEvents")),
+      instrument: (s) =>
+        s === symbol
+          ? Effect.succeed({ market, grid })
+          : Effect.fail(new ExchangeError.BadSymbol({ venue, message: "unknown", symbol: s })),
       fetchOrderBook: () => book,
-      createOrder: create,
-      createOrders: (rs) => Effect.forEach(rs, (r) => Effect.either(create(r))),
-      editOrder: () => Effect.fail(unsupported("editOrder")),
-      cancelOrder: (id) => cancel(id),
-      cancelOrders: (ids) => Effect.forEach(ids, (id) => Effect.either(cancel(id))),
-      cancelAllOrders: () => Effect.flatMap(open, (os) => Effect.forEach(os, (o) => cancel(o.id))),
-      fetchOrder: (id) =>
-        Effect.flatMap(Ref.get(orders), (m) => {
-          const o = m.get(id)
-          return o === undefined ? Effect.fail(notFound(id)) : Effect.succeed(o)
-        }),
-      fetchOrderByClientId: (cid) =>
-        Effect.flatMap(Ref.get(orders), (m) => {
-          const o = [...m.values()].find((x) => x.clientOrderId === cid)
-          return o === undefined ? Effect.fail(notFound(cid)) : Effect.succeed(o)
-        }),
-      fetchOpenOrders: () => open,
-      fetchMyTrades: () => Effect.succeed([]),
-      fetchBalance: () => Effect.succeed([]),
-      fetchPositions: () => Effect.succeed([]),
       watchOrderBook: () => Stream.concat(Stream.fromEffect(book), Stream.never),
       // a venue with only Decimal books derives its integer views from them
       watchBook: () => OrderBook.viewsOf(Stream.concat(Stream.fromEffect(book), Stream.never), grid, market.amountStep),
-      watchOrders: () => Stream.fromPubSub(updates),
-      watchMyTrades: () => Stream.never,
+      // writes: one outcome per item (no amend, no native cancel-all: the port emulates it)
+      submit: (items) => Effect.forEach(items, (r) => Effect.map(create(r), WriteOutcome.done)),
+      cancel: (items) => Effect.forEach(items, (c) => cancel(c.id)),
+      lookup: (key) =>
+        Effect.map(Ref.get(orders), (m) =>
+          Option.fromNullable(
+            key._tag === "ByOrderId"
+              ? m.get(key.id)
+              : [...m.values()].find((x) => x.clientOrderId === key.clientOrderId)
+          )
+        ),
+      openOrders: () => open,
+      fills: () => Effect.succeed([]),
+      balance: () => Effect.succeed([]),
+      positions: () => Effect.succeed([]),
+      privateEvents: Effect.map(PubSub.subscribe(updates), (q) =>
+        Stream.map(Stream.fromQueue(q), (order): Venue.PrivateEvent => ({ _tag: "OrderUpdate", order }))
+      ),
       health: Stream.empty
-    })
+    }
+    const { exchange } = yield* Venue.make(primitives, { clientIdPrefix: "toy" })
+    return exchange
   })
 
 export const plugin = Plugin.exchangePlugin({
@@ -147,7 +154,7 @@ export const plugin = Plugin.exchangePlugin({
   config: ToyConfig,
   layer: (config: ToyConfig, context: { readonly venue: string }) =>
     Layer.merge(
-      Layer.effect(Exchange.Exchange, make(config, context.venue)),
+      Layer.scoped(Exchange.Exchange, make(config, context.venue)),
       Layer.succeed(Diagnostics.Diagnostics, Diagnostics.minimal([`toy venue: ${config.symbol}`]))
     )
 })

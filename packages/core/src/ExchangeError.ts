@@ -145,6 +145,22 @@ export class UnknownOutcome extends Schema.TaggedError<UnknownOutcome>()("Unknow
   }
 }
 
+/**
+ * A write refused locally, before anything was sent, because an earlier write on the same market has an
+ * unknown outcome that no lookup has resolved yet (per-market write blocking). Certainly not executed;
+ * worth trying again once the earlier write is resolved.
+ */
+export class WriteBlocked extends Schema.TaggedError<WriteBlocked>()("WriteBlocked", {
+  ...common,
+  symbol: Schema.String,
+  /** the unresolved write blocking the market, e.g. "create c-1" */
+  blockedBy: Schema.String
+}) {
+  get retryable(): boolean {
+    return true
+  }
+}
+
 export type ExchangeRefusal =
   | AuthenticationError
   | PermissionDenied
@@ -158,7 +174,7 @@ export type ExchangeRefusal =
   | NotSupported
   | ExchangeRejected
 export type NetworkError = RateLimited | RequestTimeout | ExchangeUnavailable
-export type ExchangeError = ExchangeRefusal | NetworkError | BadVenueData | UnknownOutcome
+export type ExchangeError = ExchangeRefusal | NetworkError | BadVenueData | UnknownOutcome | WriteBlocked
 
 export const ExchangeError = Schema.Union(
   AuthenticationError,
@@ -176,7 +192,8 @@ export const ExchangeError = Schema.Union(
   RequestTimeout,
   ExchangeUnavailable,
   BadVenueData,
-  UnknownOutcome
+  UnknownOutcome,
+  WriteBlocked
 )
 
 const networkTags = new Set(["RateLimited", "RequestTimeout", "ExchangeUnavailable"])
@@ -206,11 +223,12 @@ export const isRefusal = (e: ExchangeError): e is ExchangeRefusal => refusalTags
  * - a refusal: the venue answered no → certainly not executed;
  * - a 429 (`RateLimited`): the venue refused before processing → certainly not executed;
  * - `ExchangeUnavailable` with `notSent`: the request never left → certainly not executed;
+ * - `WriteBlocked`: refused locally before sending → certainly not executed;
  * - anything else (a timeout, a lost or undecodable response, a 5xx, `UnknownOutcome`) → maybe.
  */
 export const mayHaveExecuted = (e: ExchangeError): boolean => {
   if (refusalTags.has(e._tag)) return false
-  if (e._tag === "RateLimited") return false
+  if (e._tag === "RateLimited" || e._tag === "WriteBlocked") return false
   if (e._tag === "ExchangeUnavailable") return e.notSent !== true
   return true
 }

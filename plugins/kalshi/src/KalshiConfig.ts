@@ -114,8 +114,6 @@ export const KalshiConfig = Schema.Struct({
    * above `requestTimeoutMs` plus the 429 backoff (≈ 13 s for 6 re-admissions).
    */
   writeDeadlineMs: Schema.optionalWith(Schema.Number, { default: () => 30_000 }),
-  /** how long creates/cancels wait to be coalesced into one batched call */
-  batchWindowMs: Schema.optionalWith(Schema.Number, { default: () => 1 }),
   safety: Schema.optionalWith(SafetyConfig, { default: () => SafetyConfig.make({}) }),
   reconcile: Schema.optionalWith(ReconcileConfig, { default: () => ReconcileConfig.make({}) }),
   feed: Schema.optionalWith(FeedConfig, { default: () => FeedConfig.make({}) }),

@@ -1,60 +1,40 @@
 /**
- * The write primitives: create, cancel and amend, each ending in exactly one outcome for its caller — the
- * order, a certain error (refusal, `RateLimited`, `ExchangeUnavailable` `notSent`) or `UnknownOutcome`
- * (marked for lookup, its market blocked until resolved). Creates and cancels requested close together are
- * coalesced into batched calls (`internal/batcher.ts`); every caller gets its own item's result. Each create
- * carries a deterministic `client_order_id`; a retry of an unknown create is never sent twice.
+ * The write and lookup primitives of the Kalshi driver (what `Venue.make` builds the port from): each write
+ * encodes its items, sends one signed request (a single item → the single endpoint, several → the batched
+ * one) and answers one `WriteOutcome` per item, never failing as a whole. The certainty rules:
+ * - a decoded 2xx answer → `Done`; a refusal → `Refused` (a "duplicate client order id" too: the port
+ *   knows whether it is the retry of an unknown create that landed);
+ * - a 429 past the re-admission budget, a refused connection → `NotSent` (certainly never executed);
+ * - a timeout, a 5xx/408, a lost answer, a 2xx answer that does not decode, an item-level 5xx or a missing
+ *   item → `Unknown` (the port looks it up by client order id / order id);
+ * - inside the halt window after an emergency cancel-all, creates and amends are refused (`halted`).
+ * Batches are admitted by the limiter as a whole (`admit`), sized to what its bucket can ever grant.
  */
-import { Order as CoreOrder, Decimal as D, ExchangeError as E, Ids, Validation } from "@alpha-hunter/core"
-import * as Deferred from "effect/Deferred"
+import { Order as CoreOrder, Decimal as D, ExchangeError as E, type Venue, WriteOutcome } from "@alpha-hunter/core"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
-import * as Queue from "effect/Queue"
-import * as Ref from "effect/Ref"
-import type * as Scope from "effect/Scope"
-import * as batcher from "./internal/batcher.js"
 import * as encode from "./internal/encode.js"
 import type { WriteResult } from "./internal/outcome.js"
 import * as parse from "./internal/parse.js"
 import * as rest from "./internal/rest.js"
-import { type Canceled, type Created, make as writesOf } from "./internal/writes.js"
+import { make as writesOf } from "./internal/writes.js"
 import type { KalshiConfig } from "./KalshiConfig.js"
 import type { KalshiInstruments } from "./KalshiInstruments.js"
 import type { Costs, KalshiLimiter } from "./KalshiLimiter.js"
-import type { KalshiOrders } from "./KalshiOrders.js"
 import type { KalshiSafety } from "./KalshiSafety.js"
 
-interface CreateItem extends batcher.Item {
-  readonly request: CoreOrder.OrderRequest
-  readonly cid: string
-  readonly body: Record<string, unknown>
-  readonly expiry: number | undefined
-}
-interface CancelItem extends batcher.Item {
-  readonly orderId: string
-  readonly symbol: string
-}
-
-export interface KalshiExecution {
-  readonly createOrder: (r: CoreOrder.OrderRequest) => Effect.Effect<CoreOrder.Order, E.ExchangeError>
-  readonly createOrders: (
-    rs: ReadonlyArray<CoreOrder.OrderRequest>
-  ) => Effect.Effect<ReadonlyArray<Either.Either<CoreOrder.Order, E.ExchangeError>>>
-  readonly cancelOrder: (id: Ids.OrderId, symbol: Ids.Symbol) => Effect.Effect<CoreOrder.Order, E.ExchangeError>
-  readonly cancelOrders: (
-    ids: ReadonlyArray<Ids.OrderId>,
-    symbol?: Ids.Symbol
-  ) => Effect.Effect<ReadonlyArray<Either.Either<CoreOrder.Order, E.ExchangeError>>>
-  readonly editOrder: (
-    id: Ids.OrderId,
-    symbol: Ids.Symbol,
-    edit: CoreOrder.OrderEdit
-  ) => Effect.Effect<CoreOrder.Order, E.ExchangeError>
-  readonly cancelAllOrders: (symbol?: Ids.Symbol) => Effect.Effect<ReadonlyArray<CoreOrder.Order>, E.ExchangeError>
+export type KalshiExecution = Pick<
+  Venue.VenuePrimitives,
+  "admit" | "submit" | "cancel" | "amend" | "cancelAll" | "lookup" | "openOrders" | "fills"
+> & {
   readonly maxBatchCreate: () => number
   readonly maxBatchCancel: () => number
 }
+
+/** The largest batch a lane can carry at `unit` tokens per item (what the bucket can ever grant at once). */
+export const maxBatch = (limiter: KalshiLimiter, lane: "create" | "cancel", unit: number): number =>
+  Math.max(1, Math.floor(limiter.maxCost(lane) / unit))
 
 export const make = (o: {
   readonly venue: string
@@ -63,256 +43,113 @@ export const make = (o: {
   readonly api: rest.Endpoints
   readonly limiter: KalshiLimiter
   readonly costs: () => Costs
-  readonly orders: KalshiOrders
   readonly instruments: KalshiInstruments
   readonly safety: KalshiSafety
-}): Effect.Effect<KalshiExecution, never, Scope.Scope> =>
+}): Effect.Effect<KalshiExecution> =>
   Effect.gen(function* () {
-    const { venue, config: cfg, transport, api, orders } = o
+    const { venue, config: cfg, transport, api } = o
     const clock = yield* Effect.clock
     const now = () => clock.unsafeCurrentTimeMillis()
     const sub = cfg.subaccount !== undefined ? { subaccount: cfg.subaccount } : {}
-    const deadline = cfg.writeDeadlineMs
-    // client order ids: deterministic, unique forever (prefix, start time, counter)
-    const epoch = now().toString(36)
-    const seq = yield* Ref.make(0)
-    const nextCid = Effect.map(
-      Ref.getAndUpdate(seq, (n) => n + 1),
-      (n) => `${cfg.clientIdPrefix}-${epoch}-${n.toString(36)}`
-    )
-
-    const unknownCreate = (it: CreateItem, detail: string) =>
-      new E.UnknownOutcome({
-        venue,
-        operation: "create",
-        symbol: it.request.symbol,
-        clientOrderId: it.cid,
-        message: `create ${it.cid} on ${it.request.symbol}: outcome unknown (${detail}); resolving by lookup`
-      })
-    const unknownCancel = (it: CancelItem, detail: string) =>
-      new E.UnknownOutcome({
-        venue,
-        operation: "cancel",
-        symbol: it.symbol,
-        orderId: it.orderId,
-        message: `cancel of ${it.orderId}: outcome unknown (${detail}); resolving by lookup`
-      })
-    const markCreate = (it: CreateItem) =>
-      orders.markUnknown({ operation: "create", symbol: it.request.symbol, clientOrderId: it.cid })
-    const markCancel = (it: CancelItem) =>
-      orders.markUnknown({ operation: "cancel", symbol: it.symbol, orderId: it.orderId })
-    const metaOf = (r: CoreOrder.OrderRequest) => ({ timeInForce: r.timeInForce, postOnly: r.postOnly })
-    const stored = (x: CoreOrder.Order) => Effect.map(orders.order(x.id), (s) => s ?? x)
-
-    const settleCreate = (it: CreateItem, r: WriteResult<Created>): Effect.Effect<void> =>
-      Effect.gen(function* () {
-        if (r._tag === "Ok") {
-          const order = parse.createdOrder(it.request, it.cid, r.value, now(), it.expiry)
-          yield* orders.upsert(order, metaOf(it.request))
-          yield* orders.settle(`create:${it.cid}`) // a definite answer after the caller's deadline
-          yield* Deferred.succeed(it.done, yield* stored(order))
-          return
-        }
-        if (r._tag === "Err") {
-          if (r.error._tag === "DuplicateClientOrderId" && (yield* orders.wasUnknown(it.cid))) {
-            // a retry of a create whose outcome was unknown: the earlier attempt landed — find it
-            const found = yield* Effect.either(orders.findByCid(it.cid, it.request.symbol))
-            if (Either.isRight(found) && Option.isSome(found.right)) {
-              const x = parse.order(found.right.value, metaOf(it.request))
-              yield* orders.upsert(x, metaOf(it.request))
-              yield* Deferred.succeed(it.done, x)
-              return
-            }
-          }
-          yield* Deferred.fail(it.done, r.error)
-          return
-        }
-        yield* markCreate(it)
-        yield* Deferred.fail(it.done, unknownCreate(it, r.detail))
-      })
-
-    const settleCancel = (it: CancelItem, r: WriteResult<Canceled>): Effect.Effect<void> =>
-      Effect.gen(function* () {
-        if (r._tag === "Ok") {
-          yield* orders.settle(`cancel:${it.orderId}`)
-          const base =
-            (yield* orders.order(it.orderId)) ??
-            Option.getOrUndefined(yield* Effect.option(Effect.map(api.getOrder(it.orderId), (w) => parse.order(w))))
-          if (base === undefined) {
-            const e = new E.BadVenueData({ venue, message: `canceled order ${it.orderId} cannot be read back` })
-            return yield* Deferred.fail(it.done, e)
-          }
-          const x = CoreOrder.fromDecoded({
-            ...base,
-            status: "canceled",
-            remaining: D.ZERO,
-            lastUpdateTimestamp: r.value.ts_ms ?? now()
-          })
-          yield* orders.upsert(x)
-          return yield* Deferred.succeed(it.done, x)
-        }
-        if (r._tag === "Err") {
-          if (r.error._tag === "OrderNotFound") {
-            // 404 does not say whether it filled: look it up before declaring anything
-            const w = yield* Effect.option(api.getOrder(it.orderId))
-            if (Option.isSome(w)) {
-              const x = yield* orders.parse(w.value)
-              yield* orders.upsert(x)
-              const message = `order ${it.orderId} is not open (it is ${x.status})`
-              return yield* Deferred.fail(
-                it.done,
-                new E.OrderNotFound({ venue, orderId: it.orderId, message, code: "not_found" })
-              )
-            }
-          }
-          return yield* Deferred.fail(it.done, r.error)
-        }
-        yield* markCancel(it)
-        return yield* Deferred.fail(it.done, unknownCancel(it, r.detail))
-      })
-
     const writes = writesOf(transport, venue, sub)
-    const sendCreates = (items: ReadonlyArray<CreateItem>) =>
-      Effect.flatMap(writes.creates(items.map((i) => ({ symbol: i.request.symbol, cid: i.cid, body: i.body }))), (rs) =>
-        Effect.forEach(items, (it, i) => settleCreate(it, rs[i]!), { discard: true })
-      )
-    const sendCancels = (items: ReadonlyArray<CancelItem>) =>
-      Effect.flatMap(writes.cancels(items), (rs) =>
-        Effect.forEach(items, (it, i) => settleCancel(it, rs[i]!), { discard: true })
-      )
+    const unit = (lane: "create" | "cancel") =>
+      o.costs().of(lane === "create" ? "POST" : "DELETE", "/portfolio/events/orders/batched")
 
-    const createQueue = yield* Queue.unbounded<CreateItem>()
-    const cancelQueue = yield* Queue.unbounded<CancelItem>()
-    const createUnit = () => o.costs().of("POST", "/portfolio/events/orders/batched")
-    const cancelUnit = () => o.costs().of("DELETE", "/portfolio/events/orders/batched")
-    const common = { venue, limiter: o.limiter, windowMs: cfg.batchWindowMs }
-    yield* Effect.forkScoped(
-      batcher.run<CreateItem>({
-        ...common,
-        queue: createQueue,
-        lane: "create",
-        unit: createUnit,
-        send: sendCreates,
-        abandon: (it, why) => Effect.zipRight(markCreate(it), Deferred.fail(it.done, unknownCreate(it, why)))
-      })
-    )
-    yield* Effect.forkScoped(
-      batcher.run<CancelItem>({
-        ...common,
-        queue: cancelQueue,
-        lane: "cancel",
-        unit: cancelUnit,
-        send: sendCancels,
-        abandon: (it, why) => Effect.zipRight(markCancel(it), Deferred.fail(it.done, unknownCancel(it, why)))
-      })
-    )
-    const awaitCreate = (it: CreateItem) =>
-      batcher.awaitAnswer(it.done, deadline, () => ({
-        error: unknownCreate(it, `no answer within ${deadline} ms`),
-        mark: markCreate(it)
-      }))
-    const awaitCancel = (it: CancelItem) =>
-      batcher.awaitAnswer(it.done, deadline, () => ({
-        error: unknownCancel(it, `no answer within ${deadline} ms`),
-        mark: markCancel(it)
-      }))
+    const unknown = (operation: "create" | "cancel" | "amend", detail: string): WriteOutcome.WriteOutcome => ({
+      _tag: "Unknown",
+      error: new E.UnknownOutcome({ venue, operation, message: detail })
+    })
+    /** A certain failure: a duplicate client id stays a refusal (the port decides what it means). */
+    const certain = (e: E.ExchangeError): WriteOutcome.WriteOutcome =>
+      e._tag === "DuplicateClientOrderId" ? { _tag: "Refused", error: e } : WriteOutcome.fromError(e)
+    const outcome = <A>(
+      r: WriteResult<A>,
+      operation: "create" | "cancel" | "amend",
+      done: (a: A) => WriteOutcome.WriteOutcome
+    ): WriteOutcome.WriteOutcome =>
+      r._tag === "Ok" ? done(r.value) : r._tag === "Err" ? certain(r.error) : unknown(operation, r.detail)
 
-    const prepareCreate = (request: CoreOrder.OrderRequest) =>
+    const encodeCreate = (request: Venue.CreateItem) =>
       Effect.gen(function* () {
-        yield* o.safety.checkNotHalted("creates")
         const m = yield* o.instruments.entry(request.symbol)
-        const valid = Validation.validateOrderRequest(m.market, m.grid, request)
-        if (Either.isLeft(valid)) return yield* valid.left
-        yield* orders.checkWritable(request.symbol, "create")
-        const cid = request.clientOrderId ?? (yield* nextCid)
-        if (yield* orders.wasUnknown(cid)) {
-          // the retry of an unknown create that has since been found: never send it twice
-          const id = yield* orders.orderIdOf(cid)
-          const known = id === undefined ? undefined : yield* orders.order(id)
-          if (known !== undefined) return { known } as const
-        }
         const isMaker = request.postOnly && request.timeInForce === "GTC"
         const group = isMaker ? yield* o.safety.orderGroup(m.exchangeIndex) : undefined
-        const { body, expiry } = encode.createBody(
-          request,
-          cid,
-          { exchangeIndex: m.exchangeIndex, group },
-          o.safety.policy,
-          now()
-        )
-        const done = yield* Deferred.make<CoreOrder.Order, E.ExchangeError>()
-        return { request, cid, body, expiry, done } satisfies CreateItem
+        const target = { exchangeIndex: m.exchangeIndex, group }
+        return { request, ...encode.createBody(request, request.clientOrderId, target, o.safety.policy, now()) }
       })
 
-    const newCancel = (orderId: string, symbol: string) =>
-      Effect.map(Deferred.make<CoreOrder.Order, E.ExchangeError>(), (done): CancelItem => ({ orderId, symbol, done }))
-
-    const cancelOrders = (ids: ReadonlyArray<Ids.OrderId>, symbol?: Ids.Symbol) =>
+    const submit = (items: ReadonlyArray<Venue.CreateItem>) =>
       Effect.gen(function* () {
-        const items = yield* Effect.forEach(ids, (id) =>
-          Effect.gen(function* () {
-            const known = symbol ?? (yield* orders.order(id))?.symbol
-            const s =
-              known ??
-              (yield* api.getOrder(id).pipe(
-                Effect.map((w) => w.ticker),
-                Effect.orElseSucceed(() => undefined)
-              ))
-            const it = yield* newCancel(id, s ?? "")
-            if (s === undefined) {
-              yield* Deferred.fail(
-                it.done,
-                new E.OrderNotFound({ venue, orderId: id, message: `order ${id} not found` })
+        const halted = yield* Effect.either(o.safety.checkNotHalted("creates"))
+        if (Either.isLeft(halted)) return items.map((): WriteOutcome.WriteOutcome => certain(halted.left))
+        const encoded = yield* Effect.forEach(items, (r) => Effect.either(encodeCreate(r)))
+        const ready = encoded.flatMap((e) => (Either.isRight(e) ? [e.right] : []))
+        const results =
+          ready.length === 0
+            ? []
+            : yield* writes.creates(
+                ready.map((e) => ({ symbol: e.request.symbol, cid: e.request.clientOrderId, body: e.body }))
               )
-            } else yield* Queue.offer(cancelQueue, it)
-            return it
-          })
-        )
-        return yield* Effect.forEach(items, (it) => Effect.either(awaitCancel(it)), { concurrency: "unbounded" })
+        let k = 0
+        return encoded.map((e): WriteOutcome.WriteOutcome => {
+          if (Either.isLeft(e)) return certain(e.left)
+          const r = results[k++]!
+          return outcome(r, "create", (v) =>
+            WriteOutcome.done(
+              parse.createdOrder(e.right.request, e.right.request.clientOrderId, v, now(), e.right.expiry)
+            )
+          )
+        })
       })
 
-    const editOrder = (id: Ids.OrderId, symbol: Ids.Symbol, edit: CoreOrder.OrderEdit) =>
+    const readBack = (id: string) =>
+      Effect.map(
+        Effect.option(api.getOrder(id)),
+        Option.map((w) => parse.order(w))
+      )
+
+    const cancel = (items: ReadonlyArray<Venue.CancelItem>) =>
       Effect.gen(function* () {
-        yield* orders.checkWritable(symbol, "amend")
-        yield* o.safety.checkNotHalted("amends")
-        const current = (yield* orders.order(id)) ?? parse.order(yield* api.getOrder(id))
-        const m = yield* o.instruments.entry(symbol)
+        const results = yield* writes.cancels(items.map((i) => ({ orderId: i.id, symbol: i.symbol })))
+        return yield* Effect.forEach(items, (it, i) => {
+          const r = results[i]!
+          if (r._tag !== "Ok") return Effect.succeed(outcome(r, "cancel", () => unknown("cancel", "")))
+          return Effect.map(
+            it.known !== undefined ? Effect.succeed(Option.some(it.known)) : readBack(it.id),
+            Option.match({
+              // canceled, but not readable back: the port looks it up
+              onNone: () => unknown("cancel", `canceled order ${it.id} cannot be read back`),
+              onSome: (base) =>
+                WriteOutcome.done(
+                  CoreOrder.fromDecoded({
+                    ...base,
+                    status: "canceled",
+                    remaining: D.ZERO,
+                    lastUpdateTimestamp: r.value.ts_ms ?? now()
+                  })
+                )
+            })
+          )
+        })
+      })
+
+    const amend = ({ order: current, edit }: Venue.AmendItem) =>
+      Effect.gen(function* () {
+        const halted = yield* Effect.either(o.safety.checkNotHalted("amends"))
+        if (Either.isLeft(halted)) return certain(halted.left)
         const price = edit.price ?? current.price
         const amount = edit.amount ?? current.amount
-        if (!m.grid.isOnGrid(price)) {
-          return yield* new E.InvalidOrder({
-            venue,
-            message: `price: ${D.format(price)} is off the tick grid of ${symbol}`
-          })
-        }
-        const r = yield* writes.amend(id, symbol, encode.amendBody(symbol, current, price, amount), deadline)
-        if (r._tag === "Err") return yield* r.error
-        if (r._tag === "Unknown") {
-          yield* orders.markUnknown({ operation: "amend", symbol, orderId: id })
-          return yield* new E.UnknownOutcome({
-            venue,
-            operation: "amend",
-            symbol,
-            orderId: id,
-            message: `amend of ${id}: outcome unknown (${r.detail}); resolving by lookup`
-          })
-        }
-        const x = encode.amended(current, price, amount, r.value, now())
-        yield* orders.upsert(x)
-        return yield* stored(x)
+        const body = encode.amendBody(current.symbol, current, price, amount)
+        const r = yield* writes.amend(current.id, current.symbol, body, cfg.writeDeadlineMs)
+        return outcome(r, "amend", (v) => WriteOutcome.done(encode.amended(current, price, amount, v, now())))
       })
 
-    const cancelAllOrders = (symbol?: Ids.Symbol) =>
+    const resting = (symbol?: string) =>
+      api.getOrders({ status: "resting", ...(symbol !== undefined ? { ticker: symbol } : {}), ...sub })
+
+    const cancelAll = () =>
       Effect.gen(function* () {
-        if (symbol !== undefined) {
-          const open = yield* api.getOrders({ status: "resting", ticker: symbol, ...sub })
-          const rs = yield* cancelOrders(
-            open.map((w) => Ids.OrderId.make(w.order_id)),
-            symbol
-          )
-          return rs.filter(Either.isRight).map((r) => r.right)
-        }
-        const before = yield* api.getOrders({ status: "resting", ...sub })
+        const before = yield* resting()
         yield* transport
           .send({
             method: "DELETE",
@@ -321,55 +158,56 @@ export const make = (o: {
             ...(cfg.subaccount !== undefined ? { query: sub } : {})
           })
           .pipe(Effect.mapError((f) => rest.readError(f, { venue })))
-        return yield* Effect.forEach(before, (w) =>
-          Effect.gen(function* () {
-            const x = CoreOrder.fromDecoded({
-              ...(yield* orders.parse(w)),
-              status: "canceled",
-              remaining: D.ZERO,
-              lastUpdateTimestamp: now()
-            })
-            yield* orders.upsert(x)
-            return x
+        return before.map((w) =>
+          CoreOrder.fromDecoded({
+            ...parse.order(w),
+            status: "canceled",
+            remaining: D.ZERO,
+            lastUpdateTimestamp: now()
           })
         )
       })
 
-    return {
-      createOrder: (request) =>
-        Effect.gen(function* () {
-          const it = yield* prepareCreate(request)
-          if ("known" in it) return it.known
-          yield* Queue.offer(createQueue, it)
-          return yield* awaitCreate(it)
-        }),
-      createOrders: (requests) =>
-        Effect.gen(function* () {
-          const prepared = yield* Effect.forEach(requests, (r) => Effect.either(prepareCreate(r)))
-          for (const p of prepared)
-            if (Either.isRight(p) && !("known" in p.right)) yield* Queue.offer(createQueue, p.right)
-          return yield* Effect.forEach(
-            prepared,
-            (p) =>
-              Either.isLeft(p)
-                ? Effect.succeed(Either.left(p.left))
-                : "known" in p.right
-                  ? Effect.succeed(Either.right(p.right.known))
-                  : Effect.either(awaitCreate(p.right)),
-            { concurrency: "unbounded" }
+    const lookup = (key: Venue.LookupKey): Effect.Effect<Option.Option<CoreOrder.Order>, E.ExchangeError> =>
+      key._tag === "ByOrderId"
+        ? api.getOrder(key.id).pipe(
+            Effect.map((w) => Option.some(parse.order(w))),
+            Effect.catchTag("OrderNotFound", () => Effect.succeedNone)
           )
-        }),
-      cancelOrder: (id, symbol) =>
-        Effect.gen(function* () {
-          yield* orders.checkWritable(symbol, "cancel")
-          const it = yield* newCancel(id, symbol)
-          yield* Queue.offer(cancelQueue, it)
-          return yield* awaitCancel(it)
-        }),
-      cancelOrders,
-      editOrder,
-      cancelAllOrders,
-      maxBatchCreate: () => batcher.maxBatch(o.limiter, "create", createUnit()),
-      maxBatchCancel: () => batcher.maxBatch(o.limiter, "cancel", cancelUnit())
+        : api
+            .getOrders({
+              ...(key.symbol !== undefined ? { ticker: key.symbol } : {}),
+              ...(key.since !== undefined ? { min_ts: Math.floor(key.since / 1000) - 60 } : {}),
+              ...sub
+            })
+            .pipe(
+              Effect.map((ws) =>
+                Option.map(Option.fromNullable(ws.find((w) => w.client_order_id === key.clientOrderId)), (w) =>
+                  parse.order(w)
+                )
+              )
+            )
+
+    return {
+      admit: (lane, items) =>
+        o.limiter
+          .acquire(lane, items * unit(lane))
+          .pipe(Effect.mapError((e) => new E.InvalidOrder({ venue, message: e.message }))),
+      submit,
+      cancel,
+      amend,
+      cancelAll,
+      lookup,
+      openOrders: (q) => Effect.map(resting(q?.symbol), (ws) => ws.map((w) => parse.order(w))),
+      fills: (q) =>
+        api
+          .getFills({
+            ...(q?.symbol !== undefined ? { ticker: q.symbol } : {}),
+            ...(q?.since !== undefined ? { min_ts: Math.floor(q.since / 1000) } : {}),
+            ...sub
+          })
+          .pipe(Effect.map((fs) => fs.map(parse.fill).slice(0, q?.limit ?? fs.length))),
+      maxBatchCreate: () => maxBatch(o.limiter, "create", unit("create")),
+      maxBatchCancel: () => maxBatch(o.limiter, "cancel", unit("cancel"))
     } satisfies KalshiExecution
   })

@@ -1,22 +1,26 @@
 /**
- * Dual-source order verification: the WebSocket private stream is primary, REST audits it.
+ * Dual-source order verification: the WebSocket private stream is primary (it feeds the port's order
+ * store; the port re-reads REST after a gap or reconnect and publishes those on health), REST audits it.
  *
- * - The private-event router: `user_order` and `fill` messages update the local view (and settle unknown
- *   creates they reveal); lifecycle messages go to the instruments; a private gap or a reconnect re-reads
- *   our orders from REST (a known loss, not a desync) and is published on health (`PrivateGap`,
- *   `Disconnected`, `Reconnected`).
+ * - Lifecycle messages go to the instruments; the time of the last private message paces the auditor.
  * - The REST auditor polls open orders (faster while the stream is silent with orders open, or while a
  *   disagreement is pending), does a targeted GET before calling an order gone, and walks only the live
  *   orders of the view. A disagreement outliving `reconcile.graceMs` is a desync: published
  *   on health as `Desync` (the runner halts Risk and journals it — this module depends on no Risk), then the
  *   desync action runs and REST is adopted as the truth.
- * - Fills only REST shows (older than the grace window) are emitted once.
- * State: disagreements and the time of the last private message, each in a `Ref`.
+ * - Fills only REST shows (older than the grace window) are emitted once (the port de-duplicates).
+ * State: disagreements, the audit counters and the time of the last private message, each in a `Ref`.
  */
-import { Order as CoreOrder, Decimal as D, type ExchangeError as E, VenueHealth } from "@alpha-hunter/core"
+import {
+  Order as CoreOrder,
+  Decimal as D,
+  type ExchangeError as E,
+  OrderStore,
+  type Venue,
+  VenueHealth
+} from "@alpha-hunter/core"
 import * as Effect from "effect/Effect"
 import * as HashMap from "effect/HashMap"
-import * as MutableRef from "effect/MutableRef"
 import * as Option from "effect/Option"
 import * as PubSub from "effect/PubSub"
 import * as Ref from "effect/Ref"
@@ -25,17 +29,24 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as parse from "./internal/parse.js"
 import type { Endpoints } from "./internal/rest.js"
-import * as store from "./internal/store.js"
 import type * as wire from "./internal/wire.js"
 import type { DesyncReport, Disagreement } from "./KalshiClient.js"
 import type { ReconcileConfig } from "./KalshiConfig.js"
-import type { KalshiFeed, PrivateEvent } from "./KalshiFeed.js"
+import type { KalshiFeed } from "./KalshiFeed.js"
 import type { KalshiInstruments } from "./KalshiInstruments.js"
-import type { KalshiOrders } from "./KalshiOrders.js"
+
+export interface AuditStats {
+  readonly polls: number
+  readonly desyncs: number
+  /** targeted GETs of orders REST's list lacked */
+  readonly lookups: number
+  readonly lastPollAt: number
+}
 
 export interface KalshiReconciler {
   /** one REST-vs-WS verification round now */
   readonly verifyNow: Effect.Effect<void, E.ExchangeError>
+  readonly stats: Effect.Effect<AuditStats>
 }
 
 type Observed = Omit<Disagreement, "since">
@@ -64,40 +75,32 @@ export const make = (o: {
   readonly api: Endpoints
   readonly sub: Readonly<Record<string, number>>
   readonly feed: KalshiFeed
-  readonly orders: KalshiOrders
+  readonly view: Venue.VenueView
   readonly instruments: KalshiInstruments
   readonly health: PubSub.PubSub<VenueHealth.VenueHealth>
   readonly haltedUntil: Effect.Effect<number>
   readonly onDesync: (report: DesyncReport) => Effect.Effect<void>
 }): Effect.Effect<KalshiReconciler, never, Scope.Scope> =>
   Effect.gen(function* () {
-    const { venue, orders, config: cfg } = o
+    const { venue, view, config: cfg } = o
     const clock = yield* Effect.clock
     const now = () => clock.unsafeCurrentTimeMillis()
     const disagreements = yield* Ref.make(HashMap.empty<string, Disagreement>())
     const lastPrivateEvent = yield* Ref.make(now())
+    const stats = yield* Ref.make<AuditStats>({ polls: 0, desyncs: 0, lookups: 0, lastPollAt: 0 })
+    const count = (k: Exclude<keyof AuditStats, "lastPollAt">) => Ref.update(stats, (s) => ({ ...s, [k]: s[k] + 1 }))
     const openOrdersRest = o.api.getOrders({ status: "resting", ...o.sub })
     const publish = (h: VenueHealth.VenueHealth) => PubSub.publish(o.health, h)
 
-    /** Adopts REST's truth (after a known loss: reconnect, private gap). Not a desync. */
-    const adoptRest = Effect.gen(function* () {
-      const resting = yield* openOrdersRest
-      const restIds = new Set(resting.map((w) => w.order_id))
-      for (const w of resting) yield* orders.upsert(yield* orders.parse(w))
-      for (const x of yield* orders.live) {
-        if (restIds.has(x.id)) continue
-        const got = yield* Effect.option(o.api.getOrder(x.id))
-        if (Option.isSome(got)) yield* orders.upsert(yield* orders.parse(got.value))
-      }
-      yield* Ref.set(disagreements, HashMap.empty())
-    })
+    /** Adopts REST's truth (after a desync action). */
+    const adoptRest = Effect.zipRight(view.resync, Ref.set(disagreements, HashMap.empty()))
 
     const observe = (resting: ReadonlyArray<wire.Order>) =>
       Effect.gen(function* () {
         const out: Array<Observed> = []
         const restById = new Map(resting.map((w) => [w.order_id, w]))
         for (const w of resting) {
-          const local = yield* orders.order(w.order_id)
+          const local = yield* view.order(w.order_id)
           if (
             local === undefined ||
             CoreOrder.isTerminal(local.status) ||
@@ -106,11 +109,11 @@ export const make = (o: {
             out.push({ orderId: w.order_id, symbol: w.ticker, ws: describe(local), rest: describeWire(w) })
           }
         }
-        for (const x of yield* orders.live) {
+        for (const x of yield* view.live) {
           if (x.status === "unknown" || restById.has(x.id)) continue
           // REST's list lacks an order we think is open: targeted GET before calling it gone
           const got = yield* Effect.option(o.api.getOrder(x.id))
-          yield* orders.count("lookups")
+          yield* count("lookups")
           if (Option.isSome(got) && got.value.status === "resting" && D.eq(got.value.remaining_count_fp, x.remaining))
             continue
           out.push({
@@ -125,7 +128,7 @@ export const make = (o: {
 
     const desync = (expired: ReadonlyArray<Disagreement>, t: number) =>
       Effect.gen(function* () {
-        yield* orders.count("desyncs")
+        yield* count("desyncs")
         const report: DesyncReport = { venue, disagreements: expired, at: t }
         yield* Effect.logError(
           `[CRITICAL] DESYNC ${venue}: ${expired
@@ -147,15 +150,10 @@ export const make = (o: {
 
     const verify: Effect.Effect<void, E.ExchangeError> = Effect.gen(function* () {
       const t = now()
-      yield* orders.count("polls")
-      yield* Effect.sync(() => MutableRef.update(orders.stats, (s) => ({ ...s, lastPollAt: t })))
+      yield* Ref.update(stats, (s) => ({ ...s, polls: s.polls + 1, lastPollAt: t }))
       const resting = yield* openOrdersRest
       // unknown creates that REST now shows are resolved, not disagreements
-      for (const w of resting) {
-        if (w.client_order_id && (yield* orders.settle(`create:${w.client_order_id}`))) {
-          yield* orders.upsert(yield* orders.parse(w))
-        }
-      }
+      for (const w of resting) if (w.client_order_id) yield* view.revealed(parse.order(w))
       const observed = yield* observe(resting)
       const current = yield* Ref.updateAndGet(disagreements, (prev) => nextDisagreements(prev, observed, t))
       const expired = [...HashMap.values(current)].filter((d) => t - d.since >= cfg.graceMs)
@@ -165,54 +163,26 @@ export const make = (o: {
       )
       // fills REST knows and the stream did not deliver
       const fills = yield* o.api.getFills({ min_ts: Math.floor((t - 10 * 60_000) / 1000), ...o.sub }, 1)
-      const seen = yield* orders.snapshot
+      const seen = yield* view.snapshot
       for (const f of fills.map(parse.fill)) {
-        if (!store.hasFill(seen, f.id) && t - f.timestamp > cfg.graceMs) yield* orders.publishFill(f, true)
+        if (!OrderStore.hasFill(seen, f.id) && t - f.timestamp > cfg.graceMs) yield* view.fill(f, "rest")
       }
     })
 
     const lock = yield* Effect.makeSemaphore(1)
     const verifyNow = lock.withPermits(1)(verify)
-    const adopt = lock.withPermits(1)(adoptRest)
 
-    // the private-event router (subscribed before anything is forked: nothing is missed)
-    const onEvent = (ev: PrivateEvent): Effect.Effect<void> => {
-      switch (ev._tag) {
-        case "UserOrder":
-          return Effect.gen(function* () {
-            yield* Ref.set(lastPrivateEvent, now())
-            const x = yield* orders.parse(ev.order)
-            if (x.clientOrderId !== undefined) yield* orders.settle(`create:${x.clientOrderId}`)
-            yield* orders.upsert(x)
-          })
-        case "Fill":
-          return Effect.zipRight(Ref.set(lastPrivateEvent, now()), orders.publishFill(parse.fill(ev.fill), false))
-        case "Lifecycle":
-          return o.instruments.onLifecycle(ev.lifecycle)
-        case "PrivateGap":
-          return Effect.gen(function* () {
-            yield* Effect.logWarning(`kalshi: private stream gap (${ev.reason}); reconciling from REST`)
-            yield* publish(new VenueHealth.PrivateGap({ venue, channel: ev.channel, at: now() }))
-            yield* Effect.ignore(adopt)
-          })
-        case "Disconnected":
-          return Effect.asVoid(publish(new VenueHealth.Disconnected({ venue, reason: ev.reason, at: now() })))
-        case "Connected":
-          return ev.reconnect
-            ? Effect.gen(function* () {
-                yield* Effect.logInfo("kalshi: reconnected; reconciling orders from REST")
-                yield* Effect.ignore(adopt)
-                yield* publish(new VenueHealth.Reconnected({ venue, at: now() }))
-              })
-            : Effect.void
-        case "Position":
-          return Effect.void
-      }
-    }
+    // lifecycle messages, and the time of the last private message (the port applies orders and fills)
     const events = yield* o.feed.subscribeEvents
     yield* Stream.fromQueue(events).pipe(
       Stream.runForEach((ev) =>
-        onEvent(ev).pipe(Effect.catchAllCause((c) => Effect.logError(`kalshi: private ${ev._tag} handling failed`, c)))
+        ev._tag === "Lifecycle"
+          ? o.instruments
+              .onLifecycle(ev.lifecycle)
+              .pipe(Effect.catchAllCause((c) => Effect.logError("kalshi: lifecycle handling failed", c)))
+          : ev._tag === "UserOrder" || ev._tag === "Fill"
+            ? Ref.set(lastPrivateEvent, now())
+            : Effect.void
       ),
       Effect.forkScoped
     )
@@ -221,7 +191,7 @@ export const make = (o: {
     yield* adoptRest.pipe(Effect.catchAll((e) => Effect.logWarning(`kalshi: initial reconcile failed: ${e.message}`)))
     if (cfg.enabled) {
       const nextDelay = Effect.gen(function* () {
-        const hasOpen = (yield* orders.live).length > 0
+        const hasOpen = (yield* view.live).length > 0
         const silent = now() - (yield* Ref.get(lastPrivateEvent)) > cfg.silentAfterMs
         const pending = HashMap.size(yield* Ref.get(disagreements)) > 0
         return (hasOpen && silent) || pending ? cfg.fastPollMs : cfg.pollMs
@@ -235,5 +205,5 @@ export const make = (o: {
       )
     }
 
-    return { verifyNow } satisfies KalshiReconciler
+    return { verifyNow, stats: Ref.get(stats) } satisfies KalshiReconciler
   })

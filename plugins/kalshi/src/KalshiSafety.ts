@@ -8,7 +8,7 @@
  *   (creates refused for at least `safety.haltAfterCancelAllMs`, ≥ 60 s), published on health as `Halted`.
  * State: the group per shard in a `SynchronizedRef` (single-flight creation), the halt deadline in a `Ref`.
  */
-import { Order as CoreOrder, Decimal as D, ExchangeError as E, VenueHealth } from "@alpha-hunter/core"
+import { Order as CoreOrder, Decimal as D, ExchangeError as E, type Venue, VenueHealth } from "@alpha-hunter/core"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as HashMap from "effect/HashMap"
@@ -22,7 +22,6 @@ import * as rest from "./internal/rest.js"
 import * as wire from "./internal/wire.js"
 import type { CancelAllReport } from "./KalshiClient.js"
 import type { SafetyConfig } from "./KalshiConfig.js"
-import type { KalshiOrders } from "./KalshiOrders.js"
 
 export interface KalshiSafety {
   readonly policy: CreatePolicy
@@ -41,7 +40,8 @@ export const make = (o: {
   readonly sub: Readonly<Record<string, number>>
   readonly transport: rest.Transport
   readonly api: rest.Endpoints
-  readonly orders: KalshiOrders
+  /** the port's view of our orders (built after this module: awaited when needed) */
+  readonly view: Effect.Effect<Venue.VenueView>
   readonly health: PubSub.PubSub<VenueHealth.VenueHealth>
 }): Effect.Effect<KalshiSafety> =>
   Effect.gen(function* () {
@@ -145,8 +145,9 @@ export const make = (o: {
         const { attempts, resting } = yield* round(1)
         if (resting === 0) {
           // our view: everything we had open is canceled now (the venue confirms through WS/REST as well)
-          for (const x of yield* o.orders.live) {
-            yield* o.orders.upsert(
+          const view = yield* o.view
+          for (const x of yield* view.live) {
+            yield* view.apply(
               CoreOrder.fromDecoded({ ...x, status: "canceled", remaining: D.ZERO, lastUpdateTimestamp: now() })
             )
           }

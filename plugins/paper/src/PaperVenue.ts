@@ -18,7 +18,9 @@ import {
   Market,
   Order,
   OrderBook,
-  TickGrid
+  TickGrid,
+  Venue,
+  WriteOutcome
 } from "@alpha-hunter/core"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
@@ -143,9 +145,13 @@ const buildMarkets = (
   return Either.right(out)
 }
 
+/** A change of the venue's primitives before the port is built on them (fault injection in tests). */
+export type Wrap = (primitives: Venue.VenuePrimitives) => Effect.Effect<Venue.VenuePrimitives, never, Scope.Scope>
+
 /** Builds the venue; its fibers (expiry, synthetic flow) live in the scope. */
 export const make = (
-  config: PaperConfig
+  config: PaperConfig,
+  wrap: Wrap = Effect.succeed
 ): Effect.Effect<
   { readonly venue: PaperVenueService; readonly exchange: Exchange.ExchangeService },
   PaperConfigError,
@@ -256,16 +262,19 @@ export const make = (
     const checkSymbol = (s: St.State, symbol?: Ids.Symbol): Either.Either<void, ExchangeError> =>
       symbol === undefined ? Either.right(undefined) : Either.map(marketOrFail(s, symbol), () => undefined)
 
-    const batchTooLarge = (n: number, max: number) =>
-      new E.InvalidOrder({ venue: venueId, message: `a batch carries at most ${max} items, got ${n}` })
+    const outcome = (r: Either.Either<Order.Order, ExchangeError>) => WriteOutcome.fromEither(r)
+    const refusal = (r: Either.Either<Order.Order, ExchangeError>): WriteOutcome.WriteOutcome =>
+      // a duplicate client id is a plain refusal here (the port decides what it means)
+      Either.isLeft(r) && r.left._tag === "DuplicateClientOrderId" ? { _tag: "Refused", error: r.left } : outcome(r)
+    const answer = <A>(eff: Effect.Effect<A, ExchangeError>) => Effect.either(eff)
 
-    const watch = <A>(hub: PubSub.PubSub<A>, keep: (a: A) => boolean): Stream.Stream<A, ExchangeError> =>
-      Stream.unwrapScoped(Effect.map(PubSub.subscribe(hub), (q) => Stream.filter(Stream.fromQueue(q), keep)))
-
-    const exchange: Exchange.ExchangeService = Exchange.make({
+    // the paper venue's primitives; the generic port adds ids, validation, the order store, batching, ...
+    const primitives: Venue.VenuePrimitives = {
       id: venueId,
       has,
       features,
+      instrument: (symbol) =>
+        read((s) => Either.map(marketOrFail(s, symbol), (ms) => ({ market: Views.toMarket(ms), grid: ms.grid }))),
       loadMarkets: () => loadMarkets(),
       fetchMarkets: () => Effect.map(loadMarkets(), (m) => [...m.values()]),
       fetchEvents: () =>
@@ -281,45 +290,32 @@ export const make = (
         }),
       fetchOrderBook: (symbol, limit) =>
         read((s) => Either.map(marketOrFail(s, symbol), (ms) => Views.toBook(s, ms, limit))),
-      createOrder,
-      createOrders: (requests) =>
-        requests.length > features.maxBatchCreate
-          ? Effect.fail(batchTooLarge(requests.length, features.maxBatchCreate))
-          : Effect.forEach(requests, (r) => Effect.either(createOrder(r))),
-      editOrder: (id, symbol, edit) =>
-        transact((tx) =>
-          Either.map(Engine.amend(tx, id, { price: edit.price, amount: edit.amount }, symbol), (o) =>
-            Views.toOrder(tx.d, o)
-          )
-        ),
-      cancelOrder,
-      cancelOrders: (ids, symbol) =>
-        ids.length > features.maxBatchCancel
-          ? Effect.fail(batchTooLarge(ids.length, features.maxBatchCancel))
-          : Effect.forEach(ids, (id) => Effect.either(cancelOrder(id, symbol))),
-      cancelAllOrders: (symbol) =>
-        transact((tx) =>
-          Either.map(checkSymbol(tx.d, symbol), () =>
-            Engine.cancelAll(tx, "self", symbol).map((o) => Views.toOrder(tx.d, o))
-          )
-        ),
-      fetchOrder: (id, symbol) =>
-        read((s) => Either.map(Engine.lookup(St.begin(s, 0), id, "self", symbol), (o) => Views.toOrder(s, o))),
-      fetchOrderByClientId: (clientOrderId, symbol) =>
-        read((s) => {
-          const id = Option.getOrUndefined(HashMap.get(s.clientIds, clientOrderId))
-          const o = id === undefined ? undefined : Engine.orderRec(s, id)
-          return o === undefined || (symbol !== undefined && o.symbol !== symbol)
-            ? Either.left(
-                new E.OrderNotFound({
-                  venue: venueId,
-                  clientOrderId,
-                  message: `no order with client id ${clientOrderId}`
-                })
+      submit: (items) => Effect.forEach(items, (r) => Effect.map(answer(createOrder(r)), refusal)),
+      cancel: (items) => Effect.forEach(items, (c) => Effect.map(answer(cancelOrder(c.id, c.symbol)), outcome)),
+      amend: ({ order, edit }) =>
+        Effect.map(
+          answer(
+            transact((tx) =>
+              Either.map(Engine.amend(tx, order.id, { price: edit.price, amount: edit.amount }, order.symbol), (o) =>
+                Views.toOrder(tx.d, o)
               )
-            : Either.right(Views.toOrder(s, o))
+            )
+          ),
+          outcome
+        ),
+      cancelAll: () => transact((tx) => Either.right(Engine.cancelAll(tx, "self").map((o) => Views.toOrder(tx.d, o)))),
+      lookup: (key) =>
+        read((s) => {
+          const id =
+            key._tag === "ByOrderId" ? key.id : Option.getOrUndefined(HashMap.get(s.clientIds, key.clientOrderId))
+          const o = id === undefined ? undefined : Engine.orderRec(s, id)
+          return Either.right(
+            o === undefined || o.owner !== "self" || (key.symbol !== undefined && o.symbol !== key.symbol)
+              ? Option.none()
+              : Option.some(Views.toOrder(s, o))
+          )
         }),
-      fetchOpenOrders: (options = {}) =>
+      openOrders: (options = {}) =>
         read((s) =>
           Either.map(checkSymbol(s, options.symbol), () => {
             const open = selfOpen(s, options.symbol).filter(
@@ -328,7 +324,7 @@ export const make = (
             return (options.limit === undefined ? open : open.slice(0, options.limit)).map((o) => Views.toOrder(s, o))
           })
         ),
-      fetchMyTrades: (options = {}) =>
+      fills: (options = {}) =>
         read((s) =>
           Either.map(checkSymbol(s, options.symbol), () => {
             const fills = Chunk.toReadonlyArray(s.fills).filter(
@@ -340,7 +336,7 @@ export const make = (
             return options.since === undefined ? fills.slice(-options.limit) : fills.slice(0, options.limit)
           })
         ),
-      fetchBalance: () =>
+      balance: () =>
         read((s) =>
           Either.right(
             Acc.balances(s).map((b) =>
@@ -348,7 +344,7 @@ export const make = (
             )
           )
         ),
-      fetchPositions: (symbols) =>
+      positions: (symbols) =>
         read((s) =>
           Either.right(
             s.symbols
@@ -399,11 +395,18 @@ export const make = (
             )
           })
         ),
-      watchOrders: (symbol) => watch(ordersHub, (o) => symbol === undefined || o.symbol === symbol),
-      watchMyTrades: (symbol) => watch(fillsHub, (f) => symbol === undefined || f.symbol === symbol),
+      privateEvents: Effect.map(
+        Effect.all([PubSub.subscribe(ordersHub), PubSub.subscribe(fillsHub)]),
+        ([orders, fills]) =>
+          Stream.merge(
+            Stream.map(Stream.fromQueue(orders), (order): Venue.PrivateEvent => ({ _tag: "OrderUpdate", order })),
+            Stream.map(Stream.fromQueue(fills), (fill): Venue.PrivateEvent => ({ _tag: "OrderFill", fill }))
+          )
+      ),
       // an in-memory venue cannot desync, disconnect or halt on its own
       health: Stream.empty
-    })
+    }
+    const { exchange } = yield* Venue.make(yield* wrap(primitives), { clientIdPrefix: "paper" })
 
     // ---- PaperVenue ----------------------------------------------------------------------------
 
@@ -494,10 +497,11 @@ export const make = (
 
 /** The paper venue as a layer providing both `PaperVenue` and the core `Exchange`. */
 export const layer = (
-  config: PaperConfig = PaperConfig.make({})
+  config: PaperConfig = PaperConfig.make({}),
+  wrap?: Wrap
 ): Layer.Layer<PaperVenue | Exchange.Exchange, PaperConfigError> =>
   Layer.scopedContext(
-    Effect.map(make(config), ({ exchange, venue }) =>
+    Effect.map(make(config, wrap), ({ exchange, venue }) =>
       Context.make(PaperVenue, venue).pipe(Context.add(Exchange.Exchange, exchange))
     )
   )

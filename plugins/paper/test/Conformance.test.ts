@@ -1,6 +1,9 @@
 import { Decimal as D, Fee, Ids, Market, TickGrid } from "@alpha-hunter/core"
-import { ExchangeConformance } from "@alpha-hunter/testkit"
+import { ExchangeConformance, VenueFaults } from "@alpha-hunter/testkit"
+import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { PaperConfig, PaperVenue } from "../src/index.js"
 
 const seedLiquidity = (args: ExchangeConformance.SeedArgs) =>
@@ -49,3 +52,22 @@ ExchangeConformance.suite(
   PaperVenue.layer(PaperConfig.PaperConfig.make({ generate: PaperConfig.GeneratedMarkets.make({ count: 1 }) })),
   { symbol: Ids.Symbol.make("PAPER-1") }
 )
+
+// the fault cases, with the faults injected at the primitives seam (the port's rules under lost answers,
+// 429s, a dropped private stream, a skipped sequence number)
+const binary = PaperConfig.PaperConfig.make({ generate: PaperConfig.GeneratedMarkets.make({ count: 3 }) })
+const faulty = Layer.unwrapScoped(
+  Effect.gen(function* () {
+    const faults = yield* Deferred.make<ExchangeConformance.Faults>()
+    const wrap = (p: Parameters<PaperVenue.Wrap>[0]) =>
+      Effect.flatMap(VenueFaults.wrap(p), (w) => Effect.as(Deferred.succeed(faults, w.faults), w.primitives))
+    const venue = yield* Layer.build(PaperVenue.layer(binary, wrap))
+    return Layer.succeedContext(Context.add(venue, VenueFaults.InjectedFaults, yield* Deferred.await(faults)))
+  })
+)
+ExchangeConformance.suite("paper (faults)", faulty, {
+  symbol: Ids.Symbol.make("PAPER-2"),
+  seedLiquidity,
+  faults: VenueFaults.fromContext,
+  select: (c) => c.id.startsWith("faults.")
+})

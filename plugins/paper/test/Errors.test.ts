@@ -92,7 +92,7 @@ describe("bad input fails with typed errors", () => {
     }).pipe(provideVenue())
   )
 
-  it.effect("batches: per-item errors in order, oversize batches refused whole", () =>
+  it.effect("batches: per-item errors in order; an oversize batch goes out in chunks of maxBatchCreate", () =>
     Effect.gen(function* () {
       const { ex } = yield* services
       const results = yield* ex.createOrders([
@@ -104,9 +104,13 @@ describe("bad input fails with typed errors", () => {
         results.map((r) => (Either.isRight(r) ? r.right.status : r.left._tag)),
         ["open", "InvalidOrder", "BadSymbol"]
       )
-      const many = Array.from({ length: 21 }, () => req({ side: "buy", price: "0.40", amount: "1" }))
-      assert.strictEqual(yield* tagOf(ex.createOrders(many)), "InvalidOrder")
-      assert.strictEqual((yield* ex.fetchOpenOrders()).length, 1)
+      const many = Array.from({ length: ex.features.maxBatchCreate + 1 }, () =>
+        req({ side: "buy", price: "0.40", amount: "1" })
+      )
+      const all = yield* ex.createOrders(many)
+      assert.strictEqual(all.length, many.length)
+      assert.isTrue(all.every((r) => Either.isRight(r) && r.right.status === "open"))
+      assert.strictEqual((yield* ex.fetchOpenOrders()).length, many.length + 1)
     }).pipe(provideVenue())
   )
 })

@@ -1,7 +1,8 @@
 /**
- * The local view of our orders as one immutable value with pure transitions (held in a `Ref` by
- * `KalshiOrders`): orders by id, the request metadata Kalshi does not echo back (time in force, post-only),
- * the client-order-id index, and the fill de-duplication window.
+ * The venue port's view of our orders as one immutable value with pure transitions (held in a `Ref` by
+ * `Venue.make`): orders by id, the request metadata a venue may not echo back (time in force, post-only),
+ * the client-order-id index, and the fill de-duplication window. It feeds `watchOrders` / `watchMyTrades`
+ * for every venue.
  *
  * Bounded by construction:
  * - an order that turned terminal leaves (with its metadata and client-id entry) once it has been terminal
@@ -11,10 +12,12 @@
  * - pruning runs inside the transitions at most once a second (and from a periodic sweep when idle); it
  *   visits only the orders that turned terminal, never the whole view.
  */
-import { Order as CoreOrder, Decimal as D } from "@alpha-hunter/core"
+
 import * as HashMap from "effect/HashMap"
 import * as HashSet from "effect/HashSet"
 import * as Option from "effect/Option"
+import * as D from "./Decimal.js"
+import * as CoreOrder from "./Order.js"
 
 export interface Meta {
   readonly timeInForce: CoreOrder.TimeInForce

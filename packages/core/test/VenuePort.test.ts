@@ -1,16 +1,18 @@
 /**
- * The pure parts of the driver's state: the order view stays bounded, merges monotonically, and the write
- * batcher answers every caller however its sender ends.
+ * The pure parts of the venue port's state: the order store stays bounded, merges monotonically, and the
+ * write batcher answers every caller however its sender ends.
  */
-import { Decimal as D, ExchangeError, Ids, Order } from "@alpha-hunter/core"
 import { assert, describe, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Queue from "effect/Queue"
-import * as batcher from "../src/internal/batcher.js"
-import * as store from "../src/internal/store.js"
-import * as KalshiLimiter from "../src/KalshiLimiter.js"
+import * as D from "../src/Decimal.js"
+import * as ExchangeError from "../src/ExchangeError.js"
+import * as Ids from "../src/Ids.js"
+import * as batcher from "../src/internal/venue/batcher.js"
+import * as Order from "../src/Order.js"
+import * as store from "../src/OrderStore.js"
+import * as WriteOutcome from "../src/WriteOutcome.js"
 
 const symbol = Ids.Symbol.make("KXSIMA-26DEC31-E0-M0")
 const order = (i: number, status: Order.OrderStatus, t: number, validate = false) =>
@@ -36,7 +38,7 @@ const order = (i: number, status: Order.OrderStatus, t: number, validate = false
     !validate
   )
 
-describe("order view (internal/store)", () => {
+describe("order store (OrderStore)", () => {
   it("10k create → cancel cycles (and a fill each) leave it bounded; idle, it empties", () => {
     let s = store.empty()
     const meta = { timeInForce: "GTC", postOnly: true } as const
@@ -91,57 +93,86 @@ describe("order view (internal/store)", () => {
   })
 })
 
-describe("write batcher (internal/batcher)", () => {
-  const setup = (send: (items: ReadonlyArray<batcher.Item>) => Effect.Effect<void>) =>
+describe("write batcher (internal/venue/batcher)", () => {
+  type Job = batcher.Item & { readonly n: number }
+  const setup = (
+    send: (items: ReadonlyArray<Job>) => Effect.Effect<ReadonlyArray<WriteOutcome.WriteOutcome>>,
+    admit: (n: number) => Effect.Effect<void, ExchangeError.ExchangeError> = () => Effect.void
+  ) =>
     Effect.gen(function* () {
-      const limiter = yield* KalshiLimiter.make(KalshiLimiter.basicLimits)
-      const queue = yield* Queue.unbounded<batcher.Item>()
-      const abandoned: Array<string> = []
+      const queue = yield* Queue.unbounded<Job>()
+      const settled: Array<WriteOutcome.WriteOutcome["_tag"]> = []
       yield* Effect.forkScoped(
-        batcher.run({
-          venue: "kalshi",
+        batcher.run<Job>({
+          venue: "v",
           queue,
-          lane: "create",
-          limiter,
-          unit: () => 10,
-          windowMs: 5,
+          max: () => 4,
+          admit,
           send,
-          abandon: (it, why) =>
+          settle: (it, o) =>
             Effect.zipRight(
-              Effect.sync(() => abandoned.push(why)),
-              Deferred.fail(
-                it.done,
-                new ExchangeError.UnknownOutcome({ venue: "kalshi", operation: "create", message: why })
-              )
+              Effect.sync(() => settled.push(o._tag)),
+              Deferred.succeed(it.done, o)
             )
         })
       )
       const submit = (n: number) =>
-        Effect.forEach(Array.from({ length: n }), () =>
-          Effect.tap(Deferred.make<Order.Order, ExchangeError.ExchangeError>(), (done) => Queue.offer(queue, { done }))
+        Effect.forEach(Array.from({ length: n }), (_, i) =>
+          Effect.tap(Deferred.make<WriteOutcome.WriteOutcome>(), (done) => Queue.offer(queue, { done, n: i }))
         )
-      const offer = (done: Deferred.Deferred<Order.Order, ExchangeError.ExchangeError>) => Queue.offer(queue, { done })
-      return { submit, abandoned, offer }
+      const offer = (done: Deferred.Deferred<WriteOutcome.WriteOutcome>) => Queue.offer(queue, { done, n: -1 })
+      return { submit, settled, offer }
     })
+  const answered = (items: ReadonlyArray<Job>) => items.map(() => WriteOutcome.done(order(0, "open", 0)))
 
-  it.scopedLive("a sender that dies leaves no caller waiting: each gets UnknownOutcome; the batcher goes on", () =>
+  it.scopedLive("a sender that dies leaves no caller waiting: each gets Unknown; the batcher goes on", () =>
     Effect.gen(function* () {
       let calls = 0
-      const { submit, abandoned } = yield* setup((items) =>
-        Effect.suspend(() =>
-          ++calls === 1
-            ? Effect.dieMessage("boom")
-            : Effect.forEach(items, (i) => Deferred.succeed(i.done, order(calls, "open", 0)), { discard: true })
-        )
+      const { submit } = yield* setup((items) =>
+        Effect.suspend(() => (++calls === 1 ? Effect.dieMessage("boom") : Effect.succeed(answered(items))))
       )
       const first = yield* submit(3)
-      const rs = yield* Effect.forEach(first, (d) => Effect.either(Deferred.await(d)))
-      assert.isTrue(rs.every((r) => Either.isLeft(r) && r.left._tag === "UnknownOutcome"))
-      assert.strictEqual(abandoned.length, 3)
-      assert.isTrue(abandoned[0]!.includes("boom"))
+      const rs = yield* Effect.forEach(first, Deferred.await)
+      assert.isTrue(rs.every((r) => r._tag === "Unknown" && r.error.message.includes("boom")))
       const second = yield* submit(2)
-      const ok = yield* Effect.forEach(second, (d) => Effect.either(Deferred.await(d)))
-      assert.isTrue(ok.every(Either.isRight))
+      const ok = yield* Effect.forEach(second, Deferred.await)
+      assert.isTrue(ok.every((r) => r._tag === "Done"))
+    })
+  )
+
+  it.scopedLive("what is queued goes at once, chunked by the largest batch; fewer answers than items → Unknown", () =>
+    Effect.gen(function* () {
+      const sizes: Array<number> = []
+      const { submit } = yield* setup((items) =>
+        Effect.sync(() => {
+          sizes.push(items.length)
+          return answered(items).slice(0, items.length === 2 ? 1 : items.length)
+        })
+      )
+      const ds = yield* submit(6)
+      const rs = yield* Effect.forEach(ds, Deferred.await)
+      assert.deepStrictEqual(sizes, [4, 2])
+      assert.deepStrictEqual(
+        rs.map((r) => r._tag),
+        ["Done", "Done", "Done", "Done", "Done", "Unknown"]
+      )
+    })
+  )
+
+  it.scopedLive("a batch the driver does not admit is refused whole, unsent", () =>
+    Effect.gen(function* () {
+      let sent = 0
+      const { submit } = yield* setup(
+        (items) =>
+          Effect.sync(() => {
+            sent += items.length
+            return answered(items)
+          }),
+        () => Effect.fail(new ExchangeError.InvalidOrder({ venue: "v", message: "too large" }))
+      )
+      const rs = yield* Effect.forEach(yield* submit(2), Deferred.await)
+      assert.isTrue(rs.every((r) => r._tag === "Refused"))
+      assert.strictEqual(sent, 0)
     })
   )
 
@@ -149,16 +180,13 @@ describe("write batcher (internal/batcher)", () => {
     Effect.gen(function* () {
       const sent: Array<number> = []
       const { submit, offer } = yield* setup((items) =>
-        Effect.zipRight(
-          Effect.sync(() => sent.push(items.length)),
-          Effect.forEach(items, (i) => Deferred.succeed(i.done, order(0, "open", 0)), { discard: true })
-        )
+        Effect.sync(() => {
+          sent.push(items.length)
+          return answered(items)
+        })
       )
-      const gone = yield* Deferred.make<Order.Order, ExchangeError.ExchangeError>()
-      yield* Deferred.fail(
-        gone,
-        new ExchangeError.UnknownOutcome({ venue: "kalshi", operation: "create", message: "late" })
-      )
+      const gone = yield* Deferred.make<WriteOutcome.WriteOutcome>()
+      yield* Deferred.succeed(gone, batcher.unknown("v", "late"))
       yield* offer(gone)
       const [kept] = yield* submit(1)
       if (kept === undefined) return assert.fail("no item")

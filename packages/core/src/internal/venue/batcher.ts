@@ -1,0 +1,147 @@
+/**
+ * Coalescing of writes across markets into the venue's batches, with no waiting window: one worker per
+ * queue takes what has gathered (at most the venue's largest batch), has the driver admit the whole batch
+ * (its rate limiter: what queues meanwhile joins the next one), and hands it to a sender fiber. Nothing it
+ * holds is left without an answer:
+ * - a sender fiber is guarded: on any exit (failure, defect, interruption) every item still waiting is
+ *   answered `Unknown` (the request may have left);
+ * - items a round took but never handed to a sender are answered `NotSent`: they certainly never left;
+ * - an item whose caller already gave up (its deadline passed) is dropped unsent;
+ * - each caller waits at most its deadline (`awaitOutcome`): past it the outcome is `Unknown`.
+ */
+
+import * as Cause from "effect/Cause"
+import * as Deferred from "effect/Deferred"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
+import * as Queue from "effect/Queue"
+import * as Schedule from "effect/Schedule"
+import type * as Scope from "effect/Scope"
+import * as E from "../../ExchangeError.js"
+import * as WriteOutcome from "../../WriteOutcome.js"
+
+export interface Item {
+  readonly done: Deferred.Deferred<WriteOutcome.WriteOutcome>
+}
+
+export interface BatcherOptions<I extends Item> {
+  readonly venue: string
+  readonly queue: Queue.Dequeue<I>
+  /** the most items one batch may carry, now */
+  readonly max: () => number
+  readonly admit: (items: number) => Effect.Effect<void, E.ExchangeError>
+  /** the driver's batch call: one outcome per item */
+  readonly send: (items: ReadonlyArray<I>) => Effect.Effect<ReadonlyArray<WriteOutcome.WriteOutcome>>
+  /** the port's bookkeeping for one item's real outcome; completes the item's `done` */
+  readonly settle: (item: I, outcome: WriteOutcome.WriteOutcome) => Effect.Effect<void>
+}
+
+const reason = (exit: Exit.Exit<unknown, unknown>): string =>
+  Exit.isSuccess(exit)
+    ? "ended"
+    : Cause.isInterruptedOnly(exit.cause)
+      ? "interrupted"
+      : Cause.pretty(exit.cause).split("\n")[0]!.slice(0, 200)
+
+export const unknown = (venue: string, message: string): WriteOutcome.WriteOutcome => ({
+  _tag: "Unknown",
+  error: new E.UnknownOutcome({ venue, message, operation: "create" })
+})
+
+const waiting = <I extends Item>(items: ReadonlyArray<I>) =>
+  Effect.filter(items, (i) => Effect.map(Deferred.isDone(i.done), (d) => !d))
+
+/** One sender run: the batch call, each item settled; whatever ends the run, no item is left waiting. */
+const guarded = <I extends Item>(o: BatcherOptions<I>, items: ReadonlyArray<I>): Effect.Effect<void> =>
+  o.send(items).pipe(
+    Effect.flatMap((rs) =>
+      Effect.forEach(
+        items,
+        (it, i) => o.settle(it, rs[i] ?? unknown(o.venue, "the venue returned fewer results than items sent")),
+        { discard: true }
+      )
+    ),
+    Effect.onExit((exit) =>
+      Effect.flatMap(waiting(items), (left) =>
+        Effect.forEach(left, (it) => o.settle(it, unknown(o.venue, `the sender stopped: ${reason(exit)}`)), {
+          discard: true
+        })
+      )
+    ),
+    Effect.catchAllCause((c) =>
+      Cause.isInterruptedOnly(c) ? Effect.void : Effect.logError(`${o.venue}: a write batch failed`, c)
+    )
+  )
+
+/** The worker (runs forever; fork it in the port's scope). */
+export const run = <I extends Item>(o: BatcherOptions<I>): Effect.Effect<never, never, Scope.Scope> => {
+  const round = Effect.gen(function* () {
+    const first = yield* Queue.take(o.queue)
+    let inHand: ReadonlyArray<I> = [first]
+    let handed = false
+    return yield* Effect.gen(function* () {
+      inHand = [first, ...(yield* Queue.takeUpTo(o.queue, Math.max(1, o.max()) - 1))]
+      const batch = yield* waiting(inHand)
+      if (batch.length === 0) return
+      const admitted = yield* Effect.either(o.admit(batch.length))
+      if (Either.isLeft(admitted)) {
+        const out = WriteOutcome.fromError(admitted.left)
+        return yield* Effect.forEach(batch, (it) => o.settle(it, out), { discard: true })
+      }
+      yield* Effect.forkScoped(guarded(o, batch))
+      handed = true
+    }).pipe(
+      Effect.onExit((exit) =>
+        handed || Exit.isSuccess(exit)
+          ? Effect.void
+          : Effect.flatMap(waiting(inHand), (left) =>
+              Effect.forEach(
+                left,
+                (it) =>
+                  o.settle(it, {
+                    _tag: "NotSent",
+                    error: new E.ExchangeUnavailable({
+                      venue: o.venue,
+                      message: `write batcher: ${reason(exit)}`,
+                      notSent: true
+                    })
+                  }),
+                { discard: true }
+              )
+            )
+      )
+    )
+  })
+  return round.pipe(
+    Effect.catchAllCause((c) => Effect.logError(`${o.venue}: write batcher round failed`, c)),
+    Effect.repeat(Schedule.forever),
+    Effect.flatMap(() => Effect.never)
+  )
+}
+
+/**
+ * Waits for an item's outcome for at most `deadline`. Past it the item is answered `late` and `mark` runs
+ * (the write is looked up) — unless its real outcome won the race, which is then returned.
+ */
+export const awaitOutcome = (
+  done: Deferred.Deferred<WriteOutcome.WriteOutcome>,
+  deadline: Duration.Duration,
+  late: WriteOutcome.WriteOutcome,
+  mark: Effect.Effect<void>
+): Effect.Effect<WriteOutcome.WriteOutcome> =>
+  Deferred.await(done).pipe(
+    Effect.timeoutOption(deadline),
+    Effect.flatMap(
+      Option.match({
+        onSome: Effect.succeed,
+        onNone: () =>
+          Effect.gen(function* () {
+            if (yield* Deferred.succeed(done, late)) yield* mark
+            return yield* Deferred.await(done)
+          })
+      })
+    )
+  )

@@ -1,0 +1,334 @@
+/**
+ * The port's writes. Each caller gets exactly one answer: the order, a certain error (a refusal, `NotSent`,
+ * `WriteBlocked`), or `UnknownOutcome` — the write is then marked for lookup and its market blocked until
+ * the resolver settles it. Creates and cancels go through the coalescing batchers; amends go one by one.
+ * - a create is validated locally first (no request sent for an invalid one) and always carries a client
+ *   order id; a create whose outcome was unknown is never sent twice: its retry returns the order found,
+ *   and a "duplicate client order id" answer to it means the earlier attempt landed (looked up);
+ * - a cancel or amend refused as "not found" is looked up before anything is declared.
+ */
+
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Queue from "effect/Queue"
+import * as Ref from "effect/Ref"
+import * as E from "../../ExchangeError.js"
+import type * as Ids from "../../Ids.js"
+import * as CoreOrder from "../../Order.js"
+import * as Store from "../../OrderStore.js"
+import * as Tracing from "../../Tracing.js"
+import * as Validation from "../../Validation.js"
+import type * as Venue from "../../Venue.js"
+import * as WriteOutcome from "../../WriteOutcome.js"
+import { awaitOutcome, type Item } from "./batcher.js"
+import * as S from "./state.js"
+
+export interface CreateJob extends Item {
+  readonly request: Venue.CreateItem
+}
+export interface CancelJob extends Item {
+  readonly item: Venue.CancelItem
+}
+
+export interface WriteDeps {
+  readonly st: S.State
+  readonly deadline: Duration.Duration
+  readonly nextCid: Effect.Effect<Ids.ClientOrderId>
+  readonly creates: Queue.Queue<CreateJob>
+  readonly cancels: Queue.Queue<CancelJob>
+}
+
+const metaOf = (r: { readonly timeInForce: CoreOrder.TimeInForce; readonly postOnly: boolean }): Store.Meta => ({
+  timeInForce: r.timeInForce,
+  postOnly: r.postOnly
+})
+
+const unknownError = (
+  st: S.State,
+  operation: "create" | "cancel" | "amend",
+  ids: { readonly symbol: string; readonly clientOrderId?: string; readonly orderId?: string },
+  detail: string
+) =>
+  new E.UnknownOutcome({
+    venue: st.venue,
+    operation,
+    ...ids,
+    message: `${operation} of ${ids.clientOrderId ?? ids.orderId} on ${ids.symbol}: outcome unknown (${detail}); resolving by lookup`
+  })
+
+/** The outcome a caller gets when its deadline passes first (the write is then looked up). */
+const lateOutcome = (st: S.State): WriteOutcome.WriteOutcome => ({
+  _tag: "Unknown",
+  error: new E.UnknownOutcome({ venue: st.venue, operation: "create", message: "no answer within the write deadline" })
+})
+
+// ---- creates ----------------------------------------------------------------------------------
+
+/** The bookkeeping of a create's real outcome (also when it comes after the caller's deadline). */
+export const settleCreate = (st: S.State, job: CreateJob, o: WriteOutcome.WriteOutcome) =>
+  Effect.gen(function* () {
+    const r = job.request
+    const key = `create:${r.clientOrderId}`
+    let out = o
+    switch (o._tag) {
+      case "Done":
+        // the venue's answer carries what it made of the request (a market order becomes IOC)
+        out = WriteOutcome.done(yield* S.apply(st, o.order, metaOf(o.order)))
+        yield* S.settle(st, key)
+        break
+      case "Unknown":
+        yield* S.markUnknown(st, { operation: "create", symbol: r.symbol, clientOrderId: r.clientOrderId })
+        break
+      default:
+        if (o.error._tag === "DuplicateClientOrderId" && (yield* S.wasUnknown(st, r.clientOrderId))) {
+          // the retry of a create whose outcome was unknown: the earlier attempt landed — find it
+          const found = yield* Effect.either(
+            st.primitives.lookup({ _tag: "ByClientOrderId", clientOrderId: r.clientOrderId, symbol: r.symbol })
+          )
+          if (Either.isRight(found) && Option.isSome(found.right)) {
+            out = WriteOutcome.done(yield* S.apply(st, found.right.value, metaOf(r)))
+            yield* S.settle(st, key)
+          }
+        } else yield* S.settle(st, key) // certainly nothing (it may have been marked at the deadline)
+    }
+    yield* Deferred.succeed(job.done, out)
+  })
+
+/** Validates and completes a request; `known` when it is the retry of an unknown create already found. */
+const prepare = (d: WriteDeps, request: CoreOrder.OrderRequest) =>
+  Effect.gen(function* () {
+    const { st } = d
+    const { market, grid } = yield* st.primitives.instrument(request.symbol)
+    const valid = Validation.validateOrderRequest(market, grid, request)
+    if (Either.isLeft(valid)) return yield* valid.left
+    yield* S.checkWritable(st, request.symbol)
+    const cid = request.clientOrderId ?? (yield* d.nextCid)
+    if (yield* S.wasUnknown(st, cid)) {
+      const s = yield* Ref.get(st.store)
+      const id = Store.orderIdOf(s, cid)
+      const known = id === undefined ? undefined : Store.order(s, id)
+      if (known !== undefined) return { known } as const
+    }
+    const item = (
+      request.clientOrderId === cid ? request : CoreOrder.OrderRequest.make({ ...request, clientOrderId: cid }, true)
+    ) as Venue.CreateItem
+    return { request: item, done: yield* Deferred.make<WriteOutcome.WriteOutcome>() } satisfies CreateJob
+  })
+
+const createResult = (
+  d: WriteDeps,
+  job: CreateJob,
+  o: WriteOutcome.WriteOutcome
+): Either.Either<CoreOrder.Order, E.ExchangeError> => {
+  const r = job.request
+  if (o._tag === "Done") return Either.right(o.order)
+  if (o._tag === "Unknown") {
+    const ids = { symbol: r.symbol, clientOrderId: r.clientOrderId }
+    return Either.left(unknownError(d.st, "create", ids, o.error.message))
+  }
+  return Either.left(o.error)
+}
+
+const awaitCreate = (d: WriteDeps, job: CreateJob) =>
+  Effect.map(
+    awaitOutcome(
+      job.done,
+      d.deadline,
+      lateOutcome(d.st),
+      S.markUnknown(d.st, { operation: "create", symbol: job.request.symbol, clientOrderId: job.request.clientOrderId })
+    ),
+    (o) => createResult(d, job, o)
+  )
+
+export const createOrders = (d: WriteDeps, requests: ReadonlyArray<CoreOrder.OrderRequest>) =>
+  Effect.gen(function* () {
+    const prepared = yield* Effect.forEach(requests, (r) => Effect.either(prepare(d, r)))
+    for (const p of prepared) if (Either.isRight(p) && !("known" in p.right)) yield* Queue.offer(d.creates, p.right)
+    return yield* Effect.forEach(
+      prepared,
+      (p): Effect.Effect<Either.Either<CoreOrder.Order, E.ExchangeError>> =>
+        Either.isLeft(p)
+          ? Effect.succeed(Either.left(p.left))
+          : "known" in p.right
+            ? Effect.succeed(Either.right(p.right.known))
+            : awaitCreate(d, p.right),
+      { concurrency: "unbounded" }
+    )
+  })
+
+export const createOrder = (d: WriteDeps, request: CoreOrder.OrderRequest) =>
+  Effect.flatMap(createOrders(d, [request]), ([r]) => r!)
+
+// ---- cancels ----------------------------------------------------------------------------------
+
+/** The bookkeeping of a cancel's real outcome. */
+export const settleCancel = (st: S.State, job: CancelJob, o: WriteOutcome.WriteOutcome) =>
+  Effect.gen(function* () {
+    const { id, symbol } = job.item
+    const key = `cancel:${id}`
+    let out = o
+    if (o._tag === "Done") {
+      out = WriteOutcome.done(yield* S.apply(st, o.order))
+      yield* S.settle(st, key)
+    } else if (o._tag === "Unknown") {
+      yield* S.markUnknown(st, { operation: "cancel", symbol, orderId: id })
+    } else {
+      yield* S.settle(st, key)
+      if (o.error._tag === "OrderNotFound") {
+        // "not found" does not say whether it filled or was canceled: look it up before declaring anything
+        const got = yield* Effect.option(st.primitives.lookup({ _tag: "ByOrderId", id, symbol }))
+        if (Option.isSome(got) && Option.isSome(got.value)) {
+          const x = yield* S.apply(st, got.value.value)
+          if (!CoreOrder.isTerminal(x.status)) out = o
+          else {
+            const message = `order ${id} is not open (it is ${x.status})`
+            out = {
+              _tag: "Refused",
+              error: new E.OrderNotFound({ venue: st.venue, orderId: id, message, code: "not_found" })
+            }
+          }
+        }
+      }
+    }
+    yield* Deferred.succeed(job.done, out)
+  })
+
+const awaitCancel = (d: WriteDeps, job: CancelJob) =>
+  Effect.map(
+    awaitOutcome(
+      job.done,
+      d.deadline,
+      lateOutcome(d.st),
+      S.markUnknown(d.st, { operation: "cancel", symbol: job.item.symbol, orderId: job.item.id })
+    ),
+    (o): Either.Either<CoreOrder.Order, E.ExchangeError> =>
+      o._tag === "Done"
+        ? Either.right(o.order)
+        : o._tag === "Unknown"
+          ? Either.left(
+              unknownError(d.st, "cancel", { symbol: job.item.symbol, orderId: job.item.id }, o.error.message)
+            )
+          : Either.left(o.error)
+  )
+
+/** The market of an order: given, else from the store, else looked up. */
+const symbolOf = (st: S.State, id: Ids.OrderId, symbol?: Ids.Symbol) =>
+  Effect.gen(function* () {
+    const known = Store.order(yield* Ref.get(st.store), id)
+    if (symbol !== undefined) return { symbol, known } as const
+    if (known !== undefined) return { symbol: known.symbol, known } as const
+    const got = yield* st.primitives.lookup({ _tag: "ByOrderId", id })
+    if (Option.isNone(got)) {
+      return yield* new E.OrderNotFound({ venue: st.venue, orderId: id, message: `order ${id} not found` })
+    }
+    return { symbol: got.value.symbol, known: got.value } as const
+  })
+
+export const cancelOrders = (d: WriteDeps, ids: ReadonlyArray<Ids.OrderId>, symbol?: Ids.Symbol) =>
+  Effect.gen(function* () {
+    const jobs = yield* Effect.forEach(ids, (id) =>
+      Effect.gen(function* () {
+        const where = yield* Effect.either(symbolOf(d.st, id, symbol))
+        if (Either.isLeft(where)) return Either.left(where.left)
+        const job: CancelJob = {
+          item: { id, symbol: where.right.symbol, known: where.right.known },
+          done: yield* Deferred.make<WriteOutcome.WriteOutcome>()
+        }
+        yield* Queue.offer(d.cancels, job)
+        return Either.right(job)
+      })
+    )
+    return yield* Effect.forEach(
+      jobs,
+      (j): Effect.Effect<Either.Either<CoreOrder.Order, E.ExchangeError>> =>
+        Either.isLeft(j) ? Effect.succeed(Either.left(j.left)) : awaitCancel(d, j.right),
+      { concurrency: "unbounded" }
+    )
+  })
+
+export const cancelOrder = (d: WriteDeps, id: Ids.OrderId, symbol: Ids.Symbol) =>
+  Effect.gen(function* () {
+    yield* S.checkWritable(d.st, symbol)
+    const [r] = yield* cancelOrders(d, [id], symbol)
+    return yield* r!
+  })
+
+// ---- amends -----------------------------------------------------------------------------------
+
+export const editOrder = (d: WriteDeps, id: Ids.OrderId, symbol: Ids.Symbol, edit: CoreOrder.OrderEdit) =>
+  Effect.gen(function* () {
+    const { st } = d
+    const amend = st.primitives.amend
+    if (amend === undefined) {
+      return yield* new E.NotSupported({ venue: st.venue, message: "editOrder: this venue cannot amend orders" })
+    }
+    yield* S.checkWritable(st, symbol)
+    const stored = Store.order(yield* Ref.get(st.store), id)
+    const current =
+      stored ??
+      Option.getOrUndefined(yield* st.primitives.lookup({ _tag: "ByOrderId", id, symbol })) ??
+      (yield* new E.OrderNotFound({ venue: st.venue, orderId: id, message: `order ${id} not found` }))
+    const { grid } = yield* st.primitives.instrument(symbol)
+    if (edit.price !== undefined && !grid.isOnGrid(edit.price)) {
+      return yield* new E.InvalidOrder({
+        venue: st.venue,
+        message: `price: ${edit.price} is off the tick grid of ${symbol}`
+      })
+    }
+    const mark = S.markUnknown(st, { operation: "amend", symbol, orderId: id })
+    const o = yield* amend({ order: current, edit }).pipe(
+      Tracing.deadline(Duration.toMillis(d.deadline), () => "late" as const),
+      Effect.catchIf(
+        (e): e is "late" => e === "late",
+        (): Effect.Effect<WriteOutcome.WriteOutcome> => Effect.succeed(lateOutcome(st))
+      ),
+      Effect.catchAllDefect((x) =>
+        Effect.succeed<WriteOutcome.WriteOutcome>({
+          _tag: "Unknown",
+          error: new E.UnknownOutcome({
+            venue: st.venue,
+            operation: "amend",
+            message: `defect: ${String(x).slice(0, 200)}`
+          })
+        })
+      )
+    )
+    switch (o._tag) {
+      case "Done":
+        yield* S.settle(st, `amend:${id}`)
+        return yield* S.apply(st, o.order)
+      case "Unknown":
+        yield* mark
+        return yield* unknownError(st, "amend", { symbol, orderId: id }, o.error.message)
+      default:
+        if (o.error._tag === "OrderNotFound") {
+          const got = yield* Effect.option(st.primitives.lookup({ _tag: "ByOrderId", id, symbol }))
+          if (Option.isSome(got) && Option.isSome(got.value)) yield* S.apply(st, got.value.value)
+        }
+        return yield* o.error
+    }
+  })
+
+// ---- cancel-all -------------------------------------------------------------------------------
+
+/** The venue's native cancel-all for every market, else open orders → cancel batches (per market). */
+export const cancelAllOrders = (d: WriteDeps, symbol?: Ids.Symbol) =>
+  Effect.gen(function* () {
+    const { st } = d
+    const native = st.primitives.cancelAll
+    if (symbol === undefined && native !== undefined) {
+      const canceled = yield* native()
+      return yield* Effect.forEach(canceled, (o) => S.apply(st, o))
+    }
+    const open = yield* st.primitives.openOrders(symbol !== undefined ? { symbol } : {})
+    const bySymbol = new Map<Ids.Symbol, Array<Ids.OrderId>>()
+    for (const o of open) bySymbol.set(o.symbol, [...(bySymbol.get(o.symbol) ?? []), o.id])
+    const out: Array<CoreOrder.Order> = []
+    for (const [sym, ids] of bySymbol) {
+      for (const r of yield* cancelOrders(d, ids, sym)) if (Either.isRight(r)) out.push(r.right)
+    }
+    return out
+  })
