@@ -46,7 +46,8 @@ ExchangeConformance.suite(
     Exchange.Exchange | Seeder,
     unknown
   >,
-  { symbol, seedLiquidity }
+  // the fault cases run in the "(faults)" suite below, with faults injected into the simulator
+  { symbol, seedLiquidity, select: (c) => !c.id.startsWith("faults.") }
 )
 
 const onSim = (f: (sim: KalshiSim.SimHandle) => Effect.Effect<unknown>) => Effect.flatMap(Sim, f)
