@@ -16,13 +16,12 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as JSONSchema from "effect/JSONSchema"
-import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as App from "./App.js"
 import { AppConfig } from "./AppConfig.js"
+import * as AppLive from "./AppLive.js"
 import * as Journal from "./Journal.js"
-import * as Metrics from "./Metrics.js"
 import { registry } from "./Plugins.js"
 import * as Report from "./Report.js"
 
@@ -49,58 +48,15 @@ const log = (line: string) => Console.log(line)
 // ---- run ------------------------------------------------------------------------------------------------
 
 const run = Command.make("run", { config: configOption }, ({ config }) =>
-  Effect.scoped(
-    Effect.gen(function* () {
-      const file = configPath(config)
-      const resolved = yield* loadOrExplain(file)
-      yield* log(`alpha-hunter: config ${file}`)
-      const journalPath = resolvePath(resolved.config.journal.path)
-      yield* log(`journal: ${journalPath}`)
-      // the journal lives as long as this command's scope
-      const journalContext = yield* Layer.build(
-        Journal.layer(journalPath, { durability: resolved.config.journal.durability })
-      )
-      const handle = yield* Effect.provide(App.start(resolved, { log }), journalContext)
-      if (resolved.config.metrics) {
-        const port = yield* Metrics.serve(resolved.config.metrics.port, resolved.config.metrics.host)
-        yield* log(`metrics: http://${resolved.config.metrics.host}:${port}/metrics`)
-      }
-      // graceful stop: pull quotes, verify, journal, report — on Ctrl-C, SIGTERM or the end of durationMs
-      yield* Effect.addFinalizer(() =>
-        Effect.gen(function* () {
-          if (process.stdout.isTTY) yield* Effect.sync(() => process.stdout.write("\n"))
-          yield* log("stopping: canceling our resting orders…")
-          const resting = resolved.config.run.cancelOnStop ? yield* handle.pullQuotes : 0
-          yield* log(
-            resting === 0 ? "verified: none of our orders rests" : `WARNING: ${resting} of our orders still rest`
-          )
-          yield* handle.journal.append({ kind: "stop", venue: "*", data: { resting } }).pipe(Effect.ignore)
-          const r = yield* App.report(handle.journal, {
-            since: handle.startedAt,
-            lipTargetSize: D.int(resolved.config.run.lipTargetSize)
-          }).pipe(Effect.orElseSucceed(() => undefined))
-          if (r !== undefined) yield* log(`\n${Report.formatTable(r)}`)
-        }).pipe(Effect.catchAllCause((c) => Console.error(`stop: ${String(c)}`)))
-      )
-      yield* log("running — Ctrl-C stops, cancels our orders and prints the report")
-      const tty = process.stdout.isTTY === true
-      let n = 0
-      const status = App.statusLine(handle).pipe(
-        Effect.flatMap((line) =>
-          tty ? Effect.sync(() => process.stdout.write(`\r\x1b[2K${line}`)) : n++ % 5 === 0 ? log(line) : Effect.void
-        ),
-        Effect.catchAllCause(() => Effect.void)
-      )
-      const statusLoop = Effect.forever(
-        Effect.zipRight(status, Effect.sleep(Duration.millis(resolved.config.run.statusIntervalMs)))
-      )
-      if (resolved.config.run.durationMs > 0) {
-        yield* Effect.raceFirst(statusLoop, Effect.sleep(Duration.millis(resolved.config.run.durationMs)))
-      } else {
-        yield* statusLoop
-      }
-    })
-  )
+  Effect.gen(function* () {
+    const file = configPath(config)
+    const resolved = yield* loadOrExplain(file)
+    yield* log(`alpha-hunter: config ${file}`)
+    const journalPath = resolvePath(resolved.config.journal.path)
+    yield* log(`journal: ${journalPath}`)
+    // one Layer graph (journal → run → status, metrics, stop), launched until a signal or durationMs
+    yield* AppLive.launch(resolved, journalPath, log)
+  })
 ).pipe(Command.withDescription("run the configured strategies (default: the maker on the embedded Kalshi simulator)"))
 
 // ---- verify ---------------------------------------------------------------------------------------------

@@ -8,11 +8,11 @@
  * `durability: "full"` to fsync every commit.)
  */
 import { ExecutionJournal } from "@alpha-hunter/execution"
-import Database from "libsql"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
+import Database from "libsql"
 
 // the entry shapes are the execution engine's journal port; this module is its SQLite implementation
 export const EntryKind = ExecutionJournal.EntryKind

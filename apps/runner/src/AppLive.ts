@@ -1,0 +1,97 @@
+/**
+ * The `run` command as one Layer graph, launched with `Layer.launch`:
+ *
+ * ```
+ * AppLive = Status + Metrics + Stop        (the operator's surface; each needs the run)
+ *   ← Run                                  (Risk → its journaling → venues → strategies, sampler)
+ *   ← Journal                              (the SQLite file)
+ * ```
+ *
+ * Layers are released in the reverse order of their building, so on Ctrl-C, SIGTERM or the end of
+ * `durationMs` the graceful stop (`StopLive`'s finalizer: cancel our resting orders, verify through the venue
+ * that none rests, journal `stop`, print the report) runs while the venues and the journal are still open,
+ * and the journal closes last.
+ */
+import { Decimal as D } from "@alpha-hunter/core"
+import * as Console from "effect/Console"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as App from "./App.js"
+import * as Journal from "./Journal.js"
+import * as Metrics from "./Metrics.js"
+import * as Report from "./Report.js"
+import type { Resolved } from "./Resolve.js"
+import * as RunLayer from "./Run.js"
+import { Run } from "./Run.js"
+
+export type Log = (line: string) => Effect.Effect<void>
+
+/** The status line: rewritten in place on a terminal, every fifth one logged otherwise. */
+export const StatusLive = (resolved: Resolved, log: Log) =>
+  Layer.scopedDiscard(
+    Effect.gen(function* () {
+      const handle = yield* Run
+      const tty = process.stdout.isTTY === true
+      let n = 0
+      const status = App.statusLine(handle).pipe(
+        Effect.flatMap((line) =>
+          tty ? Effect.sync(() => process.stdout.write(`\r\x1b[2K${line}`)) : n++ % 5 === 0 ? log(line) : Effect.void
+        ),
+        Effect.catchAllCause(() => Effect.void)
+      )
+      yield* Effect.forkScoped(
+        Effect.forever(Effect.zipRight(status, Effect.sleep(Duration.millis(resolved.config.run.statusIntervalMs))))
+      )
+    })
+  )
+
+/** Prometheus `/metrics`, when configured. */
+export const MetricsLive = (resolved: Resolved, log: Log) =>
+  Layer.scopedDiscard(
+    Effect.gen(function* () {
+      const m = resolved.config.metrics
+      if (!m) return
+      const port = yield* Metrics.serve(m.port, m.host)
+      yield* log(`metrics: http://${m.host}:${port}/metrics`)
+    })
+  )
+
+/** The graceful stop, as this layer's finalizer: it runs before the run's own layers are released. */
+export const StopLive = (resolved: Resolved, log: Log) =>
+  Layer.scopedDiscard(
+    Effect.gen(function* () {
+      const handle = yield* Run
+      yield* Effect.addFinalizer(() =>
+        Effect.gen(function* () {
+          if (process.stdout.isTTY) yield* Effect.sync(() => process.stdout.write("\n"))
+          yield* log("stopping: canceling our resting orders…")
+          const resting = resolved.config.run.cancelOnStop ? yield* handle.pullQuotes : 0
+          yield* log(
+            resting === 0 ? "verified: none of our orders rests" : `WARNING: ${resting} of our orders still rest`
+          )
+          yield* handle.journal.append({ kind: "stop", venue: "*", data: { resting } }).pipe(Effect.ignore)
+          const r = yield* App.report(handle.journal, {
+            since: handle.startedAt,
+            lipTargetSize: D.int(resolved.config.run.lipTargetSize)
+          }).pipe(Effect.orElseSucceed(() => undefined))
+          if (r !== undefined) yield* log(`\n${Report.formatTable(r)}`)
+        }).pipe(Effect.catchAllCause((c) => Console.error(`stop: ${String(c)}`)))
+      )
+      yield* log("running — Ctrl-C stops, cancels our orders and prints the report")
+    })
+  )
+
+/** The whole run as one graph. */
+export const layer = (resolved: Resolved, journalPath: string, log: Log) =>
+  Layer.mergeAll(StatusLive(resolved, log), MetricsLive(resolved, log), StopLive(resolved, log)).pipe(
+    Layer.provideMerge(RunLayer.layer(resolved, { log })),
+    Layer.provideMerge(Journal.layer(journalPath, { durability: resolved.config.journal.durability }))
+  )
+
+/** Runs until interrupted (a signal), or for `durationMs` when it is set; the stop runs either way. */
+export const launch = (resolved: Resolved, journalPath: string, log: Log) => {
+  const app = Layer.launch(layer(resolved, journalPath, log))
+  const ms = resolved.config.run.durationMs
+  return ms > 0 ? Effect.raceFirst(app, Effect.sleep(Duration.millis(ms))) : app
+}
