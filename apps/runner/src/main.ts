@@ -2,11 +2,11 @@
 /**
  * The `alpha-hunter` command. A user mistake (bad flag, bad config, unknown venue, a check that failed)
  * ends with one clean line on stderr and exit code 1, never a stack trace; an unexpected defect is still
- * reported in full.
+ * reported in full. Signals: see `Signals.ts` (the first stops gracefully, a second never skips the cancels,
+ * a third forces).
  */
 import * as ValidationError from "@effect/cli/ValidationError"
 import * as NodeContext from "@effect/platform-node/NodeContext"
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
@@ -14,6 +14,7 @@ import * as Exit from "effect/Exit"
 import { CliFailure, cli } from "./Cli.js"
 import { errorText } from "./Errors.js"
 import { scheduler } from "./Scheduler.js"
+import * as Signals from "./Signals.js"
 
 const program = cli(process.argv).pipe(
   Effect.as(0),
@@ -27,8 +28,13 @@ const program = cli(process.argv).pipe(
   Effect.withScheduler(scheduler)
 )
 
-NodeRuntime.runMain(program, {
-  disableErrorReporting: false,
-  teardown: (exit, onExit) =>
-    onExit(Exit.isSuccess(exit) ? Number(exit.value) : Cause.isInterruptedOnly(exit.cause) ? 0 : 1)
+const fiber = Effect.runFork(program)
+Signals.install(fiber)
+fiber.addObserver((exit) => {
+  if (Exit.isSuccess(exit)) process.exit(exit.value)
+  else if (Cause.isInterruptedOnly(exit.cause)) process.exit(0)
+  else {
+    process.stderr.write(`alpha-hunter: unexpected failure\n${Cause.pretty(exit.cause)}\n`)
+    process.exit(1)
+  }
 })

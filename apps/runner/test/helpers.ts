@@ -24,7 +24,11 @@ export interface Proc {
 }
 
 /** Starts `alpha-hunter <args>` from sources. */
-export const cli = (args: ReadonlyArray<string>, env: Record<string, string> = {}): Proc => {
+export const cli = (
+  args: ReadonlyArray<string>,
+  env: Record<string, string> = {},
+  options: { readonly detached?: boolean } = {}
+): Proc => {
   // one process (tsx as a loader, not its CLI, which would run the program in a child): a SIGKILL hits the runner itself
   const child = spawn(
     process.execPath,
@@ -32,7 +36,9 @@ export const cli = (args: ReadonlyArray<string>, env: Record<string, string> = {
     {
       cwd: runnerRoot,
       env: { ...process.env, ...env, NO_COLOR: "1" },
-      stdio: ["ignore", "pipe", "pipe"]
+      stdio: ["ignore", "pipe", "pipe"],
+      // its own process group (signals to the whole group)
+      detached: options.detached === true
     }
   )
   let out = ""

@@ -1,0 +1,138 @@
+/**
+ * Stop paths: however the runner is stopped — SIGTERM to its process, SIGINT to its process group, a double
+ * SIGINT, or its launcher killed outright — the graceful stop runs to the end: nothing of ours rests on the
+ * venue, the report is printed, the journal has its `stop` entry, exit code 0.
+ */
+import { spawn } from "node:child_process"
+import { KalshiSim } from "@alpha-hunter/kalshi-sim"
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Journal from "../src/Journal.js"
+import { cli, type Proc, runnerRoot, signedGet, tempDir, waitUntil, writeFile } from "./helpers.js"
+
+const readJournal = (path: string) =>
+  Effect.provide(
+    Effect.flatMap(Journal.Journal, (j) => j.query()),
+    Journal.layer(path)
+  )
+
+/** A simulator, a key and a config file for a run with no end of its own. */
+const setup = Effect.gen(function* () {
+  const sim = yield* KalshiSim.make({ markets: 4, seed: 5, flow: { ratePerSec: 10 } })
+  const key = yield* sim.generateKey()
+  const dir = tempDir()
+  const journal = `${dir}/journal.sqlite`
+  const config = writeFile(
+    dir,
+    "config.yaml",
+    `venues:
+  k:
+    type: kalshi
+    restUrl: ${sim.restUrl}
+    wsUrl: ${sim.wsUrl}
+    apiKeyId: ${key.keyId}
+    privateKeyPath: ${writeFile(dir, "key.pem", key.privateKeyPem)}
+strategies:
+  mm:
+    plugin: maker
+    venue: k
+    markets: { limit: 4 }
+    mode: liquidity
+    params: { orderSize: "2", minSpreadTicks: 2 }
+journal: { path: ${journal} }
+run: { sampleIntervalMs: 0 }
+`
+  )
+  const resting = Effect.map(
+    signedGet(sim.restUrl, { keyId: key.keyId, privateKeyPem: key.privateKeyPem }, "/portfolio/orders?limit=1000"),
+    (body) => (body["orders"] as ReadonlyArray<{ status: string }>).filter((o) => o.status === "resting").length
+  )
+  return { config, journal, resting }
+})
+
+/** Waits until the run has orders resting on the venue. */
+const quoting = (p: Proc, resting: Effect.Effect<number>) =>
+  Effect.gen(function* () {
+    yield* waitUntil("the run to start", () => p.output().includes("running —"), 60_000)
+    for (let i = 0; i < 100 && (yield* resting) === 0; i++) yield* Effect.sleep("200 millis")
+    assert.isAbove(yield* resting, 0, "nothing rested before the stop")
+  })
+
+const stoppedCleanly = (p: Proc, code: number | null, journal: string, resting: Effect.Effect<number>) =>
+  Effect.gen(function* () {
+    const out = p.output()
+    assert.strictEqual(code, 0, out)
+    assert.include(out, "verified: none of our orders rests", out)
+    assert.include(out, "resting orders placed", out) // the report
+    assert.notInclude(out, "FORCED EXIT", out)
+    assert.strictEqual(yield* resting, 0, "orders still rest on the venue")
+    const entries = yield* readJournal(journal)
+    assert.isTrue(
+      entries.some((e) => e.kind === "stop"),
+      "no stop entry in the journal"
+    )
+  })
+
+describe("stop paths", () => {
+  it.scopedLive(
+    "SIGTERM to the process",
+    () =>
+      Effect.gen(function* () {
+        const { config, journal, resting } = yield* setup
+        const p = cli(["run", "--config", config])
+        yield* quoting(p, resting)
+        p.child.kill("SIGTERM")
+        yield* stoppedCleanly(p, yield* p.exited, journal, resting)
+      }),
+    120_000
+  )
+
+  it.scopedLive(
+    "SIGINT twice to the process group: the second never skips the cancels",
+    () =>
+      Effect.gen(function* () {
+        const { config, journal, resting } = yield* setup
+        const p = cli(["run", "--config", config], {}, { detached: true })
+        yield* quoting(p, resting)
+        process.kill(-p.child.pid!, "SIGINT")
+        yield* Effect.sleep("50 millis")
+        process.kill(-p.child.pid!, "SIGINT")
+        const code = yield* p.exited
+        assert.include(p.output(), "the stop is under way")
+        yield* stoppedCleanly(p, code, journal, resting)
+      }),
+    120_000
+  )
+
+  it.scopedLive(
+    "the launcher killed outright (SIGKILL to a parent that passes nothing on): the runner stops itself",
+    () =>
+      Effect.gen(function* () {
+        const { config, journal, resting } = yield* setup
+        // a shell as the launcher, the runner its child; the runner's output comes through the shell's pipes
+        const shell = spawn(
+          "sh",
+          [
+            "-c",
+            `"${process.execPath}" --import tsx --conditions=@alpha-hunter/source src/main.ts run --config "${config}"; true`
+          ],
+          { cwd: runnerRoot, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] }
+        )
+        let out = ""
+        shell.stdout!.on("data", (b: Buffer) => (out += b.toString()))
+        shell.stderr!.on("data", (b: Buffer) => (out += b.toString()))
+        const p: Proc = { child: shell, output: () => out, exited: Effect.never }
+        yield* quoting(p, resting)
+        shell.kill("SIGKILL")
+        // the runner notices it was re-parented and stops gracefully; its pipes close when it exits
+        yield* waitUntil("the runner to finish its stop", () => out.includes("resting orders placed"), 60_000)
+        yield* Effect.sleep("500 millis")
+        assert.include(out, "exited: stopping gracefully", out)
+        assert.include(out, "verified: none of our orders rests", out)
+        assert.strictEqual(yield* resting, 0, "orders still rest on the venue")
+        const entries = yield* readJournal(journal)
+        assert.isTrue(entries.some((e) => e.kind === "stop"))
+      }),
+    120_000
+  )
+})
