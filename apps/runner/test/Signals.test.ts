@@ -8,6 +8,7 @@ import { KalshiSim } from "@alpha-hunter/kalshi-sim"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Journal from "../src/Journal.js"
+import * as Signals from "../src/Signals.js"
 import { cli, type Proc, runnerRoot, signedGet, tempDir, waitUntil, writeFile } from "./helpers.js"
 
 const readJournal = (path: string) =>
@@ -73,6 +74,29 @@ const stoppedCleanly = (p: Proc, code: number | null, journal: string, resting: 
     )
   })
 
+describe("the launcher chain", () => {
+  it("npx → pnpm → sh -c → us: every launcher up to the interactive shell, not past it", () => {
+    const procs: Record<number, Signals.ProcInfo> = {
+      100: { ppid: 90, argv: ["node", "main.js", "run"] },
+      90: { ppid: 80, argv: ["sh", "-c", "node main.js run"] },
+      80: { ppid: 70, argv: ["/usr/bin/node", "/usr/lib/node_modules/pnpm/bin/pnpm.cjs", "start"] },
+      70: { ppid: 60, argv: ["npm", "exec", "pnpm", "start"] },
+      60: { ppid: 1, argv: ["-bash"] }
+    }
+    assert.deepStrictEqual(
+      Signals.launcherChain(100, (pid) => procs[pid]),
+      [90, 80, 70]
+    )
+    // run from an interactive shell (or systemd, or nohup): no launcher, nothing to watch
+    assert.deepStrictEqual(
+      Signals.launcherChain(100, (pid) => (pid === 100 ? { ppid: 60, argv: ["node"] } : procs[pid])),
+      []
+    )
+    assert.isFalse(Signals.isLauncher(["bash"]))
+    assert.isTrue(Signals.isLauncher(["/bin/sh", "-c", "x"]))
+  })
+})
+
 describe("stop paths", () => {
   it.scopedLive(
     "SIGTERM to the process",
@@ -100,6 +124,30 @@ describe("stop paths", () => {
         const code = yield* p.exited
         assert.include(p.output(), "the stop is under way")
         yield* stoppedCleanly(p, code, journal, resting)
+      }),
+    120_000
+  )
+
+  it.scopedLive(
+    "SIGTERM to the top of a launcher chain that passes nothing on (sh -c → sh -c → runner)",
+    () =>
+      Effect.gen(function* () {
+        const { config, journal, resting } = yield* setup
+        const inner = `"${process.execPath}" --import tsx --conditions=@alpha-hunter/source src/main.ts run --config "${config}"; true`
+        const top = spawn("sh", ["-c", `sh -c '${inner}'; true`], {
+          cwd: runnerRoot,
+          env: { ...process.env, NO_COLOR: "1" },
+          stdio: ["ignore", "pipe", "pipe"]
+        })
+        let out = ""
+        top.stdout!.on("data", (b: Buffer) => (out += b.toString()))
+        top.stderr!.on("data", (b: Buffer) => (out += b.toString()))
+        yield* quoting({ child: top, output: () => out, exited: Effect.never }, resting)
+        top.kill("SIGTERM")
+        yield* waitUntil("the runner to finish its stop", () => out.includes("resting orders placed"), 60_000)
+        assert.include(out, "verified: none of our orders rests", out)
+        assert.strictEqual(yield* resting, 0, "orders still rest on the venue")
+        assert.isTrue((yield* readJournal(journal)).some((e) => e.kind === "stop"))
       }),
     120_000
   )
