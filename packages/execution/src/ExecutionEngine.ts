@@ -90,7 +90,8 @@ export const make = (options: Options): Effect.Effect<ExecutionEngine, never, Sc
       stats: yield* Ref.make(zeroStats),
       deadline: Duration.decode(options.writeDeadline ?? Duration.seconds(30)),
       onWrite: options.onWrite ?? (() => Effect.void),
-      journalDown: yield* Ref.make<string | undefined>(undefined)
+      journalDown: yield* Ref.make<string | undefined>(undefined),
+      deciding: yield* Ref.make(0)
     }
     const creates = yield* Queue.unbounded<CreateJob>()
     yield* Effect.forkScoped(sender(ctx, creates, options.exchange.features.maxBatchCreate))

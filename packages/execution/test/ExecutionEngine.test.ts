@@ -218,7 +218,7 @@ describe("ExecutionEngine", () => {
           concurrency: "unbounded"
         })
         assert.strictEqual((yield* Ref.get(calls)).creates, 2 * n)
-        assert.isAtMost(yield* Ref.get(batches), Math.ceil((2 * n) / max) + 1)
+        assert.strictEqual(yield* Ref.get(batches), Math.ceil((2 * n) / max))
         assert.strictEqual((yield* real.fetchOpenOrders()).length, 2 * n)
       })
   )

@@ -46,6 +46,11 @@ export interface Ctx {
   readonly onWrite: (symbol: string, kind: WriteKind, count: number) => Effect.Effect<void>
   /** set while the journal cannot write (trading is halted through Risk) */
   readonly journalDown: Ref.Ref<string | undefined>
+  /**
+   * decisions computing right now (holding their market's lock, not yet queued): the create sender lets
+   * them join the batch it is about to send — at startup every market decides at once
+   */
+  readonly deciding: Ref.Ref<number>
 }
 
 export const now = Effect.clockWith((c) => c.currentTimeMillis)

@@ -38,7 +38,9 @@ export const sendCreates = (
   scope: CreateJob["scope"],
   requests: ReadonlyArray<Order.OrderRequest>,
   carried: ReadonlyArray<NewEntry>,
-  extras: ReadonlyMap<string, Record<string, unknown>> = new Map()
+  extras: ReadonlyMap<string, Record<string, unknown>> = new Map(),
+  /** runs once the job is queued (the decision is no longer "deciding") */
+  onQueued: Effect.Effect<void> = Effect.void
 ): Effect.Effect<ReadonlyArray<WriteOutcome.WriteOutcome>, Risk.RiskDenied> =>
   Effect.gen(function* () {
     if (requests.length === 0) {
@@ -47,6 +49,7 @@ export const sendCreates = (
     }
     const done = yield* Deferred.make<ReadonlyArray<WriteOutcome.WriteOutcome>, Risk.RiskDenied>()
     yield* Queue.offer(queue, { scope, requests, carried, extras, done })
+    yield* onQueued
     return yield* Deferred.await(done)
   })
 
@@ -202,6 +205,9 @@ const split = (
 }
 
 /** The sender loop, forked once per engine for the engine's lifetime. */
+const lingerYields = 64
+const count = (jobs: ReadonlyArray<CreateJob>) => jobs.reduce((n, j) => n + j.requests.length, 0)
+
 export const sender = (ctx: Ctx, queue: CreateQueue, maxBatch: number): Effect.Effect<never> =>
   Effect.iterate([] as ReadonlyArray<CreateJob>, {
     while: () => true,
@@ -212,6 +218,12 @@ export const sender = (ctx: Ctx, queue: CreateQueue, maxBatch: number): Effect.E
         // so an idle engine sends a decision at once
         if (all.length === 0) all = [yield* Queue.take(queue)]
         all = [...all, ...(yield* Queue.takeAll(queue))]
+        // decisions still computing (every market at startup) join this batch: yield to them while any is,
+        // a bounded number of times; an idle engine (nobody deciding) sends at once
+        for (let i = 0; i < lingerYields && count(all) < maxBatch && (yield* Ref.get(ctx.deciding)) > 0; i++) {
+          yield* Effect.yieldNow()
+          all = [...all, ...(yield* Queue.takeAll(queue))]
+        }
         const [batch, rest] = split(all, Math.max(1, maxBatch))
         yield* runBatch(ctx, batch).pipe(
           Effect.catchAllCause((cause) =>

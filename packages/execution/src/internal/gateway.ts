@@ -74,7 +74,7 @@ export const makeGateway = (ctx: Ctx, deps: GatewayDeps) =>
         return decision
       })
 
-    const reconcile = (target: Strategy.QuoteTarget) =>
+    const reconcile = (target: Strategy.QuoteTarget, onQueued: Effect.Effect<void>) =>
       Effect.gen(function* () {
         const symbol = target.symbol
         const mine = yield* settledIn(symbol)
@@ -147,7 +147,7 @@ export const makeGateway = (ctx: Ctx, deps: GatewayDeps) =>
             })
           } else firstDenial ??= decision
         }
-        yield* sendCreates(ctx, deps.creates, scope, approved, carried.splice(0), extras)
+        yield* sendCreates(ctx, deps.creates, scope, approved, carried.splice(0), extras, onQueued)
         if (firstDenial !== undefined) {
           return yield* new Risk.RiskDenied({
             reason: firstDenial.reason,
@@ -171,7 +171,15 @@ export const makeGateway = (ctx: Ctx, deps: GatewayDeps) =>
           Effect.gen(function* () {
             const latest = Option.getOrElse(HashMap.get(yield* Ref.get(generations), symbol), () => 0)
             if (latest !== gen) return
-            yield* reconcile(target)
+            // "deciding" from the lock until the creates are queued (or the decision ends without any)
+            let counted = true
+            const done = Effect.suspend(() => {
+              if (!counted) return Effect.void
+              counted = false
+              return Ref.update(ctx.deciding, (n) => n - 1)
+            })
+            yield* Ref.update(ctx.deciding, (n) => n + 1)
+            yield* reconcile(target, done).pipe(Effect.ensuring(done))
           })
         )
       }).pipe(Tracing.traced("Execution.setQuotes", { attributes: { venue, strategy, symbol: target.symbol } }))
