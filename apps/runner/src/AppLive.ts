@@ -5,6 +5,7 @@
  * AppLive = Status + Metrics + Stop        (the operator's surface; each needs the run)
  *   ← Run                                  (Risk → its journaling → venues → strategies, sampler)
  *   ← Journal                              (the SQLite file)
+ *   ← Lock                                 (one running instance per journal and per account)
  * ```
  *
  * Layers are released in the reverse order of their building, so on Ctrl-C, SIGTERM or the end of
@@ -18,6 +19,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as App from "./App.js"
+import * as InstanceLock from "./InstanceLock.js"
 import * as Journal from "./Journal.js"
 import * as Metrics from "./Metrics.js"
 import * as Report from "./Report.js"
@@ -82,11 +84,24 @@ export const StopLive = (resolved: Resolved, log: Log) =>
     })
   )
 
+/** One running instance per journal and per account (taken before the journal opens or a venue connects). */
+export const LockLive = (resolved: Resolved, journalPath: string) =>
+  Layer.scopedDiscard(
+    Effect.gen(function* () {
+      yield* InstanceLock.acquire(`${journalPath}.lock`, `journal ${journalPath}`)
+      for (const v of resolved.venues) {
+        const account = v.plugin.account?.(v.config)
+        if (account !== undefined) yield* InstanceLock.acquire(InstanceLock.accountLockFile(account), account)
+      }
+    })
+  )
+
 /** The whole run as one graph. */
 export const layer = (resolved: Resolved, journalPath: string, log: Log) =>
   Layer.mergeAll(StatusLive(resolved, log), MetricsLive(resolved, log), StopLive(resolved, log)).pipe(
     Layer.provideMerge(RunLayer.layer(resolved, { log })),
-    Layer.provideMerge(Journal.layer(journalPath, { durability: resolved.config.journal.durability }))
+    Layer.provideMerge(Journal.layer(journalPath, { durability: resolved.config.journal.durability })),
+    Layer.provideMerge(LockLive(resolved, journalPath))
   )
 
 /** Runs until interrupted (a signal), or for `durationMs` when it is set; the stop runs either way. */

@@ -20,6 +20,11 @@ export interface ExchangePlugin<C, I, E, R> {
   readonly description: string
   readonly config: Schema.Schema<C, I>
   readonly layer: (config: C, context: { readonly venue: string }) => Layer.Layer<Exchange | Diagnostics, E, R>
+  /**
+   * The account a config trades, as a stable string (e.g. the API host and key id), so the runner can refuse
+   * a second running instance on the same account. Absent (or undefined) for in-process venues.
+   */
+  readonly account?: (config: C) => string | undefined
 }
 
 /**
