@@ -61,6 +61,17 @@ export const MetricsSection = Schema.Struct({
   host: Schema.optionalWith(Schema.String, { default: () => "127.0.0.1" })
 })
 
+/**
+ * The running bot's control API. On 127.0.0.1 by default (an ephemeral port, published next to the journal
+ * for the CLI); any other address needs a bearer token (`token`, or ALPHA_HUNTER_CONTROL_TOKEN).
+ */
+export const ControlSection = Schema.Struct({
+  enabled: Schema.optionalWith(Schema.Boolean, { default: () => true }),
+  host: Schema.optionalWith(Schema.String, { default: () => "127.0.0.1" }),
+  port: Schema.optionalWith(Schema.Int.pipe(Schema.between(0, 65535)), { default: () => 0 }),
+  token: Schema.optional(Schema.String.pipe(Schema.minLength(16)))
+})
+
 export const RunSection = Schema.Struct({
   /** how often the status line is refreshed */
   statusIntervalMs: Schema.optionalWith(Schema.Int.pipe(Schema.positive()), { default: () => 1000 }),
@@ -86,6 +97,7 @@ export const AppConfig = Schema.Struct({
     default: () => ({ path: "alpha-hunter.sqlite", durability: "normal" as const })
   }),
   metrics: Schema.optional(MetricsSection),
+  control: Schema.optionalWith(ControlSection, { default: () => Schema.decodeSync(ControlSection)({}) }),
   run: Schema.optionalWith(RunSection, { default: () => Schema.decodeSync(RunSection)({}) })
 })
 export type AppConfig = typeof AppConfig.Type

@@ -2,7 +2,7 @@
  * The `run` command as one Layer graph, launched with `Layer.launch`:
  *
  * ```
- * AppLive = Status + Metrics + Stop        (the operator's surface; each needs the run)
+ * AppLive = Status + Metrics + Control + Stop   (the operator's surface; each needs the run)
  *   ← Run                                  (Risk → its journaling → venues → strategies, sampler)
  *   ← Journal                              (the SQLite file)
  *   ← Lock                                 (one running instance per journal and per account)
@@ -19,6 +19,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as App from "./App.js"
+import * as Control from "./Control.js"
 import * as InstanceLock from "./InstanceLock.js"
 import * as Journal from "./Journal.js"
 import * as Metrics from "./Metrics.js"
@@ -56,6 +57,23 @@ export const MetricsLive = (resolved: Resolved, log: Log) =>
       if (!m) return
       const port = yield* Metrics.serve(m.port, m.host)
       yield* log(`metrics: http://${m.host}:${port}/metrics`)
+    })
+  )
+
+/** The control API (status, pause, resume, halt, cancel-all), published next to the journal for the CLI. */
+export const ControlLive = (resolved: Resolved, journalPath: string, log: Log) =>
+  Layer.scopedDiscard(
+    Effect.gen(function* () {
+      const c = resolved.config.control
+      if (!c.enabled) return
+      const token = c.token ?? process.env["ALPHA_HUNTER_CONTROL_TOKEN"]
+      const url = yield* Control.serve(yield* Run, {
+        host: c.host,
+        port: c.port,
+        token: token === undefined || token === "" ? undefined : token,
+        file: `${journalPath}.control.json`
+      })
+      yield* log(`control: ${url} (alpha-hunter status | pause | resume | halt | cancel-all)`)
     })
   )
 
@@ -98,7 +116,12 @@ export const LockLive = (resolved: Resolved, journalPath: string) =>
 
 /** The whole run as one graph. */
 export const layer = (resolved: Resolved, journalPath: string, log: Log) =>
-  Layer.mergeAll(StatusLive(resolved, log), MetricsLive(resolved, log), StopLive(resolved, log)).pipe(
+  Layer.mergeAll(
+    StatusLive(resolved, log),
+    MetricsLive(resolved, log),
+    ControlLive(resolved, journalPath, log),
+    StopLive(resolved, log)
+  ).pipe(
     Layer.provideMerge(RunLayer.layer(resolved, { log })),
     Layer.provideMerge(Journal.layer(journalPath, { durability: resolved.config.journal.durability })),
     Layer.provideMerge(LockLive(resolved, journalPath))

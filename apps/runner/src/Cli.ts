@@ -5,7 +5,6 @@
 import { chmodSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve as resolvePath } from "node:path"
-import { fileURLToPath } from "node:url"
 import { Decimal as D } from "@alpha-hunter/core"
 import { KalshiSim } from "@alpha-hunter/kalshi-sim"
 import * as Args from "@effect/cli/Args"
@@ -17,31 +16,15 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as JSONSchema from "effect/JSONSchema"
 import * as Option from "effect/Option"
-import * as Schema from "effect/Schema"
 import * as App from "./App.js"
 import { AppConfig } from "./AppConfig.js"
 import * as AppLive from "./AppLive.js"
+import { CliFailure, configOption, configPath, loadOrExplain } from "./CliCommon.js"
+import * as CliControl from "./CliControl.js"
+import * as Control from "./Control.js"
 import * as Journal from "./Journal.js"
 import { registry } from "./Plugins.js"
 import * as Report from "./Report.js"
-
-export const defaultConfig = fileURLToPath(new URL("../config/sim.yaml", import.meta.url))
-
-const configOption = Options.file("config", { exists: "yes" }).pipe(
-  Options.withAlias("c"),
-  Options.withDescription(`config file (YAML or JSON); default: the embedded simulator (${defaultConfig})`),
-  Options.optional
-)
-
-const configPath = (o: Option.Option<string>) => resolvePath(Option.getOrElse(o, () => defaultConfig))
-
-export class CliFailure extends Schema.TaggedError<CliFailure>()("CliFailure", { message: Schema.String }) {}
-
-const loadOrExplain = (file: string) =>
-  App.load(file, registry).pipe(
-    Effect.tapError((e) => Console.error(e.message)),
-    Effect.mapError((e) => new CliFailure({ message: e._tag === "ConfigError" ? "invalid config" : String(e) }))
-  )
 
 const log = (line: string) => Console.log(line)
 
@@ -95,10 +78,30 @@ const venueOption = Options.text("venue").pipe(
 const cancelAll = Command.make("cancel-all", { config: configOption, venue: venueOption }, ({ config, venue }) =>
   Effect.scoped(
     Effect.gen(function* () {
-      const resolved = yield* loadOrExplain(configPath(config))
+      const { resolved, bot } = yield* CliControl.runningBot(config)
       const targets = resolved.venues.filter((v) => Option.isNone(venue) || v.name === venue.value)
       if (targets.length === 0)
         return yield* new CliFailure({ message: `no venue named ${Option.getOrElse(venue, () => "")}` })
+      if (bot !== undefined) {
+        // a bot runs on this journal: it halts itself first (no re-quote), then cancels and verifies
+        const r = yield* Control.call(
+          bot,
+          "POST",
+          "/cancel-all",
+          Option.isSome(venue) ? { venue: venue.value } : {}
+        ).pipe(Effect.mapError((e) => new CliFailure({ message: e.message })))
+        for (const [name, detail] of Object.entries((r["venues"] ?? {}) as Record<string, string>)) {
+          yield* Console.log(`${r["ok"] === true ? "✅" : "❌"} ${name}: ${detail} (the running bot is halted)`)
+        }
+        if (r["ok"] !== true) return yield* new CliFailure({ message: `${r["resting"]} orders still rest` })
+        return
+      }
+      const inProcess = targets.filter((v) => v.plugin.account?.(v.config) === undefined)
+      if (inProcess.length > 0) {
+        return yield* new CliFailure({
+          message: `no running bot on this config's journal, and ${inProcess.map((v) => v.name).join(", ")} exists only inside a running bot (in-process venue): nothing to cancel`
+        })
+      }
       let failed = 0
       for (const v of targets) {
         const open = yield* App.openPlugin(v).pipe(
@@ -128,7 +131,11 @@ const cancelAll = Command.make("cancel-all", { config: configOption, venue: venu
       if (failed > 0) return yield* new CliFailure({ message: `cancel-all failed on ${failed} venue(s)` })
     })
   )
-).pipe(Command.withDescription("emergency: cancel every resting order on the venue(s), then verify none rests"))
+).pipe(
+  Command.withDescription(
+    "emergency: cancel every resting order on the venue(s), then verify none rests (through the running bot, halting it, when one runs)"
+  )
+)
 
 // ---- report ---------------------------------------------------------------------------------------------
 
@@ -249,7 +256,20 @@ const configSchema = Command.make("config-schema", { out: Args.file({ name: "out
 
 export const root = Command.make("alpha-hunter").pipe(
   Command.withDescription("alpha-hunter: a trading-bot runner (venues, strategies and risk from one config file)"),
-  Command.withSubcommands([run, verify, cancelAll, report, sim, configSchema])
+  Command.withSubcommands([
+    run,
+    verify,
+    CliControl.status,
+    CliControl.pause,
+    CliControl.resume,
+    CliControl.halt,
+    cancelAll,
+    report,
+    sim,
+    configSchema
+  ])
 )
+
+export { CliFailure, defaultConfig } from "./CliCommon.js"
 
 export const cli = Command.run(root, { name: "alpha-hunter", version: "0.1.0" })

@@ -30,7 +30,8 @@ export const EntryKind = Schema.Literal(
   "resume",
   "reconcile",
   "sample",
-  "health"
+  "health",
+  "control"
 )
 export type EntryKind = typeof EntryKind.Type
 

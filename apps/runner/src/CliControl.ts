@@ -1,0 +1,71 @@
+/**
+ * Commands that talk to the running bot through its control API (found next to the config's journal):
+ * `status`, `pause`, `resume`, `halt`. (`cancel-all` uses it too when a bot runs; see Cli.ts.)
+ */
+import { resolve as resolvePath } from "node:path"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import { CliFailure, configOption, configPath, loadOrExplain } from "./CliCommon.js"
+import * as Control from "./Control.js"
+
+const venue = Options.text("venue").pipe(Options.withDescription("only this venue (default: all)"), Options.optional)
+const strategy = Options.text("strategy").pipe(
+  Options.withDescription("only this strategy on the venue (needs --venue)"),
+  Options.optional
+)
+const reason = Options.text("reason").pipe(
+  Options.withDescription("why (journaled with the command)"),
+  Options.optional
+)
+
+/** The running bot of a config (its journal's published control address), or a clean failure. */
+export const runningBot = (config: Option.Option<string>) =>
+  Effect.gen(function* () {
+    const resolved = yield* loadOrExplain(configPath(config))
+    const journal = resolvePath(resolved.config.journal.path)
+    return { resolved, bot: Control.find(journal), journal }
+  })
+
+const needBot = (config: Option.Option<string>) =>
+  Effect.flatMap(runningBot(config), ({ bot, journal }) =>
+    bot === undefined
+      ? Effect.fail(new CliFailure({ message: `no running bot on journal ${journal} (start one with \`run\`)` }))
+      : Effect.succeed(bot)
+  )
+
+const toCli = (e: Control.ControlError) => new CliFailure({ message: e.message })
+
+export const status = Command.make("status", { config: configOption }, ({ config }) =>
+  Effect.gen(function* () {
+    const bot = yield* needBot(config)
+    const s = yield* Effect.mapError(Control.call(bot, "GET", "/status"), toCli)
+    yield* Console.log(JSON.stringify(s, null, 2))
+  })
+).pipe(Command.withDescription("the running bot's state: venues, streams, resting orders, positions, risk scopes"))
+
+const scoped = (action: "pause" | "resume" | "halt", description: string) =>
+  Command.make(action, { config: configOption, venue, strategy, reason }, (o) =>
+    Effect.gen(function* () {
+      if (Option.isSome(o.strategy) && Option.isNone(o.venue)) {
+        return yield* new CliFailure({ message: "--strategy needs --venue" })
+      }
+      const bot = yield* needBot(o.config)
+      const body = {
+        ...(Option.isSome(o.venue) ? { venue: o.venue.value } : {}),
+        ...(Option.isSome(o.strategy) ? { strategy: o.strategy.value } : {}),
+        ...(Option.isSome(o.reason) ? { reason: o.reason.value } : {})
+      }
+      yield* Effect.mapError(Control.call(bot, "POST", `/${action}`, body), toCli)
+      const where = Option.isSome(o.venue)
+        ? `${o.venue.value}${Option.isSome(o.strategy) ? `/${o.strategy.value}` : ""}`
+        : "everything"
+      yield* Console.log(`${action}: ${where} (journaled)`)
+    })
+  ).pipe(Command.withDescription(description))
+
+export const pause = scoped("pause", "pause new orders on the running bot (everything, a venue or a strategy)")
+export const resume = scoped("resume", "resume the running bot (everything, a venue or a strategy)")
+export const halt = scoped("halt", "halt the running bot (everything, a venue or a strategy) until resumed")
