@@ -2,7 +2,7 @@
  * A run: one Risk engine and one journal, the venues, each strategy with its environment, the LIP sampler,
  * risk-state journaling, and the stop path that cancels our resting orders and verifies none rests.
  */
-import { Decimal as D, Ids, type Order, Strategy } from "@alpha-hunter/core"
+import { Decimal as D, Ids, type Order, type Risk, Strategy } from "@alpha-hunter/core"
 import { RiskEngine } from "@alpha-hunter/risk"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
@@ -48,26 +48,55 @@ const RiskRecordLive = (resolved: Resolved, log: Log) =>
       const risk = yield* RiskEngine.RiskEngine
       const startedAt = yield* Effect.clockWith((c) => c.currentTimeMillis)
       yield* journal.append({ kind: "run", venue: "*", data: { config: resolved.file, startedAt } })
-      // halts, resumes and their reasons
-      yield* risk.changes.pipe(
-        Stream.runForEach((c) =>
-          Effect.zipRight(
-            journal.append({
-              kind: c.state === "ACTIVE" ? "resume" : "halt",
-              venue: c.scope?.venue ?? "*",
-              strategy: c.scope?.strategy,
-              data: { state: c.state, previous: c.previous, reason: c.reason }
-            }),
-            log(
-              `[risk] ${c.scope ? `${c.scope.venue}${c.scope.strategy ? `/${c.scope.strategy}` : ""}` : "global"}: ${c.previous} → ${c.state} (${c.reason})`
-            )
-          ).pipe(Effect.ignore)
-        ),
-        Effect.forkScoped
-      )
+      const record = (c: Risk.StateChange) =>
+        Effect.zipRight(
+          journal.append({
+            kind: c.state === "ACTIVE" ? "resume" : "halt",
+            venue: c.scope?.venue ?? "*",
+            strategy: c.scope?.strategy,
+            data: { state: c.state, previous: c.previous, reason: c.reason }
+          }),
+          log(
+            `[risk] ${c.scope ? `${c.scope.venue}${c.scope.strategy ? `/${c.scope.strategy}` : ""}` : "global"}: ${c.previous} → ${c.state} (${c.reason})`
+          )
+        ).pipe(Effect.ignore)
+      // a halt or pause still in force from earlier today (UTC) carries over until a person resumes
+      yield* carryOver(journal, risk, startedAt)
+      for (const c of yield* risk.history) yield* record(c)
+      // from here on: every halt, resume and reason as it happens
+      yield* risk.changes.pipe(Stream.runForEach(record), Effect.forkScoped)
       return startedAt
     })
   )
+
+const carriedPrefix = "still in force from earlier today: "
+const carriedSuffix = " (resume with `alpha-hunter resume`)"
+
+/** The reason a carried-over halt states: the original one, said once however many restarts carried it. */
+export const carriedReason = (reason: string): string => {
+  let r = reason.startsWith(carriedPrefix) ? reason.slice(carriedPrefix.length) : reason
+  if (r.endsWith(carriedSuffix)) r = r.slice(0, -carriedSuffix.length)
+  return `${carriedPrefix}${r}${carriedSuffix}`
+}
+
+/**
+ * Re-applies, per scope, a halt or pause journaled earlier today (UTC) and not resumed since: a bot halted
+ * today (a daily loss limit, an operator's halt, a desync) starts halted and says why, until a person
+ * resumes it (`alpha-hunter resume`).
+ */
+const carryOver = (journal: Journal.JournalService, risk: RiskEngine.RiskEngineService, now: number) =>
+  Effect.gen(function* () {
+    const dayStart = now - (now % 86_400_000)
+    const entries = yield* journal.query({ since: dayStart, kinds: ["halt", "resume"] })
+    const last = new Map<string, Journal.Entry>()
+    for (const e of entries) last.set(`${e.venue}\u0000${e.strategy ?? ""}`, e)
+    for (const e of last.values()) {
+      if (e.kind !== "halt") continue
+      const state = e.data["state"] === "REDUCING" ? "REDUCING" : "HALTED"
+      const scope = e.venue === "*" ? undefined : { venue: e.venue, ...(e.strategy ? { strategy: e.strategy } : {}) }
+      yield* risk.setState(state, carriedReason(String(e.data["reason"] ?? "halted")), scope)
+    }
+  }).pipe(Effect.catchAll((e) => Effect.logWarning(`cannot read today's halts from the journal: ${e.message}`)))
 
 /** Every configured venue, open (markets, engine, health, streams, reconciled) for the life of the run. */
 export class Venues extends Context.Tag("@alpha-hunter/runner/Venues")<Venues, ReadonlyArray<VenueSession>>() {}

@@ -138,4 +138,37 @@ describe("control API", () => {
       }),
     120_000
   )
+
+  it.scopedLive(
+    "a halt from earlier today carries over a restart: the bot starts halted, says why, sends nothing until resumed",
+    () =>
+      Effect.gen(function* () {
+        const { config, journal } = yield* setup()
+        const first = cli(["run", "--config", config])
+        yield* waitUntil("the run to start", () => first.output().includes("control: "), 60_000)
+        const halted = cli(["halt", "--config", config, "--reason", "maintenance"])
+        assert.strictEqual(yield* halted.exited, 0, halted.output())
+        first.child.kill("SIGTERM")
+        assert.strictEqual(yield* first.exited, 0, first.output())
+
+        const second = cli(["run", "--config", config])
+        yield* waitUntil("the second run to start", () => second.output().includes("control: "), 60_000)
+        assert.match(
+          second.output(),
+          /global: ACTIVE → HALTED \(still in force from earlier today: halted: maintenance/
+        )
+        const mark = yield* lastSeq(journal)
+        yield* Effect.sleep("3 seconds")
+        assert.strictEqual(yield* writesAfter(journal, mark), 0, "orders were sent while halted")
+        const st = cli(["status", "--config", config])
+        assert.strictEqual(yield* st.exited, 0, st.output())
+        assert.include(JSON.parse(st.output()).scopes[0].reason, "maintenance")
+        const resumed = cli(["resume", "--config", config])
+        assert.strictEqual(yield* resumed.exited, 0, resumed.output())
+        yield* waitUntil("quotes after resume", () => /resting [1-9]/.test(second.output()), 30_000)
+        second.child.kill("SIGTERM")
+        assert.strictEqual(yield* second.exited, 0, second.output())
+      }),
+    120_000
+  )
 })
