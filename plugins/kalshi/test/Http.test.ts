@@ -70,7 +70,9 @@ describe("raw HTTP (node:http, keep-alive)", () => {
     Effect.gen(function* () {
       const s = yield* server(() => {})
       const port = s.port
-      yield* Effect.async<void>((resume) => s.close(() => resume(Effect.void)))
+      yield* Effect.async<void>((resume) => {
+        s.close(() => resume(Effect.void))
+      })
       const client = yield* RawHttp.node()
       const r = yield* client
         .execute({ method: "GET", url: new URL(`http://127.0.0.1:${port}/`), headers: {}, timeoutMs: 5_000 })
