@@ -112,7 +112,7 @@ export const Frame = wire.Frame
 export const make = (options: FeedOptions): Effect.Effect<KalshiFeed, never, Scope.Scope> =>
   Effect.gen(function* () {
     const clock = yield* Effect.clock
-    const now = () => clock.unsafeCurrentTimeMillis()
+    const now = clock.currentTimeMillis
     const cfg = options.config
     const privateChannels = options.privateChannels ?? true
     const state = yield* SubscriptionRef.make<ConnectionState>("connecting")
@@ -135,7 +135,7 @@ export const make = (options: FeedOptions): Effect.Effect<KalshiFeed, never, Sco
     // the processor fiber's state (the ladders and per-connection sequences): see internal/frames.ts
     const frames = Frames.makeState({ useYes: options.useYesPrice ?? true, stats })
     const registry = yield* Ref.make<Registry>(new Map())
-    const activity = yield* Ref.make(now())
+    const activity = yield* Ref.make(yield* now)
     const privateHub = yield* PubSub.unbounded<PrivateEvent>()
     const inbox = yield* Queue.unbounded<Input>()
     const recoverKick = yield* Queue.sliding<void>(1)
@@ -149,7 +149,7 @@ export const make = (options: FeedOptions): Effect.Effect<KalshiFeed, never, Sco
       state,
       session,
       stats,
-      now
+      clock
     })
     const commands = Session.makeCommands(session, connection.write, cfg.probeTimeoutMs)
 
@@ -170,7 +170,7 @@ export const make = (options: FeedOptions): Effect.Effect<KalshiFeed, never, Sco
     const onOpen = Effect.gen(function* () {
       const reconnect = yield* Ref.modify(session, (s) => [s.everConnected, Session.opened(s)] as const)
       stats.connects++
-      yield* Ref.set(activity, now())
+      yield* Ref.set(activity, yield* now)
       // before any command: the processor resets sequences and books ahead of this connection's frames
       yield* Queue.offer(inbox, { _tag: "Opened", reconnect })
       if (privateChannels) yield* subscribePrivate
@@ -288,6 +288,6 @@ export const make = (options: FeedOptions): Effect.Effect<KalshiFeed, never, Sco
       reconnect: connection.kill("forced"),
       regrid: (symbol, grid) => Queue.offer(inbox, { _tag: "Regrid", symbol, grid }).pipe(Effect.asVoid),
       stats: () => stats,
-      lastActivity: Effect.map(Ref.get(activity), (t) => now() - t)
+      lastActivity: Effect.zipWith(now, Ref.get(activity), (n, t) => n - t)
     } satisfies KalshiFeed
   })

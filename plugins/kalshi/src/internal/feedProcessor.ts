@@ -202,7 +202,7 @@ export interface ProcessorDeps {
   readonly recoverKick: Queue.Queue<void>
   readonly privateChannels: boolean
   readonly subscribePrivate: Effect.Effect<unknown>
-  readonly now: () => number
+  readonly now: Effect.Effect<number>
   /** the time of the last frame or ping */
   readonly activity: Ref.Ref<number>
 }
@@ -212,7 +212,7 @@ export const processBatch = (d: ProcessorDeps, inputs: Chunk.Chunk<Input>): Effe
   Effect.gen(function* () {
     const registry = yield* Ref.get(d.registry)
     const session = yield* Ref.get(d.commands.session)
-    const now = d.now()
+    const now = yield* d.now
     const out: Batch = { changed: new Set(), notes: [], recover: false, activity: false }
     runBatch(d.state, inputs, now, registry, session, d.privateChannels, out)
     if (out.activity) yield* Ref.set(d.activity, now)
