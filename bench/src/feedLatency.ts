@@ -8,12 +8,17 @@
  * - sent: the server's `send` → the same delivery (adds the loopback and both `ws` stacks).
  *
  * A conflated view (after a burst) counts for every delta it is the first to show. Not a test: a standalone measurement.
- * Run: `npx tsx --conditions=@alpha-hunter/source bench/src/feedLatency.ts [--deltas 3000] [--gap-ms 2] [--burst 1]`.
+ * `--relay` puts the runner's former per-market relay in between (a fiber running `watchBook` into a
+ * `SubscriptionRef`, the consumer on its `changes` + `OrderBook.latest`), to compare with the strategy reading
+ * `watchBook` itself, as the runner now does.
+ * Run: `npx tsx --conditions=@alpha-hunter/source bench/src/feedLatency.ts [--deltas 3000] [--gap-ms 2] [--burst 1] [--relay]`.
  */
-import { Decimal as D, TickGrid } from "@alpha-hunter/core"
+import { Decimal as D, OrderBook, TickGrid } from "@alpha-hunter/core"
 import { KalshiConfig, KalshiFeed } from "@alpha-hunter/kalshi"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
+import * as SubscriptionRef from "effect/SubscriptionRef"
 import WebSocket, { WebSocketServer } from "ws"
 import { median, nowNs, p99, sig } from "./stats.js"
 
@@ -25,6 +30,7 @@ const num = (name: string, fallback: number) => {
 const DELTAS = num("deltas", 3000)
 const GAP_MS = num("gap-ms", 2)
 const BURST = num("burst", 1)
+const RELAY = argv.includes("--relay")
 const WARM = 300
 
 const TICKER = "KXLAT-26DEC31-T1"
@@ -109,7 +115,22 @@ const main = Effect.gen(function* () {
   const fromSent: Array<number> = []
   let views = 0
   let last = 1
-  yield* feed.view(TICKER, grid).pipe(
+  const views$ = RELAY
+    ? Stream.unwrap(
+        Effect.gen(function* () {
+          const ref = yield* SubscriptionRef.make(Option.none<OrderBook.BookView>())
+          yield* feed.view(TICKER, grid).pipe(
+            Stream.runForEach((v) => SubscriptionRef.set(ref, Option.some(v))),
+            Effect.forkScoped
+          )
+          return ref.changes.pipe(
+            Stream.filterMap((o) => o),
+            OrderBook.latest
+          )
+        })
+      )
+    : feed.view(TICKER, grid)
+  yield* views$.pipe(
     Stream.tap((v) =>
       Effect.sync(() => {
         const t = nowNs()
@@ -131,7 +152,9 @@ const main = Effect.gen(function* () {
   )
   wss.close()
   const show = (xs: Array<number>) => `p50 ${sig(median(xs), 3)} µs, p99 ${sig(p99(xs), 3)} µs (n ${xs.length})`
-  console.log(`deltas ${DELTAS} (+${WARM} warm-up), every ${GAP_MS} ms in bursts of ${BURST}; views ${views}`)
+  console.log(
+    `deltas ${DELTAS} (+${WARM} warm-up), every ${GAP_MS} ms in bursts of ${BURST}; views ${views}${RELAY ? "; through the former runner relay" : ""}`
+  )
   console.log(`frame received (client ws) → watchBook view: ${show(fromReceived)}`)
   console.log(`frame sent (server ws)     → watchBook view: ${show(fromSent)}`)
 })

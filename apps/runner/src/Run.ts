@@ -15,7 +15,6 @@ import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import * as SubscriptionRef from "effect/SubscriptionRef"
 import * as ConfigFile from "./ConfigFile.js"
 import { errorText } from "./Errors.js"
 import * as Journal from "./Journal.js"
@@ -189,8 +188,7 @@ const runStrategies = (resolved: Resolved, options: { readonly log: Log }) =>
         for (const session of sessions) {
           const symbols = new Set((yield* session.engine.live).map((t) => t.symbol as string))
           for (const symbol of symbols) {
-            const ref = yield* session.book(Ids.Symbol.make(symbol))
-            const b = yield* SubscriptionRef.get(ref)
+            const b = yield* session.lastView(Ids.Symbol.make(symbol))
             if (Option.isNone(b)) continue
             const view = b.value
             const m = session.markets.get(symbol)

@@ -1,5 +1,5 @@
 /** A strategy's environment: read-only data for its venue and a gateway through the execution engine. */
-import { Decimal as D, ExchangeError, Ids, type Order, OrderBook, Strategy } from "@alpha-hunter/core"
+import { Decimal as D, ExchangeError, Ids, type Order, Strategy } from "@alpha-hunter/core"
 import { OrderTracker } from "@alpha-hunter/execution"
 import type { RiskEngine } from "@alpha-hunter/risk"
 import * as Context from "effect/Context"
@@ -30,16 +30,8 @@ export const strategyEnv = (
             )
           : Effect.succeed(m)
       },
-      // the strategy edge: the one place views are conflated (latest wins)
-      book: (symbol) =>
-        Stream.unwrap(
-          Effect.map(session.book(symbol), (ref) =>
-            ref.changes.pipe(
-              Stream.filterMap((o) => o),
-              OrderBook.latest
-            )
-          )
-        )
+      // the strategy edge: the one place views are conflated (latest wins: the view is taken when it pulls)
+      book: (symbol) => session.book(symbol)
     })
     const mine = (t: OrderTracker.Tracked) => t.strategy === s.name
     const portfolio = Strategy.Portfolio.of({

@@ -1,9 +1,18 @@
 /**
  * Venue sessions: each configured venue plugin built in the run's scope (its `Exchange` and `Diagnostics`),
- * with the execution engine, health routing, the order and fill streams, restart reconciliation and one
- * shared book subscription per market (integer views: `Exchange.watchBook`).
+ * with the execution engine, health routing, the order and fill streams, restart reconciliation and the
+ * markets' integer book views (`Exchange.watchBook`, read straight by each strategy: no relay fiber).
  */
-import { Decimal as D, Diagnostics, Exchange, Ids, type Market, type Order, type OrderBook } from "@alpha-hunter/core"
+import {
+  Decimal as D,
+  Diagnostics,
+  Exchange,
+  type ExchangeError,
+  Ids,
+  type Market,
+  type Order,
+  type OrderBook
+} from "@alpha-hunter/core"
 import { ExecutionEngine } from "@alpha-hunter/execution"
 import type { RiskEngine } from "@alpha-hunter/risk"
 import * as Clock from "effect/Clock"
@@ -15,7 +24,6 @@ import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import type * as Ref from "effect/Ref"
 import * as Stream from "effect/Stream"
-import * as SubscriptionRef from "effect/SubscriptionRef"
 import type * as Journal from "./Journal.js"
 import * as Metrics from "./Metrics.js"
 import { type Resolved, strategyOf } from "./Resolve.js"
@@ -30,13 +38,13 @@ export interface VenueSession {
   readonly health: Ref.Ref<HealthView>
   readonly markets: ReadonlyMap<string, Market.Market>
   /**
-   * The market's latest integer book view (none until the first), from one `watchBook` subscription per
-   * market shared by every strategy and the sampler. Its `changes` queue every view; strategies conflate them
-   * at their edge (`OrderBook.latest`, in `StrategyEnv`).
+   * One reader's views of a market (`Exchange.watchBook`: the venue keeps one subscription per market however
+   * many read it, and a reader takes the newest view when it pulls: latest wins, conflated once, at the
+   * strategy's edge, with no fiber in between). Each view delivered is noted as the market's latest seen.
    */
-  readonly book: (
-    symbol: Ids.Symbol
-  ) => Effect.Effect<SubscriptionRef.SubscriptionRef<Option.Option<OrderBook.BookView>>>
+  readonly book: (symbol: Ids.Symbol) => Stream.Stream<OrderBook.BookView, ExchangeError.ExchangeError>
+  /** The newest view any reader of the market was handed (none until the first): what the sampler reads. */
+  readonly lastView: (symbol: Ids.Symbol) => Effect.Effect<Option.Option<OrderBook.BookView>>
 }
 
 /** Builds a venue plugin's layer in the current scope: its `Exchange` and `Diagnostics`. */
@@ -183,26 +191,21 @@ export const openVenue = (
       Effect.forkScoped
     )
 
-    // one book subscription per market, shared by every strategy and the sampler
-    const books = new Map<string, SubscriptionRef.SubscriptionRef<Option.Option<OrderBook.BookView>>>()
-    const scope = yield* Effect.scope
+    // the newest view handed to any reader of each market (read by the sampler; a market's first reader of a
+    // version also starts its tick-to-order clock). Written only inside one `Effect.sync` per view.
+    const lastViews = new Map<string, OrderBook.BookView>()
     const book = (symbol: Ids.Symbol) =>
-      Effect.gen(function* () {
-        const existing = books.get(symbol)
-        if (existing !== undefined) return existing
-        const ref = yield* SubscriptionRef.make(Option.none<OrderBook.BookView>())
-        books.set(symbol, ref)
-        yield* exchange.watchBook(symbol).pipe(
-          Stream.runForEach((b) =>
-            Effect.zipRight(
-              Effect.map(Clock.currentTimeNanos, (t) => bookSeenAt.set(symbol, t)),
-              SubscriptionRef.set(ref, Option.some(b))
-            )
-          ),
-          Effect.catchAllCause((c) => log(`[${v.name}] book ${symbol} stream ended: ${String(c)}`)),
-          Effect.forkIn(scope)
+      exchange.watchBook(symbol).pipe(
+        Stream.tap((view) =>
+          Effect.map(Clock.currentTimeNanos, (t) => {
+            const prev = lastViews.get(symbol)
+            if (prev === undefined || prev.version !== view.version) {
+              bookSeenAt.set(symbol, t)
+              lastViews.set(symbol, view)
+            }
+          })
         )
-        return ref
-      })
-    return { name: v.name, diagnostics, exchange, engine, health, markets, book } satisfies VenueSession
+      )
+    const lastView = (symbol: Ids.Symbol) => Effect.sync(() => Option.fromNullable(lastViews.get(symbol)))
+    return { name: v.name, diagnostics, exchange, engine, health, markets, book, lastView } satisfies VenueSession
   })

@@ -1,3 +1,4 @@
+export * as ChangeSignal from "./ChangeSignal.js"
 export * as Decimal from "./Decimal.js"
 export * as Diagnostics from "./Diagnostics.js"
 export * as Exchange from "./Exchange.js"

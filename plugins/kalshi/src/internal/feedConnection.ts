@@ -4,6 +4,7 @@
  * not) reconnects with jittered exponential backoff; each connect signs its handshake afresh.
  */
 import * as Socket from "@effect/platform/Socket"
+import type * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Queue from "effect/Queue"
@@ -46,10 +47,11 @@ export const make = (options: {
   readonly state: SubscriptionRef.SubscriptionRef<ConnectionState>
   readonly session: Ref.Ref<Session.Session>
   readonly stats: FeedStats
-  readonly now: () => number
+  readonly clock: Clock.Clock
 }): Effect.Effect<Connection, never, Scope.Scope> =>
   Effect.gen(function* () {
-    const { inbox, stats, now, config: cfg } = options
+    const { inbox, stats, clock, config: cfg } = options
+    const now = clock.currentTimeMillis
     const socket = yield* Socket.makeWebSocket(options.url, {
       closeCodeIsError: () => true,
       openTimeout: cfg.probeTimeoutMs
@@ -58,7 +60,8 @@ export const make = (options: {
         Socket.WebSocketConstructor,
         signedConstructor(
           options.signer,
-          now,
+          // the constructor is a callback adapter (`ws` calls it on every connect): it reads the clock directly
+          () => clock.unsafeCurrentTimeMillis(),
           () => Queue.unsafeOffer(inbox, PING),
           (m) => {
             stats.lastHandshakeError = m
@@ -79,7 +82,7 @@ export const make = (options: {
         const k = yield* Deferred.make<void, Socket.SocketError>()
         yield* Ref.set(kill, k)
         yield* SubscriptionRef.set(options.state, "connecting")
-        const started = now()
+        const started = yield* now
         const r = yield* socket.runRaw(onMessage, { onOpen }).pipe(Effect.raceFirst(Deferred.await(k)), Effect.either)
         const wasOpen = yield* Ref.modify(options.session, Session.closed)
         stats.closes++
@@ -89,7 +92,7 @@ export const make = (options: {
         yield* Effect.logWarning(
           `kalshi ws: connection ended (${reason}${stats.lastHandshakeError ? `; last error: ${stats.lastHandshakeError}` : ""}); reconnecting`
         )
-        return now() - started
+        return (yield* now) - started
       })
 
     // jittered exponential backoff (×0.5–1), capped; a connection that lived 30 s starts the backoff afresh

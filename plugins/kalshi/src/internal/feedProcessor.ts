@@ -4,7 +4,7 @@
  * that changed (views are copied when consumers pull), the private events in venue order, command replies,
  * logs, recovery kicks. No Effect runs per frame.
  */
-import type { OrderBook, TickGrid } from "@alpha-hunter/core"
+import { ChangeSignal, type OrderBook, type TickGrid } from "@alpha-hunter/core"
 import type * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as PubSub from "effect/PubSub"
@@ -41,8 +41,8 @@ export const PING: Input = { _tag: "Ping" }
 /** A book and its outlets (immutable record in the registry `Ref`). */
 export interface FeedBook {
   readonly slot: BookSlot
-  /** one signal per change, latest wins (sliding, capacity 1): the integer views are taken on pull */
-  readonly changed: PubSub.PubSub<void>
+  /** one signal per batch that changed the book: readers take the integer view when they pull */
+  readonly changed: ChangeSignal.ChangeSignal
   /** Decimal books, published (every change) only while `decimalReaders` > 0 */
   readonly hub: PubSub.PubSub<OrderBook.OrderBook>
   readonly decimalReaders: number
@@ -202,7 +202,7 @@ export interface ProcessorDeps {
   readonly recoverKick: Queue.Queue<void>
   readonly privateChannels: boolean
   readonly subscribePrivate: Effect.Effect<unknown>
-  readonly now: () => number
+  readonly now: Effect.Effect<number>
   /** the time of the last frame or ping */
   readonly activity: Ref.Ref<number>
 }
@@ -212,13 +212,13 @@ export const processBatch = (d: ProcessorDeps, inputs: Chunk.Chunk<Input>): Effe
   Effect.gen(function* () {
     const registry = yield* Ref.get(d.registry)
     const session = yield* Ref.get(d.commands.session)
-    const now = d.now()
+    const now = yield* d.now
     const out: Batch = { changed: new Set(), notes: [], recover: false, activity: false }
     runBatch(d.state, inputs, now, registry, session, d.privateChannels, out)
     if (out.activity) yield* Ref.set(d.activity, now)
     for (const b of out.changed) {
       const fb = registry.get(b.symbol)
-      if (fb !== undefined) yield* PubSub.publish(fb.changed, undefined)
+      if (fb !== undefined) yield* ChangeSignal.notify(fb.changed)
     }
     for (const n of out.notes) {
       switch (n._tag) {

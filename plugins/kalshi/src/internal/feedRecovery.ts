@@ -23,7 +23,7 @@ export interface RecoveryDeps {
   readonly inbox: Queue.Queue<Input>
   readonly recoverKick: Queue.Queue<void>
   readonly stats: FeedStats
-  readonly now: () => number
+  readonly now: Effect.Effect<number>
   readonly activity: Ref.Ref<number>
   readonly subscribeBooks: (tickers: ReadonlyArray<string>) => Effect.Effect<number>
   readonly kill: (why: string) => Effect.Effect<void>
@@ -103,7 +103,7 @@ export const recovery = (d: RecoveryDeps): Effect.Effect<void, never, Scope.Scop
 /** Probes a connection silent for `staleAfterMs`; reconnects when the probe goes unanswered. */
 export const watchdog = (d: RecoveryDeps): Effect.Effect<void, never, Scope.Scope> => {
   const cfg = d.config
-  const silentFor = Effect.map(Ref.get(d.activity), (t) => d.now() - t)
+  const silentFor = Effect.zipWith(d.now, Ref.get(d.activity), (n, t) => n - t)
   const check = Effect.gen(function* () {
     if (!(yield* connected(d)) || (yield* silentFor) < cfg.staleAfterMs) return
     d.stats.probes++

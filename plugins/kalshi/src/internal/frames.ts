@@ -46,6 +46,8 @@ export interface BookSlot {
   lastUpdate: number
   /** the change "this book changed" (one per book, so the hot path allocates nothing) */
   readonly changed: Change
+  /** the last view taken (readers of one version share it) */
+  view: OrderBook.BookSnapshot | undefined
 }
 
 export const makeBook = (symbol: string, grid: TickGrid.TickGrid): BookSlot => {
@@ -58,15 +60,25 @@ export const makeBook = (symbol: string, grid: TickGrid.TickGrid): BookSlot => {
     valid: false,
     sid: undefined,
     lastUpdate: 0,
-    changed: undefined as unknown as Change
+    changed: undefined as unknown as Change,
+    view: undefined as OrderBook.BookSnapshot | undefined
   }
   ;(slot as { changed: Change }).changed = { _tag: "Book", book: slot }
   return slot
 }
 
-/** What a strategy sees of a book: an immutable integer view, or `undefined` while the book is invalid. */
-export const viewOf = (b: BookSlot): OrderBook.BookSnapshot | undefined =>
-  b.valid ? b.ladder.snapshot(b.sym, b.grid, LOT) : undefined
+/**
+ * What a strategy sees of a book: an immutable integer view, or `undefined` while the book is invalid. Taken
+ * once per version (versions only grow, across snapshots and regrids): readers of the same version share it.
+ */
+export const viewOf = (b: BookSlot): OrderBook.BookSnapshot | undefined => {
+  if (!b.valid) return undefined
+  const v = b.view
+  if (v !== undefined && v.version === b.ladder.version && v.grid === b.grid) return v
+  const fresh = b.ladder.snapshot(b.sym, b.grid, LOT)
+  b.view = fresh
+  return fresh
+}
 
 export interface Counters {
   frames: number

@@ -46,12 +46,20 @@ const CLOSE = 125
 const MINUS = 45
 const DOT = 46
 
+const BACKSLASH = 92
+
 const HEAD = '{"type":"orderbook_delta","sid":'
 const SEQ = ',"seq":'
 const MSG = ',"msg":{'
-/** characters JSON forbids raw inside strings (and whitespace outside them, which this layout has none of), and escapes */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding raw control characters is the point
-const UNUSUAL = /[\u0000-\u001f\\]/
+
+/**
+ * Whether `s` holds `lit` at `a`. A loop of `charCodeAt` the JIT inlines: `String.prototype.startsWith` with a
+ * position is a builtin call that cost more than the rest of a field here.
+ */
+const at = (s: string, a: number, lit: string): boolean => {
+  for (let k = 0; k < lit.length; k++) if (s.charCodeAt(a + k) !== lit.charCodeAt(k)) return false
+  return true
+}
 
 /** the value of the last `intOrNullAt` / `numberEnd` */
 let value = 0
@@ -104,8 +112,8 @@ const numberEnd = (s: string, i: number): number => {
 
 /** The end of `null`, `true` or `false` at `i`, or −1. */
 const literalEnd = (s: string, i: number): number => {
-  if (s.startsWith("null", i) || s.startsWith("true", i)) return i + 4
-  if (s.startsWith("false", i)) return i + 5
+  if (at(s, i, "null") || at(s, i, "true")) return i + 4
+  if (at(s, i, "false")) return i + 5
   return -1
 }
 
@@ -149,7 +157,7 @@ const unitsAt = (s: string, a: number, b: number, decimals: number): number => {
 
 /** An integer or `null` (NaN) envelope field at `i`; its end, or −1 for anything else. */
 const intOrNullAt = (s: string, i: number): number => {
-  if (s.startsWith("null", i)) {
+  if (at(s, i, "null")) {
     value = Number.NaN
     return i + 4
   }
@@ -170,43 +178,47 @@ const fieldOf = (s: string, a: number, len: number): number => {
   switch (len) {
     case 13: {
       const c = s.charCodeAt(a)
-      if (c === 109) return s.startsWith("market_ticker", a) ? TICKER : 0
-      if (c === 112) return s.startsWith("price_dollars", a) ? PRICE : 0
+      if (c === 109) return at(s, a, "market_ticker") ? TICKER : 0
+      if (c === 112) return at(s, a, "price_dollars") ? PRICE : 0
       return 0
     }
     case 8:
-      return s.charCodeAt(a) === 100 && s.startsWith("delta_fp", a) ? DELTA : 0
+      return s.charCodeAt(a) === 100 && at(s, a, "delta_fp") ? DELTA : 0
     case 4:
-      return s.charCodeAt(a) === 115 && s.startsWith("side", a) ? SIDE : 0
+      return s.charCodeAt(a) === 115 && at(s, a, "side") ? SIDE : 0
     case 5:
-      return s.charCodeAt(a) === 116 && s.startsWith("ts_ms", a) ? TS : 0
+      return s.charCodeAt(a) === 116 && at(s, a, "ts_ms") ? TS : 0
     case 15:
-      return s.charCodeAt(a) === 99 && s.startsWith("client_order_id", a) ? COID : 0
+      return s.charCodeAt(a) === 99 && at(s, a, "client_order_id") ? COID : 0
     default:
       return 0
   }
 }
 
-/** The closing quote of a string whose content starts at `a` (short strings: keys), or −1. */
-const keyEnd = (s: string, a: number): number => {
-  for (let k = a; k < a + 32; k++) {
+/**
+ * The closing quote of a string whose content starts at `a`, or −1 when it is unterminated or holds an escape
+ * or a raw control character (JSON forbids those; either way the general path decides). Every string the
+ * scanner passes goes through here, and outside strings it accepts only exact punctuation, numbers and
+ * literals, so no whole-frame check is needed.
+ */
+const stringEnd = (s: string, a: number): number => {
+  for (let k = a; ; k++) {
     const c = s.charCodeAt(k)
     if (c === QUOTE) return k
-    if (Number.isNaN(c)) return -1
+    if (!(c >= 32) || c === BACKSLASH) return -1 // NaN (the end) fails `c >= 32` too
   }
-  return s.indexOf('"', a + 32)
 }
 
 export const scanDelta = (raw: string, out: ScannedDelta): boolean => {
-  if (!raw.startsWith(HEAD) || UNUSUAL.test(raw)) return false
+  if (!at(raw, 0, HEAD)) return false
   let i = intOrNullAt(raw, HEAD.length)
   if (i < 0) return false
   out.sid = value
-  if (!raw.startsWith(SEQ, i)) return false
+  if (!at(raw, i, SEQ)) return false
   i = intOrNullAt(raw, i + SEQ.length)
   if (i < 0) return false
   out.seq = value
-  if (!raw.startsWith(MSG, i)) return false
+  if (!at(raw, i, MSG)) return false
   i += MSG.length
   out.tsMs = Number.NaN
   let seen = 0
@@ -214,14 +226,14 @@ export const scanDelta = (raw: string, out: ScannedDelta): boolean => {
     // "key":
     if (raw.charCodeAt(i) !== QUOTE) return false
     const ka = i + 1
-    const ke = keyEnd(raw, ka)
+    const ke = stringEnd(raw, ka)
     if (ke < 0 || raw.charCodeAt(ke + 1) !== COLON) return false
     const field = fieldOf(raw, ka, ke - ka)
     i = ke + 2
     if (raw.charCodeAt(i) === QUOTE) {
-      // a string value (no escapes or control characters: checked above)
+      // a string value (no escapes or control characters)
       const va = i + 1
-      const ve = raw.indexOf('"', va)
+      const ve = stringEnd(raw, va)
       if (ve < 0) return false
       i = ve + 1
       switch (field) {
@@ -238,8 +250,8 @@ export const scanDelta = (raw: string, out: ScannedDelta): boolean => {
           if (Number.isNaN(out.lots)) return false
           break
         case SIDE:
-          if (ve - va === 3 && raw.startsWith("yes", va)) out.yes = true
-          else if (ve - va === 2 && raw.startsWith("no", va)) out.yes = false
+          if (ve - va === 3 && at(raw, va, "yes")) out.yes = true
+          else if (ve - va === 2 && at(raw, va, "no")) out.yes = false
           else return false
           break
         case TS:
