@@ -56,6 +56,17 @@ describe("deadline", () => {
       assert.isTrue(interrupted)
     })
   )
+  it.live("the effect starts at once, before fibers already waiting for the scheduler", () =>
+    Effect.gen(function* () {
+      const order: Array<string> = []
+      yield* Effect.fork(Effect.sync(() => order.push("other fiber")))
+      yield* Effect.sync(() => order.push("effect")).pipe(
+        Effect.zipRight(Effect.sleep(1)),
+        Tracing.deadline(1000, late)
+      )
+      assert.deepStrictEqual(order, ["effect", "other fiber"])
+    })
+  )
   it.live("interrupting the caller interrupts the effect", () =>
     Effect.gen(function* () {
       let interrupted = false
