@@ -130,7 +130,7 @@ risk:
         const other = yield* KalshiSim.make({ markets: 1, seed: 3 })
         const foreign = yield* other.generateKey() // a key the first simulator does not know
         const dir = tempDir()
-        const config = (name: string, keyPem: string, keyId: string, markets: string) =>
+        const config = (name: string, keyPem: string, keyId: string, markets: string, wsUrl = sim.wsUrl) =>
           writeFile(
             dir,
             name,
@@ -138,7 +138,7 @@ risk:
   k:
     type: kalshi
     restUrl: ${sim.restUrl}
-    wsUrl: ${sim.wsUrl}
+    wsUrl: ${wsUrl}
     apiKeyId: ${keyId}
     privateKeyPath: ${writeFile(dir, `${name}.pem`, keyPem)}
 strategies:
@@ -151,7 +151,30 @@ journal: { path: ${dir}/j.sqlite }
         assert.strictEqual(yield* good.exited, 0, good.output())
         assert.include(good.output(), "✅ k: credentials accepted")
         assert.include(good.output(), "✅ k: dual-source order verification")
+        assert.include(good.output(), "✅ k: rate-limit tier read")
+        assert.match(good.output(), /✅ mm: live book over the stream — .*: snapshot after \d+ ms/)
+        // declared by the driver, not exercised: never a ✅
+        assert.include(good.output(), "➖ k: emergency cancel path")
         assert.notInclude(good.output(), "❌")
+
+        // a WebSocket URL that answers 404: the stream check fails, naming the URL
+        const badWs = cli([
+          "verify",
+          "--config",
+          config("badws.yaml", key.privateKeyPem, key.keyId, `["${tickers[0]}"]`, `${sim.wsUrl}/nope`)
+        ])
+        assert.strictEqual(yield* badWs.exited, 1, badWs.output())
+        assert.match(badWs.output(), /❌ (mm: live book over the stream|k: connect) — /)
+        assert.include(badWs.output(), `${sim.wsUrl}/nope`)
+
+        // a URL of the wrong shape is a config error naming the key
+        const badShape = cli([
+          "verify",
+          "--config",
+          config("badshape.yaml", key.privateKeyPem, key.keyId, `["${tickers[0]}"]`, "api.example.com/ws")
+        ])
+        assert.strictEqual(yield* badShape.exited, 1, badShape.output())
+        assert.include(badShape.output(), "wsUrl must be a ws(s):// URL")
 
         const wrongKey = cli([
           "verify",

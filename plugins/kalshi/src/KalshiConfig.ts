@@ -94,9 +94,23 @@ export type LimiterConfig = typeof LimiterConfig.Type
 export const KalshiConfig = Schema.Struct({
   env: Schema.optionalWith(KalshiEnv, { default: () => "demo" as const }),
   /** explicit REST base (…/trade-api/v2); overrides `env` */
-  restUrl: Schema.optional(Schema.String),
+  restUrl: Schema.optional(
+    Schema.String.pipe(
+      Schema.pattern(/^https?:\/\/[^/\s]+/, {
+        message: (issue) =>
+          `restUrl must be an http(s):// URL, e.g. https://api.elections.kalshi.com/trade-api/v2 (got ${JSON.stringify(issue.actual)})`
+      })
+    )
+  ),
   /** explicit WebSocket URL (…/trade-api/ws/v2); overrides `env` */
-  wsUrl: Schema.optional(Schema.String),
+  wsUrl: Schema.optional(
+    Schema.String.pipe(
+      Schema.pattern(/^wss?:\/\/[^/\s]+/, {
+        message: (issue) =>
+          `wsUrl must be a ws(s):// URL, e.g. wss://api.elections.kalshi.com/trade-api/ws/v2 (got ${JSON.stringify(issue.actual)})`
+      })
+    )
+  ),
   apiKeyId: Schema.String.pipe(Schema.minLength(1)),
   /** PEM text (PKCS#1 or PKCS#8, RSA or Ed25519); `\n` escapes are tolerated */
   privateKey: Schema.optional(Schema.Redacted(Schema.String)),

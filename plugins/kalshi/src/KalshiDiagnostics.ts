@@ -38,7 +38,14 @@ export const make = (client: KalshiClientService, lines: ReadonlyArray<string>):
     }
   }),
   checks: Effect.gen(function* () {
-    const s = client.limiter.stats()
+    // read now, not the limiter's defaults: a tier that could not be read is ❌
+    const tier = yield* client.rest.getLimits.pipe(
+      Effect.map((l) => ({
+        ok: true,
+        detail: `write ${l.write.refill_rate}/s (cap ${l.write.bucket_capacity}), read ${l.read.refill_rate}/s (cap ${l.read.bucket_capacity}) — GET /account/limits`
+      })),
+      Effect.catchAll((e) => Effect.succeed({ ok: false, detail: `GET /account/limits: ${e._tag}: ${e.message}` }))
+    )
     const status = yield* client.rest.read({ method: "GET", path: "/exchange/status" }, ExchangeStatus).pipe(
       Effect.map((st) => ({
         ok: st.exchange_active && st.trading_active,
@@ -47,11 +54,7 @@ export const make = (client: KalshiClientService, lines: ReadonlyArray<string>):
       Effect.catchAll((e) => Effect.succeed({ ok: false, detail: `${e._tag}: ${e.message}` }))
     )
     return [
-      {
-        name: `${client.venue}: rate-limit tier read`,
-        ok: s.buckets.write.capacity > 0,
-        detail: `write ${s.buckets.write.refillRate}/s (cap ${s.buckets.write.capacity}), read ${s.buckets.read.refillRate}/s (cap ${s.buckets.read.capacity})`
-      },
+      { name: `${client.venue}: rate-limit tier read`, ...tier },
       {
         name: `${client.venue}: dual-source order verification`,
         ok: client.config.reconcile.enabled,
