@@ -185,7 +185,8 @@ export const runOne = (o: ScaleOptions) =>
           orders_sent: d("orders_sent_total"),
           rate_limited: d("rate_limited_total"),
           desyncs: d("desyncs_total"),
-          ws_message_age_ms: m1.ws_message_age_ms ?? null,
+          ws_message_age_ms:
+            m1.ws_message_age_seconds === undefined ? null : Math.round(m1.ws_message_age_seconds * 1000),
           startup_s: sig(startupS, 3),
           runner_exit_code: code
         }

@@ -2,8 +2,9 @@
  * The `run` command as one Layer graph, launched with `Layer.launch`:
  *
  * ```
- * AppLive = Status + Metrics + Control + Stop   (the operator's surface; each needs the run)
+ * AppLive = Status + Control + Stop        (the operator's surface; each needs the run)
  *   ← Run                                  (Risk → its journaling → venues → strategies, sampler)
+ *   ← Metrics                              (/metrics, bound before anything connects)
  *   ← Journal                              (the SQLite file)
  *   ← Lock                                 (one running instance per journal and per account)
  * ```
@@ -55,7 +56,12 @@ export const MetricsLive = (resolved: Resolved, log: Log) =>
     Effect.gen(function* () {
       const m = resolved.config.metrics
       if (!m) return
-      const port = yield* Metrics.serve(m.port, m.host)
+      const port = yield* Metrics.serve(m.port, m.host).pipe(
+        Effect.mapError(
+          (e) =>
+            new Metrics.MetricsError({ message: `metrics on ${m.host}:${m.port}: ${e.message} (is the port in use?)` })
+        )
+      )
       yield* log(`metrics: http://${m.host}:${port}/metrics`)
     })
   )
@@ -116,13 +122,10 @@ export const LockLive = (resolved: Resolved, journalPath: string) =>
 
 /** The whole run as one graph. */
 export const layer = (resolved: Resolved, journalPath: string, log: Log) =>
-  Layer.mergeAll(
-    StatusLive(resolved, log),
-    MetricsLive(resolved, log),
-    ControlLive(resolved, journalPath, log),
-    StopLive(resolved, log)
-  ).pipe(
+  Layer.mergeAll(StatusLive(resolved, log), ControlLive(resolved, journalPath, log), StopLive(resolved, log)).pipe(
     Layer.provideMerge(RunLayer.layer(resolved, { log })),
+    // bound before any venue connects: a busy port stops the run before it trades
+    Layer.provideMerge(MetricsLive(resolved, log)),
     Layer.provideMerge(Journal.layer(journalPath, { durability: resolved.config.journal.durability })),
     Layer.provideMerge(LockLive(resolved, journalPath))
   )

@@ -5,11 +5,15 @@
 
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
+import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Metric from "effect/Metric"
 import * as MetricBoundaries from "effect/MetricBoundaries"
 import type * as MetricPair from "effect/MetricPair"
 import * as MetricState from "effect/MetricState"
+
+/** The metrics endpoint could not be served (a busy port, a bad host). */
+export class MetricsError extends Data.TaggedError("MetricsError")<{ readonly message: string }> {}
 
 export const ordersSent = Metric.counter("orders_sent_total", { description: "order writes sent, by kind" })
 export const rateLimited = Metric.counter("rate_limited_total", { description: "429 answers received" })
@@ -18,7 +22,16 @@ export const bookResyncs = Metric.counter("book_resyncs_total", { description: "
 export const unresolvedOrders = Metric.gauge("unresolved_orders", { description: "orders with an unknown outcome" })
 export const restingNotional = Metric.gauge("resting_notional_dollars", { description: "notional of resting orders" })
 export const restingOrders = Metric.gauge("resting_orders", { description: "our resting orders" })
-export const wsMessageAge = Metric.gauge("ws_message_age_ms", { description: "age of the newest market-data message" })
+export const wsMessageAge = Metric.gauge("ws_message_age_seconds", {
+  description: "age of the newest market-data message"
+})
+export const fills = Metric.counter("fills_total", { description: "fills of our orders" })
+export const position = Metric.gauge("position_contracts", { description: "gross position in the quoted markets" })
+export const pnl = Metric.gauge("pnl_dollars", { description: "P&L (realized + marked)" })
+export const exposure = Metric.gauge("exposure_dollars", { description: "gross exposure" })
+export const riskState = Metric.gauge("risk_state", {
+  description: "trading state per scope: 0 ACTIVE, 1 REDUCING, 2 HALTED"
+})
 export const tokenHeadroom = Metric.gauge("token_headroom", { description: "rate-limit tokens available, by bucket" })
 export const tickToOrder = Metric.histogram(
   "tick_to_order_seconds",

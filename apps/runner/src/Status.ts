@@ -19,6 +19,7 @@ const exportGauges = (
   venue: string,
   d: Diagnostics.DiagnosticsService,
   desyncs: number,
+  fills: number,
   lastTotals: Map<string, number>
 ) =>
   Effect.gen(function* () {
@@ -29,17 +30,22 @@ const exportGauges = (
       )
     }
     const c = yield* d.counters
-    yield* Metric.set(Metric.tagged(Metrics.wsMessageAge, "venue", venue), c.messageAgeMs)
+    yield* Metric.set(Metric.tagged(Metrics.wsMessageAge, "venue", venue), c.messageAgeMs / 1000)
     const counters = [
       ["rateLimited", c.rateLimited, Metrics.rateLimited],
       ["desyncs", desyncs, Metrics.desyncs],
-      ["bookResyncs", c.bookResyncs, Metrics.bookResyncs]
+      ["bookResyncs", c.bookResyncs, Metrics.bookResyncs],
+      ["fills", fills, Metrics.fills]
     ] as const
     for (const [name, total, counter] of counters) {
       const key = `${venue}\u0000${name}`
       const delta = total - (lastTotals.get(key) ?? 0)
       lastTotals.set(key, total)
-      if (delta > 0) yield* Metric.incrementBy(Metric.tagged(counter, "venue", venue), delta)
+      // every series from the first round on, at 0 until something happens
+      if (delta > 0 || !lastTotals.has(`${key}\u0000seen`)) {
+        lastTotals.set(`${key}\u0000seen`, 1)
+        yield* Metric.incrementBy(Metric.tagged(counter, "venue", venue), Math.max(0, delta))
+      }
     }
   })
 
@@ -70,7 +76,7 @@ export const statusLine = (h: RunHandle) =>
           `${s.name} ${Diagnostics.formatBudgets(budgets)}${c.rateLimited > 0 ? ` 429s ${c.rateLimited}` : ""}`
         )
       }
-      yield* exportGauges(s.name, s.diagnostics, hv.desyncs, h.exportedTotals)
+      yield* exportGauges(s.name, s.diagnostics, hv.desyncs, (yield* s.engine.stats).fills, h.exportedTotals)
     }
     const summary = yield* h.risk.summary()
     let position = D.ZERO
@@ -82,6 +88,16 @@ export const statusLine = (h: RunHandle) =>
     yield* Metric.set(Metrics.restingOrders, resting)
     yield* Metric.set(Metrics.unresolvedOrders, unknown)
     yield* Metric.set(Metrics.restingNotional, D.toNumberLossy(notional))
+    yield* Metric.set(Metrics.position, D.toNumberLossy(position))
+    yield* Metric.set(Metrics.pnl, D.toNumberLossy(summary.pnl))
+    yield* Metric.set(Metrics.exposure, D.toNumberLossy(summary.grossExposure))
+    // every venue's scope (and the global one), 0 unless a state says otherwise
+    const states = yield* h.risk.statuses
+    const level = (st: string) => (st === "HALTED" ? 2 : st === "REDUCING" ? 1 : 0)
+    const stateOf = (venue: string | undefined) =>
+      level(states.find((x) => x.scope?.venue === venue && x.scope?.strategy === undefined)?.state ?? "ACTIVE")
+    yield* Metric.set(Metric.tagged(Metrics.riskState, "scope", "global"), stateOf(undefined))
+    for (const s of h.sessions) yield* Metric.set(Metric.tagged(Metrics.riskState, "scope", s.name), stateOf(s.name))
     return [
       `quoted ${quoted}`,
       `resting ${resting} ($${D.format(D.round(notional, 2, "half-even"), 2)})`,

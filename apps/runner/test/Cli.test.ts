@@ -1,4 +1,6 @@
 import { readFileSync } from "node:fs"
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
 import { Decimal as D, Exchange, Ids, Order } from "@alpha-hunter/core"
 import { KalshiExchange } from "@alpha-hunter/kalshi"
 import { KalshiSim } from "@alpha-hunter/kalshi-sim"
@@ -41,8 +43,12 @@ describe("alpha-hunter CLI", () => {
         assert.match(metrics, /token_headroom\{[^}]*bucket="write"[^}]*\} [\d.]+/)
         assert.match(metrics, /tick_to_order_seconds_count\{venue="sim"\} [1-9]/)
         assert.match(metrics, /resting_orders [\d.]+/)
-        const age = Number(/ws_message_age_ms\{venue="sim"\} ([\d.e+]+)/.exec(metrics)?.[1] ?? "NaN")
-        assert.isTrue(age >= 0 && age < 60_000, `message age ${age} ms`)
+        const age = Number(/ws_message_age_seconds\{venue="sim"\} ([\d.e+-]+)/.exec(metrics)?.[1] ?? "NaN")
+        assert.isTrue(age >= 0 && age < 60, `message age ${age} s`)
+        // the operator's series are all there
+        for (const series of ["fills_total", "position_contracts", "pnl_dollars", "exposure_dollars", "risk_state"]) {
+          assert.match(metrics, new RegExp(`^${series}(\\{[^}]*\\})? `, "m"), series)
+        }
         const code = yield* p.exited
         const out = p.output()
         assert.strictEqual(code, 0, out)
@@ -85,6 +91,33 @@ describe("alpha-hunter CLI", () => {
         assert.notMatch(out, /\n\s+at /, `a stack trace for ${args.join(" ")}:\n${out}`)
         assert.notInclude(out, '{"_tag"')
       }
+    })
+  )
+
+  it.live("a busy metrics port stops the run before any venue connects, in one clean line", () =>
+    Effect.gen(function* () {
+      const busy = createServer()
+      yield* Effect.async<void>((resume) => {
+        busy.listen(0, "127.0.0.1", () => resume(Effect.void))
+      })
+      const port = (busy.address() as AddressInfo).port
+      const dir = tempDir()
+      const config = writeFile(
+        dir,
+        "busy.yaml",
+        defaultConfig
+          .replace("path: alpha-hunter.sqlite", `path: ${dir}/j.sqlite`)
+          .concat(`\nmetrics: { port: ${port} }\n`)
+      )
+      const p = cli(["run", "--config", config])
+      const code = yield* p.exited
+      busy.close()
+      const out = p.output()
+      assert.strictEqual(code, 1, out)
+      assert.include(out, `metrics on 127.0.0.1:${port}`)
+      assert.include(out, "is the port in use?")
+      assert.notInclude(out, "embedded Kalshi simulator") // no venue was started
+      assert.notMatch(out, /\n\s+at /)
     })
   )
 
