@@ -58,6 +58,12 @@ export interface Report {
     /** trading resumed (by a person, or by healing after a desync) */
     readonly resumes: number
   }
+  /** every desync, halt and resume in the window, in order, with its venue and time (epoch ms) */
+  readonly health: ReadonlyArray<{
+    readonly kind: "desync" | "halt" | "resume"
+    readonly venue: string
+    readonly at: number
+  }>
 }
 
 export interface ReportOptions {
@@ -190,11 +196,15 @@ export const compute = (entries: ReadonlyArray<Entry>, options: ReportOptions = 
   let desyncs = 0
   let halts = 0
   let resumes = 0
+  const health: Array<{ readonly kind: "desync" | "halt" | "resume"; readonly venue: string; readonly at: number }> = []
 
   for (const e of inWindow) {
     if (e.kind === "desync") desyncs++
     if (e.kind === "halt") halts++
     if (e.kind === "resume") resumes++
+    if (e.kind === "desync" || e.kind === "halt" || e.kind === "resume") {
+      health.push({ kind: e.kind, venue: e.venue, at: e.ts })
+    }
     if (e.symbol === undefined) continue
     const a = acc(e.venue, e.symbol)
     const key = `${e.venue}\u0000${e.clientOrderId ?? e.orderId ?? ""}`
@@ -322,7 +332,8 @@ export const compute = (entries: ReadonlyArray<Entry>, options: ReportOptions = 
       desyncs,
       halts,
       resumes
-    }
+    },
+    health
   }
 }
 
@@ -373,7 +384,8 @@ export const formatTable = (r: Report): string => {
     `volume (30 days): ${D.format(t.volume30d)} contracts, ${money(t.volume30dDollars, 2)}`,
     `fees paid: ${money(t.fees)}`,
     `P&L (marked): ${money(t.pnl)}`,
-    `desyncs: ${t.desyncs}, halts: ${t.halts}, resumes: ${t.resumes}`
+    `desyncs: ${t.desyncs}, halts: ${t.halts}, resumes: ${t.resumes}`,
+    ...r.health.map((h) => `  ${new Date(h.at).toISOString()} ${h.venue} ${h.kind}`)
   ]
   return [...summary, "", line(head), ...rows.map(line)].join("\n")
 }

@@ -78,6 +78,12 @@ export const statusLine = (h: RunHandle) =>
       }
       yield* exportGauges(s.name, s.diagnostics, hv.desyncs, (yield* s.engine.stats).fills, h.exportedTotals)
     }
+    // every venue's trading state, ACTIVE included (a halted one is also listed below with its reason)
+    const venueStates: Array<string> = []
+    for (const s of h.sessions) {
+      const line = `${s.name} ${yield* h.risk.state({ venue: s.name })}`
+      if (!venueStates.includes(line)) venueStates.push(line)
+    }
     const summary = yield* h.risk.summary()
     let position = D.ZERO
     for (const key of yield* Ref.get(h.quoted)) {
@@ -108,6 +114,7 @@ export const statusLine = (h: RunHandle) =>
       ...(headroom.length > 0 ? [`tokens ${headroom.join(", ")}`] : []),
       `desyncs ${desyncs}`,
       ...(unknown > 0 ? [`unresolved ${unknown}`] : []),
+      ...venueStates,
       ...(yield* h.risk.statuses).map(
         (st) =>
           `${st.scope?.venue ?? "all"}${st.scope?.strategy ? `/${st.scope.strategy}` : ""} ${st.state} (${st.reason})`

@@ -38,6 +38,8 @@ export interface Store {
   readonly orders: HashMap.HashMap<string, CoreOrder.Order>
   /** order id → epoch ms when it turned terminal (in our view) */
   readonly terminalAt: HashMap.HashMap<string, number>
+  /** order id → epoch ms when our view of it last changed (verification: REST may lag this by its grace) */
+  readonly changedAt: HashMap.HashMap<string, number>
   readonly meta: HashMap.HashMap<string, Meta>
   /** client order id → order id */
   readonly byCid: HashMap.HashMap<string, string>
@@ -53,6 +55,7 @@ export interface Store {
 export const empty = (retention: Retention = defaultRetention): Store => ({
   orders: HashMap.empty(),
   terminalAt: HashMap.empty(),
+  changedAt: HashMap.empty(),
   meta: HashMap.empty(),
   byCid: HashMap.empty(),
   fills: HashSet.empty(),
@@ -84,6 +87,7 @@ export const prune = (s: Store, now: number): Store => {
   let meta = s.meta
   let byCid = s.byCid
   let terminalAt = s.terminalAt
+  let changedAt = s.changedAt
   for (const [id, at] of s.terminalAt) {
     if (now - at < r.terminalMs) continue
     const o = HashMap.get(orders, id)
@@ -91,10 +95,11 @@ export const prune = (s: Store, now: number): Store => {
     orders = HashMap.remove(orders, id)
     meta = HashMap.remove(meta, id)
     terminalAt = HashMap.remove(terminalAt, id)
+    changedAt = HashMap.remove(changedAt, id)
   }
   const rotate = now - s.fillsSince >= r.fillWindowMs
   const fills = rotate ? { fills: HashSet.empty<string>(), oldFills: s.fills, fillsSince: now } : {}
-  return { ...s, orders, meta, byCid, terminalAt, ...fills, lastPrune: now }
+  return { ...s, orders, meta, byCid, terminalAt, changedAt, ...fills, lastPrune: now }
 }
 
 const maybePrune = (s: Store, now: number): Store => (now - s.lastPrune >= s.retention.pruneEveryMs ? prune(s, now) : s)
@@ -127,6 +132,7 @@ export const upsert = (
     ...s,
     meta,
     orders: HashMap.set(s.orders, o.id, stored),
+    changedAt: HashMap.set(s.changedAt, o.id, now),
     byCid: stored.clientOrderId !== undefined ? HashMap.set(s.byCid, stored.clientOrderId, o.id) : s.byCid,
     terminalAt: terminal && !HashMap.has(s.terminalAt, o.id) ? HashMap.set(s.terminalAt, o.id, now) : s.terminalAt
   }
@@ -141,6 +147,9 @@ export const order = (s: Store, id: string): CoreOrder.Order | undefined =>
   Option.getOrUndefined(HashMap.get(s.orders, id))
 export const metaOf = (s: Store, id: string): Meta | Record<string, never> =>
   Option.getOrElse(HashMap.get(s.meta, id), () => ({}))
+/** When our view of an order last changed (epoch ms), if we hold it. */
+export const changedAt = (s: Store, id: string): number | undefined =>
+  Option.getOrUndefined(HashMap.get(s.changedAt, id))
 export const orderIdOf = (s: Store, cid: string): string | undefined => Option.getOrUndefined(HashMap.get(s.byCid, cid))
 export const hasFill = (s: Store, tradeId: string): boolean =>
   HashSet.has(s.fills, tradeId) || HashSet.has(s.oldFills, tradeId)

@@ -21,6 +21,7 @@
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as HashMap from "effect/HashMap"
 import * as Option from "effect/Option"
 import * as PubSub from "effect/PubSub"
 import * as Queue from "effect/Queue"
@@ -37,6 +38,7 @@ import type { ClientOrderId, OrderId, Symbol, VenueId } from "./Ids.js"
 import { run as runBatcher } from "./internal/venue/batcher.js"
 import * as S from "./internal/venue/state.js"
 import * as U from "./internal/venue/unknowns.js"
+import * as V from "./internal/venue/verify.js"
 import * as W from "./internal/venue/writes.js"
 import type { Event, Market } from "./Market.js"
 import type * as Order from "./Order.js"
@@ -184,6 +186,13 @@ export interface Options {
   /** how far back fills are re-read after a gap or reconnect (default 10 min) */
   readonly fillLookback?: Duration.DurationInput
   readonly retention?: Store.Retention
+  /**
+   * how long the venue's REST view may lag our view of an order (from its last change) before a
+   * disagreement confirmed by a targeted lookup is a desync (default 1 500 ms; see `internal/venue/verify.ts`)
+   */
+  readonly verifyGrace?: Duration.DurationInput
+  /** the desync action (default: the port's cancel-all); it runs after `Desync` is published on health */
+  readonly onDesync?: (desync: VenueHealthNs.Desync) => Effect.Effect<void>
 }
 
 /** The port's state as the driver may use it. */
@@ -205,7 +214,15 @@ export interface VenueView {
   readonly revealed: (order: Order.Order) => Effect.Effect<void>
   /** re-reads open orders (REST as the truth: at start, after a desync action) */
   readonly resync: Effect.Effect<void, E.ExchangeError>
-  readonly stats: Effect.Effect<S.PortStats>
+  /**
+   * one audit against the venue's list of our open orders (the driver reads it on its own cadence and
+   * budget): publishes `Audited`, looks up due disagreements, and publishes `Desync` (then runs the desync
+   * action) for those that stand; returns whether the audit was clean
+   */
+  readonly audit: (restOpen: ReadonlyArray<Order.Order>) => Effect.Effect<boolean>
+  /** tells the port we asked the venue to cancel these orders (all of ours when omitted) outside its writes */
+  readonly expectCancels: (ids?: ReadonlyArray<string>) => Effect.Effect<void>
+  readonly stats: Effect.Effect<S.PortStats & { readonly desyncs: number; readonly verifyLookups: number }>
 }
 
 export interface VenuePort {
@@ -241,8 +258,17 @@ export const make = (p: VenuePrimitives, options: Options = {}): Effect.Effect<V
       (n) => `${prefix}-${epoch}-${n.toString(36)}` as Ids.ClientOrderId
     )
 
+    const scope = yield* Effect.scope
+    const vd: V.Deps = {
+      st,
+      ref: yield* Ref.make(V.empty),
+      graceMs: Duration.toMillis(Duration.decode(options.verifyGrace ?? "1500 millis")),
+      action: (d) => options.onDesync?.(d) ?? Effect.asVoid(Effect.ignoreLogged(W.cancelAllOrders(deps))),
+      fork: (e) => Effect.asVoid(Effect.forkIn(e, scope))
+    }
     const deps: W.WriteDeps = {
       st,
+      verify: vd,
       deadline: Duration.decode(options.writeDeadline ?? "30 seconds"),
       nextCid,
       creates: yield* Queue.unbounded<W.CreateJob>(),
@@ -274,7 +300,7 @@ export const make = (p: VenuePrimitives, options: Options = {}): Effect.Effect<V
     const events = yield* p.privateEvents
     yield* events.pipe(
       Stream.runForEach((ev) =>
-        S.onPrivate(st, ev, fillLookbackMs).pipe(
+        V.onPrivate(vd, ev, fillLookbackMs).pipe(
           Effect.catchAllCause((c) => Effect.logError(`${venue}: private ${ev._tag} handling failed`, c))
         )
       ),
@@ -284,6 +310,10 @@ export const make = (p: VenuePrimitives, options: Options = {}): Effect.Effect<V
       Effect.repeat(Schedule.spaced(options.resolveEvery ?? "250 millis")),
       Effect.forkScoped
     )
+    // disagreements waiting for their confirming lookup
+    yield* Effect.flatMap(Ref.get(vd.ref), (v) =>
+      HashMap.size(v.pending) > 0 && !v.acting ? V.confirmDue(vd) : Effect.void
+    ).pipe(Effect.repeat(Schedule.spaced(options.resolveEvery ?? "250 millis")), Effect.forkScoped)
     yield* Effect.flatMap(now, (t) => Ref.update(st.store, (s) => Store.prune(s, t))).pipe(
       Effect.repeat(Schedule.spaced("5 seconds")),
       Effect.forkScoped
@@ -343,7 +373,7 @@ export const make = (p: VenuePrimitives, options: Options = {}): Effect.Effect<V
       snapshot: Ref.get(st.store),
       apply: (o) => S.apply(st, o),
       annotate: (o) => S.annotate(st, o),
-      fill: (f, source) => S.fill(st, f, source),
+      fill: (f, source) => Effect.tap(S.fill(st, f, source), (fresh) => (fresh ? V.countFill(vd, f) : Effect.void)),
       unresolved: S.unresolved(st),
       resolveUnknown: S.resolveUnknown(st),
       revealed: (o) =>
@@ -353,7 +383,13 @@ export const make = (p: VenuePrimitives, options: Options = {}): Effect.Effect<V
               was ? Effect.asVoid(S.apply(st, o)) : Effect.void
             ),
       resync: S.resync(st, undefined),
-      stats: Ref.get(st.stats)
+      audit: (restOpen) => V.audit(vd, restOpen),
+      expectCancels: (ids) => (ids === undefined ? V.noteCancelAll(vd) : V.noteCancels(vd, ids)),
+      stats: Effect.zipWith(Ref.get(st.stats), Ref.get(vd.ref), (p, v) => ({
+        ...p,
+        desyncs: v.desyncs,
+        verifyLookups: v.lookups
+      }))
     }
     return { exchange, view }
   })

@@ -11,7 +11,15 @@ import { parseMicros, parsePrice } from "./FixedPoint.js"
 import { type AuthWindow, parsePublicKey, type RegisteredKey } from "./internal/auth.js"
 import { isTier, type Tier } from "./internal/buckets.js"
 import { makeEngine } from "./internal/engine.js"
-import { clearFaults, type FaultSpec, faultKinds, makeFaults, type WriteOp, writeOps } from "./internal/faults.js"
+import {
+  clearFaults,
+  type FaultSpec,
+  faultKinds,
+  makeFaults,
+  type PrivateChannel,
+  type WriteOp,
+  writeOps
+} from "./internal/faults.js"
 import { makeFlow } from "./internal/flow.js"
 import { buildMarket, defaultSpecs, type MarketSpec } from "./internal/markets.js"
 import { makePrng } from "./internal/prng.js"
@@ -21,7 +29,7 @@ import { makeWs, WS_PATH } from "./internal/ws.js"
 import { generateKeyPair } from "./KalshiSigning.js"
 
 export type { Tier } from "./internal/buckets.js"
-export type { FaultSpec, WriteOp } from "./internal/faults.js"
+export type { FaultSpec, PrivateChannel, WriteOp } from "./internal/faults.js"
 export type { MarketSpec } from "./internal/markets.js"
 
 export class SimError extends Data.TaggedError("SimError")<{ readonly message: string; readonly cause?: unknown }> {}
@@ -93,6 +101,19 @@ export interface Faults {
    * applied, then answered 2xx with a body a client cannot decode (`order_id` is a number, in every item of a batch)
    */
   readonly malformedResponses: (count?: number, operations?: ReadonlyArray<WriteOp>) => Effect.Effect<void>
+  /** the next `count` private messages on `channel` (default user_orders) are dropped, their seq numbers skipped */
+  readonly privateSeqGap: (count?: number, channel?: PrivateChannel) => Effect.Effect<void>
+  /** REST order reads lag the engine (and the WebSocket) by `ms`; 0 = live again */
+  readonly restLag: (ms: number) => Effect.Effect<void>
+  /** the venue cancels a resting order of `userId` (by id, else its newest) and sends no user_order; the order id */
+  readonly silentCancel: (userId: string, orderId?: string) => Effect.Effect<string | undefined>
+  /** the venue shrinks a resting order by `by` contracts (default 1) and sends no user_order; the order id */
+  readonly sizeMismatch: (userId: string, by?: number, orderId?: string) => Effect.Effect<string | undefined>
+  /**
+   * a user_order says a resting order (by id, else the newest) was canceled while it keeps resting; with
+   * `fill` (default true) a synthetic taker then trades one contract against it; the order id
+   */
+  readonly phantomTerminal: (userId: string, fill?: boolean, orderId?: string) => Effect.Effect<string | undefined>
   /** REST order reads keep showing the state from before this call until `unfreezeOrderReads` */
   readonly freezeOrderReads: Effect.Effect<void>
   readonly unfreezeOrderReads: Effect.Effect<void>
@@ -206,8 +227,20 @@ export const make = (options: Options = {}): Effect.Effect<SimHandle, SimError, 
       pingIntervalMs: options.pingIntervalMs ?? 10_000
     })
 
-    const applyFault = (spec: FaultSpec): void => {
+    const applyFault = (spec: FaultSpec): string | undefined => {
       switch (spec.kind) {
+        case "private_seq_gap":
+          faultState.privateSeqGap = { count: spec.count ?? 1, channel: spec.channel ?? "user_orders" }
+          return
+        case "rest_lag":
+          engine.setReadLag(spec.ms)
+          return
+        case "silent_cancel":
+          return engine.silentCancel(spec.user_id, spec.order_id)
+        case "size_mismatch":
+          return engine.silentShrink(spec.user_id, Math.round((spec.by ?? 1) * 100), spec.order_id)
+        case "phantom_terminal":
+          return engine.phantomTerminal(spec.user_id, spec.fill ?? true, spec.order_id)
         case "drop_sockets":
           ws.dropAll()
           return
@@ -258,6 +291,7 @@ export const make = (options: Options = {}): Effect.Effect<SimHandle, SimError, 
         case "clear":
           clearFaults(faultState)
           engine.setReadsFrozen(false)
+          engine.setReadLag(0)
           return
       }
     }
@@ -318,8 +352,8 @@ export const make = (options: Options = {}): Effect.Effect<SimHandle, SimError, 
           if (typeof body.kind !== "string" || !faultKinds.includes(body.kind as FaultSpec["kind"])) {
             return json(400, { error: `unknown fault kind`, kinds: faultKinds })
           }
-          applyFault(body as unknown as FaultSpec)
-          return json(200, { ok: true })
+          const orderId = applyFault(body as unknown as FaultSpec)
+          return json(200, { ok: true, ...(orderId !== undefined ? { order_id: orderId } : {}) })
         }
         case "/_sim/advance":
           advanceSync(typeof body.ms === "number" ? body.ms : 0)
@@ -472,7 +506,7 @@ export const make = (options: Options = {}): Effect.Effect<SimHandle, SimError, 
       faults: {
         inject: (spec) =>
           faultKinds.includes(spec.kind)
-            ? Effect.sync(() => applyFault(spec))
+            ? Effect.asVoid(Effect.sync(() => applyFault(spec)))
             : Effect.fail(new SimError({ message: `unknown fault kind ${String(spec.kind)}` })),
         dropSockets: Effect.sync(() => ws.dropAll()),
         skipSeq: (count = 1) => sync(() => applyFault({ kind: "skip_seq", count })),
@@ -500,6 +534,35 @@ export const make = (options: Options = {}): Effect.Effect<SimHandle, SimError, 
         malformedResponses: (count = 1, operations) =>
           sync(() =>
             applyFault({ kind: "malformed_responses", count, ...(operations === undefined ? {} : { operations }) })
+          ),
+        privateSeqGap: (count = 1, channel = "user_orders") =>
+          Effect.asVoid(sync(() => applyFault({ kind: "private_seq_gap", count, channel }))),
+        restLag: (ms) => Effect.asVoid(sync(() => applyFault({ kind: "rest_lag", ms }))),
+        silentCancel: (userId, orderId) =>
+          sync(() =>
+            applyFault({
+              kind: "silent_cancel",
+              user_id: userId,
+              ...(orderId !== undefined ? { order_id: orderId } : {})
+            })
+          ),
+        sizeMismatch: (userId, by = 1, orderId) =>
+          sync(() =>
+            applyFault({
+              kind: "size_mismatch",
+              user_id: userId,
+              by,
+              ...(orderId !== undefined ? { order_id: orderId } : {})
+            })
+          ),
+        phantomTerminal: (userId, fill = true, orderId) =>
+          sync(() =>
+            applyFault({
+              kind: "phantom_terminal",
+              user_id: userId,
+              fill,
+              ...(orderId !== undefined ? { order_id: orderId } : {})
+            })
           ),
         freezeOrderReads: sync(() => applyFault({ kind: "freeze_order_reads" })),
         unfreezeOrderReads: sync(() => applyFault({ kind: "unfreeze_order_reads" })),

@@ -51,13 +51,19 @@ export type SafetyConfig = typeof SafetyConfig.Type
 /** Dual-source order verification (WS primary, REST auditor). */
 export const ReconcileConfig = Schema.Struct({
   enabled: Schema.optionalWith(Schema.Boolean, { default: () => true }),
-  /** REST open-order poll period */
-  pollMs: Schema.optionalWith(Schema.Number, { default: () => 5_000 }),
+  /**
+   * REST open-order audit period (10 read tokens a poll; 4 s keeps a fault the push stream never shows,
+   * with its confirming lookup, under 5 s)
+   */
+  pollMs: Schema.optionalWith(Schema.Number, { default: () => 4_000 }),
   /** faster poll period while the order stream has been silent for `silentAfterMs` */
   fastPollMs: Schema.optionalWith(Schema.Number, { default: () => 1_000 }),
   silentAfterMs: Schema.optionalWith(Schema.Number, { default: () => 15_000 }),
-  /** a REST/WS disagreement older than this is a desync */
-  graceMs: Schema.optionalWith(Schema.Number, { default: () => 10_000 })
+  /**
+   * how long REST may lag our view of an order (from its last change): a disagreement still standing at a
+   * targeted lookup this long after is a desync (Kalshi's read model was seen ~360 ms behind; 1.5 s ≈ 4×)
+   */
+  graceMs: Schema.optionalWith(Schema.Number, { default: () => 1_500 })
 })
 export type ReconcileConfig = typeof ReconcileConfig.Type
 

@@ -59,7 +59,7 @@ export const make = (client: KalshiClientService, lines: ReadonlyArray<string>):
         name: `${client.venue}: dual-source order verification`,
         ok: client.config.reconcile.enabled,
         detail: client.config.reconcile.enabled
-          ? `on: WebSocket primary, REST poll every ${client.config.reconcile.pollMs} ms, desync after ${client.config.reconcile.graceMs} ms`
+          ? `on: WebSocket primary, REST audit every ${client.config.reconcile.pollMs} ms, REST lag grace ${client.config.reconcile.graceMs} ms`
           : "off"
       },
       { name: `${client.venue}: exchange and trading active`, ...status }

@@ -90,19 +90,33 @@ export const make = (
     })
     const execution = yield* KalshiExecution.make({ ...io, venue, config: cfg, instruments, safety })
     const primitives = KalshiPrimitives.make({ venue, config: cfg, api, feed, instruments, execution, health, now })
+    // the desync action gets the client, which is built after the port
+    const clientReady = yield* Deferred.make<KalshiClientService>()
     const { exchange, view } = yield* Venue.make(primitives, {
       clientIdPrefix: cfg.clientIdPrefix,
       writeDeadline: cfg.writeDeadlineMs,
-      createGrace: Math.min(cfg.reconcile.graceMs, 3_000)
+      createGrace: Math.min(cfg.reconcile.graceMs, 3_000),
+      verifyGrace: cfg.reconcile.graceMs,
+      onDesync: (d) =>
+        Effect.flatMap(Deferred.await(clientReady), (c) =>
+          (hooks.onDesync ?? defaultDesyncAction)(
+            {
+              venue,
+              at: d.at,
+              disagreements: d.disagreements.map((x) => ({
+                orderId: x.orderId,
+                symbol: x.symbol ?? "",
+                ws: x.stream,
+                rest: x.rest,
+                since: d.at
+              }))
+            },
+            c
+          )
+        )
     })
     yield* Deferred.succeed(viewReady, view)
-    // the desync action gets the client, which is built after the reconciler
-    const clientReady = yield* Deferred.make<KalshiClientService>()
-    const reconciler = yield* KalshiReconciler.make({
-      ...{ venue, config: cfg.reconcile, api, sub, feed, view, instruments, health, haltedUntil: safety.haltedUntil },
-      onDesync: (report) =>
-        Effect.flatMap(Deferred.await(clientReady), (c) => (hooks.onDesync ?? defaultDesyncAction)(report, c))
-    })
+    const reconciler = yield* KalshiReconciler.make({ venue, config: cfg.reconcile, api, sub, feed, view, instruments })
 
     const client = KalshiClient.make({ venue, config: cfg, api, feed, limiter, instruments, safety, view, reconciler })
     yield* Deferred.succeed(clientReady, client)

@@ -1,36 +1,24 @@
 /**
- * Dual-source order verification: the WebSocket private stream is primary (it feeds the port's order
- * store; the port re-reads REST after a gap or reconnect and publishes those on health), REST audits it.
- *
- * - Lifecycle messages go to the instruments; the time of the last private message paces the auditor.
- * - The REST auditor polls open orders (faster while the stream is silent with orders open, or while a
- *   disagreement is pending), does a targeted GET before calling an order gone, and walks only the live
- *   orders of the view. A disagreement outliving `reconcile.graceMs` is a desync: published
- *   on health as `Desync` (the runner halts Risk and journals it — this module depends on no Risk), then the
- *   desync action runs and REST is adopted as the truth.
- * - Fills only REST shows (older than the grace window) are emitted once (the port de-duplicates).
- * State: disagreements, the audit counters and the time of the last private message, each in a `Ref`.
+ * The Kalshi side of dual-source verification. The WebSocket private stream is primary (it feeds the port's
+ * order store); the verification rules live in the port (`Venue.make`, `internal/venue/verify.ts`) so every
+ * venue gets them. What stays here is Kalshi-specific:
+ * - the audit cadence and read budget: `GET /portfolio/orders?status=resting` (10 read tokens) every
+ *   `reconcile.pollMs` (4 s), every `fastPollMs` (1 s) while the private stream has been silent for
+ *   `silentAfterMs` with orders open or while a disagreement waits for its confirming lookup; each
+ *   confirming lookup is a `GET /portfolio/orders/{id}` (2 tokens); the list goes to `view.audit`;
+ * - fills only REST shows (older than the grace) are handed to the port once (it de-duplicates and checks
+ *   them against the orders' sizes);
+ * - lifecycle messages go to the instruments; the time of the last private message paces the audit.
+ * State: the audit counters and the time of the last private message, each in a `Ref`.
  */
-import {
-  Order as CoreOrder,
-  Decimal as D,
-  type ExchangeError as E,
-  OrderStore,
-  type Venue,
-  VenueHealth
-} from "@alpha-hunter/core"
+import { type ExchangeError as E, OrderStore, type Venue } from "@alpha-hunter/core"
 import * as Effect from "effect/Effect"
-import * as HashMap from "effect/HashMap"
-import * as Option from "effect/Option"
-import * as PubSub from "effect/PubSub"
 import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as parse from "./internal/parse.js"
 import type { Endpoints } from "./internal/rest.js"
-import type * as wire from "./internal/wire.js"
-import type { DesyncReport, Disagreement } from "./KalshiClient.js"
 import type { ReconcileConfig } from "./KalshiConfig.js"
 import type { KalshiFeed } from "./KalshiFeed.js"
 import type { KalshiInstruments } from "./KalshiInstruments.js"
@@ -49,26 +37,6 @@ export interface KalshiReconciler {
   readonly stats: Effect.Effect<AuditStats>
 }
 
-type Observed = Omit<Disagreement, "since">
-
-/** The disagreements after a round: those seen again keep their first-seen time, the others are gone. */
-export const nextDisagreements = (
-  prev: HashMap.HashMap<string, Disagreement>,
-  observed: ReadonlyArray<Observed>,
-  t: number
-): HashMap.HashMap<string, Disagreement> =>
-  HashMap.fromIterable(
-    observed.map((d) => {
-      const since = Option.match(HashMap.get(prev, d.orderId), { onNone: () => t, onSome: (p) => p.since })
-      return [d.orderId, { ...d, since }] as const
-    })
-  )
-
-const describe = (o: { status: string; remaining: D.Decimal; filled: D.Decimal } | undefined) =>
-  o === undefined ? "absent" : `${o.status} filled ${D.format(o.filled)} remaining ${D.format(o.remaining)}`
-const describeWire = (o: wire.Order) =>
-  `${o.status} filled ${D.format(o.fill_count_fp)} remaining ${D.format(o.remaining_count_fp)}`
-
 export const make = (o: {
   readonly venue: string
   readonly config: ReconcileConfig
@@ -77,90 +45,26 @@ export const make = (o: {
   readonly feed: KalshiFeed
   readonly view: Venue.VenueView
   readonly instruments: KalshiInstruments
-  readonly health: PubSub.PubSub<VenueHealth.VenueHealth>
-  readonly haltedUntil: Effect.Effect<number>
-  readonly onDesync: (report: DesyncReport) => Effect.Effect<void>
 }): Effect.Effect<KalshiReconciler, never, Scope.Scope> =>
   Effect.gen(function* () {
-    const { venue, view, config: cfg } = o
+    const { view, config: cfg } = o
     const clock = yield* Effect.clock
     const now = () => clock.unsafeCurrentTimeMillis()
-    const disagreements = yield* Ref.make(HashMap.empty<string, Disagreement>())
     const lastPrivateEvent = yield* Ref.make(now())
+    const pending = yield* Ref.make(false)
     const stats = yield* Ref.make<AuditStats>({ polls: 0, desyncs: 0, lookups: 0, lastPollAt: 0 })
-    const count = (k: Exclude<keyof AuditStats, "lastPollAt">) => Ref.update(stats, (s) => ({ ...s, [k]: s[k] + 1 }))
     const openOrdersRest = o.api.getOrders({ status: "resting", ...o.sub })
-    const publish = (h: VenueHealth.VenueHealth) => PubSub.publish(o.health, h)
-
-    /** Adopts REST's truth (after a desync action). */
-    const adoptRest = Effect.zipRight(view.resync, Ref.set(disagreements, HashMap.empty()))
-
-    const observe = (resting: ReadonlyArray<wire.Order>) =>
-      Effect.gen(function* () {
-        const out: Array<Observed> = []
-        const restById = new Map(resting.map((w) => [w.order_id, w]))
-        for (const w of resting) {
-          const local = yield* view.order(w.order_id)
-          if (
-            local === undefined ||
-            CoreOrder.isTerminal(local.status) ||
-            !D.eq(local.remaining, w.remaining_count_fp)
-          ) {
-            out.push({ orderId: w.order_id, symbol: w.ticker, ws: describe(local), rest: describeWire(w) })
-          }
-        }
-        for (const x of yield* view.live) {
-          if (x.status === "unknown" || restById.has(x.id)) continue
-          // REST's list lacks an order we think is open: targeted GET before calling it gone
-          const got = yield* Effect.option(o.api.getOrder(x.id))
-          yield* count("lookups")
-          if (Option.isSome(got) && got.value.status === "resting" && D.eq(got.value.remaining_count_fp, x.remaining))
-            continue
-          out.push({
-            orderId: x.id,
-            symbol: x.symbol,
-            ws: describe(x),
-            rest: Option.isSome(got) ? describeWire(got.value) : "absent"
-          })
-        }
-        return out
-      })
-
-    const desync = (expired: ReadonlyArray<Disagreement>, t: number) =>
-      Effect.gen(function* () {
-        yield* count("desyncs")
-        const report: DesyncReport = { venue, disagreements: expired, at: t }
-        yield* Effect.logError(
-          `[CRITICAL] DESYNC ${venue}: ${expired
-            .map((d) => `${d.symbol} ${d.orderId}: ws=[${d.ws}] rest=[${d.rest}] for ${t - d.since} ms`)
-            .join("; ")}`
-        )
-        yield* publish(
-          new VenueHealth.Desync({
-            venue,
-            reason: `REST and WebSocket disagree on ${expired.length} order(s)`,
-            disagreements: expired.map((d) => ({ orderId: d.orderId, symbol: d.symbol, stream: d.ws, rest: d.rest })),
-            at: t
-          })
-        )
-        yield* o.onDesync(report)
-        // after the action, REST is the truth again
-        yield* Effect.ignore(adoptRest)
-      })
 
     const verify: Effect.Effect<void, E.ExchangeError> = Effect.gen(function* () {
       const t = now()
       yield* Ref.update(stats, (s) => ({ ...s, polls: s.polls + 1, lastPollAt: t }))
-      const resting = yield* openOrdersRest
+      const resting = (yield* openOrdersRest).map((w) => parse.order(w))
       // unknown creates that REST now shows are resolved, not disagreements
-      for (const w of resting) if (w.client_order_id) yield* view.revealed(parse.order(w))
-      const observed = yield* observe(resting)
-      const current = yield* Ref.updateAndGet(disagreements, (prev) => nextDisagreements(prev, observed, t))
-      const expired = [...HashMap.values(current)].filter((d) => t - d.since >= cfg.graceMs)
-      if (expired.length > 0 && t >= (yield* o.haltedUntil)) yield* desync(expired, t)
-      yield* publish(
-        new VenueHealth.Audited({ venue, clean: HashMap.size(current) === 0, orders: resting.length, at: t })
-      )
+      for (const r of resting) if (r.clientOrderId !== undefined) yield* view.revealed(r)
+      const clean = yield* view.audit(resting)
+      yield* Ref.set(pending, !clean)
+      const ps = yield* view.stats
+      yield* Ref.update(stats, (s) => ({ ...s, desyncs: ps.desyncs, lookups: ps.verifyLookups }))
       // fills REST knows and the stream did not deliver
       const fills = yield* o.api.getFills({ min_ts: Math.floor((t - 10 * 60_000) / 1000), ...o.sub }, 1)
       const seen = yield* view.snapshot
@@ -188,13 +92,12 @@ export const make = (o: {
     )
 
     // initial state from REST, then the poll loop
-    yield* adoptRest.pipe(Effect.catchAll((e) => Effect.logWarning(`kalshi: initial reconcile failed: ${e.message}`)))
+    yield* view.resync.pipe(Effect.catchAll((e) => Effect.logWarning(`kalshi: initial reconcile failed: ${e.message}`)))
     if (cfg.enabled) {
       const nextDelay = Effect.gen(function* () {
         const hasOpen = (yield* view.live).length > 0
         const silent = now() - (yield* Ref.get(lastPrivateEvent)) > cfg.silentAfterMs
-        const pending = HashMap.size(yield* Ref.get(disagreements)) > 0
-        return (hasOpen && silent) || pending ? cfg.fastPollMs : cfg.pollMs
+        return (hasOpen && silent) || (yield* Ref.get(pending)) ? cfg.fastPollMs : cfg.pollMs
       })
       yield* Effect.flatMap(nextDelay, (ms) => Effect.sleep(ms)).pipe(
         Effect.zipRight(
@@ -205,5 +108,10 @@ export const make = (o: {
       )
     }
 
-    return { verifyNow, stats: Ref.get(stats) } satisfies KalshiReconciler
+    const current = Effect.zipWith(Ref.get(stats), view.stats, (s, p) => ({
+      ...s,
+      desyncs: p.desyncs,
+      lookups: p.verifyLookups
+    }))
+    return { verifyNow, stats: current } satisfies KalshiReconciler
   })

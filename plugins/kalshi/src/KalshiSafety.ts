@@ -109,6 +109,8 @@ export const make = (o: {
         const until = yield* Ref.updateAndGet(haltedUntil, (u) =>
           Math.max(u, now() + Math.max(60_000, o.safety.haltAfterCancelAllMs))
         )
+        // the cancels the stream is about to report are ours
+        yield* Effect.flatMap(o.view, (v) => v.expectCancels())
         yield* Effect.logError(
           `kalshi: EMERGENCY CANCEL-ALL (${reason}); creates halted until ${new Date(until).toISOString()}`
         )

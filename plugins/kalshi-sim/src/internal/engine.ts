@@ -105,7 +105,7 @@ export const makeEngine = (opts: EngineOptions) => {
   const orders = new Map<string, Order>()
   const groups = new Map<string, OrderGroup>()
   const listeners = new Set<(e: SimEvent) => void>()
-  const exchange = { exchangeActive: true, tradingActive: true, readsFrozen: false }
+  const exchange = { exchangeActive: true, tradingActive: true, readsFrozen: false, readLagMs: 0 }
 
   const emit = (e: SimEvent): void => {
     for (const l of listeners) l(e)
@@ -173,6 +173,33 @@ export const makeEngine = (opts: EngineOptions) => {
   })
   const touch = (o: Order): void => {
     if (exchange.readsFrozen && o.frozen === null) o.frozen = snapshot(o)
+    if (exchange.readLagMs > 0) {
+      const now = clock.now()
+      const past = (o.past ?? []).filter((p) => p.until > now - exchange.readLagMs)
+      past.push({ until: now, snap: snapshot(o) })
+      o.past = past
+    }
+  }
+  /** REST lag: whether an order is too new for the read model to show it */
+  const hiddenFromReads = (o: Order): boolean =>
+    exchange.readLagMs > 0 && !exchange.readsFrozen && o.createdMs > clock.now() - exchange.readLagMs
+  /** REST lag: sets each order's read model to its state `readLagMs` ago (before a REST read) */
+  const prepareReads = (os: Iterable<Order>): void => {
+    if (exchange.readsFrozen || exchange.readLagMs <= 0) return
+    const asOf = clock.now() - exchange.readLagMs
+    for (const o of os) {
+      const p = o.past?.find((x) => x.until > asOf)
+      o.frozen = p === undefined ? null : p.snap
+    }
+  }
+  const setReadLag = (ms: number): void => {
+    exchange.readLagMs = Math.max(0, ms)
+    if (ms <= 0) {
+      for (const o of orders.values()) {
+        o.past = undefined
+        if (!exchange.readsFrozen) o.frozen = null
+      }
+    }
   }
 
   // ---------------------------------------------------------------- collateral
@@ -205,7 +232,7 @@ export const makeEngine = (opts: EngineOptions) => {
 
   // ---------------------------------------------------------------- cancel
 
-  const removeResting = (m: Market, o: Order, reason: string): number => {
+  const removeResting = (m: Market, o: Order, reason: string, quiet = false): number => {
     touch(o)
     const reduced = o.remaining
     const wasResting = o.status === "resting"
@@ -219,7 +246,7 @@ export const makeEngine = (opts: EngineOptions) => {
     if (wasResting && reduced > 0) {
       emit({ type: "book", market: m, side: o.side, price: o.price, delta: -reduced, order: o, ts: o.updatedMs })
     }
-    emit({ type: "order", order: o, ts: o.updatedMs })
+    if (!quiet) emit({ type: "order", order: o, ts: o.updatedMs })
     return reduced
   }
 
@@ -879,6 +906,74 @@ export const makeEngine = (opts: EngineOptions) => {
     })
   }
 
+  // ---------------------------------------------------------------- desync faults (no user_order about them)
+
+  /** the user's resting order by id, else its most recent resting one */
+  const restingOf = (userId: string, orderId?: string): Order | undefined => {
+    if (orderId !== undefined) return findResting(userId, orderId)
+    const u = users.get(userId)
+    if (u === undefined) return undefined
+    for (let i = u.orders.length - 1; i >= 0; i--) if (u.orders[i]!.status === "resting") return u.orders[i]
+    return undefined
+  }
+
+  /** the venue cancels a resting order and the push stream never says so; returns the order id */
+  const silentCancel = (userId: string, orderId?: string): string | undefined => {
+    const o = restingOf(userId, orderId)
+    if (o === undefined) return undefined
+    const m = markets.get(o.ticker)!
+    removeResting(m, o, "Cancel", true)
+    afterMarketOp(m)
+    return o.id
+  }
+
+  /** the venue shrinks a resting order by `by` contracts (centi-units) and the push stream never says so */
+  const silentShrink = (userId: string, by: number, orderId?: string): string | undefined => {
+    const o = restingOf(userId, orderId)
+    if (o === undefined || by <= 0 || by >= o.remaining) return undefined
+    const m = markets.get(o.ticker)!
+    touch(o)
+    B.sideOf(m.book, o.side).levels.get(o.price)!.total -= by
+    o.remaining -= by
+    o.updatedMs = clock.now()
+    o.lastUpdateReason = "Decrease"
+    rereserve(m, users.get(userId)!, o)
+    emit({ type: "book", market: m, side: o.side, price: o.price, delta: -by, order: o, ts: o.updatedMs })
+    afterMarketOp(m)
+    return o.id
+  }
+
+  /**
+   * the push stream says a resting order was canceled while it still rests; with `fill`, a synthetic taker
+   * then trades one contract against it (the fill arrives for an order the client believes finished)
+   */
+  const phantomTerminal = (userId: string, fill: boolean, orderId?: string): string | undefined => {
+    const o = restingOf(userId, orderId)
+    if (o === undefined) return undefined
+    const now = clock.now()
+    emit({ type: "order", order: { ...o, status: "canceled", remaining: 0, updatedMs: now }, ts: now })
+    if (fill) {
+      const taker = "sim-fault-taker"
+      ensureUser(taker, true, 0)
+      createOrder(taker, {
+        ticker: o.ticker,
+        side: o.side === "bid" ? "ask" : "bid",
+        count: Math.min(100, o.remaining),
+        price: o.price,
+        tif: "immediate_or_cancel",
+        stp: "taker_at_cross",
+        clientOrderId: undefined,
+        expirationSec: undefined,
+        postOnly: false,
+        reduceOnly: false,
+        cancelOnPause: false,
+        orderGroupId: undefined,
+        subaccount: 0
+      })
+    }
+    return o.id
+  }
+
   const setReadsFrozen = (frozen: boolean): void => {
     exchange.readsFrozen = frozen
     if (!frozen) for (const o of orders.values()) o.frozen = null
@@ -916,6 +1011,12 @@ export const makeEngine = (opts: EngineOptions) => {
     determineMarket,
     settleMarket,
     setReadsFrozen,
+    setReadLag,
+    hiddenFromReads,
+    prepareReads,
+    silentCancel,
+    silentShrink,
+    phantomTerminal,
     queuePosition: (o: Order) => B.queuePosition(markets.get(o.ticker)!.book, o)
   }
 }

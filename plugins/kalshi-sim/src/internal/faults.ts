@@ -18,7 +18,11 @@ export interface Faults {
   /** frames preceded by a non-JSON frame and a malformed `orderbook_delta` */
   malformedFrames: number
   suppressUserOrders: number
+  /** the next private messages on `channel` are dropped and their seq numbers skipped (a gap the client sees) */
+  privateSeqGap: { count: number; channel: PrivateChannel }
 }
+
+export type PrivateChannel = "user_orders" | "fill" | "market_positions"
 
 export const makeFaults = (): Faults => ({
   rateLimitStorm: { count: 0, untilMs: 0 },
@@ -31,7 +35,8 @@ export const makeFaults = (): Faults => ({
   duplicateFrames: 0,
   reorderFrames: 0,
   malformedFrames: 0,
-  suppressUserOrders: 0
+  suppressUserOrders: 0,
+  privateSeqGap: { count: 0, channel: "user_orders" }
 })
 
 export const clearFaults = (f: Faults): void => {
@@ -59,6 +64,15 @@ export type FaultSpec =
   | { readonly kind: "lose_response"; readonly count?: number; readonly mode?: "destroy" | "504" }
   | { readonly kind: "partial_batch_failure"; readonly count?: number; readonly indices?: ReadonlyArray<number> }
   | { readonly kind: "malformed_responses"; readonly count?: number; readonly operations?: ReadonlyArray<WriteOp> }
+  | { readonly kind: "private_seq_gap"; readonly count?: number; readonly channel?: PrivateChannel }
+  /** REST order reads show each order as it was `ms` ago (0 = live again); new orders stay hidden that long */
+  | { readonly kind: "rest_lag"; readonly ms: number }
+  /** the venue cancels one resting order of `user_id` (by id, else the newest) without a user_order */
+  | { readonly kind: "silent_cancel"; readonly user_id: string; readonly order_id?: string }
+  /** the venue shrinks one resting order by `by` contracts (default 1) without a user_order */
+  | { readonly kind: "size_mismatch"; readonly user_id: string; readonly order_id?: string; readonly by?: number }
+  /** a user_order says a resting order was canceled while it still rests; `fill`: then one contract trades on it */
+  | { readonly kind: "phantom_terminal"; readonly user_id: string; readonly order_id?: string; readonly fill?: boolean }
   | { readonly kind: "freeze_order_reads" }
   | { readonly kind: "unfreeze_order_reads" }
   | { readonly kind: "clear" }
@@ -76,6 +90,11 @@ export const faultKinds: ReadonlyArray<FaultSpec["kind"]> = [
   "lose_response",
   "partial_batch_failure",
   "malformed_responses",
+  "private_seq_gap",
+  "rest_lag",
+  "silent_cancel",
+  "size_mismatch",
+  "phantom_terminal",
   "freeze_order_reads",
   "unfreeze_order_reads",
   "clear"

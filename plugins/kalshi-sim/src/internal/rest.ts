@@ -405,8 +405,10 @@ export const makeRest = (ctx: RestContext) => {
     const sub = intParam(r.query, "subaccount", "GetOrders")
     if (isReply(sub)) return sub
     const all: Array<Order> = []
+    engine.prepareReads(r.user.orders)
     for (let i = r.user.orders.length - 1; i >= 0; i--) {
       const o = r.user.orders[i]!
+      if (engine.hiddenFromReads(o)) continue
       const st = (o.frozen ?? o).status
       if (status !== null && status !== "" && st !== status) continue
       if (t !== null && t !== "" && o.ticker !== t) continue
@@ -421,7 +423,11 @@ export const makeRest = (ctx: RestContext) => {
   })
   const ownOrder = (r: Req): Order | Reply => {
     const o = engine.orders.get(r.params.id!)
-    return o === undefined || o.userId !== r.user.id ? fail(apiError(404, "not_found", "not found")) : o
+    if (o === undefined || o.userId !== r.user.id || engine.hiddenFromReads(o)) {
+      return fail(apiError(404, "not_found", "not found"))
+    }
+    engine.prepareReads([o])
+    return o
   }
   add("GET", "/portfolio/orders/:id", { auth: true, cost: 2 }, (r) => {
     const o = ownOrder(r)

@@ -61,8 +61,10 @@ export interface Order {
   reserved: number
   closable: number
   lastUpdateReason: string
-  /** REST read model frozen by the `freeze_order_reads` fault (null = live) */
+  /** REST read model frozen by the `freeze_order_reads` fault, or lagging (`rest_lag`) (null = live) */
   frozen: OrderSnapshot | null
+  /** states before recent changes, while REST lags (`rest_lag`): each was current until `until` */
+  past?: Array<{ readonly until: number; readonly snap: OrderSnapshot }> | undefined
 }
 
 export interface Position {

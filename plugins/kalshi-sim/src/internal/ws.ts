@@ -133,6 +133,16 @@ export const makeWs = (ctx: WsContext) => {
   }
   const sendSeq = (c: Conn, s: Sub, type: string, msg: unknown): void =>
     send(c, { type, sid: s.sid, seq: nextSeq(s), msg })
+  /** private channels carry `seq` per subscription too; the `private_seq_gap` fault drops a message there */
+  const sendPrivate = (c: Conn, s: Sub, type: string, msg: unknown): void => {
+    s.seq += 1
+    const gap = faults.privateSeqGap
+    if (gap.count > 0 && gap.channel === s.channel) {
+      gap.count -= 1
+      return
+    }
+    send(c, { type, sid: s.sid, seq: s.seq, msg })
+  }
   const error = (c: Conn, id: number, code: number): void =>
     send(c, { id, type: "error", msg: { code, msg: ERR[code] ?? "Error" } })
 
@@ -216,7 +226,7 @@ export const makeWs = (ctx: WsContext) => {
             break
           case "fill":
             if (s.channel === "fill" && c.userId === e.userId && wants(s, e.market.ticker)) {
-              send(c, { type: "fill", sid: s.sid, msg: W.wsFill(e.fill) })
+              sendPrivate(c, s, "fill", W.wsFill(e.fill))
             }
             break
           case "order":
@@ -225,12 +235,12 @@ export const makeWs = (ctx: WsContext) => {
                 faults.suppressUserOrders -= 1
                 break
               }
-              send(c, { type: "user_order", sid: s.sid, msg: W.userOrder(e.order) })
+              sendPrivate(c, s, "user_order", W.userOrder(e.order))
             }
             break
           case "position":
             if (s.channel === "market_positions" && c.userId === e.userId && wants(s, e.market.ticker)) {
-              send(c, { type: "market_position", sid: s.sid, msg: W.wsPosition(e.userId, e.position) })
+              sendPrivate(c, s, "market_position", W.wsPosition(e.userId, e.position))
             }
             break
           case "lifecycle":

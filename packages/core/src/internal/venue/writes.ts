@@ -25,6 +25,7 @@ import type * as Venue from "../../Venue.js"
 import * as WriteOutcome from "../../WriteOutcome.js"
 import { awaitOutcome, type Item } from "./batcher.js"
 import * as S from "./state.js"
+import * as V from "./verify.js"
 
 export interface CreateJob extends Item {
   readonly request: Venue.CreateItem
@@ -35,6 +36,7 @@ export interface CancelJob extends Item {
 
 export interface WriteDeps {
   readonly st: S.State
+  readonly verify: V.Deps
   readonly deadline: Duration.Duration
   readonly nextCid: Effect.Effect<Ids.ClientOrderId>
   readonly creates: Queue.Queue<CreateJob>
@@ -229,6 +231,7 @@ const symbolOf = (st: S.State, id: Ids.OrderId, symbol?: Ids.Symbol) =>
 
 export const cancelOrders = (d: WriteDeps, ids: ReadonlyArray<Ids.OrderId>, symbol?: Ids.Symbol) =>
   Effect.gen(function* () {
+    yield* V.noteCancels(d.verify, ids)
     const jobs = yield* Effect.forEach(ids, (id) =>
       Effect.gen(function* () {
         const where = yield* Effect.either(symbolOf(d.st, id, symbol))
@@ -320,6 +323,7 @@ export const cancelAllOrders = (d: WriteDeps, symbol?: Ids.Symbol) =>
     const { st } = d
     const native = st.primitives.cancelAll
     if (symbol === undefined && native !== undefined) {
+      yield* V.noteCancelAll(d.verify)
       const canceled = yield* native()
       return yield* Effect.forEach(canceled, (o) => S.apply(st, o))
     }

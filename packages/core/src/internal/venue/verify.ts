@@ -1,0 +1,380 @@
+/**
+ * Dual-source verification, once for every venue: the push stream (primary, it feeds the order store) and
+ * the venue's REST view (the auditor) must agree on our orders. The rules:
+ *
+ * 1. a fill beyond an order's size, or a fill for an order the stream already called finished with less
+ *    filled → desync at once (no read can explain it away);
+ * 2. a terminal update we did not cause (a cancel we did not request, an expiry, a venue close) → an
+ *    immediate targeted lookup of that order and a comparison; a disagreement is looked up again once the
+ *    grace has passed (REST lags the stream by design) and is a desync if it stands;
+ * 3. an audit (the driver hands over the venue's list of open orders, on its own cadence and read budget):
+ *    an open order unknown to us, with another remaining size, one we hold finished, or one we hold open that
+ *    the list lacks → a candidate, confirmed by a targeted lookup no sooner than `grace` after our view of
+ *    that order last changed (a quiet order is looked up at once: lag cannot explain it); still disagreeing →
+ *    desync;
+ * 4. a private-stream gap whose re-read moved one of our orders forward (the stream lost an update that
+ *    mattered) → desync at once.
+ *
+ * A desync is published on health (`Desync`, both views of every order), then the desync action runs (the
+ * driver's emergency cancel-all, or the port's cancel-all), then REST is adopted as the truth. One action at
+ * a time: detections while it runs are logged, not acted on again.
+ * State: one `Verify` value (candidates, requested cancels, fill sums, counters) in a `Ref`.
+ */
+import * as Effect from "effect/Effect"
+import * as HashMap from "effect/HashMap"
+import * as Option from "effect/Option"
+import * as PubSub from "effect/PubSub"
+import * as Ref from "effect/Ref"
+import * as D from "../../Decimal.js"
+import type * as Ids from "../../Ids.js"
+import * as CoreOrder from "../../Order.js"
+import * as Store from "../../OrderStore.js"
+import type * as Venue from "../../Venue.js"
+import * as VenueHealth from "../../VenueHealth.js"
+import * as S from "./state.js"
+
+export type Kind = "terminal" | "audit"
+
+export interface Candidate {
+  readonly orderId: string
+  readonly symbol: string | undefined
+  readonly clientOrderId: string | undefined
+  readonly kind: Kind
+  readonly stream: string
+  readonly rest: string
+  /** epoch ms first seen */
+  readonly since: number
+  /** no desync before this (REST may lag our view until then) */
+  readonly notBefore: number
+  /** next targeted lookup */
+  readonly checkAt: number
+}
+
+export interface Verify {
+  readonly pending: HashMap.HashMap<string, Candidate>
+  /** order id → epoch ms we asked the venue to cancel it */
+  readonly requested: HashMap.HashMap<string, number>
+  /** epoch ms of our last cancel-all request */
+  readonly requestedAllAt: number
+  /** order id → Σ amounts of the distinct fills seen for it */
+  readonly fillSums: HashMap.HashMap<string, D.Decimal>
+  readonly acting: boolean
+  readonly desyncs: number
+  readonly lookups: number
+}
+
+export const empty: Verify = {
+  pending: HashMap.empty(),
+  requested: HashMap.empty(),
+  requestedAllAt: Number.NEGATIVE_INFINITY,
+  fillSums: HashMap.empty(),
+  acting: false,
+  desyncs: 0,
+  lookups: 0
+}
+
+/** How long a requested cancel explains a terminal update (the venue's answer and stream may be late). */
+export const REQUEST_MEMORY_MS = 60_000
+
+// ---- pure rules ---------------------------------------------------------------------------------
+
+export const describe = (o: CoreOrder.Order | undefined): string =>
+  o === undefined ? "absent" : `${o.status} filled ${D.format(o.filled)} remaining ${D.format(o.remaining)}`
+
+/** Whether our view and the venue's REST view of one order agree; `undefined` when they do. */
+export const compare = (
+  local: CoreOrder.Order | undefined,
+  rest: CoreOrder.Order | undefined
+): { readonly stream: string; readonly rest: string } | undefined => {
+  if (local?.status === "unknown") return undefined // an unresolved write: the resolver owns it
+  const localLive = local !== undefined && !CoreOrder.isTerminal(local.status)
+  const agree =
+    rest === undefined
+      ? !localLive
+      : CoreOrder.isTerminal(rest.status)
+        ? local !== undefined && !localLive && !D.gt(rest.filled, local.filled)
+        : localLive && D.eq(local.remaining, rest.remaining)
+  return agree ? undefined : { stream: describe(local), rest: describe(rest) }
+}
+
+/** Rule 2: a terminal update we did not cause (GTC orders only: IOC/FOK remainders end by themselves). */
+export const unrequestedTerminal = (
+  v: Verify,
+  prev: CoreOrder.Order | undefined,
+  next: CoreOrder.Order,
+  now: number
+): boolean =>
+  prev !== undefined &&
+  !CoreOrder.isTerminal(prev.status) &&
+  prev.status !== "unknown" &&
+  (next.status === "canceled" || next.status === "expired") &&
+  prev.timeInForce === "GTC" &&
+  !HashMap.has(v.requested, prev.id) &&
+  now - v.requestedAllAt > REQUEST_MEMORY_MS
+
+/** Rule 1: a fill's order after counting it; the disagreement when the fill is impossible. */
+export const impossibleFill = (
+  order: CoreOrder.Order | undefined,
+  filledSeen: D.Decimal
+): { readonly stream: string; readonly rest: string } | undefined => {
+  if (order === undefined) return undefined
+  if (D.gt(filledSeen, order.amount)) {
+    return { stream: `fills ${D.format(filledSeen)} beyond the order size ${D.format(order.amount)}`, rest: "-" }
+  }
+  if (CoreOrder.isTerminal(order.status) && D.gt(filledSeen, order.filled)) {
+    return {
+      stream: `${order.status} filled ${D.format(order.filled)}, then fills to ${D.format(filledSeen)}`,
+      rest: "-"
+    }
+  }
+  return undefined
+}
+
+/** Rule 3 for one order, as a candidate (REST may lag our view by `graceMs` from its last change). */
+export const candidate = (
+  kind: Kind,
+  local: CoreOrder.Order | undefined,
+  rest: CoreOrder.Order | undefined,
+  views: { readonly stream: string; readonly rest: string },
+  changedAt: number | undefined,
+  prev: Candidate | undefined,
+  now: number,
+  graceMs: number
+): Candidate => {
+  const since = prev?.since ?? now
+  const notBefore =
+    kind === "terminal" ? since + graceMs : Math.max(since, (changedAt ?? Number.NEGATIVE_INFINITY) + graceMs)
+  const o = local ?? rest
+  return {
+    orderId: (o?.id ?? "") as string,
+    symbol: o?.symbol,
+    clientOrderId: local?.clientOrderId ?? rest?.clientOrderId,
+    kind,
+    ...views,
+    since,
+    notBefore,
+    checkAt: kind === "terminal" && prev === undefined ? now : Math.max(now, notBefore)
+  }
+}
+
+export const prune = (v: Verify, s: Store.Store, now: number): Verify => ({
+  ...v,
+  requested: HashMap.filter(v.requested, (at) => now - at < REQUEST_MEMORY_MS),
+  fillSums: HashMap.filter(v.fillSums, (_, id) => Store.order(s, id) !== undefined)
+})
+
+// ---- effects ------------------------------------------------------------------------------------
+
+export interface Deps {
+  readonly st: S.State
+  readonly ref: Ref.Ref<Verify>
+  readonly graceMs: number
+  /** the desync action (cancel everything); failures are logged */
+  readonly action: (d: VenueHealth.Desync) => Effect.Effect<void>
+  /** runs an effect in the port's scope (the action must not hold up the private stream) */
+  readonly fork: (e: Effect.Effect<void>) => Effect.Effect<void>
+}
+
+export const noteCancels = (d: Deps, ids: ReadonlyArray<string>) =>
+  Effect.flatMap(d.st.now, (t) =>
+    Ref.update(d.ref, (v) => ({ ...v, requested: ids.reduce((m, id) => HashMap.set(m, id, t), v.requested) }))
+  )
+export const noteCancelAll = (d: Deps) =>
+  Effect.flatMap(d.st.now, (t) => Ref.update(d.ref, (v) => ({ ...v, requestedAllAt: t })))
+
+const toDisagreement = (c: Pick<Candidate, "orderId" | "symbol" | "clientOrderId" | "stream" | "rest">) => ({
+  orderId: c.orderId,
+  ...(c.clientOrderId !== undefined ? { clientOrderId: c.clientOrderId } : {}),
+  ...(c.symbol !== undefined ? { symbol: c.symbol } : {}),
+  stream: c.stream,
+  rest: c.rest
+})
+
+/** Publishes a desync, then (forked, one at a time) the action and the adoption of REST's view. */
+export const desync = (
+  d: Deps,
+  reason: string,
+  disagreements: ReadonlyArray<Pick<Candidate, "orderId" | "symbol" | "clientOrderId" | "stream" | "rest">>
+) =>
+  Effect.gen(function* () {
+    const { st } = d
+    const first = yield* Ref.modify(d.ref, (v) =>
+      v.acting ? [false, v] : [true, { ...v, acting: true, desyncs: v.desyncs + 1 }]
+    )
+    const text = disagreements.map((x) => `${x.symbol ?? ""} ${x.orderId}: stream [${x.stream}] rest [${x.rest}]`)
+    if (!first) {
+      yield* Effect.logWarning(`${st.venue}: desync while the desync action runs (${text.join("; ")})`)
+      return
+    }
+    const at = yield* st.now
+    yield* Effect.logError(`[CRITICAL] DESYNC ${st.venue}: ${reason}: ${text.join("; ")}`)
+    const h = new VenueHealth.Desync({ venue: st.venue, reason, disagreements: disagreements.map(toDisagreement), at })
+    yield* PubSub.publish(st.health, h)
+    yield* d.fork(
+      d.action(h).pipe(
+        Effect.catchAllCause((c) => Effect.logError(`${st.venue}: desync action failed`, c)),
+        Effect.zipRight(
+          S.resync(st, undefined).pipe(
+            Effect.catchAll((e) => Effect.logWarning(`${st.venue}: re-read after the desync failed: ${e.message}`))
+          )
+        ),
+        Effect.ensuring(Ref.update(d.ref, (v) => ({ ...v, acting: false, pending: HashMap.empty() })))
+      )
+    )
+  })
+
+const lookup = (d: Deps, c: Candidate) =>
+  Effect.zipRight(
+    Ref.update(d.ref, (v) => ({ ...v, lookups: v.lookups + 1 })),
+    d.st.primitives.lookup({
+      _tag: "ByOrderId",
+      id: c.orderId as Ids.OrderId,
+      ...(c.symbol !== undefined ? { symbol: c.symbol as Ids.Symbol } : {})
+    })
+  )
+
+/** Looks up the due candidates; returns the ones confirmed (now desynced) — at most one desync per call. */
+export const confirmDue = (d: Deps): Effect.Effect<number> =>
+  Effect.gen(function* () {
+    const { st } = d
+    const t = yield* st.now
+    const due = [...HashMap.values((yield* Ref.get(d.ref)).pending)].filter((c) => c.checkAt <= t)
+    const confirmed: Array<Candidate> = []
+    for (const c of due) {
+      const got = yield* Effect.either(lookup(d, c))
+      if (got._tag === "Left") continue // unreadable: try again on the next round
+      const rest = Option.getOrUndefined(got.right)
+      const store = yield* Ref.get(st.store)
+      const local = Store.order(store, c.orderId)
+      const views = compare(local, rest)
+      const now = yield* st.now
+      if (views === undefined) {
+        yield* Ref.update(d.ref, (v) => ({ ...v, pending: HashMap.remove(v.pending, c.orderId) }))
+        continue
+      }
+      const next = candidate(c.kind, local, rest, views, Store.changedAt(store, c.orderId), c, now, d.graceMs)
+      if (now >= next.notBefore) confirmed.push(next)
+      else yield* Ref.update(d.ref, (v) => ({ ...v, pending: HashMap.set(v.pending, c.orderId, next) }))
+    }
+    if (confirmed.length > 0) {
+      const why = confirmed.some((c) => c.kind === "terminal")
+        ? "a terminal update we did not cause disagrees with the venue's REST view"
+        : "REST and the push stream disagree"
+      yield* desync(d, `${why} on ${confirmed.length} order(s), confirmed by a targeted lookup`, confirmed)
+    }
+    return confirmed.length
+  })
+
+/**
+ * Rule 3: one audit against the venue's list of open orders (read at `at`). Returns whether it was clean
+ * and publishes `Audited`; due candidates are looked up at once.
+ */
+export const audit = (d: Deps, restOpen: ReadonlyArray<CoreOrder.Order>) =>
+  Effect.gen(function* () {
+    const { st } = d
+    const t = yield* st.now
+    const store = yield* Ref.get(st.store)
+    const v0 = yield* Ref.get(d.ref)
+    const seen = new Map<string, Candidate>()
+    const listed = new Set<string>()
+    const note = (local: CoreOrder.Order | undefined, rest: CoreOrder.Order | undefined, id: string) => {
+      const views = compare(local, rest)
+      if (views === undefined) return
+      const prev = Option.getOrUndefined(HashMap.get(v0.pending, id))
+      seen.set(id, candidate("audit", local, rest, views, Store.changedAt(store, id), prev, t, d.graceMs))
+    }
+    for (const r of restOpen) {
+      listed.add(r.id)
+      note(Store.order(store, r.id), r, r.id)
+    }
+    for (const o of Store.live(store)) if (!listed.has(o.id)) note(o, undefined, o.id)
+    // audit candidates not seen again are gone; terminal-event candidates stay until looked up
+    yield* Ref.update(d.ref, (v) => ({
+      ...prune(v, store, t),
+      pending: HashMap.union(
+        HashMap.filter(v.pending, (c) => c.kind === "terminal"),
+        HashMap.fromIterable(seen)
+      )
+    }))
+    const clean = seen.size === 0 && HashMap.size((yield* Ref.get(d.ref)).pending) === 0
+    yield* PubSub.publish(
+      st.health,
+      new VenueHealth.Audited({ venue: st.venue, clean, orders: restOpen.length, at: t })
+    )
+    if (!(yield* Ref.get(d.ref)).acting) yield* confirmDue(d)
+    return clean
+  })
+
+/** Applies one private event with the stream rules (1, 2, 4) around the port's own handling. */
+export const onPrivate = (d: Deps, ev: Venue.PrivateEvent, fillLookbackMs: number): Effect.Effect<void> =>
+  Effect.gen(function* () {
+    const { st } = d
+    switch (ev._tag) {
+      case "OrderUpdate": {
+        const prev = Store.order(yield* Ref.get(st.store), ev.order.id)
+        yield* S.onPrivate(st, ev, fillLookbackMs)
+        const t = yield* st.now
+        const v = yield* Ref.get(d.ref)
+        if (v.acting || !unrequestedTerminal(v, prev, ev.order, t)) return
+        const views = { stream: describe(ev.order), rest: "not read yet" }
+        const c = candidate("terminal", prev, undefined, views, undefined, undefined, t, d.graceMs)
+        yield* Effect.logInfo(`${st.venue}: ${ev.order.status} for ${ev.order.id} we did not ask for; looking it up`)
+        yield* Ref.update(d.ref, (x) => ({ ...x, pending: HashMap.set(x.pending, c.orderId, c) }))
+        yield* confirmDue(d)
+        return
+      }
+      case "OrderFill": {
+        const fresh = yield* S.fill(st, ev.fill, "stream")
+        if (fresh) yield* countFill(d, ev.fill)
+        return
+      }
+      case "Gap": {
+        const before = new Map(Store.live(yield* Ref.get(st.store)).map((o) => [o.id, o] as const))
+        const requested = (yield* Ref.get(d.ref)).requested
+        yield* S.onPrivate(st, ev, fillLookbackMs)
+        const after = yield* Ref.get(st.store)
+        const lost: Array<Pick<Candidate, "orderId" | "symbol" | "clientOrderId" | "stream" | "rest">> = []
+        for (const [id, was] of before) {
+          const now = Store.order(after, id)
+          if (now === undefined || HashMap.has(requested, id)) continue
+          if (CoreOrder.isTerminal(now.status) || D.gt(now.filled, was.filled)) {
+            lost.push({
+              orderId: id,
+              symbol: was.symbol,
+              clientOrderId: was.clientOrderId,
+              stream: describe(was),
+              rest: describe(now)
+            })
+          }
+        }
+        if (lost.length > 0 && !(yield* Ref.get(d.ref)).acting) {
+          yield* desync(d, `a gap on the private ${ev.channel} stream lost updates of ${lost.length} order(s)`, lost)
+        }
+        return
+      }
+      default:
+        return yield* S.onPrivate(st, ev, fillLookbackMs)
+    }
+  })
+
+/** Rule 1 for a fill the port had not seen (from the stream or a REST re-read). */
+export const countFill = (d: Deps, f: CoreOrder.Fill) =>
+  Effect.gen(function* () {
+    const sum = yield* Ref.modify(d.ref, (v) => {
+      const s = D.add(
+        Option.getOrElse(HashMap.get(v.fillSums, f.orderId), () => D.ZERO),
+        f.amount
+      )
+      return [s, { ...v, fillSums: HashMap.set(v.fillSums, f.orderId, s) }] as const
+    })
+    const order = Store.order(yield* Ref.get(d.st.store), f.orderId)
+    const views = impossibleFill(order, sum)
+    if (views === undefined || order === undefined) return
+    // our own cancel's answer may close an order before a fill it raced with arrives: only "beyond size" counts
+    const v = yield* Ref.get(d.ref)
+    const ours = HashMap.has(v.requested, order.id) || (yield* d.st.now) - v.requestedAllAt <= REQUEST_MEMORY_MS
+    if (ours && !D.gt(sum, order.amount)) return
+    yield* desync(d, `an impossible fill (trade ${f.id})`, [
+      { orderId: order.id, symbol: order.symbol, clientOrderId: order.clientOrderId, ...views }
+    ])
+  })

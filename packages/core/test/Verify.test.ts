@@ -1,0 +1,100 @@
+/** The verification rules every venue gets (pure parts of `internal/venue/verify.ts`). */
+import { assert, describe, it } from "@effect/vitest"
+import * as HashMap from "effect/HashMap"
+import * as D from "../src/Decimal.js"
+import * as Ids from "../src/Ids.js"
+import * as V from "../src/internal/venue/verify.js"
+import * as Order from "../src/Order.js"
+
+const order = (
+  status: Order.OrderStatus,
+  over: { filled?: string; remaining?: string; amount?: string; tif?: Order.TimeInForce } = {}
+) =>
+  Order.Order.make(
+    {
+      id: Ids.OrderId.make("o-1"),
+      clientOrderId: Ids.ClientOrderId.make("c-1"),
+      symbol: Ids.Symbol.make("M"),
+      side: "buy",
+      type: "limit",
+      price: D.d("0.40"),
+      cost: D.ZERO,
+      amount: D.d(over.amount ?? "2"),
+      filled: D.d(over.filled ?? "0"),
+      remaining: D.d(over.remaining ?? (Order.isTerminal(status) ? "0" : "2")),
+      status,
+      timeInForce: over.tif ?? "GTC",
+      postOnly: false,
+      reduceOnly: false,
+      timestamp: 0
+    },
+    true
+  )
+
+describe("verification rules", () => {
+  it("compare: agreement and every kind of disagreement", () => {
+    assert.isUndefined(V.compare(order("open"), order("open")))
+    assert.isUndefined(V.compare(order("canceled"), undefined))
+    assert.isUndefined(V.compare(undefined, undefined))
+    assert.isUndefined(V.compare(order("canceled"), order("canceled")))
+    assert.isUndefined(V.compare(order("unknown"), undefined)) // the resolver owns unresolved writes
+    // REST has an order we do not know, or rests one we hold finished
+    assert.deepStrictEqual(V.compare(undefined, order("open")), {
+      stream: "absent",
+      rest: "open filled 0 remaining 2"
+    })
+    assert.isDefined(V.compare(order("canceled"), order("open")))
+    // another remaining size
+    assert.isDefined(V.compare(order("open"), order("open", { remaining: "1" })))
+    // we hold it open, REST lacks it or has it finished; REST finished with more filled than we know
+    assert.isDefined(V.compare(order("open"), undefined))
+    assert.isDefined(V.compare(order("open"), order("canceled")))
+    assert.isDefined(V.compare(order("canceled"), order("canceled", { filled: "1" })))
+  })
+
+  it("an unrequested terminal update: GTC orders only, not after our own cancel or cancel-all", () => {
+    const v = V.empty
+    assert.isTrue(V.unrequestedTerminal(v, order("open"), order("canceled"), 1_000))
+    assert.isTrue(V.unrequestedTerminal(v, order("open"), order("expired"), 1_000))
+    assert.isFalse(V.unrequestedTerminal(v, order("open"), order("closed", { filled: "2" }), 1_000))
+    assert.isFalse(V.unrequestedTerminal(v, order("open", { tif: "IOC" }), order("canceled"), 1_000))
+    assert.isFalse(V.unrequestedTerminal(v, undefined, order("canceled"), 1_000))
+    assert.isFalse(
+      V.unrequestedTerminal({ ...v, requested: HashMap.make(["o-1", 900]) }, order("open"), order("canceled"), 1_000)
+    )
+    assert.isFalse(V.unrequestedTerminal({ ...v, requestedAllAt: 900 }, order("open"), order("canceled"), 1_000))
+    assert.isTrue(
+      V.unrequestedTerminal(
+        { ...v, requestedAllAt: 900 },
+        order("open"),
+        order("canceled"),
+        900 + V.REQUEST_MEMORY_MS + 1
+      )
+    )
+  })
+
+  it("impossible fills: beyond the size, or after the stream called the order finished", () => {
+    assert.isUndefined(V.impossibleFill(order("open"), D.d("2")))
+    assert.isDefined(V.impossibleFill(order("open"), D.d("3")))
+    assert.isUndefined(V.impossibleFill(order("canceled", { filled: "1" }), D.d("1")))
+    assert.isDefined(V.impossibleFill(order("canceled", { filled: "1" }), D.d("2")))
+    assert.isUndefined(V.impossibleFill(undefined, D.d("5")))
+  })
+
+  it("candidates wait for the grace after our view last changed; a quiet order is looked up at once", () => {
+    const views = { stream: "a", rest: "b" }
+    const quiet = V.candidate("audit", order("open"), undefined, views, 1_000, undefined, 10_000, 1_500)
+    assert.strictEqual(quiet.notBefore, 10_000)
+    assert.strictEqual(quiet.checkAt, 10_000)
+    const fresh = V.candidate("audit", order("open"), undefined, views, 9_800, undefined, 10_000, 1_500)
+    assert.strictEqual(fresh.notBefore, 11_300)
+    assert.strictEqual(fresh.checkAt, 11_300)
+    // a terminal update we did not cause: looked up now, a desync no sooner than the grace after
+    const t = V.candidate("terminal", order("open"), undefined, views, undefined, undefined, 10_000, 1_500)
+    assert.strictEqual(t.checkAt, 10_000)
+    assert.strictEqual(t.notBefore, 11_500)
+    const again = V.candidate("terminal", order("open"), undefined, views, undefined, t, 10_200, 1_500)
+    assert.strictEqual(again.since, 10_000)
+    assert.strictEqual(again.checkAt, 11_500)
+  })
+})
