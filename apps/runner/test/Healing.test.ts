@@ -92,4 +92,37 @@ describe("healing after a desync", () => {
       assert.strictEqual(yield* risk.state({ venue }), "HALTED")
     })
   )
+
+  it.scoped("through the router: the K-per-hour cap holds — the fourth desync in an hour stays halted", () =>
+    Effect.gen(function* () {
+      const risk = yield* RiskEngine.make(RiskConfig.decodeSync({}))
+      const journal = yield* Effect.provide(Journal.Journal, yield* Layer.build(Journal.layer(`${tempDir()}/j.sqlite`)))
+      const view = yield* Ref.make(VenueHealthRouter.initial)
+      const healState = yield* Ref.make(Healing.initial)
+      const lines: Array<string> = []
+      const deps = {
+        risk,
+        journal,
+        log: (l: string) => Effect.sync(() => void lines.push(l)),
+        healing: policy,
+        view,
+        healState
+      }
+      const states: Array<string> = []
+      for (const t of [0, 100_000, 200_000, 300_000]) {
+        yield* VenueHealthRouter.route(venue, desync(t), deps)
+        yield* VenueHealthRouter.route(venue, audit(t + 30_000), deps)
+        yield* VenueHealthRouter.route(venue, audit(t + 35_000), deps)
+        states.push(yield* risk.state({ venue }))
+      }
+      assert.deepStrictEqual(states, ["ACTIVE", "ACTIVE", "ACTIVE", "HALTED"])
+      assert.strictEqual((yield* Ref.get(view)).resumes, 3)
+      const resumes = (yield* journal.query()).filter((e) => e.kind === "health" && e.data["event"] === "Resumed")
+      assert.strictEqual(resumes.length, 3)
+      assert.isTrue(
+        lines.some((l) => /stays halted/i.test(l)),
+        lines.join("\n")
+      )
+    })
+  )
 })
