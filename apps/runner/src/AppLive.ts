@@ -31,7 +31,21 @@ import { Run } from "./Run.js"
 
 export type Log = (line: string) => Effect.Effect<void>
 
-/** The status line: rewritten in place on a terminal, every fifth one logged otherwise. */
+/**
+ * A status line cut to the terminal's width, keeping what matters when it is cut: the parts after the first
+ * that say HALTED / REDUCING or a stream down are moved to the front.
+ */
+export const fit = (line: string, columns: number | undefined): string => {
+  const width = Math.max(20, (columns ?? 120) - 1)
+  if (line.length <= width) return line
+  const parts = line.split(" | ")
+  const urgent = parts.filter((p) => /HALTED|REDUCING|down/.test(p))
+  const rest = parts.filter((p) => !urgent.includes(p))
+  const ordered = [...urgent, ...rest].join(" | ")
+  return ordered.length <= width ? ordered : `${ordered.slice(0, width - 1)}…`
+}
+
+/** The status line: rewritten in place on a terminal (cut to its width), every fifth one logged otherwise. */
 export const StatusLive = (resolved: Resolved, log: Log) =>
   Layer.scopedDiscard(
     Effect.gen(function* () {
@@ -40,7 +54,11 @@ export const StatusLive = (resolved: Resolved, log: Log) =>
       let n = 0
       const status = App.statusLine(handle).pipe(
         Effect.flatMap((line) =>
-          tty ? Effect.sync(() => process.stdout.write(`\r\x1b[2K${line}`)) : n++ % 5 === 0 ? log(line) : Effect.void
+          tty
+            ? Effect.sync(() => process.stdout.write(`\r\x1b[2K${fit(line, process.stdout.columns)}`))
+            : n++ % 5 === 0
+              ? log(line)
+              : Effect.void
         ),
         Effect.catchAllCause(() => Effect.void)
       )
