@@ -14,13 +14,12 @@ import * as Console from "effect/Console"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as JSONSchema from "effect/JSONSchema"
 import * as Option from "effect/Option"
 import * as App from "./App.js"
-import { AppConfig } from "./AppConfig.js"
 import * as AppLive from "./AppLive.js"
 import { CliFailure, configOption, configPath, loadOrExplain } from "./CliCommon.js"
 import * as CliControl from "./CliControl.js"
+import { configJsonSchema } from "./ConfigSchema.js"
 import * as Control from "./Control.js"
 import * as Journal from "./Journal.js"
 import { registry } from "./Plugins.js"
@@ -253,13 +252,17 @@ const sim = Command.make(
 
 const configSchema = Command.make("config-schema", { out: Args.file({ name: "out" }).pipe(Args.optional) }, ({ out }) =>
   Effect.gen(function* () {
-    const json = JSON.stringify(JSONSchema.make(AppConfig), null, 2)
+    const json = JSON.stringify(configJsonSchema(registry), null, 2)
     if (Option.isSome(out)) {
       writeFileSync(out.value, `${json}\n`)
       yield* Console.log(`wrote ${out.value}`)
     } else yield* Console.log(json)
   })
-).pipe(Command.withDescription("print (or write) the JSON Schema of the config file, for editors"))
+).pipe(
+  Command.withDescription(
+    "print (or write) the JSON Schema of the config file — every plugin's section included — for editors"
+  )
+)
 
 export const root = Command.make("alpha-hunter").pipe(
   Command.withDescription("alpha-hunter: a trading-bot runner (venues, strategies and risk from one config file)"),
