@@ -2,11 +2,9 @@
  * The command line: run, verify, cancel-all, report, sim, config-schema. `--help` works everywhere.
  */
 
-import { chmodSync, mkdtempSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join, resolve as resolvePath } from "node:path"
+import { writeFileSync } from "node:fs"
+import { resolve as resolvePath } from "node:path"
 import { Decimal as D } from "@alpha-hunter/core"
-import { KalshiSim } from "@alpha-hunter/kalshi-sim"
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
@@ -19,6 +17,7 @@ import * as App from "./App.js"
 import * as AppLive from "./AppLive.js"
 import { CliFailure, configOption, configPath, loadOrExplain } from "./CliCommon.js"
 import * as CliControl from "./CliControl.js"
+import * as CliSim from "./CliSim.js"
 import { configJsonSchema } from "./ConfigSchema.js"
 import * as Control from "./Control.js"
 import * as Journal from "./Journal.js"
@@ -203,51 +202,6 @@ const report = Command.make(
 
 // ---- sim ------------------------------------------------------------------------------------------------
 
-const sim = Command.make(
-  "sim",
-  {
-    port: Options.integer("port").pipe(Options.withDefault(0), Options.withDescription("port (0 = any free port)")),
-    seed: Options.integer("seed").pipe(Options.withDefault(1)),
-    markets: Options.integer("markets").pipe(
-      Options.withDefault(8),
-      Options.withDescription("number of generated markets")
-    ),
-    tier: Options.choice("tier", ["basic", "advanced", "expert", "premier", "paragon", "prime", "prestige"]).pipe(
-      Options.withDefault("basic" as const)
-    ),
-    flow: Options.integer("flow").pipe(
-      Options.withDefault(5),
-      Options.withDescription("synthetic actions per second (0 = off)")
-    )
-  },
-  (o) =>
-    Effect.scoped(
-      Effect.gen(function* () {
-        const handle = yield* KalshiSim.make({
-          port: o.port,
-          seed: o.seed,
-          markets: o.markets,
-          tier: o.tier,
-          flow: o.flow > 0 ? { ratePerSec: o.flow } : false
-        }).pipe(Effect.mapError((e) => new CliFailure({ message: e.message })))
-        const key = yield* handle.generateKey().pipe(Effect.mapError((e) => new CliFailure({ message: e.message })))
-        const dir = mkdtempSync(join(tmpdir(), "kalshi-sim-"))
-        const keyFile = join(dir, "private-key.pem")
-        writeFileSync(keyFile, key.privateKeyPem, { mode: 0o600 })
-        chmodSync(keyFile, 0o600)
-        yield* Console.log(`kalshi-sim on ${handle.host}:${handle.port}`)
-        yield* Console.log(`  REST  ${handle.restUrl}`)
-        yield* Console.log(`  WS    ${handle.wsUrl}`)
-        yield* Console.log(`  key id           ${key.keyId}`)
-        yield* Console.log(`  private key file ${keyFile}`)
-        yield* Console.log(
-          `point the runner at it: KALSHI_REST_URL=${handle.restUrl} KALSHI_WS_URL=${handle.wsUrl} KALSHI_API_KEY_ID=${key.keyId} KALSHI_PRIVATE_KEY_PATH=${keyFile}`
-        )
-        yield* Effect.never
-      })
-    )
-).pipe(Command.withDescription("start the Kalshi simulator alone and print its URLs and a generated key"))
-
 // ---- config-schema --------------------------------------------------------------------------------------
 
 const configSchema = Command.make("config-schema", { out: Args.file({ name: "out" }).pipe(Args.optional) }, ({ out }) =>
@@ -275,7 +229,7 @@ export const root = Command.make("alpha-hunter").pipe(
     CliControl.halt,
     cancelAll,
     report,
-    sim,
+    CliSim.sim,
     configSchema
   ])
 )
