@@ -26,7 +26,8 @@ import type * as Ref from "effect/Ref"
 import * as Stream from "effect/Stream"
 import type * as Journal from "./Journal.js"
 import * as Metrics from "./Metrics.js"
-import { type Resolved, strategyOf } from "./Resolve.js"
+import * as Positions from "./Positions.js"
+import { type Resolved, selectedSymbols, strategyOf } from "./Resolve.js"
 import type { HealthView } from "./VenueHealthRouter.js"
 import * as VenueHealthRouter from "./VenueHealthRouter.js"
 export interface VenueSession {
@@ -168,14 +169,46 @@ export const openVenue = (
     const missed = yield* exchange
       .fetchMyTrades(lastFill === undefined ? {} : { since: lastFill })
       .pipe(Effect.catchAll(() => Effect.succeed([] as ReadonlyArray<Order.Fill>)))
+    // what the account holds (less what the missed fills account for) opens Risk's positions
+    const held = yield* exchange.fetchPositions().pipe(Effect.either)
+    if (Either.isLeft(held)) yield* log(`[${v.name}] positions could not be read: ${held.left.message}`)
+    const owners = resolved.strategies
+      .filter((s) => s.section.venue === v.name)
+      .map((s) => ({ name: s.name, symbols: new Set<string>(selectedSymbols(marketList, s.section.markets)) }))
+    const ownerOf = (symbol: string) => {
+      const os = owners.filter((o) => o.symbols.has(symbol))
+      return os.length === 1 ? os[0]!.name : undefined
+    }
+    const opening = Positions.openings(
+      Either.getOrElse(held, () => []),
+      // only the missed fills the engine books (ours) are booked on their own; the rest are in the opening
+      missed.filter((f) => strategyOf(resolved, f.clientOrderId) !== undefined),
+      ownerOf,
+      yield* Clock.currentTimeMillis
+    )
+    for (const o of opening) {
+      yield* risk.onFill({ venue: v.name, ...(o.strategy !== undefined ? { strategy: o.strategy } : {}) }, o.fill)
+    }
     for (const f of missed) yield* recordFill(f)
     yield* journal.append({
       kind: "reconcile",
       venue: v.name,
-      data: { openOnVenue: openOnVenue.length, adopted, canceledForeign, resolvedOnStart, missedFills: missed.length }
+      data: {
+        openOnVenue: openOnVenue.length,
+        adopted,
+        canceledForeign,
+        resolvedOnStart,
+        missedFills: missed.length,
+        positions: opening.map((o) => ({
+          symbol: o.symbol,
+          ...(o.strategy !== undefined ? { strategy: o.strategy } : {}),
+          amount: D.format(o.fill.side === "buy" ? o.fill.amount : D.neg(o.fill.amount)),
+          price: D.format(o.fill.price)
+        }))
+      }
     })
     yield* log(
-      `[${v.name}] ${marketList.length} markets; reconciled: ${adopted} of our orders adopted, ${resolvedOnStart} looked up, ${canceledForeign} foreign canceled`
+      `[${v.name}] ${marketList.length} markets; reconciled: ${adopted} of our orders adopted, ${resolvedOnStart} looked up, ${canceledForeign} foreign canceled${opening.length > 0 ? `; positions held: ${opening.map((o) => `${o.symbol} ${D.format(o.fill.side === "buy" ? o.fill.amount : D.neg(o.fill.amount))}`).join(", ")}` : ""}`
     )
 
     // --- live streams ---------------------------------------------------------------------------------
