@@ -266,8 +266,10 @@ export const scoreSide = (side: Side, params: Params, rules: Rules = defaultRule
 
 /** Scores one snapshot: both sides, exclusion, our snapshot score (0..2). */
 export const scoreSnapshot = (snap: Snapshot, params: Params, rules: Rules = defaultRules): SnapshotScore => {
-  const yes = scoreSide(snap.yes, params, rules)
-  const no = scoreSide(snap.no, params, rules)
+  // at-best coverage counts every snapshot of an open market, included or not
+  const closed = (s: SideScore): SideScore => (snap.open ? s : { ...s, atBest: false })
+  const yes = closed(scoreSide(snap.yes, params, rules))
+  const no = closed(scoreSide(snap.no, params, rules))
   const included = snap.open && D.gte(yes.depth, params.targetSize) && D.gte(no.depth, params.targetSize)
   if (!included) return { included, yes, no, score: D.ZERO, all: 0 }
   const scoring = (s: SideScore) => (s.status === "qualifies" ? 1 : 0)
@@ -285,7 +287,7 @@ export interface Period {
   readonly ours: D.Decimal
   /** all participants' summed snapshot scores */
   readonly all: number
-  /** snapshots with our order at the YES / NO best bid, and at both */
+  /** snapshots of an open market with our order at the YES / NO best bid, and at both (included or not) */
   readonly atBestYes: number
   readonly atBestNo: number
   readonly atBestBoth: number
