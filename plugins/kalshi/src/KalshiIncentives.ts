@@ -30,10 +30,9 @@ export const make = (o: IncentivesOptions): Effect.Effect<Incentive.IncentivePro
     const refresh: Effect.Effect<ReadonlyArray<Incentive.IncentiveProgram>, E.ExchangeError> = Effect.gen(function* () {
       const active = yield* o.api.getIncentivePrograms({ status: "active" })
       const upcoming = yield* o.api.getIncentivePrograms({ status: "upcoming" })
-      const seen = new Set<string>()
-      const programs = [...active, ...upcoming]
-        .filter((p) => (seen.has(p.id) ? false : (seen.add(p.id), true)))
-        .map((p) => parse.incentiveProgram(venue, p))
+      // a program that starts between the two reads is in both
+      const byId = new Map([...active, ...upcoming].map((p) => [p.id, p] as const))
+      const programs = [...byId.values()].map((p) => parse.incentiveProgram(venue, p))
       const before = new Set((yield* Ref.get(state)).map((p) => p.id))
       const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
       for (const p of programs) {
