@@ -21,6 +21,17 @@ import {
   writeOps
 } from "./internal/faults.js"
 import { makeFlow } from "./internal/flow.js"
+import {
+  buildProgram,
+  defaultLipRules,
+  defaultSpecs as defaultProgramSpecs,
+  type LipResult,
+  type LipRules,
+  makeLipSampler,
+  type Program,
+  type ProgramSpec,
+  resultOf
+} from "./internal/incentives.js"
 import { buildMarket, defaultSpecs, type MarketSpec } from "./internal/markets.js"
 import { makePrng } from "./internal/prng.js"
 import { makeRest, type Reply } from "./internal/rest.js"
@@ -30,6 +41,7 @@ import { generateKeyPair } from "./KalshiSigning.js"
 
 export type { Tier } from "./internal/buckets.js"
 export type { FaultSpec, PrivateChannel, WriteOp } from "./internal/faults.js"
+export type { LipResult, LipRules, Program, ProgramSpec } from "./internal/incentives.js"
 export type { MarketSpec } from "./internal/markets.js"
 
 export class SimError extends Data.TaggedError("SimError")<{ readonly message: string; readonly cause?: unknown }> {}
@@ -69,6 +81,16 @@ export interface Options {
   readonly authWindow?: AuthWindow
   /** server Ping cadence (default 10 000 ms; 0 disables) */
   readonly pingIntervalMs?: number
+  /**
+   * incentive programs served by `GET /incentive_programs`: true (default) = a realistic set for the markets
+   * (a liquidity program per market, some volume programs, one upcoming), false = none, or explicit specs
+   */
+  readonly incentives?: boolean | ReadonlyArray<ProgramSpec>
+  /**
+   * the simulator's own LIP scorer (off by default): sample every second at a random offset and tally each
+   * liquidity program per account, with these rules (defaults: Target/5 reference, whole levels, grid ticks)
+   */
+  readonly lipScoring?: boolean | Partial<LipRules>
 }
 
 export interface GeneratedKey {
@@ -122,6 +144,17 @@ export interface Faults {
 
 export type MarketResult = "yes" | "no" | "scalar"
 
+export interface Incentives {
+  readonly programs: Effect.Effect<ReadonlyArray<Program>>
+  readonly addProgram: (spec: ProgramSpec) => Effect.Effect<Program, SimError>
+  /** an account's LIP tally for a program so far (zeros when scoring is off) */
+  readonly lip: (programId: string, userId: string) => Effect.Effect<LipResult>
+  /** the last snapshot times (ms), newest last */
+  readonly lipSampleTimes: Effect.Effect<ReadonlyArray<number>>
+  /** when the next LIP snapshot is due (undefined when scoring is off) */
+  readonly lipNextSample: Effect.Effect<number | undefined>
+}
+
 export interface Control {
   readonly pauseTrading: Effect.Effect<void>
   readonly resumeTrading: Effect.Effect<void>
@@ -161,6 +194,7 @@ export interface SimHandle {
   }) => Effect.Effect<GeneratedKey, SimError>
   readonly faults: Faults
   readonly control: Control
+  readonly incentives: Incentives
   /** manual clock: move time forward, firing expiries, closes, flow and pings in order */
   readonly advance: (ms: number) => Effect.Effect<void>
   readonly stats: Effect.Effect<{ readonly wsConnections: number; readonly wsMessagesSent: number }>
@@ -202,6 +236,39 @@ export const make = (options: Options = {}): Effect.Effect<SimHandle, SimError, 
       engine.addMarket(m)
     }
     const flow = makeFlow(engine, makePrng(seed), scheduler, clock.now)
+    const programPrng = makePrng(seed ^ 0x165667b1)
+    const programs: Array<Program> = []
+    const addProgramSync = (spec: ProgramSpec): Program => {
+      const m = engine.markets.get(spec.ticker)
+      if (m === undefined) throw new Error(`incentive program for unknown market ${spec.ticker}`)
+      const p = buildProgram(spec, m, clock.now(), programPrng)
+      programs.push(p)
+      return p
+    }
+    const programSpecs =
+      options.incentives === false
+        ? []
+        : options.incentives === undefined || options.incentives === true
+          ? defaultProgramSpecs([...engine.markets.keys()], clock.now(), programPrng)
+          : options.incentives
+    for (const spec of programSpecs) {
+      yield* Effect.try({
+        try: () => addProgramSync(spec),
+        catch: (e) => new SimError({ message: String(e), cause: e })
+      })
+    }
+    const lip = makeLipSampler({
+      scheduler,
+      prng: makePrng(seed ^ 0x3c6ef372),
+      now: clock.now,
+      programs: () => programs,
+      market: (t) => engine.markets.get(t),
+      rules: {
+        ...defaultLipRules,
+        ...(typeof options.lipScoring === "object" ? options.lipScoring : {})
+      }
+    })
+    if (options.lipScoring !== undefined && options.lipScoring !== false) lip.start()
     const settings = { tier: options.tier ?? ("basic" as Tier), rateLimit: options.rateLimit ?? true }
     let userCounter = 0
 
@@ -437,6 +504,7 @@ export const make = (options: Options = {}): Effect.Effect<SimHandle, SimError, 
       clock,
       authWindow: options.authWindow ?? { pastMs: 10_000, futureMs: 60_000 },
       settings,
+      programs: () => programs,
       control: controlHttp
     })
 
@@ -608,6 +676,30 @@ export const make = (options: Options = {}): Effect.Effect<SimHandle, SimError, 
                 engine.ensureUser(userId).cash += micros
               })
         }
+      },
+      incentives: {
+        programs: sync(() => [...programs]),
+        addProgram: (spec) =>
+          Effect.try({
+            try: () => addProgramSync(spec),
+            catch: (e) => new SimError({ message: String(e), cause: e })
+          }),
+        lip: (programId, userId) =>
+          sync(() => {
+            const p = programs.find((x) => x.id === programId)
+            return p === undefined
+              ? {
+                  snapshots: 0,
+                  included: 0,
+                  scorePico: 0n,
+                  rewardCentiCents: 0,
+                  earnedCentiCents: 0,
+                  atBestSnapshots: 0
+                }
+              : resultOf(p, lip.tally(programId), userId)
+          }),
+        lipSampleTimes: sync(lip.times),
+        lipNextSample: sync(lip.next)
       },
       advance: (ms) => sync(() => advanceSync(ms)),
       stats: sync(() => ({ wsConnections: ws.connections(), wsMessagesSent: ws.messagesSent() }))

@@ -78,6 +78,17 @@ export const FeedConfig = Schema.Struct({
 })
 export type FeedConfig = typeof FeedConfig.Type
 
+export const IncentivesConfig = Schema.Struct({
+  /**
+   * read `GET /incentive_programs` (active and upcoming) this often, from start; 0 = only on demand.
+   * Programs are listed about nine hours before they start, so minutes are plenty.
+   */
+  refreshMs: Schema.optionalWith(Schema.Number, { default: () => 300_000 }),
+  /** take each market's fee model from its series' `fee_type` / `fee_multiplier` (and event overrides) */
+  feesBySeries: Schema.optionalWith(Schema.Boolean, { default: () => true })
+})
+export type IncentivesConfig = typeof IncentivesConfig.Type
+
 export const LimiterConfig = Schema.Struct({
   /** fraction of the venue's refill rate we allow ourselves (absorbs network jitter) */
   headroom: Schema.optionalWith(Schema.Number, { default: () => 0.99 }),
@@ -137,7 +148,8 @@ export const KalshiConfig = Schema.Struct({
   safety: Schema.optionalWith(SafetyConfig, { default: () => SafetyConfig.make({}) }),
   reconcile: Schema.optionalWith(ReconcileConfig, { default: () => ReconcileConfig.make({}) }),
   feed: Schema.optionalWith(FeedConfig, { default: () => FeedConfig.make({}) }),
-  limiter: Schema.optionalWith(LimiterConfig, { default: () => LimiterConfig.make({}) })
+  limiter: Schema.optionalWith(LimiterConfig, { default: () => LimiterConfig.make({}) }),
+  incentives: Schema.optionalWith(IncentivesConfig, { default: () => IncentivesConfig.make({}) })
 })
 export type KalshiConfig = typeof KalshiConfig.Type
 export type KalshiConfigInput = typeof KalshiConfig.Encoded

@@ -11,7 +11,7 @@
  *
  * Health (`exchange.health`) is published here and acted on by the runner; the venue never depends on Risk.
  */
-import { type ExchangeError as E, Exchange, Venue, type VenueHealth } from "@alpha-hunter/core"
+import { type ExchangeError as E, Exchange, Incentive, Venue, type VenueHealth } from "@alpha-hunter/core"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import type * as ConfigError from "effect/ConfigError"
@@ -32,6 +32,7 @@ import * as KalshiClient from "./KalshiClient.js"
 import * as KalshiConfig from "./KalshiConfig.js"
 import * as KalshiExecution from "./KalshiExecution.js"
 import * as KalshiFeed from "./KalshiFeed.js"
+import * as KalshiIncentives from "./KalshiIncentives.js"
 import * as KalshiInstruments from "./KalshiInstruments.js"
 import * as KalshiPrimitives from "./KalshiPrimitives.js"
 import * as KalshiReconciler from "./KalshiReconciler.js"
@@ -51,8 +52,8 @@ export type KalshiOptions = Omit<KalshiConfig.KalshiConfigInput, "privateKey"> &
   readonly privateKey?: string | Redacted.Redacted<string>
 } & Hooks
 
-/** What the layers provide: the venue-specific client and the core port. */
-export type Provides = KalshiClient.KalshiClient | Exchange.Exchange
+/** What the layers provide: the venue-specific client, the core port and the venue's incentive programs. */
+export type Provides = KalshiClient.KalshiClient | Exchange.Exchange | Incentive.IncentivePrograms
 
 export type LayerError = sign.KalshiKeyError | E.AuthenticationError | ParseResult.ParseError
 
@@ -65,7 +66,11 @@ export const make = (
   cfg: KalshiConfig.KalshiConfig,
   hooks: Hooks = {}
 ): Effect.Effect<
-  { readonly client: KalshiClientService; readonly exchange: Exchange.ExchangeService },
+  {
+    readonly client: KalshiClientService
+    readonly exchange: Exchange.ExchangeService
+    readonly incentives: Incentive.IncentiveProgramsService
+  },
   LayerError,
   RawHttp | Scope.Scope
 > =>
@@ -78,7 +83,14 @@ export const make = (
     const io = yield* session.make(cfg, venue, health) // limiter, transport, api, costs, signer
     const { limiter, api } = io
     const feed = yield* KalshiFeed.make({ url: KalshiConfig.urls(cfg).ws, signer: io.signer, config: cfg.feed })
-    const instruments = yield* KalshiInstruments.make({ venue, api, filter: cfg.markets, feed })
+    const instruments = yield* KalshiInstruments.make({
+      venue,
+      api,
+      filter: cfg.markets,
+      feed,
+      feesBySeries: cfg.incentives.feesBySeries
+    })
+    const incentives = yield* KalshiIncentives.make({ venue, api, refreshMs: cfg.incentives.refreshMs })
     const viewReady = yield* Deferred.make<Venue.VenueView>()
     const safety = yield* KalshiSafety.make({
       ...io,
@@ -120,7 +132,7 @@ export const make = (
 
     const client = KalshiClient.make({ venue, config: cfg, api, feed, limiter, instruments, safety, view, reconciler })
     yield* Deferred.succeed(clientReady, client)
-    return { client, exchange }
+    return { client, exchange, incentives }
   })
 
 /** A keep-alive `@effect/platform` `HttpClient`, for `layerWithHttp` (the default transport does not need one). */
@@ -130,8 +142,11 @@ export const httpLayer: Layer.Layer<HttpClient.HttpClient> = NodeHttpClient.laye
 
 const contextOf = (cfg: KalshiConfig.KalshiConfig, hooks: Hooks) =>
   Layer.scopedContext(
-    Effect.map(make(cfg, hooks), ({ client, exchange }) =>
-      Context.make(KalshiClient.KalshiClient, client).pipe(Context.add(Exchange.Exchange, exchange))
+    Effect.map(make(cfg, hooks), ({ client, exchange, incentives }) =>
+      Context.make(KalshiClient.KalshiClient, client).pipe(
+        Context.add(Exchange.Exchange, exchange),
+        Context.add(Incentive.IncentivePrograms, incentives)
+      )
     )
   )
 

@@ -4,7 +4,7 @@
  * `price_level_structure_updated` event rebuilds the market's grid and re-grids its WebSocket book.
  * State: one `Ref` holding the catalog and whether a full load happened.
  */
-import { Market as CoreMarket, ExchangeError as E, Ids, TickGrid } from "@alpha-hunter/core"
+import { Market as CoreMarket, ExchangeError as E, type Fee, Ids, TickGrid } from "@alpha-hunter/core"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as HashMap from "effect/HashMap"
@@ -62,6 +62,8 @@ export const make = (o: {
   readonly api: Endpoints
   readonly filter: MarketFilter
   readonly feed: KalshiFeed
+  /** each market's fee model from its series (`GET /events/{e}` → `GET /series/{s}`); default true */
+  readonly feesBySeries?: boolean
 }): Effect.Effect<KalshiInstruments> =>
   Effect.gen(function* () {
     const venueId = Ids.VenueId.make(o.venue)
@@ -78,6 +80,45 @@ export const make = (o: {
       return Either.right({ market, grid: grid.right, exchangeIndex: m.exchange_index ?? 0 })
     }
 
+    // fee models by event (the event may override its series' fee_type / fee_multiplier), cached
+    const feeCache = yield* Ref.make(new Map<string, Fee.FeeModel>())
+    const seriesCache = yield* Ref.make(new Map<string, typeof wire.Series.Type>())
+    const feesOf = (eventTicker: string): Effect.Effect<Fee.FeeModel> =>
+      Effect.gen(function* () {
+        const cached = (yield* Ref.get(feeCache)).get(eventTicker)
+        if (cached !== undefined) return cached
+        const ev = yield* o.api.getEvent(eventTicker)
+        let series: typeof wire.Series.Type | undefined
+        if (ev.series_ticker) {
+          series = (yield* Ref.get(seriesCache)).get(ev.series_ticker)
+          if (series === undefined) {
+            series = yield* o.api.getSeries(ev.series_ticker)
+            const s = series
+            yield* Ref.update(seriesCache, (m) => new Map(m).set(s.ticker, s))
+          }
+        }
+        const model = parse.feeModel(
+          ev.fee_type_override ?? series?.fee_type,
+          ev.fee_multiplier_override ?? series?.fee_multiplier
+        )
+        yield* Ref.update(feeCache, (m) => new Map(m).set(eventTicker, model))
+        return model
+      }).pipe(
+        Effect.catchAll((e) =>
+          Effect.as(
+            Effect.logWarning(`kalshi: fee model of event ${eventTicker} not read (${e.message}); using the default`),
+            parse.defaultFees
+          )
+        )
+      )
+    const withFees = (e: MarketEntry): Effect.Effect<MarketEntry> =>
+      o.feesBySeries === false || e.market.eventId === undefined
+        ? Effect.succeed(e)
+        : Effect.map(feesOf(e.market.eventId), (fees) => ({
+            ...e,
+            market: CoreMarket.Market.make({ ...e.market, fees })
+          }))
+
     const loadAll = Effect.gen(function* () {
       const out: Array<MarketEntry> = []
       for (const q of queriesFor(o.filter)) {
@@ -87,7 +128,7 @@ export const make = (o: {
             yield* Effect.logWarning(`kalshi: skipping market: ${e.left.message}`)
             continue
           }
-          out.push(e.right)
+          out.push(yield* withFees(e.right))
         }
       }
       yield* Ref.update(catalog, (c) => ({
@@ -100,6 +141,7 @@ export const make = (o: {
     const fetchOne = (symbol: string) =>
       o.api.getMarket(symbol).pipe(
         Effect.flatMap((m) => entryOf(m)),
+        Effect.flatMap(withFees),
         Effect.tap(put)
       )
 

@@ -6,6 +6,8 @@ import { DEFAULT_COST, endpointCosts, limitsFor, makeBucket, type Tier, tryTake 
 import * as D from "./decode.js"
 import type { CreateInput, Engine } from "./engine.js"
 import { type Faults, take, type WriteOp } from "./faults.js"
+import type { Program } from "./incentives.js"
+import { statusOf } from "./incentives.js"
 import type { SimClock } from "./scheduler.js"
 import {
   type ApiError,
@@ -35,6 +37,8 @@ export interface RestContext {
   readonly clock: SimClock
   readonly authWindow: AuthWindow
   readonly settings: { tier: Tier; rateLimit: boolean }
+  /** incentive programs served by `GET /incentive_programs` */
+  readonly programs: () => ReadonlyArray<Program>
   /** `/_sim/*` control endpoint */
   readonly control: (method: string, path: string, query: URLSearchParams, raw: string) => Reply
 }
@@ -341,6 +345,36 @@ export const makeRest = (ctx: RestContext) => {
         exchange_index: 0
       }
     })
+  })
+  // ---------------- incentive programs (REFERENCE §11.1): public, paged with `next_cursor`
+  const PROGRAM_STATUSES = ["all", "active", "upcoming", "closed", "paid_out"]
+  const PROGRAM_TYPES = ["all", "liquidity", "volume", "margin_maker_volume", "margin_taker_volume"]
+  add("GET", "/incentive_programs", { auth: false }, (r) => {
+    const limit = limitOf(r.query, "GetIncentivePrograms", 100, 10_000)
+    if (isReply(limit)) return limit
+    const status = r.query.get("status") ?? "all"
+    if (!PROGRAM_STATUSES.includes(status)) {
+      return bare(
+        "GetIncentivePrograms",
+        `query parameter 'status': value '${status}' is not one of the allowed values`
+      )
+    }
+    const type = r.query.get("type") ?? "all"
+    if (!PROGRAM_TYPES.includes(type)) {
+      return bare("GetIncentivePrograms", `query parameter 'type': value '${type}' is not one of the allowed values`)
+    }
+    const desc = r.query.get("incentive_description")
+    const now = clock.now()
+    const all = ctx
+      .programs()
+      .filter(
+        (p) =>
+          (status === "all" || statusOf(p, now) === status) &&
+          (type === "all" || p.type === type) &&
+          (desc === null || desc === "" || p.description === desc)
+      )
+    const { page, cursor } = paginate(all, r.query, limit)
+    return ok({ incentive_programs: page.map(W.incentiveProgram), next_cursor: cursor })
   })
   add("GET", "/events/:event", { auth: false }, (r) => {
     const ms = [...engine.markets.values()].filter((x) => x.eventTicker === r.params.event)

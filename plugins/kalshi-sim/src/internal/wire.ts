@@ -2,6 +2,7 @@
 import { formatCount, formatMicros, formatMicros6, formatMicrosRounded4, formatPrice } from "../FixedPoint.js"
 import * as B from "./book.js"
 import type { Engine } from "./engine.js"
+import type { Program } from "./incentives.js"
 import { toWire } from "./ticks.js"
 import type { ApiError, Fill, Market, Order, OrderGroup, Position, Settlement, Trade, User } from "./types.js"
 
@@ -325,3 +326,19 @@ export const balance = (u: User) => {
     balance_breakdown: [{ exchange_index: 0, balance: formatMicros(Math.floor(avail / 100) * 100) }]
   }
 }
+
+/** `IncentiveProgram` (REFERENCE §11.1): rewards in centi-cents, DF in basis points, target as a count string. */
+export const incentiveProgram = (p: Program) => ({
+  id: p.id,
+  market_id: p.marketId,
+  market_ticker: p.ticker,
+  incentive_type: p.type,
+  incentive_description: p.description,
+  start_date: iso(p.startMs),
+  end_date: iso(p.endMs),
+  period_reward: p.periodReward,
+  paid_out: p.paidOut,
+  discount_factor_bps: p.discountFactorBps,
+  target_size_fp: p.targetSize === null ? null : formatCount(p.targetSize * 100),
+  max_reward_per_account: p.maxRewardPerAccount
+})

@@ -13,6 +13,7 @@ import {
   Decimal as D,
   Fee,
   Ids,
+  Incentive,
   TickGrid
 } from "@alpha-hunter/core"
 import type * as wire from "./wire.js"
@@ -135,6 +136,53 @@ export const defaultFees = Fee.QuadraticFee.make({
   multiplier: D.ONE,
   precision: D.d("0.0001")
 })
+
+const TAKER_RATE = D.d("0.07")
+
+/**
+ * The fee model of a series' `fee_type` and `fee_multiplier` (REFERENCE §10.1): the taker always pays
+ * 0.07·m·C·P·(1−P); the maker pays 0.0175·m·… on `quadratic_with_maker_fees`, 0.035·m·… on
+ * `quadratic_with_combo_maker_fees`, nothing on `quadratic`. `flat` has no published table: charged like
+ * `quadratic` (an assumption). The multiplier applies to both (the working assumption of §10.1).
+ * Decimal multipliers are read exactly from their shortest decimal form (JSON numbers such as 1 or 0.5).
+ */
+export const feeModel = (feeType: string | null | undefined, multiplier: number | null | undefined): Fee.FeeModel => {
+  const makerRate =
+    feeType === "quadratic_with_maker_fees"
+      ? D.d("0.0175")
+      : feeType === "quadratic_with_combo_maker_fees"
+        ? D.d("0.035")
+        : D.ZERO
+  const parsed = multiplier === null || multiplier === undefined ? undefined : D.parse(String(multiplier))
+  const m = parsed !== undefined && parsed._tag === "Right" && parsed.right >= 0n ? parsed.right : D.ONE
+  return Fee.QuadraticFee.make({ takerRate: TAKER_RATE, makerRate, multiplier: m, precision: D.d("0.0001") })
+}
+
+/** A core incentive program from the wire (centi-cents → dollars, basis points → a factor). */
+export const incentiveProgram = (venue: Ids.VenueId, p: wire.IncentiveProgram): Incentive.IncentiveProgram => {
+  const kind = p.incentive_type === "liquidity" ? "liquidity" : p.incentive_type === "volume" ? "volume" : "other"
+  return Incentive.IncentiveProgram.make({
+    venue,
+    id: p.id,
+    symbol: Ids.Symbol.make(p.market_ticker),
+    kind,
+    description: p.incentive_description ?? "",
+    start: timeMs(p.start_date) ?? 0,
+    end: timeMs(p.end_date) ?? 0,
+    periodReward: D.fromUnits(p.period_reward, 4),
+    paidOut: p.paid_out ?? false,
+    ...(p.target_size_fp !== null && p.target_size_fp !== undefined && p.target_size_fp > 0n
+      ? { targetSize: p.target_size_fp }
+      : {}),
+    ...(p.discount_factor_bps !== null && p.discount_factor_bps !== undefined
+      ? { discountFactor: D.fromUnits(p.discount_factor_bps, 4) }
+      : {}),
+    ...(p.max_reward_per_account !== null && p.max_reward_per_account !== undefined
+      ? { maxRewardPerAccount: D.fromUnits(p.max_reward_per_account, 4) }
+      : {}),
+    raw: p
+  })
+}
 
 export const market = (venue: Ids.VenueId, m: wire.Market): CoreMarket.Market => {
   const open = timeMs(m.open_time)

@@ -266,6 +266,35 @@ export const makeEndpoints = (t: Transport, venue: string) => {
         ReadonlyArray<wire.Event>,
         E.ExchangeError
       >,
+    getEvent: (ticker: string) =>
+      read({ method: "GET", path: `/events/${encodeURIComponent(ticker)}` }, wire.EventEnvelope).pipe(
+        Effect.map((r) => r.event)
+      ),
+    getSeries: (ticker: string) =>
+      read({ method: "GET", path: `/series/${encodeURIComponent(ticker)}` }, wire.SeriesEnvelope).pipe(
+        Effect.map((r) => r.series)
+      ),
+    /** every page of `GET /incentive_programs` (its cursor field is `next_cursor`) */
+    getIncentivePrograms: (query: Query, maxPages = 100) =>
+      Effect.gen(function* () {
+        const out: Array<wire.IncentiveProgram> = []
+        let cursor: string | undefined
+        for (let i = 0; i < maxPages; i++) {
+          const page = yield* read(
+            {
+              method: "GET",
+              path: "/incentive_programs",
+              query: { limit: 1000, ...query, ...(cursor ? { cursor } : {}) }
+            },
+            wire.IncentiveProgramsPage
+          )
+          out.push(...(page.incentive_programs ?? []))
+          const next = page.next_cursor ?? ""
+          if (next === "" || next === cursor) break
+          cursor = next
+        }
+        return out as ReadonlyArray<wire.IncentiveProgram>
+      }),
     getOrderbook: (ticker: string, depth?: number) =>
       read(
         {

@@ -42,9 +42,43 @@ export const Event = Schema.Struct({
   sub_title: opt(Schema.String),
   category: opt(Schema.String),
   exchange_index: opt(Schema.Number),
-  markets: opt(Schema.Array(Market))
+  markets: opt(Schema.Array(Market)),
+  /** event-level fee overrides (null = the series' own) */
+  fee_type_override: opt(Schema.String),
+  fee_multiplier_override: opt(Schema.Number)
 })
 export type Event = typeof Event.Type
+export const EventEnvelope = Schema.Struct({ event: Event })
+
+/** `Series` (REFERENCE §4.5): the fields the fee model needs. */
+export const Series = Schema.Struct({
+  ticker: Schema.String,
+  fee_type: opt(Schema.String),
+  fee_multiplier: opt(Schema.Number)
+})
+export type Series = typeof Series.Type
+export const SeriesEnvelope = Schema.Struct({ series: Series })
+
+/** `IncentiveProgram` (REFERENCE §11.1): rewards in centi-cents (int64), DF in basis points. */
+export const IncentiveProgram = Schema.Struct({
+  id: Schema.String,
+  market_id: opt(Schema.String),
+  market_ticker: Schema.String,
+  incentive_type: Schema.String,
+  incentive_description: opt(Schema.String),
+  start_date: Schema.String,
+  end_date: Schema.String,
+  period_reward: Schema.Int,
+  paid_out: opt(Schema.Boolean),
+  discount_factor_bps: opt(Schema.Int),
+  target_size_fp: opt(Dec),
+  max_reward_per_account: opt(Schema.Int)
+})
+export type IncentiveProgram = typeof IncentiveProgram.Type
+export const IncentiveProgramsPage = Schema.Struct({
+  incentive_programs: opt(Schema.Array(IncentiveProgram)),
+  next_cursor: opt(Schema.String)
+})
 export const EventsPage = Schema.Struct({ events: Schema.Array(Event), cursor: opt(Schema.String) })
 
 /** `[price_dollars, count_fp]` */

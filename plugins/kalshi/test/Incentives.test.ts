@@ -1,0 +1,93 @@
+/** Programs and fees from the venue: `GET /incentive_programs` and each series' fee_type, over real HTTP. */
+import { Decimal as D, Exchange, Fee, Incentive } from "@alpha-hunter/core"
+import { KalshiSim } from "@alpha-hunter/kalshi-sim"
+import { assert, describe, it } from "@effect/vitest"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as parse from "../src/internal/parse.js"
+import * as KalshiExchange from "../src/KalshiExchange.js"
+import { optionsFor } from "./utils.js"
+
+const MAKER = "KXLIPF-26DEC31-T1"
+const FREE = "KXLIPQ-26DEC31-T1"
+
+const build = (options: KalshiSim.Options) =>
+  Effect.gen(function* () {
+    const sim = yield* KalshiSim.make({ port: 0, ...options })
+    const opts = yield* optionsFor(sim)
+    const ctx = yield* Layer.build(KalshiExchange.layer(opts))
+    return {
+      sim,
+      exchange: Context.get(ctx, Exchange.Exchange),
+      programs: Context.get(ctx, Incentive.IncentivePrograms)
+    }
+  })
+
+describe("incentive programs and fees from the venue", () => {
+  it.scopedLive("IncentivePrograms: every page of the active and upcoming programs, in dollars and factors", () =>
+    Effect.gen(function* () {
+      // 1 200 markets → more programs than one page of 1 000
+      const markets = Array.from({ length: 1_200 }, (_, i) => ({ ticker: `KXP-26DEC31-T${i}` }))
+      const { sim, programs } = yield* build({
+        markets,
+        incentives: [
+          ...markets.map((m) => ({ ticker: m.ticker, periodRewardCentiCents: 200_000, targetSize: 300 })),
+          {
+            ticker: markets[0]!.ticker,
+            startMs: Date.now() + 9 * 3_600_000,
+            periodRewardCentiCents: 1_000_000,
+            targetSize: 1000,
+            discountFactorBps: 5000
+          },
+          { ticker: markets[1]!.ticker, startMs: Date.now() - 3 * 86_400_000, periodRewardCentiCents: 10_000 }
+        ]
+      })
+      const all = yield* programs.refresh
+      // the closed program is not read
+      assert.strictEqual(all.length, 1_201)
+      assert.deepStrictEqual(yield* programs.current, all)
+      const now = sim.nowSync()
+      const upcoming = all.filter((p) => Incentive.statusAt(p, now) === "upcoming")
+      assert.strictEqual(upcoming.length, 1)
+      assert.strictEqual(D.format(upcoming[0]!.periodReward), "100")
+      assert.strictEqual(D.format(upcoming[0]!.targetSize!), "1000")
+      assert.strictEqual(D.format(upcoming[0]!.discountFactor!), "0.5")
+      const first = yield* programs.forSymbol(markets[0]!.ticker)
+      assert.strictEqual(first.length, 2)
+      assert.isTrue(first.every((p) => p.kind === "liquidity"))
+      assert.strictEqual(D.format(first.find((p) => p !== upcoming[0])!.periodReward), "20")
+    })
+  )
+
+  it.scopedLive("each market's fee model is its series' fee_type: maker fees only where the series charges them", () =>
+    Effect.gen(function* () {
+      const { exchange } = yield* build({
+        markets: [
+          { ticker: MAKER, seriesTicker: "KXLIPF", feeType: "quadratic_with_maker_fees" },
+          { ticker: FREE, seriesTicker: "KXLIPQ", feeType: "quadratic", feeMultiplier: 0.5 }
+        ],
+        incentives: false
+      })
+      const ms = yield* exchange.loadMarkets()
+      const maker = ms.get(MAKER as never)!.fees as Fee.QuadraticFee
+      const free = ms.get(FREE as never)!.fees as Fee.QuadraticFee
+      assert.strictEqual(D.format(maker.makerRate), "0.0175")
+      assert.strictEqual(D.format(maker.takerRate), "0.07")
+      assert.strictEqual(D.format(free.makerRate), "0")
+      assert.strictEqual(D.format(free.multiplier), "0.5")
+      // the model prices a fill as the venue does (REFERENCE §10: 10 @ 0.52 as maker → $0.0437)
+      assert.strictEqual(D.format(Fee.compute(maker, D.d("0.52"), D.int(10), "maker"), 4), "0.0437")
+      assert.strictEqual(D.format(Fee.compute(free, D.d("0.52"), D.int(10), "taker"), 4), "0.0874")
+    })
+  )
+
+  it("fee models of every fee_type", () => {
+    const f = (t: string | undefined, m?: number) => parse.feeModel(t, m) as Fee.QuadraticFee
+    assert.strictEqual(D.format(f("quadratic_with_combo_maker_fees").makerRate), "0.035")
+    assert.strictEqual(D.format(f("quadratic").makerRate), "0")
+    assert.strictEqual(D.format(f("flat").takerRate), "0.07")
+    assert.strictEqual(D.format(f(undefined).multiplier), "1")
+    assert.strictEqual(D.format(f("quadratic", 1.25).multiplier), "1.25")
+  })
+})
