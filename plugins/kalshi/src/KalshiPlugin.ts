@@ -13,7 +13,9 @@ export const plugin = Plugin.exchangePlugin({
   description: "Kalshi (CFTC-regulated event contracts): V2 orders, token-bucket limiter, WS books and order stream",
   config: KalshiConfig.KalshiConfig,
   layer: (config, context) =>
-    KalshiDiagnostics.layer().pipe(Layer.provideMerge(KalshiExchange.layerFromConfig(config, { venue: context.venue }))),
+    KalshiDiagnostics.layer().pipe(
+      Layer.provideMerge(KalshiExchange.layerFromConfig(config, { venue: context.venue }))
+    ),
   // one running instance per API host, key and subaccount
   account: (config) =>
     `kalshi ${KalshiConfig.urls(config).rest} key ${config.apiKeyId}${config.subaccount !== undefined ? ` subaccount ${config.subaccount}` : ""}`
