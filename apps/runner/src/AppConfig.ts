@@ -72,6 +72,35 @@ export const ControlSection = Schema.Struct({
   token: Schema.optional(Schema.String.pipe(Schema.minLength(16)))
 })
 
+const UtcTime = Schema.String.pipe(
+  Schema.pattern(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, { message: () => "expected HH:MM (UTC) or off" })
+)
+
+/**
+ * Alerts to a webhook (issue 12 item 6): halts, desyncs, resumes, sustained 429s, a stream down longer than
+ * `disconnectAfterMs`, a failed stop, and a daily summary. Off without a URL (`webhook`, or
+ * ALPHA_HUNTER_ALERT_WEBHOOK — the place for a secret URL). Never on the trading path.
+ */
+export const AlertsSection = Schema.Struct({
+  /** the URL to POST to (default: ALPHA_HUNTER_ALERT_WEBHOOK; neither = alerts off) */
+  webhook: Schema.optional(
+    Schema.String.pipe(Schema.pattern(/^https?:\/\//, { message: () => "expected an http(s) URL" }))
+  ),
+  /** the body's shape: generic JSON, a Slack incoming webhook, or an ntfy topic */
+  preset: Schema.optionalWith(Schema.Literal("json", "slack", "ntfy"), { default: () => "json" as const }),
+  /** at most one alert of a kind per this interval; the ones held back are counted in the next */
+  minIntervalMs: Schema.optionalWith(Schema.Int.pipe(Schema.nonNegative()), { default: () => 60_000 }),
+  /** a venue's stream down longer than this is an alert (a shorter drop is not) */
+  disconnectAfterMs: Schema.optionalWith(Schema.Int.pipe(Schema.positive()), { default: () => 30_000 }),
+  /** the daily summary's time, HH:MM UTC, or off */
+  dailySummaryAt: Schema.optionalWith(Schema.Union(Schema.Literal("off"), UtcTime), { default: () => "off" as const }),
+  /** one delivery's timeout */
+  timeoutMs: Schema.optionalWith(Schema.Int.pipe(Schema.positive()), { default: () => 5000 }),
+  /** alerts waiting for delivery at most; a full queue drops the oldest (counted) */
+  queueSize: Schema.optionalWith(Schema.Int.pipe(Schema.positive()), { default: () => 100 })
+})
+export type AlertsSection = typeof AlertsSection.Type
+
 export const RunSection = Schema.Struct({
   /** how often the status line is refreshed */
   statusIntervalMs: Schema.optionalWith(Schema.Int.pipe(Schema.positive()), { default: () => 1000 }),
@@ -98,6 +127,7 @@ export const AppConfig = Schema.Struct({
   }),
   metrics: Schema.optional(MetricsSection),
   control: Schema.optionalWith(ControlSection, { default: () => Schema.decodeSync(ControlSection)({}) }),
+  alerts: Schema.optionalWith(AlertsSection, { default: () => Schema.decodeSync(AlertsSection)({}) }),
   run: Schema.optionalWith(RunSection, { default: () => Schema.decodeSync(RunSection)({}) })
 })
 export type AppConfig = typeof AppConfig.Type

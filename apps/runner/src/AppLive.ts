@@ -3,6 +3,7 @@
  *
  * ```
  * AppLive = Status + Control + Stop        (the operator's surface; each needs the run)
+ *   ← Alerts                               (the webhook: halts, desyncs, resumes, 429s, drops, a failed stop, daily)
  *   ← Run                                  (Risk → its journaling → venues → strategies, sampler)
  *   ← Metrics                              (/metrics, bound before anything connects)
  *   ← Journal                              (the SQLite file)
@@ -12,13 +13,14 @@
  * Layers are released in the reverse order of their building, so on Ctrl-C, SIGTERM or the end of
  * `durationMs` the graceful stop (`StopLive`'s finalizer: cancel our resting orders, verify through the venue
  * that none rests, journal `stop`, print the report) runs while the venues and the journal are still open,
- * and the journal closes last.
+ * and the journal closes last. Alerts are released right after the stop, so a failed stop still goes out.
  */
 import { Decimal as D } from "@alpha-hunter/core"
 import * as Console from "effect/Console"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Alerts from "./Alerts.js"
 import * as App from "./App.js"
 import * as Control from "./Control.js"
 import * as InstanceLock from "./InstanceLock.js"
@@ -101,11 +103,75 @@ export const ControlLive = (resolved: Resolved, journalPath: string, log: Log) =
     })
   )
 
-/** The graceful stop, as this layer's finalizer: it runs before the run's own layers are released. */
+/**
+ * Alerts to the configured webhook (off without a URL: `alerts.webhook` or ALPHA_HUNTER_ALERT_WEBHOOK), fed
+ * by their own subscriptions to Risk's changes and each venue's health; the trading path never waits on them.
+ */
+export const AlertsLive = (resolved: Resolved, log: Log) =>
+  Layer.scoped(
+    Alerts.Alerts,
+    Effect.gen(function* () {
+      const handle = yield* Run
+      const a = resolved.config.alerts
+      const url = a.webhook ?? process.env["ALPHA_HUNTER_ALERT_WEBHOOK"]
+      if (url === undefined || url === "") return Alerts.noop
+      const alerts = yield* Alerts.make({
+        url,
+        preset: a.preset,
+        minIntervalMs: a.minIntervalMs,
+        timeoutMs: a.timeoutMs,
+        queueSize: a.queueSize,
+        log
+      })
+      // a scope already halted when the run starts (e.g. carried over from earlier today) says so once
+      for (const st of yield* handle.risk.statuses) {
+        if (st.state === "ACTIVE") continue
+        const who = st.scope?.strategy === undefined ? "" : `${st.scope.strategy}: `
+        yield* alerts.send("halt", st.scope?.venue ?? "*", `${who}started ${st.state}: ${st.reason}`)
+      }
+      yield* Alerts.watch(
+        alerts,
+        {
+          riskChanges: handle.risk.changes,
+          venues: handle.sessions.map((s) => ({ name: s.name, health: s.exchange.health })),
+          summary: dailySummary(resolved, handle)
+        },
+        { disconnectAfterMs: a.disconnectAfterMs, dailySummaryAt: a.dailySummaryAt }
+      )
+      yield* log(
+        `alerts: ${a.preset} webhook at ${Alerts.origin(url)}${a.dailySummaryAt === "off" ? "" : `, daily summary at ${a.dailySummaryAt} UTC`}`
+      )
+      return alerts
+    })
+  )
+
+/** The last 24 hours (or the run, when shorter) from the journal's report, and every scope not ACTIVE. */
+const dailySummary = (resolved: Resolved, handle: RunLayer.RunHandle) =>
+  Effect.gen(function* () {
+    const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
+    const r = yield* App.report(handle.journal, {
+      since: Math.max(handle.startedAt, now - 86_400_000),
+      now,
+      lipTargetSize: D.int(resolved.config.run.lipTargetSize)
+    })
+    const notActive = (yield* handle.risk.statuses)
+      .filter((st) => st.state !== "ACTIVE")
+      .map(
+        (st) =>
+          `${st.scope?.venue ?? "global"}${st.scope?.strategy ? `/${st.scope.strategy}` : ""} ${st.state} (${st.reason})`
+      )
+    return `last 24 h: ${Alerts.summaryText(r, notActive)}`
+  }).pipe(Effect.catchAll((e) => Effect.succeed(`the summary could not be computed: ${String(e)}`)))
+
+/**
+ * The graceful stop, as this layer's finalizer: it runs before the run's own layers are released. A stop
+ * that leaves any of our orders resting (or fails) is also an alert.
+ */
 export const StopLive = (resolved: Resolved, log: Log) =>
   Layer.scopedDiscard(
     Effect.gen(function* () {
       const handle = yield* Run
+      const alerts = yield* Alerts.Alerts
       yield* Effect.addFinalizer(() =>
         Effect.gen(function* () {
           if (process.stdout.isTTY) yield* Effect.sync(() => process.stdout.write("\n"))
@@ -114,13 +180,28 @@ export const StopLive = (resolved: Resolved, log: Log) =>
           yield* log(
             resting === 0 ? "verified: none of our orders rests" : `WARNING: ${resting} of our orders still rest`
           )
+          if (resting > 0) {
+            yield* alerts.send(
+              "stop_failed",
+              "*",
+              `WARNING: ${resting} of our orders still rest after the stop (run \`alpha-hunter cancel-all\`)`,
+              { resting }
+            )
+          }
           yield* handle.journal.append({ kind: "stop", venue: "*", data: { resting } }).pipe(Effect.ignore)
           const r = yield* App.report(handle.journal, {
             since: handle.startedAt,
             lipTargetSize: D.int(resolved.config.run.lipTargetSize)
           }).pipe(Effect.orElseSucceed(() => undefined))
           if (r !== undefined) yield* log(`\n${Report.formatTable(r)}`)
-        }).pipe(Effect.catchAllCause((c) => Console.error(`stop: ${String(c)}`)))
+        }).pipe(
+          Effect.catchAllCause((c) =>
+            Effect.zipRight(
+              Console.error(`stop: ${String(c)}`),
+              alerts.send("stop_failed", "*", `the stop failed, our orders may still rest: ${String(c)}`)
+            )
+          )
+        )
       )
       yield* log("running — Ctrl-C stops, cancels our orders and prints the report")
     })
@@ -141,6 +222,7 @@ export const LockLive = (resolved: Resolved, journalPath: string) =>
 /** The whole run as one graph. */
 export const layer = (resolved: Resolved, journalPath: string, log: Log) =>
   Layer.mergeAll(StatusLive(resolved, log), ControlLive(resolved, journalPath, log), StopLive(resolved, log)).pipe(
+    Layer.provideMerge(AlertsLive(resolved, log)),
     Layer.provideMerge(RunLayer.layer(resolved, { log })),
     // bound before any venue connects: a busy port stops the run before it trades
     Layer.provideMerge(MetricsLive(resolved, log)),
