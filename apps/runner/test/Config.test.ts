@@ -14,8 +14,13 @@ describe("config files", () => {
   it.effect("every shipped example config is valid (credentials from the environment)", () =>
     Effect.gen(function* () {
       const files = readdirSync(examples).filter((f) => f.endsWith(".yaml"))
-      assert.includeMembers(files, ["sim.yaml", "demo.yaml", "paper.yaml", "two-venues.yaml"])
-      const env = { KALSHI_API_KEY_ID: "key-id", KALSHI_PRIVATE_KEY_PATH: "/path/to/key.pem" }
+      assert.includeMembers(files, ["sim.yaml", "demo.yaml", "paper.yaml", "two-venues.yaml", "external-sim.yaml"])
+      const env = {
+        KALSHI_API_KEY_ID: "key-id",
+        KALSHI_PRIVATE_KEY_PATH: "/path/to/key.pem",
+        KALSHI_REST_URL: "http://127.0.0.1:8080/trade-api/v2",
+        KALSHI_WS_URL: "ws://127.0.0.1:8080/trade-api/ws/v2"
+      }
       for (const f of files) {
         const r = yield* Effect.either(App.load(join(examples, f), registry, env))
         assert.isTrue(Either.isRight(r), `${f}: ${Either.isLeft(r) ? r.left.message : ""}`)
