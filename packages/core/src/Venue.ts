@@ -130,6 +130,12 @@ export interface VenuePrimitives {
    * so what queues meanwhile joins the next batch. A failure refuses every item of the batch (not sent).
    */
   readonly admit?: (lane: WriteLane, items: number) => Effect.Effect<void, ExchangeError>
+  /**
+   * Optional work a create batch needs before it can be sent (a venue-side order group, say), run before
+   * admission: an admitted batch must go out at once — a rate limiter counts its tokens as spent when it
+   * admits them, and a batch held back after admission arrives at the venue bunched with the next one.
+   */
+  readonly prepare?: (items: ReadonlyArray<CreateItem>) => Effect.Effect<void>
   readonly submit: (items: ReadonlyArray<CreateItem>) => Effect.Effect<ReadonlyArray<WriteOutcome>>
   readonly cancel: (items: ReadonlyArray<CancelItem>) => Effect.Effect<ReadonlyArray<WriteOutcome>>
   /** in-place amend; without it `editOrder` is `NotSupported` */
@@ -281,6 +287,9 @@ export const make = (p: VenuePrimitives, options: Options = {}): Effect.Effect<V
         queue: deps.creates,
         max: () => p.features.maxBatchCreate,
         admit: admit("create"),
+        ...(p.prepare !== undefined
+          ? { prepare: (jobs: ReadonlyArray<W.CreateJob>) => p.prepare!(jobs.map((j) => j.request)) }
+          : {}),
         send: (jobs) => p.submit(jobs.map((j) => j.request)),
         settle: (job, o) => W.settleCreate(st, job, o)
       })

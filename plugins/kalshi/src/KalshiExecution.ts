@@ -26,7 +26,7 @@ import type { KalshiSafety } from "./KalshiSafety.js"
 
 export type KalshiExecution = Pick<
   Venue.VenuePrimitives,
-  "admit" | "submit" | "cancel" | "amend" | "cancelAll" | "lookup" | "openOrders" | "fills"
+  "admit" | "prepare" | "submit" | "cancel" | "amend" | "cancelAll" | "lookup" | "openOrders" | "fills"
 > & {
   readonly maxBatchCreate: () => number
   readonly maxBatchCancel: () => number
@@ -188,7 +188,21 @@ export const make = (o: {
               )
             )
 
+    // the order groups a batch of maker orders joins exist before the batch is admitted (creating one is a
+    // write of its own: done after admission, it held the admitted batch back and bunched it with the next)
+    const prepare = (items: ReadonlyArray<Venue.CreateItem>) =>
+      Effect.gen(function* () {
+        const indexes = new Set<number>()
+        for (const r of items) {
+          if (!(r.postOnly && r.timeInForce === "GTC")) continue
+          const m = yield* Effect.option(o.instruments.entry(r.symbol))
+          if (m._tag === "Some") indexes.add(m.value.exchangeIndex)
+        }
+        for (const i of indexes) yield* o.safety.orderGroup(i)
+      })
+
     return {
+      prepare,
       admit: (lane, items) =>
         o.limiter
           .acquire(lane, items * unit(lane))

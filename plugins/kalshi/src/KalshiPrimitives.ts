@@ -79,6 +79,7 @@ export const make = (o: {
     watchOrderBook: (symbol) => Stream.unwrap(Effect.map(instruments.entry(symbol), (e) => feed.book(symbol, e.grid))),
     watchBook: (symbol) => Stream.unwrap(Effect.map(instruments.entry(symbol), (e) => feed.view(symbol, e.grid))),
     admit: x.admit!,
+    prepare: x.prepare!,
     submit: x.submit,
     cancel: x.cancel,
     amend: x.amend!,

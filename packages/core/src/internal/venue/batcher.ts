@@ -33,6 +33,8 @@ export interface BatcherOptions<I extends Item> {
   /** the most items one batch may carry, now */
   readonly max: () => number
   readonly admit: (items: number) => Effect.Effect<void, E.ExchangeError>
+  /** the batch's prerequisites, before admission (so an admitted batch is sent at once) */
+  readonly prepare?: (items: ReadonlyArray<I>) => Effect.Effect<void>
   /** the driver's batch call: one outcome per item */
   readonly send: (items: ReadonlyArray<I>) => Effect.Effect<ReadonlyArray<WriteOutcome.WriteOutcome>>
   /** the port's bookkeeping for one item's real outcome; completes the item's `done` */
@@ -86,6 +88,7 @@ export const run = <I extends Item>(o: BatcherOptions<I>): Effect.Effect<never, 
       inHand = [first, ...(yield* Queue.takeUpTo(o.queue, Math.max(1, o.max()) - 1))]
       const batch = yield* waiting(inHand)
       if (batch.length === 0) return
+      if (o.prepare !== undefined) yield* o.prepare(batch)
       const admitted = yield* Effect.either(o.admit(batch.length))
       if (Either.isLeft(admitted)) {
         const out = WriteOutcome.fromError(admitted.left)
