@@ -8,16 +8,9 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Journal from "../src/Journal.js"
-import { cli, signedGet, tempDir, waitUntil, writeFile } from "./helpers.js"
+import { cli, readJournal, signedGet, tempDir, waitUntil, writeFile } from "./helpers.js"
 
 const defaultConfig = readFileSync(new URL("../config/sim.yaml", import.meta.url), "utf8")
-const readJournal = (path: string) =>
-  Effect.provide(
-    Effect.flatMap(Journal.Journal, (j) => j.query()),
-    Journal.layer(path)
-  )
-
 describe("alpha-hunter CLI", () => {
   it.live(
     "run on the embedded simulator: rests quotes in several markets, stops with none resting and prints the report",

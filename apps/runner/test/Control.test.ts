@@ -1,44 +1,8 @@
-/** The control API of a running bot, through the CLI (status, pause, resume, halt, cancel-all) and raw HTTP. */
-import { KalshiSim } from "@alpha-hunter/kalshi-sim"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Journal from "../src/Journal.js"
-import { cli, signedGet, tempDir, waitUntil, writeFile } from "./helpers.js"
+import { cli, readJournal, simBot, waitUntil } from "./helpers.js"
 
-const readJournal = (path: string) =>
-  Effect.provide(
-    Effect.flatMap(Journal.Journal, (j) => j.query()),
-    Journal.layer(path)
-  )
-
-const setup = (control = "") =>
-  Effect.gen(function* () {
-    const sim = yield* KalshiSim.make({ markets: 3, seed: 9, flow: { ratePerSec: 5 } })
-    const key = yield* sim.generateKey()
-    const dir = tempDir()
-    const journal = `${dir}/journal.sqlite`
-    const config = writeFile(
-      dir,
-      "config.yaml",
-      `venues:
-  k:
-    type: kalshi
-    restUrl: ${sim.restUrl}
-    wsUrl: ${sim.wsUrl}
-    apiKeyId: ${key.keyId}
-    privateKeyPath: ${writeFile(dir, "key.pem", key.privateKeyPem)}
-strategies:
-  mm: { plugin: maker, venue: k, markets: { limit: 3 }, mode: liquidity, params: { orderSize: "2", minSpreadTicks: 2 } }
-journal: { path: ${journal} }
-run: { sampleIntervalMs: 0 }
-${control}`
-    )
-    const resting = Effect.map(
-      signedGet(sim.restUrl, { keyId: key.keyId, privateKeyPem: key.privateKeyPem }, "/portfolio/orders?limit=1000"),
-      (body) => (body["orders"] as ReadonlyArray<{ status: string }>).filter((o) => o.status === "resting").length
-    )
-    return { config, journal, resting }
-  })
+const setup = (control = "") => simBot({ markets: 3, seed: 9, flowPerSec: 5, extra: control })
 
 const writesAfter = (journal: string, seq: number) =>
   Effect.map(

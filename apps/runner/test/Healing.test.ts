@@ -33,6 +33,24 @@ const run = (events: ReadonlyArray<VenueHealth.VenueHealth>, p = policy) => {
   return actions
 }
 
+/** A router's dependencies over a real Risk engine and a journal file; `lines` collects what it logs. */
+const routed = (healing: Healing.HealingConfig) =>
+  Effect.gen(function* () {
+    const risk = yield* RiskEngine.make(RiskConfig.decodeSync({}))
+    const journal = yield* Effect.provide(Journal.Journal, yield* Layer.build(Journal.layer(`${tempDir()}/j.sqlite`)))
+    const view = yield* Ref.make(VenueHealthRouter.initial)
+    const lines: Array<string> = []
+    const deps = {
+      risk,
+      journal,
+      log: (l: string) => Effect.sync(() => void lines.push(l)),
+      healing,
+      view,
+      healState: yield* Ref.make(Healing.initial)
+    }
+    return { risk, journal, view, lines, deps }
+  })
+
 describe("healing after a desync", () => {
   it("resumes after the cool-down and N consecutive clean audits, not before", () => {
     assert.deepStrictEqual(run([desync(0), audit(5_000), audit(10_000), audit(29_000)]), [])
@@ -61,19 +79,7 @@ describe("healing after a desync", () => {
 
   it.scoped("through the router: Risk halts, the journal keeps the desync, and a healed venue resumes", () =>
     Effect.gen(function* () {
-      const risk = yield* RiskEngine.make(RiskConfig.decodeSync({}))
-      const journal = yield* Effect.provide(Journal.Journal, yield* Layer.build(Journal.layer(`${tempDir()}/j.sqlite`)))
-      const view = yield* Ref.make(VenueHealthRouter.initial)
-      const healState = yield* Ref.make(Healing.initial)
-      const lines: Array<string> = []
-      const deps = {
-        risk,
-        journal,
-        log: (l: string) => Effect.sync(() => void lines.push(l)),
-        healing: { ...policy, coolDownMs: 1_000 },
-        view,
-        healState
-      }
+      const { risk, journal, view, lines, deps } = yield* routed({ ...policy, coolDownMs: 1_000 })
       yield* VenueHealthRouter.route(venue, desync(0), deps)
       assert.strictEqual(yield* risk.state({ venue }), "HALTED")
       yield* VenueHealthRouter.route(venue, audit(1_000), deps)
@@ -95,19 +101,7 @@ describe("healing after a desync", () => {
 
   it.scoped("through the router: the K-per-hour cap holds — the fourth desync in an hour stays halted", () =>
     Effect.gen(function* () {
-      const risk = yield* RiskEngine.make(RiskConfig.decodeSync({}))
-      const journal = yield* Effect.provide(Journal.Journal, yield* Layer.build(Journal.layer(`${tempDir()}/j.sqlite`)))
-      const view = yield* Ref.make(VenueHealthRouter.initial)
-      const healState = yield* Ref.make(Healing.initial)
-      const lines: Array<string> = []
-      const deps = {
-        risk,
-        journal,
-        log: (l: string) => Effect.sync(() => void lines.push(l)),
-        healing: policy,
-        view,
-        healState
-      }
+      const { risk, journal, view, lines, deps } = yield* routed(policy)
       const states: Array<string> = []
       for (const t of [0, 100_000, 200_000, 300_000]) {
         yield* VenueHealthRouter.route(venue, desync(t), deps)

@@ -1,14 +1,7 @@
 import { KalshiSim } from "@alpha-hunter/kalshi-sim"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Journal from "../src/Journal.js"
-import { cli, signedGet, tempDir, waitUntil, writeFile } from "./helpers.js"
-
-const readJournal = (path: string) =>
-  Effect.provide(
-    Effect.flatMap(Journal.Journal, (j) => j.query()),
-    Journal.layer(path)
-  )
+import { cli, readJournal, signedGet, tempDir, waitUntil, writeFile } from "./helpers.js"
 
 describe("restart after SIGKILL", () => {
   it.scopedLive(

@@ -4,52 +4,13 @@
  * venue, the report is printed, the journal has its `stop` entry, exit code 0.
  */
 import { spawn } from "node:child_process"
-import { KalshiSim } from "@alpha-hunter/kalshi-sim"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Journal from "../src/Journal.js"
 import * as Signals from "../src/Signals.js"
-import { cli, type Proc, runnerRoot, signedGet, tempDir, waitUntil, writeFile } from "./helpers.js"
-
-const readJournal = (path: string) =>
-  Effect.provide(
-    Effect.flatMap(Journal.Journal, (j) => j.query()),
-    Journal.layer(path)
-  )
+import { cli, type Proc, readJournal, runnerRoot, simBot, waitUntil } from "./helpers.js"
 
 /** A simulator, a key and a config file for a run with no end of its own. */
-const setup = Effect.gen(function* () {
-  const sim = yield* KalshiSim.make({ markets: 4, seed: 5, flow: { ratePerSec: 10 } })
-  const key = yield* sim.generateKey()
-  const dir = tempDir()
-  const journal = `${dir}/journal.sqlite`
-  const config = writeFile(
-    dir,
-    "config.yaml",
-    `venues:
-  k:
-    type: kalshi
-    restUrl: ${sim.restUrl}
-    wsUrl: ${sim.wsUrl}
-    apiKeyId: ${key.keyId}
-    privateKeyPath: ${writeFile(dir, "key.pem", key.privateKeyPem)}
-strategies:
-  mm:
-    plugin: maker
-    venue: k
-    markets: { limit: 4 }
-    mode: liquidity
-    params: { orderSize: "2", minSpreadTicks: 2 }
-journal: { path: ${journal} }
-run: { sampleIntervalMs: 0 }
-`
-  )
-  const resting = Effect.map(
-    signedGet(sim.restUrl, { keyId: key.keyId, privateKeyPem: key.privateKeyPem }, "/portfolio/orders?limit=1000"),
-    (body) => (body["orders"] as ReadonlyArray<{ status: string }>).filter((o) => o.status === "resting").length
-  )
-  return { config, journal, resting }
-})
+const setup = simBot({ markets: 4, seed: 5, flowPerSec: 10 })
 
 /** Waits until the run has orders resting on the venue. */
 const quoting = (p: Proc, resting: Effect.Effect<number>) =>

@@ -1,13 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Journal from "../src/Journal.js"
-import { cli, tempDir, writeFile } from "./helpers.js"
-
-const readJournal = (path: string) =>
-  Effect.provide(
-    Effect.flatMap(Journal.Journal, (j) => j.query()),
-    Journal.layer(path)
-  )
+import { cli, readJournal, tempDir, writeFile } from "./helpers.js"
 
 // One config; each variant below changes only config text.
 const base = (journal: string) => `venues:

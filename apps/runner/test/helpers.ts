@@ -4,8 +4,9 @@ import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
-import { KalshiSigning } from "@alpha-hunter/kalshi-sim"
+import { KalshiSigning, KalshiSim } from "@alpha-hunter/kalshi-sim"
 import * as Effect from "effect/Effect"
+import * as Journal from "../src/Journal.js"
 
 export const runnerRoot = resolve(import.meta.dirname, "..")
 
@@ -77,4 +78,55 @@ export const signedGet = (restUrl: string, creds: KalshiSigning.Credentials, pat
     const headers = KalshiSigning.signHeaders(creds, "GET", url.pathname, Date.now())
     const res = await fetch(url, { headers })
     return (await res.json()) as Record<string, unknown>
+  })
+
+/** Every journal entry of the file at `path` (opens it for the read). */
+export const readJournal = (path: string) =>
+  Effect.provide(
+    Effect.flatMap(Journal.Journal, (j) => j.query()),
+    Journal.layer(path)
+  )
+
+/**
+ * A Kalshi simulator, a key, and a config file that runs the maker on it with no end of its own (`extra` is
+ * appended, e.g. a `control:` section); `resting` counts our orders resting on the simulator.
+ */
+export const simBot = (o: {
+  readonly markets: number
+  readonly seed: number
+  readonly flowPerSec: number
+  readonly orderSize?: string
+  readonly extra?: string
+}) =>
+  Effect.gen(function* () {
+    const sim = yield* KalshiSim.make({ markets: o.markets, seed: o.seed, flow: { ratePerSec: o.flowPerSec } })
+    const key = yield* sim.generateKey()
+    const dir = tempDir()
+    const journal = `${dir}/journal.sqlite`
+    const config = writeFile(
+      dir,
+      "config.yaml",
+      `venues:
+  k:
+    type: kalshi
+    restUrl: ${sim.restUrl}
+    wsUrl: ${sim.wsUrl}
+    apiKeyId: ${key.keyId}
+    privateKeyPath: ${writeFile(dir, "key.pem", key.privateKeyPem)}
+strategies:
+  mm:
+    plugin: maker
+    venue: k
+    markets: { limit: ${o.markets} }
+    mode: liquidity
+    params: { orderSize: "${o.orderSize ?? "2"}", minSpreadTicks: 2 }
+journal: { path: ${journal} }
+run: { sampleIntervalMs: 0 }
+${o.extra ?? ""}`
+    )
+    const resting = Effect.map(
+      signedGet(sim.restUrl, { keyId: key.keyId, privateKeyPem: key.privateKeyPem }, "/portfolio/orders?limit=1000"),
+      (body) => (body["orders"] as ReadonlyArray<{ status: string }>).filter((o) => o.status === "resting").length
+    )
+    return { config, journal, resting }
   })
