@@ -1,6 +1,6 @@
 /**
  * Dual-source verification end to end: the runner on kalshi-sim over loopback, default verification
- * settings (audit every 4 s, grace 1.5 s), one test per fault mode. Each measures the time from the fault
+ * settings (audit every 2.5 s, grace 1.5 s), one test per fault mode. Each measures the time from the fault
  * to the `Desync` (asserted ≤ 5 s), and checks that Risk halted the venue, the journal holds the desync with
  * both views, and the cancel-all left nothing of ours resting at the venue. The silent-cancel test also
  * waits for the heal: the Kalshi halt window (≥ 60 s after a cancel-all), the cool-down and two clean

@@ -52,10 +52,11 @@ export type SafetyConfig = typeof SafetyConfig.Type
 export const ReconcileConfig = Schema.Struct({
   enabled: Schema.optionalWith(Schema.Boolean, { default: () => true }),
   /**
-   * REST open-order audit period (10 read tokens a poll; 4 s keeps a fault the push stream never shows,
-   * with its confirming lookup, under 5 s)
+   * REST open-order audit period (10 read tokens a poll, 2 % of Basic's read budget). A fault the push stream
+   * never shows is found within one period plus, when the order changed just before, the grace and one
+   * lookup: 2.5 s + 1.5 s + the 250 ms confirm tick + a round trip stays under 5 s (4 s did not)
    */
-  pollMs: Schema.optionalWith(Schema.Number, { default: () => 4_000 }),
+  pollMs: Schema.optionalWith(Schema.Number, { default: () => 2_500 }),
   /** faster poll period while the order stream has been silent for `silentAfterMs` */
   fastPollMs: Schema.optionalWith(Schema.Number, { default: () => 1_000 }),
   silentAfterMs: Schema.optionalWith(Schema.Number, { default: () => 15_000 }),

@@ -3,7 +3,7 @@
  * order store); the verification rules live in the port (`Venue.make`, `internal/venue/verify.ts`) so every
  * venue gets them. What stays here is Kalshi-specific:
  * - the audit cadence and read budget: `GET /portfolio/orders?status=resting` (10 read tokens) every
- *   `reconcile.pollMs` (4 s), every `fastPollMs` (1 s) while the private stream has been silent for
+ *   `reconcile.pollMs` (2.5 s), every `fastPollMs` (1 s) while the private stream has been silent for
  *   `silentAfterMs` with orders open or while a disagreement waits for its confirming lookup; each
  *   confirming lookup is a `GET /portfolio/orders/{id}` (2 tokens); the list goes to `view.audit`;
  * - fills only REST shows (older than the grace) are handed to the port once (it de-duplicates and checks
