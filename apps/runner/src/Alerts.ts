@@ -147,6 +147,13 @@ export interface Sources {
   readonly venues: ReadonlyArray<{ readonly name: string; readonly health: Stream.Stream<VenueHealth.VenueHealth> }>
   /** the daily summary's text */
   readonly summary: Effect.Effect<string>
+  /** fee, program and grid drift on the quoted markets (the tripwire) */
+  readonly drifts?: Stream.Stream<{
+    readonly venue: string
+    readonly symbol: string
+    readonly action: string
+    readonly reason: string
+  }>
 }
 
 const scopeName = (s: Risk.RiskScope | undefined) =>
@@ -184,6 +191,15 @@ export const watch = (
       Effect.catchAllCause(() => Effect.void),
       Effect.forkScoped
     )
+    if (sources.drifts !== undefined) {
+      yield* sources.drifts.pipe(
+        Stream.runForEach((d) =>
+          alerts.send("drift", d.venue, `${d.symbol}: ${d.reason}`, { symbol: d.symbol, action: d.action })
+        ),
+        Effect.catchAllCause(() => Effect.void),
+        Effect.forkScoped
+      )
+    }
     for (const v of sources.venues) {
       let downTimer: Fiber.RuntimeFiber<void> | undefined
       const onHealth = (h: VenueHealth.VenueHealth): Effect.Effect<void, never, Scope.Scope> => {

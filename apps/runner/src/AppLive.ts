@@ -134,7 +134,8 @@ export const AlertsLive = (resolved: Resolved, log: Log) =>
         {
           riskChanges: handle.risk.changes,
           venues: handle.sessions.map((s) => ({ name: s.name, health: s.exchange.health })),
-          summary: dailySummary(resolved, handle)
+          summary: dailySummary(resolved, handle),
+          drifts: handle.drifts
         },
         { disconnectAfterMs: a.disconnectAfterMs, dailySummaryAt: a.dailySummaryAt }
       )

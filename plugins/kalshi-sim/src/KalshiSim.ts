@@ -20,6 +20,8 @@ import {
   type WriteOp,
   writeOps
 } from "./internal/faults.js"
+import { type FeeChange, isFeeType, type ProgramChange, setProgram, setSeriesFee, setStructure } from "./internal/drift.js"
+import type { FeeType } from "./internal/fees.js"
 import { makeFlow } from "./internal/flow.js"
 import {
   buildProgram,
@@ -42,6 +44,8 @@ import { generateKeyPair } from "./KalshiSigning.js"
 export type { Tier } from "./internal/buckets.js"
 export type { FaultSpec, PrivateChannel, WriteOp } from "./internal/faults.js"
 export type { LipResult, LipRules, Program, ProgramSpec } from "./internal/incentives.js"
+export type { FeeChange, ProgramChange } from "./internal/drift.js"
+export type { FeeType } from "./internal/fees.js"
 export type { MarketSpec } from "./internal/markets.js"
 
 export class SimError extends Data.TaggedError("SimError")<{ readonly message: string; readonly cause?: unknown }> {}
@@ -174,6 +178,12 @@ export interface Control {
   readonly setRateLimit: (on: boolean) => Effect.Effect<void>
   /** add cash to an account, dollars string */
   readonly fund: (userId: string, dollars: string) => Effect.Effect<void, SimError>
+  /** drift: every market of a series gets this fee type (and multiplier, basis points) now; listed in fee_changes */
+  readonly setSeriesFee: (series: string, feeType: FeeType, multiplierBp?: number) => Effect.Effect<void, SimError>
+  /** drift: a program's parameters change (same id) */
+  readonly setProgram: (programId: string, change: ProgramChange) => Effect.Effect<Program, SimError>
+  /** drift: a market's price level structure changes (`price_level_structure_updated` on the lifecycle channel) */
+  readonly setPriceLevelStructure: (ticker: string, structure: string) => Effect.Effect<void, SimError>
 }
 
 export interface SimHandle {
@@ -238,6 +248,8 @@ export const make = (options: Options = {}): Effect.Effect<SimHandle, SimError, 
     const flow = makeFlow(engine, makePrng(seed), scheduler, clock.now)
     const programPrng = makePrng(seed ^ 0x165667b1)
     const programs: Array<Program> = []
+    const feeChanges: Array<FeeChange> = []
+    const driftPrng = makePrng(seed ^ 0x3c6ef372)
     const addProgramSync = (spec: ProgramSpec): Program => {
       const m = engine.markets.get(spec.ticker)
       if (m === undefined) throw new Error(`incentive program for unknown market ${spec.ticker}`)
@@ -386,6 +398,46 @@ export const make = (options: Options = {}): Effect.Effect<SimHandle, SimError, 
       scheduler.runDue(manualNow)
     }
 
+    // ------------------------------------------------------------ drift (fee type, program, price grid)
+    const tryDrift = <A>(f: () => A) =>
+      Effect.try({ try: f, catch: (e) => new SimError({ message: e instanceof Error ? e.message : String(e), cause: e }) })
+    const driftHttp = (action: string, body: Record<string, unknown>): string | undefined => {
+      const num = (k: string) => (typeof body[k] === "number" ? (body[k] as number) : undefined)
+      try {
+        if (action === "set_series_fee") {
+          if (typeof body.series !== "string" || !isFeeType(body.fee_type)) return "series and a known fee_type required"
+          const mult = num("fee_multiplier")
+          setSeriesFee(
+            engine,
+            feeChanges,
+            driftPrng,
+            body.series,
+            body.fee_type,
+            mult === undefined ? undefined : Math.round(mult * 10_000),
+            clock.now()
+          )
+        } else if (action === "set_program") {
+          if (typeof body.program_id !== "string") return "program_id required"
+          const t = num("target_size")
+          const df = num("discount_factor_bps")
+          const reward = num("period_reward")
+          setProgram(programs, body.program_id, {
+            ...(t !== undefined ? { targetSize: t } : {}),
+            ...(df !== undefined ? { discountFactorBps: df } : {}),
+            ...(reward !== undefined ? { periodRewardCentiCents: reward } : {})
+          })
+        } else {
+          if (typeof body.ticker !== "string" || typeof body.price_level_structure !== "string") {
+            return "ticker and price_level_structure required"
+          }
+          setStructure(engine, body.ticker, body.price_level_structure)
+        }
+        return undefined
+      } catch (e) {
+        return e instanceof Error ? e.message : String(e)
+      }
+    }
+
     // ------------------------------------------------------------ control endpoint (/_sim)
     const json = (status: number, body: unknown): Reply => ({ status, body })
     const controlHttp = (method: string, path: string, _q: URLSearchParams, raw: string): Reply => {
@@ -476,6 +528,13 @@ export const make = (options: Options = {}): Effect.Effect<SimHandle, SimError, 
               if (m === undefined) return needMarket()
               engine.settleMarket(m, result, value)
               break
+            case "set_series_fee":
+            case "set_program":
+            case "set_price_level_structure": {
+              const r = driftHttp(action, body)
+              if (r !== undefined) return json(400, { error: r })
+              break
+            }
             case "set_flow_rate":
               flow.setRate(typeof body.rate === "number" ? body.rate : 0)
               break
@@ -505,6 +564,7 @@ export const make = (options: Options = {}): Effect.Effect<SimHandle, SimError, 
       authWindow: options.authWindow ?? { pastMs: 10_000, futureMs: 60_000 },
       settings,
       programs: () => programs,
+      feeChanges: () => feeChanges,
       control: controlHttp
     })
 
@@ -668,6 +728,10 @@ export const make = (options: Options = {}): Effect.Effect<SimHandle, SimError, 
           sync(() => {
             settings.rateLimit = on
           }),
+        setSeriesFee: (series, feeType, multiplierBp) =>
+          tryDrift(() => setSeriesFee(engine, feeChanges, driftPrng, series, feeType, multiplierBp, clock.now())),
+        setProgram: (id, change) => tryDrift(() => setProgram(programs, id, change)),
+        setPriceLevelStructure: (ticker, structure) => tryDrift(() => setStructure(engine, ticker, structure)),
         fund: (userId, dollars) => {
           const micros = parseMicros(dollars)
           return micros === undefined

@@ -162,6 +162,8 @@ export const make = (o: {
 
     const markets = (reload?: boolean) =>
       Effect.gen(function* () {
+        // a reload reads fee types afresh too (a series' fee type can change while we run)
+        if (reload === true) yield* Effect.zipRight(Ref.set(feeCache, new Map()), Ref.set(seriesCache, new Map()))
         if (reload === true || !(yield* Ref.get(catalog)).loaded) yield* loadAll
         const c = yield* Ref.get(catalog)
         return new Map([...HashMap.values(c.markets)].map((e) => [e.market.symbol, e.market] as const))

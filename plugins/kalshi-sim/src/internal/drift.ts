@@ -1,0 +1,88 @@
+/**
+ * Mid-run changes of what a bot reads once and may cache (the drift a bot's tripwire must notice): a series'
+ * fee type and multiplier (with its entry in `GET /series/fee_changes`), an incentive program's parameters,
+ * and a market's price level structure. Driven through `POST /_sim/control` or `SimHandle.control`.
+ */
+import type { Engine } from "./engine.js"
+import { type FeeType, feeTypes } from "./fees.js"
+import type { Program } from "./incentives.js"
+import type { Prng } from "./prng.js"
+import { structures } from "./ticks.js"
+
+/** One entry of `GET /series/fee_changes` (REFERENCE §4.5, §10.1). */
+export interface FeeChange {
+  readonly id: string
+  readonly seriesTicker: string
+  readonly feeType: FeeType
+  /** basis points (10 000 = 1) */
+  readonly feeMultiplierBp: number
+  /** ms since epoch */
+  readonly scheduledMs: number
+}
+
+export const isFeeType = (s: unknown): s is FeeType => typeof s === "string" && feeTypes.includes(s as FeeType)
+
+/** Changes the fee type (and multiplier) of every market of a series now; the change is listed. */
+export const setSeriesFee = (
+  engine: Engine,
+  changes: Array<FeeChange>,
+  prng: Prng,
+  series: string,
+  feeType: FeeType,
+  multiplierBp: number | undefined,
+  nowMs: number
+): void => {
+  const ms = [...engine.markets.values()].filter((m) => m.seriesTicker === series)
+  if (ms.length === 0) throw new Error(`unknown series ${series}`)
+  for (const m of ms) {
+    m.feeType = feeType
+    if (multiplierBp !== undefined) m.feeMultiplierBp = multiplierBp
+    m.updatedMs = nowMs
+  }
+  changes.push({
+    id: prng.uuid(),
+    seriesTicker: series,
+    feeType,
+    feeMultiplierBp: ms[0]!.feeMultiplierBp,
+    scheduledMs: nowMs
+  })
+}
+
+export interface ProgramChange {
+  readonly targetSize?: number
+  readonly discountFactorBps?: number
+  readonly periodRewardCentiCents?: number
+}
+
+/** Changes a program's parameters in place (same id). */
+export const setProgram = (programs: Array<Program>, id: string, change: ProgramChange): Program => {
+  const i = programs.findIndex((p) => p.id === id)
+  if (i < 0) throw new Error(`unknown incentive program ${id}`)
+  const p = programs[i]!
+  const next: Program = {
+    ...p,
+    targetSize: change.targetSize ?? p.targetSize,
+    discountFactorBps: change.discountFactorBps ?? p.discountFactorBps,
+    periodReward: change.periodRewardCentiCents ?? p.periodReward
+  }
+  programs[i] = next
+  return next
+}
+
+/** A market's new price level structure (resting orders carried over; the lifecycle channel says so). */
+export const setStructure = (engine: Engine, ticker: string, structure: string): void => {
+  const m = engine.markets.get(ticker)
+  if (m === undefined) throw new Error(`unknown market ${ticker}`)
+  const ranges = structures[structure]
+  if (ranges === undefined) throw new Error(`unknown price_level_structure ${structure}`)
+  engine.regridMarket(m, structure, ranges)
+}
+
+/** The wire form of a fee change. */
+export const feeChangeWire = (c: FeeChange) => ({
+  id: c.id,
+  series_ticker: c.seriesTicker,
+  fee_type: c.feeType,
+  fee_multiplier: c.feeMultiplierBp / 10_000,
+  scheduled_ts: new Date(c.scheduledMs).toISOString()
+})
