@@ -106,7 +106,9 @@ export const LipRulesSection = Schema.Struct({
   reference: Schema.optionalWith(Schema.Literal("target-fifth", "best-price"), {
     default: () => "target-fifth" as const
   }),
-  depth: Schema.optionalWith(Schema.Literal("whole-levels", "cut-at-target"), { default: () => "whole-levels" as const }),
+  depth: Schema.optionalWith(Schema.Literal("whole-levels", "cut-at-target"), {
+    default: () => "whole-levels" as const
+  }),
   distance: Schema.optionalWith(Schema.Literal("grid-ticks", "book-levels"), { default: () => "grid-ticks" as const })
 })
 

@@ -24,6 +24,8 @@ export type JournalError = ExecutionJournal.JournalError
 
 export interface Query {
   readonly since?: number
+  /** epoch ms; entries before it only */
+  readonly until?: number
   readonly afterSeq?: number
   readonly kinds?: ReadonlyArray<EntryKind>
   readonly venue?: string
@@ -208,6 +210,7 @@ export const make = (
       attempt("cannot read the journal", () => {
         const clauses: Array<readonly [string, ReadonlyArray<string | number>]> = []
         if (q.since !== undefined) clauses.push(["ts >= ?", [q.since]])
+        if (q.until !== undefined) clauses.push(["ts < ?", [q.until]])
         if (q.afterSeq !== undefined) clauses.push(["seq > ?", [q.afterSeq]])
         if (q.kinds !== undefined && q.kinds.length > 0) {
           clauses.push([`kind IN (${q.kinds.map(() => "?").join(", ")})`, q.kinds])

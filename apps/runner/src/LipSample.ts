@@ -48,6 +48,8 @@ export interface MarketTally {
   readonly quotedSize: D.Decimal
   /** Σ over two-sided snapshots of our best ask − our best bid (YES prices) */
   readonly spreadSum: D.Decimal
+  /** the book's mid at the last snapshot (marks a position in the report) */
+  readonly lastMid: D.Decimal | undefined
   readonly programs: ReadonlyArray<ProgramTally>
 }
 
@@ -65,6 +67,7 @@ export const emptyTally: MarketTally = {
   coveredBoth: 0,
   quotedSize: D.ZERO,
   spreadSum: D.ZERO,
+  lastMid: undefined,
   programs: []
 }
 
@@ -145,15 +148,15 @@ export const addSnapshot = (
   for (const x of t.programs) if (!tallies.some((y) => y.id === x.id)) tallies.push(x)
 
   const size = D.sum(s.ours.map((o) => o.size))
-  const bestBid = s.ours.filter((o) => o.side === "buy").reduce<D.Decimal | undefined>(
-    (m, o) => (m === undefined || o.price > m ? o.price : m),
-    undefined
-  )
-  const bestAsk = s.ours.filter((o) => o.side === "sell").reduce<D.Decimal | undefined>(
-    (m, o) => (m === undefined || o.price < m ? o.price : m),
-    undefined
-  )
+  const bestBid = s.ours
+    .filter((o) => o.side === "buy")
+    .reduce<D.Decimal | undefined>((m, o) => (m === undefined || o.price > m ? o.price : m), undefined)
+  const bestAsk = s.ours
+    .filter((o) => o.side === "sell")
+    .reduce<D.Decimal | undefined>((m, o) => (m === undefined || o.price < m ? o.price : m), undefined)
   const n = (b: boolean) => (b ? 1 : 0)
+  const bb = s.bids.reduce<D.Decimal | undefined>((m, [p]) => (m === undefined || p > m ? p : m), undefined)
+  const ba = s.asks.reduce<D.Decimal | undefined>((m, [p]) => (m === undefined || p < m ? p : m), undefined)
   return {
     snapshots: t.snapshots + 1,
     open: t.open + n(s.open),
@@ -169,6 +172,7 @@ export const addSnapshot = (
     quotedSize: D.add(t.quotedSize, size),
     spreadSum:
       bestBid !== undefined && bestAsk !== undefined ? D.add(t.spreadSum, D.sub(bestAsk, bestBid)) : t.spreadSum,
+    lastMid: bb !== undefined && ba !== undefined ? D.div(D.add(bb, ba), D.int(2)) : t.lastMid,
     programs: tallies
   }
 }
@@ -210,6 +214,7 @@ export const combine = (a: MarketTally, b: MarketTally): MarketTally => {
     coveredBoth: a.coveredBoth + b.coveredBoth,
     quotedSize: D.add(a.quotedSize, b.quotedSize),
     spreadSum: D.add(a.spreadSum, b.spreadSum),
+    lastMid: b.lastMid ?? a.lastMid,
     programs: [...programs.values()]
   }
 }
@@ -250,6 +255,7 @@ export const encode = (t: MarketTally, from: number, to: number): Record<string,
   covered: [t.coveredYes, t.coveredNo, t.coveredBoth],
   quotedSize: D.format(t.quotedSize),
   spreadSum: D.format(t.spreadSum),
+  ...(t.lastMid !== undefined ? { mid: D.format(t.lastMid) } : {}),
   programs: t.programs.map((p) => ({
     id: p.id,
     targetSize: D.format(p.targetSize),
@@ -309,6 +315,7 @@ export const decode = (d: Record<string, unknown>): MarketTally | undefined => {
     coveredBoth: coveredBoth!,
     quotedSize: dec(d["quotedSize"]),
     spreadSum: dec(d["spreadSum"]),
+    lastMid: typeof d["mid"] === "string" ? dec(d["mid"]) : undefined,
     programs
   }
 }

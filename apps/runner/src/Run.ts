@@ -2,16 +2,14 @@
  * A run: one Risk engine and one journal, the venues, each strategy with its environment, the LIP sampler,
  * the drift tripwire, risk-state journaling, and the stop path that cancels our resting orders and verifies none rests.
  */
-import { Decimal as D, Ids, type Order, type Risk, Strategy } from "@alpha-hunter/core"
+import { type Order, type Risk, Strategy } from "@alpha-hunter/core"
 import { RiskEngine } from "@alpha-hunter/risk"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
-import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"

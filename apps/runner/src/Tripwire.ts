@@ -12,7 +12,7 @@
  * Grid changes announced on the venue's lifecycle channel reach the books at once (the venue plugin re-grids
  * them); the tripwire brings the market's facts along at its next check.
  */
-import { Decimal as D, type Fee, type Incentive, Ids, type Market } from "@alpha-hunter/core"
+import { Decimal as D, type Fee, Ids, type Incentive, type Market } from "@alpha-hunter/core"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Metric from "effect/Metric"
@@ -66,7 +66,8 @@ const programText = (p: Incentive.IncentiveProgram): string =>
 
 /** The config allows maker fees on this market (true, or a listed prefix of its symbol). */
 export const allowsMakerFees = (cfg: DriftSection, symbol: string): boolean =>
-  cfg.allowMakerFees === true || (Array.isArray(cfg.allowMakerFees) && cfg.allowMakerFees.some((p) => symbol.startsWith(p)))
+  cfg.allowMakerFees === true ||
+  (Array.isArray(cfg.allowMakerFees) && cfg.allowMakerFees.some((p) => symbol.startsWith(p)))
 
 const paused = (m: Market.Market): Market.Market =>
   ({ ...m, status: m.status === "open" ? "paused" : m.status }) as Market.Market
@@ -84,7 +85,7 @@ export const start = (
     const hub = yield* PubSub.unbounded<Drift>({ replay: 32 })
     const markets = sampledMarkets(resolved, sessions)
     // what the run quotes against: the markets as loaded, programs as first read
-    const baseline = yield* Ref.make(
+    const baseline = yield* Ref.make<ReadonlyMap<string, Market.Market>>(
       new Map(
         markets.flatMap(({ session, symbols }) =>
           symbols.map((x) => [`${session.name}\u0000${x}`, session.markets.get(x)!] as const)
@@ -103,9 +104,9 @@ export const start = (
       Effect.forEach(resolved.strategies, (s) =>
         s.section.venue !== session.name
           ? Effect.void
-          : Effect.flatMap(session.engine.gateway(s.name, s.prefix), (gw) => gw.cancelAll(Ids.Symbol.make(symbol))).pipe(
-              Effect.catchAll((e) => log(`[${session.name}] drift on ${symbol}: cancel: ${e.message}`))
-            )
+          : Effect.flatMap(session.engine.gateway(s.name, s.prefix), (gw) =>
+              gw.cancelAll(Ids.Symbol.make(symbol))
+            ).pipe(Effect.catchAll((e) => log(`[${session.name}] drift on ${symbol}: cancel: ${e.message}`)))
       )
 
     const record = (session: VenueSession, d: Drift) =>

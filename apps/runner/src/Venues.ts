@@ -212,7 +212,12 @@ export const openVenue = (
                 endedWhileDown: true
               }
             : {
-                status: r === undefined ? "not_looked_up" : r.left._tag === "OrderNotFound" ? "not_found" : "lookup_failed",
+                status:
+                  r === undefined
+                    ? "not_looked_up"
+                    : Either.isLeft(r) && r.left._tag === "OrderNotFound"
+                      ? "not_found"
+                      : "lookup_failed",
                 endedWhileDown: true
               }
       })

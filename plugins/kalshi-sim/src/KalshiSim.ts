@@ -10,6 +10,14 @@ import { Clock, Context, Data, Duration, Effect, Layer, type Scope } from "effec
 import { parseMicros, parsePrice } from "./FixedPoint.js"
 import { type AuthWindow, parsePublicKey, type RegisteredKey } from "./internal/auth.js"
 import { isTier, type Tier } from "./internal/buckets.js"
+import {
+  type FeeChange,
+  isFeeType,
+  type ProgramChange,
+  setProgram,
+  setSeriesFee,
+  setStructure
+} from "./internal/drift.js"
 import { makeEngine } from "./internal/engine.js"
 import {
   clearFaults,
@@ -20,7 +28,6 @@ import {
   type WriteOp,
   writeOps
 } from "./internal/faults.js"
-import { type FeeChange, isFeeType, type ProgramChange, setProgram, setSeriesFee, setStructure } from "./internal/drift.js"
 import type { FeeType } from "./internal/fees.js"
 import { makeFlow } from "./internal/flow.js"
 import {
@@ -42,10 +49,10 @@ import { makeWs, WS_PATH } from "./internal/ws.js"
 import { generateKeyPair } from "./KalshiSigning.js"
 
 export type { Tier } from "./internal/buckets.js"
-export type { FaultSpec, PrivateChannel, WriteOp } from "./internal/faults.js"
-export type { LipResult, LipRules, Program, ProgramSpec } from "./internal/incentives.js"
 export type { FeeChange, ProgramChange } from "./internal/drift.js"
+export type { FaultSpec, PrivateChannel, WriteOp } from "./internal/faults.js"
 export type { FeeType } from "./internal/fees.js"
+export type { LipResult, LipRules, Program, ProgramSpec } from "./internal/incentives.js"
 export type { MarketSpec } from "./internal/markets.js"
 
 export class SimError extends Data.TaggedError("SimError")<{ readonly message: string; readonly cause?: unknown }> {}
@@ -400,12 +407,16 @@ export const make = (options: Options = {}): Effect.Effect<SimHandle, SimError, 
 
     // ------------------------------------------------------------ drift (fee type, program, price grid)
     const tryDrift = <A>(f: () => A) =>
-      Effect.try({ try: f, catch: (e) => new SimError({ message: e instanceof Error ? e.message : String(e), cause: e }) })
+      Effect.try({
+        try: f,
+        catch: (e) => new SimError({ message: e instanceof Error ? e.message : String(e), cause: e })
+      })
     const driftHttp = (action: string, body: Record<string, unknown>): string | undefined => {
       const num = (k: string) => (typeof body[k] === "number" ? (body[k] as number) : undefined)
       try {
         if (action === "set_series_fee") {
-          if (typeof body.series !== "string" || !isFeeType(body.fee_type)) return "series and a known fee_type required"
+          if (typeof body.series !== "string" || !isFeeType(body.fee_type))
+            return "series and a known fee_type required"
           const mult = num("fee_multiplier")
           setSeriesFee(
             engine,

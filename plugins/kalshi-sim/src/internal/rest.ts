@@ -1,10 +1,11 @@
 /** REST surface under `/trade-api/v2` on plain node:http (no per-request Effect overhead). */
-import { type FeeChange, feeChangeWire } from "./drift.js"
+
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { formatCount, parseCount, parsePrice } from "../FixedPoint.js"
 import { type AuthWindow, errorBody as authErrorBody, type RegisteredKey, verify } from "./auth.js"
 import { DEFAULT_COST, endpointCosts, limitsFor, makeBucket, type Tier, tryTake } from "./buckets.js"
 import * as D from "./decode.js"
+import { type FeeChange, feeChangeWire } from "./drift.js"
 import type { CreateInput, Engine } from "./engine.js"
 import { type Faults, take, type WriteOp } from "./faults.js"
 import type { Program } from "./incentives.js"
