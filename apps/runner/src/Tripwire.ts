@@ -95,7 +95,8 @@ export const start = (
     const programsSeen = yield* Ref.make(new Map<string, string>())
     for (const { session } of markets) {
       if (Option.isNone(session.incentives)) continue
-      const current = yield* session.incentives.value.current
+      const programs = session.incentives.value
+      const current = yield* programs.refresh.pipe(Effect.orElse(() => programs.current))
       yield* Ref.update(programsSeen, (m) => new Map([...m, ...current.map((p) => [p.id, programText(p)] as const)]))
     }
     const halted = yield* Ref.make(new Set<string>())
