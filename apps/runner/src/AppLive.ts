@@ -188,7 +188,6 @@ export const StopLive = (resolved: Resolved, log: Log) =>
               { resting }
             )
           }
-          yield* handle.lip.flush
           yield* handle.journal.append({ kind: "stop", venue: "*", data: { resting } }).pipe(Effect.ignore)
           const r = yield* App.report(handle.journal, { since: handle.startedAt }).pipe(
             Effect.orElseSucceed(() => undefined)

@@ -29,7 +29,7 @@ export interface RunHandle {
   readonly quoted: Ref.Ref<ReadonlySet<string>>
   /** cancels our resting orders everywhere and verifies none rests; returns what is still resting */
   readonly pullQuotes: Effect.Effect<number>
-  /** the LIP sampler (the stop flushes it before its report) */
+  /** the LIP sampler (`pullQuotes` flushes it, so the stop's report has the last partial minute) */
   readonly lip: LipSampler.LipSamplerHandle
   /** fee, program and grid drift on the quoted markets, as found (for alerts) */
   readonly drifts: Stream.Stream<Tripwire.Drift>
@@ -196,6 +196,8 @@ const runStrategies = (resolved: Resolved, options: { readonly log: Log }) =>
      */
     const pullQuotes = Effect.gen(function* () {
       yield* Fiber.interruptAll(strategyFibers)
+      // the strategies stopped: what the sampler has of the current minute goes to the journal (the report's)
+      yield* lip.flush
       let resting = 0
       for (const session of sessions) {
         let clean = 0

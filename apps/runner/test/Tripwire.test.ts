@@ -128,10 +128,14 @@ describe("drift tripwire", () => {
             const acks = (yield* journal.query({ kinds: ["ack"] })).length
             yield* Effect.sleep(1500)
             assert.strictEqual((yield* journal.query({ kinds: ["ack"] })).length, acks)
+            // every drift is an alert (program and grid may have come in one check or two)
+            const journaled = (yield* journal.query({ kinds: ["drift"] })).length
+            assert.isAtLeast(journaled, 3)
             yield* poll(
               "the drift alerts",
-              Effect.sync(() => (sent.filter((a) => a.kind === "drift").length >= 4 ? true : undefined))
+              Effect.sync(() => (sent.filter((a) => a.kind === "drift").length === journaled ? true : undefined))
             )
+            assert.isTrue(sent.some((a) => a.kind === "drift" && a.reason.includes("maker fee appeared")))
           })
         )
 

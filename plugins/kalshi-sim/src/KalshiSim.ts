@@ -185,8 +185,16 @@ export interface Control {
   readonly setRateLimit: (on: boolean) => Effect.Effect<void>
   /** add cash to an account, dollars string */
   readonly fund: (userId: string, dollars: string) => Effect.Effect<void, SimError>
-  /** drift: every market of a series gets this fee type (and multiplier, basis points) now; listed in fee_changes */
-  readonly setSeriesFee: (series: string, feeType: FeeType, multiplierBp?: number) => Effect.Effect<void, SimError>
+  /**
+   * drift: every market of a series gets this fee type (and multiplier, basis points) now, or at `atMs` (ms since
+   * epoch, scheduled); listed in `GET /series/fee_changes`
+   */
+  readonly setSeriesFee: (
+    series: string,
+    feeType: FeeType,
+    multiplierBp?: number,
+    atMs?: number
+  ) => Effect.Effect<void, SimError>
   /** drift: a program's parameters change (same id) */
   readonly setProgram: (programId: string, change: ProgramChange) => Effect.Effect<Program, SimError>
   /** drift: a market's price level structure changes (`price_level_structure_updated` on the lifecycle channel) */
@@ -418,6 +426,7 @@ export const make = (options: Options = {}): Effect.Effect<SimHandle, SimError, 
           if (typeof body.series !== "string" || !isFeeType(body.fee_type))
             return "series and a known fee_type required"
           const mult = num("fee_multiplier")
+          const at = num("scheduled_ms")
           setSeriesFee(
             engine,
             feeChanges,
@@ -425,7 +434,8 @@ export const make = (options: Options = {}): Effect.Effect<SimHandle, SimError, 
             body.series,
             body.fee_type,
             mult === undefined ? undefined : Math.round(mult * 10_000),
-            clock.now()
+            clock.now(),
+            at === undefined ? undefined : { ms: at, schedule: (ms, f) => scheduler.at(ms, f) }
           )
         } else if (action === "set_program") {
           if (typeof body.program_id !== "string") return "program_id required"
@@ -739,8 +749,19 @@ export const make = (options: Options = {}): Effect.Effect<SimHandle, SimError, 
           sync(() => {
             settings.rateLimit = on
           }),
-        setSeriesFee: (series, feeType, multiplierBp) =>
-          tryDrift(() => setSeriesFee(engine, feeChanges, driftPrng, series, feeType, multiplierBp, clock.now())),
+        setSeriesFee: (series, feeType, multiplierBp, atMs) =>
+          tryDrift(() =>
+            setSeriesFee(
+              engine,
+              feeChanges,
+              driftPrng,
+              series,
+              feeType,
+              multiplierBp,
+              clock.now(),
+              atMs === undefined ? undefined : { ms: atMs, schedule: (ms, f) => scheduler.at(ms, f) }
+            )
+          ),
         setProgram: (id, change) => tryDrift(() => setProgram(programs, id, change)),
         setPriceLevelStructure: (ticker, structure) => tryDrift(() => setStructure(engine, ticker, structure)),
         fund: (userId, dollars) => {

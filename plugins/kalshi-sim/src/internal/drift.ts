@@ -22,7 +22,10 @@ export interface FeeChange {
 
 export const isFeeType = (s: unknown): s is FeeType => typeof s === "string" && feeTypes.includes(s as FeeType)
 
-/** Changes the fee type (and multiplier) of every market of a series now; the change is listed. */
+/**
+ * Changes the fee type (and multiplier) of every market of a series at `atMs` (now when absent or past; a
+ * later time is scheduled on `schedule`); the change is listed in `fee_changes` from now on.
+ */
 export const setSeriesFee = (
   engine: Engine,
   changes: Array<FeeChange>,
@@ -30,21 +33,27 @@ export const setSeriesFee = (
   series: string,
   feeType: FeeType,
   multiplierBp: number | undefined,
-  nowMs: number
+  nowMs: number,
+  at?: { readonly ms: number; readonly schedule: (ms: number, f: () => void) => void }
 ): void => {
   const ms = [...engine.markets.values()].filter((m) => m.seriesTicker === series)
   if (ms.length === 0) throw new Error(`unknown series ${series}`)
-  for (const m of ms) {
-    m.feeType = feeType
-    if (multiplierBp !== undefined) m.feeMultiplierBp = multiplierBp
-    m.updatedMs = nowMs
+  const apply = () => {
+    for (const m of ms) {
+      m.feeType = feeType
+      if (multiplierBp !== undefined) m.feeMultiplierBp = multiplierBp
+      m.updatedMs = Math.max(m.updatedMs, at?.ms ?? nowMs)
+    }
   }
+  const when = at !== undefined && at.ms > nowMs ? at.ms : nowMs
+  if (when > nowMs) at!.schedule(when, apply)
+  else apply()
   changes.push({
     id: prng.uuid(),
     seriesTicker: series,
     feeType,
-    feeMultiplierBp: ms[0]!.feeMultiplierBp,
-    scheduledMs: nowMs
+    feeMultiplierBp: multiplierBp ?? ms[0]!.feeMultiplierBp,
+    scheduledMs: when
   })
 }
 
