@@ -11,8 +11,8 @@ import { parseMicros, parsePrice } from "./FixedPoint.js"
 import { type AuthWindow, parsePublicKey, type RegisteredKey } from "./internal/auth.js"
 import { isTier, type Tier } from "./internal/buckets.js"
 import {
+  driftControl,
   type FeeChange,
-  isFeeType,
   type ProgramChange,
   setProgram,
   setSeriesFee,
@@ -419,45 +419,15 @@ export const make = (options: Options = {}): Effect.Effect<SimHandle, SimError, 
         try: f,
         catch: (e) => new SimError({ message: e instanceof Error ? e.message : String(e), cause: e })
       })
-    const driftHttp = (action: string, body: Record<string, unknown>): string | undefined => {
-      const num = (k: string) => (typeof body[k] === "number" ? (body[k] as number) : undefined)
-      try {
-        if (action === "set_series_fee") {
-          if (typeof body.series !== "string" || !isFeeType(body.fee_type))
-            return "series and a known fee_type required"
-          const mult = num("fee_multiplier")
-          const at = num("scheduled_ms")
-          setSeriesFee(
-            engine,
-            feeChanges,
-            driftPrng,
-            body.series,
-            body.fee_type,
-            mult === undefined ? undefined : Math.round(mult * 10_000),
-            clock.now(),
-            at === undefined ? undefined : { ms: at, schedule: (ms, f) => scheduler.at(ms, f) }
-          )
-        } else if (action === "set_program") {
-          if (typeof body.program_id !== "string") return "program_id required"
-          const t = num("target_size")
-          const df = num("discount_factor_bps")
-          const reward = num("period_reward")
-          setProgram(programs, body.program_id, {
-            ...(t !== undefined ? { targetSize: t } : {}),
-            ...(df !== undefined ? { discountFactorBps: df } : {}),
-            ...(reward !== undefined ? { periodRewardCentiCents: reward } : {})
-          })
-        } else {
-          if (typeof body.ticker !== "string" || typeof body.price_level_structure !== "string") {
-            return "ticker and price_level_structure required"
-          }
-          setStructure(engine, body.ticker, body.price_level_structure)
-        }
-        return undefined
-      } catch (e) {
-        return e instanceof Error ? e.message : String(e)
-      }
-    }
+    const driftHttp = (action: string, body: Record<string, unknown>) =>
+      driftControl(action, body, {
+        engine,
+        feeChanges,
+        programs,
+        prng: driftPrng,
+        now: clock.now,
+        schedule: (ms, f) => scheduler.at(ms, f)
+      })
 
     // ------------------------------------------------------------ control endpoint (/_sim)
     const json = (status: number, body: unknown): Reply => ({ status, body })

@@ -95,3 +95,59 @@ export const feeChangeWire = (c: FeeChange) => ({
   fee_multiplier: c.feeMultiplierBp / 10_000,
   scheduled_ts: new Date(c.scheduledMs).toISOString()
 })
+
+/** What `POST /_sim/control`'s drift actions change. */
+export interface DriftContext {
+  readonly engine: Engine
+  readonly feeChanges: Array<FeeChange>
+  readonly programs: Array<Program>
+  readonly prng: Prng
+  readonly now: () => number
+  readonly schedule: (ms: number, f: () => void) => void
+}
+
+/**
+ * `POST /_sim/control` drift actions: `set_series_fee` (`series`, `fee_type`, `fee_multiplier`?, `scheduled_ms`?),
+ * `set_program` (`program_id`, `target_size`?, `discount_factor_bps`?, `period_reward`?),
+ * `set_price_level_structure` (`ticker`, `price_level_structure`). Returns what is wrong, if anything.
+ */
+export const driftControl = (action: string, body: Record<string, unknown>, ctx: DriftContext): string | undefined => {
+  const num = (k: string) => (typeof body[k] === "number" ? (body[k] as number) : undefined)
+  try {
+    if (action === "set_series_fee") {
+      if (typeof body["series"] !== "string" || !isFeeType(body["fee_type"])) {
+        return "series and a known fee_type required"
+      }
+      const mult = num("fee_multiplier")
+      const at = num("scheduled_ms")
+      setSeriesFee(
+        ctx.engine,
+        ctx.feeChanges,
+        ctx.prng,
+        body["series"],
+        body["fee_type"],
+        mult === undefined ? undefined : Math.round(mult * 10_000),
+        ctx.now(),
+        at === undefined ? undefined : { ms: at, schedule: ctx.schedule }
+      )
+    } else if (action === "set_program") {
+      if (typeof body["program_id"] !== "string") return "program_id required"
+      const t = num("target_size")
+      const df = num("discount_factor_bps")
+      const reward = num("period_reward")
+      setProgram(ctx.programs, body["program_id"], {
+        ...(t !== undefined ? { targetSize: t } : {}),
+        ...(df !== undefined ? { discountFactorBps: df } : {}),
+        ...(reward !== undefined ? { periodRewardCentiCents: reward } : {})
+      })
+    } else {
+      if (typeof body["ticker"] !== "string" || typeof body["price_level_structure"] !== "string") {
+        return "ticker and price_level_structure required"
+      }
+      setStructure(ctx.engine, body["ticker"], body["price_level_structure"])
+    }
+    return undefined
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e)
+  }
+}
