@@ -1,6 +1,7 @@
 /**
  * A run: one Risk engine and one journal, the venues, each strategy with its environment, the LIP sampler,
- * the drift tripwire, risk-state journaling, and the stop path that cancels our resting orders and verifies none rests.
+ * the drift tripwire, risk-state journaling, and the stop path that cancels our resting orders and verifies
+ * none rests.
  */
 import { type Order, type Risk, Strategy } from "@alpha-hunter/core"
 import { RiskEngine } from "@alpha-hunter/risk"
