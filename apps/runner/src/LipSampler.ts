@@ -65,22 +65,38 @@ export const sampledMarkets = (resolved: Resolved, sessions: ReadonlyArray<Venue
     return { session, symbols: [...symbols] }
   })
 
-/** One market's snapshot now, from the newest view and our open orders (undefined before a first view). */
-const snapshotOf = (session: VenueSession, symbol: string) =>
+/**
+ * One market's snapshot now, from the newest view and our open orders (undefined before a first view). Only
+ * the levels the scoring can use become Decimals: each side from its best until the cumulative size reaches
+ * `need` (the largest Target Size of the market's programs; levels past it never qualify), and the levels our
+ * orders rest at — a deci-cent book can hold hundreds of levels.
+ */
+const snapshotOf = (session: VenueSession, symbol: string, need: D.Decimal) =>
   Effect.gen(function* () {
     const v = yield* session.lastView(Ids.Symbol.make(symbol))
     if (Option.isNone(v)) return undefined
     const view = v.value
-    const side = (s: "bid" | "ask") => {
-      const l = view.levels(s)
-      return Array.from(
-        { length: l.levels.length },
-        (_, i) => [view.grid.priceAt(l.levels[i]!), D.mulInt(view.lotStep, l.lots[i]!)] as const
-      )
-    }
     const ours = (yield* session.engine.liveIn(symbol))
       .filter((t) => t.status === "open" && t.remaining > 0n)
       .map((t) => ({ side: t.side, price: t.price, size: t.remaining }))
+    const side = (s: "bid" | "ask") => {
+      const mine = new Set(
+        ours.filter((o) => (o.side === "buy") === (s === "bid")).map((o) => view.grid.levelOf(o.price))
+      )
+      const l = view.levels(s)
+      const out: Array<readonly [D.Decimal, D.Decimal]> = []
+      let cum = D.ZERO
+      let left = mine.size
+      for (let i = 0; i < l.levels.length && (i === 0 || cum < need || left > 0); i++) {
+        const level = l.levels[i]!
+        const size = D.mulInt(view.lotStep, l.lots[i]!)
+        if (mine.has(level)) left--
+        else if (i > 0 && cum >= need) continue
+        out.push([view.grid.priceAt(level), size])
+        cum = D.add(cum, size)
+      }
+      return out
+    }
     return {
       open: session.markets.get(symbol)?.status === "open",
       grid: view.grid,
@@ -173,8 +189,10 @@ export const start = (
           else list.push(p)
         }
         for (const symbol of symbols) {
-          const snap = yield* snapshotOf(session, symbol)
-          if (snap !== undefined) updates.push([key(session.name, symbol), snap, bySymbol.get(symbol) ?? []])
+          const programs = bySymbol.get(symbol) ?? []
+          const need = programs.reduce((m, p) => D.max(m, p.targetSize!), D.ZERO)
+          const snap = yield* snapshotOf(session, symbol, need)
+          if (snap !== undefined) updates.push([key(session.name, symbol), snap, programs])
         }
       }
       yield* Ref.update(pending, (p) => {
