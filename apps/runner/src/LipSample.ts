@@ -82,6 +82,34 @@ export interface MarketSnapshot {
   readonly ours: ReadonlyArray<{ readonly side: "buy" | "sell"; readonly price: D.Decimal; readonly size: D.Decimal }>
 }
 
+/**
+ * One side of a book view as the scorer needs it, [price, size] best first: from the best level until the
+ * cumulative size reaches `need` (the largest Target Size of the market's programs — levels past it never
+ * qualify and the side's depth only has to reach Target), and every level in `ours` (our orders' levels).
+ * A deci-cent book can hold hundreds of levels; only these become Decimals. Scores are the same as the
+ * whole side's.
+ */
+export const scoringLevels = (
+  side: { readonly levels: ArrayLike<number>; readonly lots: ArrayLike<number> },
+  lotStep: D.Decimal,
+  grid: TickGrid.TickGrid,
+  ours: ReadonlySet<number>,
+  need: D.Decimal
+): Array<readonly [D.Decimal, D.Decimal]> => {
+  const out: Array<readonly [D.Decimal, D.Decimal]> = []
+  let cum = D.ZERO
+  let left = ours.size
+  for (let i = 0; i < side.levels.length && (i === 0 || cum < need || left > 0); i++) {
+    const level = side.levels[i]!
+    const size = D.mulInt(lotStep, side.lots[i]!)
+    if (ours.has(level)) left--
+    else if (i > 0 && cum >= need) continue
+    out.push([grid.priceAt(level), size])
+    cum = D.add(cum, size)
+  }
+  return out
+}
+
 /** The liquidity programs in force at `now` with scoring parameters. */
 export const scoringPrograms = (
   programs: ReadonlyArray<Incentive.IncentiveProgram>,

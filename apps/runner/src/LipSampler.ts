@@ -83,19 +83,7 @@ const snapshotOf = (session: VenueSession, symbol: string, need: D.Decimal) =>
       const mine = new Set(
         ours.filter((o) => (o.side === "buy") === (s === "bid")).map((o) => view.grid.levelOf(o.price))
       )
-      const l = view.levels(s)
-      const out: Array<readonly [D.Decimal, D.Decimal]> = []
-      let cum = D.ZERO
-      let left = mine.size
-      for (let i = 0; i < l.levels.length && (i === 0 || cum < need || left > 0); i++) {
-        const level = l.levels[i]!
-        const size = D.mulInt(view.lotStep, l.lots[i]!)
-        if (mine.has(level)) left--
-        else if (i > 0 && cum >= need) continue
-        out.push([view.grid.priceAt(level), size])
-        cum = D.add(cum, size)
-      }
-      return out
+      return LipSample.scoringLevels(view.levels(s), view.lotStep, view.grid, mine, need)
     }
     return {
       open: session.markets.get(symbol)?.status === "open",

@@ -1,5 +1,6 @@
 import { Decimal as D, Ids, Incentive, TickGrid } from "@alpha-hunter/core"
 import { assert, describe, it } from "@effect/vitest"
+import * as fc from "effect/FastCheck"
 import type { Entry } from "../src/Journal.js"
 import * as LipSample from "../src/LipSample.js"
 import * as Report from "../src/Report.js"
@@ -177,4 +178,47 @@ describe("Report: incentive programs per program and market, per day", () => {
     assert.deepStrictEqual([t.snapshots, t.coverage, t.programMarkets], [4 * 3600, 0.5, 2])
     assert.include(Report.formatTable(r), "incentive programs, per market and day")
   })
+})
+
+describe("LipSample.scoringLevels: only the levels scoring can use", () => {
+  it.prop(
+    "scores, coverage and time at best are the same as the whole side's",
+    {
+      bids: fc.uniqueArray(fc.integer({ min: 1, max: 48 }), { minLength: 1, maxLength: 30 }),
+      asks: fc.uniqueArray(fc.integer({ min: 52, max: 98 }), { minLength: 1, maxLength: 30 }),
+      lots: fc.array(fc.integer({ min: 1, max: 400 }), { minLength: 60, maxLength: 60 }),
+      target: fc.constantFrom(100, 300, 1000),
+      ourBid: fc.nat(29),
+      ourAsk: fc.nat(29)
+    },
+    ({ bids, asks, lots, target, ourBid, ourAsk }) => {
+      const view = (cents: ReadonlyArray<number>, best: "high" | "low", from: number) => {
+        const sorted = [...cents].sort((a, b) => (best === "high" ? b - a : a - b))
+        return {
+          levels: sorted.map((c) => cent.levelOf(D.d((c / 100).toFixed(2)))),
+          lots: sorted.map((_, i) => lots[from + i]!)
+        }
+      }
+      const b = view(bids, "high", 0)
+      const a = view(asks, "low", 30)
+      const mineB = b.levels[Math.min(ourBid, b.levels.length - 1)]!
+      const mineA = a.levels[Math.min(ourAsk, a.levels.length - 1)]!
+      const ours = [
+        { side: "buy" as const, price: cent.priceAt(mineB), size: D.int(1) },
+        { side: "sell" as const, price: cent.priceAt(mineA), size: D.int(1) }
+      ]
+      const snap = (cut: boolean): LipSample.MarketSnapshot => {
+        const side = (v: typeof b, mine: number) =>
+          cut
+            ? LipSample.scoringLevels(v, D.ONE, cent, new Set([mine]), D.int(target))
+            : v.levels.map((l, i) => [cent.priceAt(l), D.int(v.lots[i]!)] as const)
+        return { open: true, grid: cent, bids: side(b, mineB), asks: side(a, mineA), ours }
+      }
+      const programs = [program({ target })]
+      const whole = LipSample.addSnapshot(LipSample.emptyTally, snap(false), programs, rules)
+      const cut = LipSample.addSnapshot(LipSample.emptyTally, snap(true), programs, rules)
+      assert.deepStrictEqual(cut, whole)
+    },
+    { fastCheck: { numRuns: 300 } }
+  )
 })
