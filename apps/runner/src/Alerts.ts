@@ -147,6 +147,13 @@ export interface Sources {
   readonly venues: ReadonlyArray<{ readonly name: string; readonly health: Stream.Stream<VenueHealth.VenueHealth> }>
   /** the daily summary's text */
   readonly summary: Effect.Effect<string>
+  /** fee, program and grid drift on the quoted markets (the tripwire) */
+  readonly drifts?: Stream.Stream<{
+    readonly venue: string
+    readonly symbol: string
+    readonly action: string
+    readonly reason: string
+  }>
 }
 
 const scopeName = (s: Risk.RiskScope | undefined) =>
@@ -184,6 +191,15 @@ export const watch = (
       Effect.catchAllCause(() => Effect.void),
       Effect.forkScoped
     )
+    if (sources.drifts !== undefined) {
+      yield* sources.drifts.pipe(
+        Stream.runForEach((d) =>
+          alerts.send("drift", d.venue, `${d.symbol}: ${d.reason}`, { symbol: d.symbol, action: d.action })
+        ),
+        Effect.catchAllCause(() => Effect.void),
+        Effect.forkScoped
+      )
+    }
     for (const v of sources.venues) {
       let downTimer: Fiber.RuntimeFiber<void> | undefined
       const onHealth = (h: VenueHealth.VenueHealth): Effect.Effect<void, never, Scope.Scope> => {
@@ -252,14 +268,15 @@ const pct = (x: number | undefined) => (x === undefined ? "n/a" : `${(x * 100).t
 /** The daily summary's text from the report (and the scopes not ACTIVE, when any). */
 export const summaryText = (r: Report.Report, notActive: ReadonlyArray<string> = []): string => {
   const t = r.totals
-  const lip = r.markets.filter((m) => m.lipScore !== undefined)
-  const lipAvg = lip.length === 0 ? undefined : lip.reduce((s, m) => s + m.lipScore!, 0) / lip.length
+  const lip = r.lipTotals
   return [
     `${t.ordersPlaced} resting orders placed on ${r.markets.length} markets`,
     `maker ${D.format(t.makerContracts)} / taker ${D.format(t.takerContracts)} contracts (maker fill rate ${pct(t.makerFillRate)})`,
     `fees $${D.format(t.fees)}, P&L $${D.format(t.pnl)}`,
     `liquidity $${D.format(t.liquidityDollarHours)}·h`,
-    ...(lipAvg === undefined ? [] : [`LIP score ${lipAvg.toFixed(3)}`]),
+    ...(lip.snapshots === 0
+      ? []
+      : [`LIP coverage ${pct(lip.coverage)}, projected $${D.format(D.round(lip.projectedReward, 2, "floor"))}`]),
     `desyncs ${t.desyncs}, halts ${t.halts}, resumes ${t.resumes}`,
     notActive.length === 0 ? "all scopes ACTIVE" : `not ACTIVE: ${notActive.join("; ")}`
   ].join("; ")

@@ -14,8 +14,13 @@ export { statusLine } from "./Status.js"
 export { openPlugin, type VenueSession } from "./Venues.js"
 export { verify } from "./Verify.js"
 
-/** Computes the report for a run (or the whole journal). */
+/** What an order's resting interval needs from before the window (orders resting into it, process starts). */
+const stateKinds: ReadonlyArray<Journal.EntryKind> = ["run", "ack", "update", "reconcile", "resolved", "cancel", "fill"]
+
+/** Computes the report for a run (or the whole journal): the window's entries, and the order history before it. */
 export const report = (journal: Journal.JournalService, options: Report.ReportOptions) =>
-  Effect.map(journal.query(options.since === undefined ? {} : { since: options.since }), (entries) =>
-    Report.compute(entries, options)
-  )
+  Effect.gen(function* () {
+    const before = options.since === undefined ? [] : yield* journal.query({ until: options.since, kinds: stateKinds })
+    const inWindow = yield* journal.query(options.since === undefined ? {} : { since: options.since })
+    return Report.compute([...before, ...inWindow], options)
+  })

@@ -101,6 +101,31 @@ export const AlertsSection = Schema.Struct({
 })
 export type AlertsSection = typeof AlertsSection.Type
 
+/** Which reading of the disputed LIP rules the sampler scores with (core `Lip.Rules`; defaults as REFERENCE advises). */
+export const LipRulesSection = Schema.Struct({
+  reference: Schema.optionalWith(Schema.Literal("target-fifth", "best-price"), {
+    default: () => "target-fifth" as const
+  }),
+  depth: Schema.optionalWith(Schema.Literal("whole-levels", "cut-at-target"), {
+    default: () => "whole-levels" as const
+  }),
+  distance: Schema.optionalWith(Schema.Literal("grid-ticks", "book-levels"), { default: () => "grid-ticks" as const })
+})
+
+/**
+ * The drift tripwire: every `checkMs` the quoted markets' fee models and price grids and their programs'
+ * parameters are compared with what the run started with; a change is journaled, alerted and re-planned.
+ * A maker fee appearing on a market quoted as fee-free halts that market unless `allowMakerFees` is true or
+ * lists the market (or a prefix of it, e.g. its series).
+ */
+export const DriftSection = Schema.Struct({
+  checkMs: Schema.optionalWith(Schema.Int.pipe(Schema.nonNegative()), { default: () => 300_000 }),
+  allowMakerFees: Schema.optionalWith(Schema.Union(Schema.Boolean, Schema.Array(Schema.String)), {
+    default: () => false
+  })
+})
+export type DriftSection = typeof DriftSection.Type
+
 export const RunSection = Schema.Struct({
   /** how often the status line is refreshed */
   statusIntervalMs: Schema.optionalWith(Schema.Int.pipe(Schema.positive()), { default: () => 1000 }),
@@ -108,10 +133,14 @@ export const RunSection = Schema.Struct({
   cancelOnStop: Schema.optionalWith(Schema.Boolean, { default: () => true }),
   /** on start, cancel open orders on the venue that are not ours (not our client-order-id prefix) */
   cancelUnknownOnStart: Schema.optionalWith(Schema.Boolean, { default: () => false }),
-  /** book sampling for the LIP estimate (0 = off) */
-  sampleIntervalMs: Schema.optionalWith(Schema.Int.pipe(Schema.nonNegative()), { default: () => 5000 }),
-  /** LIP target size in contracts for the report's estimate */
-  lipTargetSize: Schema.optionalWith(Schema.Int.pipe(Schema.positive()), { default: () => 100 }),
+  /** LIP sampling: a snapshot of each quoted market per interval, at a random offset inside it (0 = off) */
+  sampleIntervalMs: Schema.optionalWith(Schema.Int.pipe(Schema.nonNegative()), { default: () => 1000 }),
+  /** the sampler journals each market's aggregate this often (one row per market) */
+  sampleFlushMs: Schema.optionalWith(Schema.Int.pipe(Schema.positive()), { default: () => 60_000 }),
+  /** the disputed LIP rules (REFERENCE §11.2), for the sampler's scoring */
+  lip: Schema.optionalWith(LipRulesSection, { default: () => Schema.decodeSync(LipRulesSection)({}) }),
+  /** the drift tripwire: fee type, program and price grid changes on the quoted markets */
+  drift: Schema.optionalWith(DriftSection, { default: () => Schema.decodeSync(DriftSection)({}) }),
   /** stop by itself after this long (0 = run until interrupted) */
   durationMs: Schema.optionalWith(Schema.Int.pipe(Schema.nonNegative()), { default: () => 0 }),
   /** resuming a venue after a desync: cool-down, clean audits, hourly cap */

@@ -15,7 +15,6 @@
  * that none rests, journal `stop`, print the report) runs while the venues and the journal are still open,
  * and the journal closes last. Alerts are released right after the stop, so a failed stop still goes out.
  */
-import { Decimal as D } from "@alpha-hunter/core"
 import * as Console from "effect/Console"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -134,7 +133,8 @@ export const AlertsLive = (resolved: Resolved, log: Log) =>
         {
           riskChanges: handle.risk.changes,
           venues: handle.sessions.map((s) => ({ name: s.name, health: s.exchange.health })),
-          summary: dailySummary(resolved, handle)
+          summary: dailySummary(handle),
+          drifts: handle.drifts
         },
         { disconnectAfterMs: a.disconnectAfterMs, dailySummaryAt: a.dailySummaryAt }
       )
@@ -146,13 +146,13 @@ export const AlertsLive = (resolved: Resolved, log: Log) =>
   )
 
 /** The last 24 hours (or the run, when shorter) from the journal's report, and every scope not ACTIVE. */
-const dailySummary = (resolved: Resolved, handle: RunLayer.RunHandle) =>
+const dailySummary = (handle: RunLayer.RunHandle) =>
   Effect.gen(function* () {
     const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
     const r = yield* App.report(handle.journal, {
       since: Math.max(handle.startedAt, now - 86_400_000),
       now,
-      lipTargetSize: D.int(resolved.config.run.lipTargetSize)
+      live: true
     })
     const notActive = (yield* handle.risk.statuses)
       .filter((st) => st.state !== "ACTIVE")
@@ -189,11 +189,10 @@ export const StopLive = (resolved: Resolved, log: Log) =>
             )
           }
           yield* handle.journal.append({ kind: "stop", venue: "*", data: { resting } }).pipe(Effect.ignore)
-          const r = yield* App.report(handle.journal, {
-            since: handle.startedAt,
-            lipTargetSize: D.int(resolved.config.run.lipTargetSize)
-          }).pipe(Effect.orElseSucceed(() => undefined))
-          if (r !== undefined) yield* log(`\n${Report.formatTable(r)}`)
+          const r = yield* App.report(handle.journal, { since: handle.startedAt }).pipe(
+            Effect.orElseSucceed(() => undefined)
+          )
+          if (r !== undefined) yield* log(`\n${Report.formatTable(r, { legend: false })}`)
         }).pipe(
           Effect.catchAllCause((c) =>
             Effect.zipRight(

@@ -2,9 +2,8 @@
  * The command line: run, verify, cancel-all, report, sim, config-schema. `--help` works everywhere.
  */
 
-import { writeFileSync } from "node:fs"
+import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { resolve as resolvePath } from "node:path"
-import { Decimal as D } from "@alpha-hunter/core"
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
@@ -18,6 +17,7 @@ import * as AppLive from "./AppLive.js"
 import { CliFailure, configOption, configPath, loadOrExplain } from "./CliCommon.js"
 import * as CliControl from "./CliControl.js"
 import * as CliSim from "./CliSim.js"
+import * as ConfigFile from "./ConfigFile.js"
 import { configJsonSchema } from "./ConfigSchema.js"
 import * as Control from "./Control.js"
 import * as Journal from "./Journal.js"
@@ -165,28 +165,41 @@ const parseSince = (s: string, now: number): Either.Either<number, string> => {
     : Either.left(`--since: cannot read "${s}" as a time or a duration`)
 }
 
+/**
+ * The journal's path for `report`: `--journal`, or the config file's `journal.path` — read from the file
+ * alone (no venue section is decoded, so no credentials are needed).
+ */
+const reportJournalPath = (journal: Option.Option<string>, config: Option.Option<string>) =>
+  Effect.gen(function* () {
+    if (Option.isSome(journal)) return resolvePath(journal.value)
+    const file = configPath(config)
+    const text = yield* Effect.try({
+      try: () => readFileSync(file, "utf8"),
+      catch: () => new CliFailure({ message: `cannot read the config ${file}` })
+    })
+    const doc = ConfigFile.parseText(text)
+    if (Either.isLeft(doc)) return yield* new CliFailure({ message: `invalid config ${file}: ${doc.left[0]?.message}` })
+    const j = (doc.right as { journal?: { path?: unknown } } | null)?.journal?.path
+    const issues: Array<ConfigFile.Issue> = []
+    const path = ConfigFile.resolveEnv(typeof j === "string" ? j : "alpha-hunter.sqlite", process.env, [], issues)
+    if (issues.length > 0) return yield* new CliFailure({ message: `journal.path: ${issues[0]!.message}` })
+    return resolvePath(String(path))
+  })
+
 const report = Command.make(
   "report",
   { config: configOption, journal: journalOption, since: sinceOption, format: formatOption },
   ({ config, journal, since, format }) =>
     Effect.gen(function* () {
-      let path: string
-      let target = 100
-      if (Option.isSome(journal)) path = resolvePath(journal.value)
-      else {
-        const resolved = yield* loadOrExplain(configPath(config))
-        path = resolvePath(resolved.config.journal.path)
-        target = resolved.config.run.lipTargetSize
-      }
+      const path = yield* reportJournalPath(journal, config)
+      // opening a journal creates it: a missing one is a mistake to say, not an empty report
+      if (!existsSync(path)) return yield* new CliFailure({ message: `no journal at ${path} (nothing has run there)` })
       const now = Date.now()
       const sinceMs = Option.isSome(since) ? parseSince(since.value, now) : Either.right(undefined)
       if (Either.isLeft(sinceMs)) return yield* new CliFailure({ message: sinceMs.left })
       const r = yield* Effect.provide(
         Effect.flatMap(Journal.Journal, (j) =>
-          App.report(j, {
-            ...(sinceMs.right !== undefined ? { since: sinceMs.right } : {}),
-            lipTargetSize: D.int(target)
-          })
+          App.report(j, sinceMs.right !== undefined ? { since: sinceMs.right } : {})
         ),
         Journal.layer(path)
       ).pipe(Effect.mapError((e) => new CliFailure({ message: e.message })))
@@ -196,7 +209,7 @@ const report = Command.make(
     })
 ).pipe(
   Command.withDescription(
-    "qualification report from the journal: liquidity, spread improvement, fills, fees, P&L, LIP estimate"
+    "report from the journal (no credentials needed): liquidity, spread improvement, fills, fees, P&L, incentive programs (score, coverage, uptime, projected and realised reward), with a legend"
   )
 )
 

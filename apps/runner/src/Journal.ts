@@ -24,6 +24,8 @@ export type JournalError = ExecutionJournal.JournalError
 
 export interface Query {
   readonly since?: number
+  /** epoch ms; entries before it only */
+  readonly until?: number
   readonly afterSeq?: number
   readonly kinds?: ReadonlyArray<EntryKind>
   readonly venue?: string
@@ -49,6 +51,17 @@ export interface JournalService extends ExecutionJournal.ExecutionJournalService
   readonly unsettledCreates: (
     venue: string
   ) => Effect.Effect<ReadonlyArray<{ readonly clientOrderId: string; readonly symbol: string }>, JournalError>
+  /**
+   * Our orders whose last recorded state is `open` (ack, update, adoption or lookup; no cancel since): what
+   * the journal believes rests. After a restart, those not open on the venue ended while we were down.
+   */
+  readonly believedOpen: (venue: string) => Effect.Effect<ReadonlyArray<BelievedOpen>, JournalError>
+}
+
+export interface BelievedOpen {
+  readonly clientOrderId: string
+  readonly symbol: string
+  readonly orderId: string | undefined
 }
 
 export class Journal extends Context.Tag("@alpha-hunter/runner/Journal")<Journal, JournalService>() {}
@@ -106,6 +119,20 @@ const unsettledSql = `
     )
   ORDER BY r.seq`
 
+const stateKinds = "('ack', 'update', 'reconcile', 'resolved', 'cancel')"
+const believedOpenSql = `
+  SELECT s.client_order_id, s.symbol,
+    (SELECT MAX(o.order_id) FROM journal o WHERE o.client_order_id = s.client_order_id) AS order_id
+  FROM journal s
+  WHERE s.venue = ? AND s.client_order_id IS NOT NULL AND s.kind IN ${stateKinds}
+    AND (s.kind = 'cancel' OR json_extract(s.data, '$.status') IS NOT NULL)
+    AND s.seq = (
+      SELECT MAX(l.seq) FROM journal l WHERE l.client_order_id = s.client_order_id AND l.kind IN ${stateKinds}
+        AND (l.kind = 'cancel' OR json_extract(l.data, '$.status') IS NOT NULL)
+    )
+    AND s.kind <> 'cancel' AND json_extract(s.data, '$.status') = 'open'
+  ORDER BY s.seq`
+
 export interface JournalOptions {
   readonly durability?: "normal" | "full"
 }
@@ -160,6 +187,7 @@ export const make = (
     const lastSeqStmt = db.prepare("SELECT MAX(seq) AS seq FROM journal")
     const lastTsStmt = db.prepare("SELECT MAX(ts) AS ts FROM journal WHERE kind = ? AND venue = ?")
     const unsettledStmt = db.prepare(unsettledSql)
+    const believedOpenStmt = db.prepare(believedOpenSql)
 
     const attempt = <A>(message: string, f: () => A) =>
       Effect.try({ try: f, catch: (cause) => new JournalError({ message: `${message}: ${messageOf(cause)}`, cause }) })
@@ -182,6 +210,7 @@ export const make = (
       attempt("cannot read the journal", () => {
         const clauses: Array<readonly [string, ReadonlyArray<string | number>]> = []
         if (q.since !== undefined) clauses.push(["ts >= ?", [q.since]])
+        if (q.until !== undefined) clauses.push(["ts < ?", [q.until]])
         if (q.afterSeq !== undefined) clauses.push(["seq > ?", [q.afterSeq]])
         if (q.kinds !== undefined && q.kinds.length > 0) {
           clauses.push([`kind IN (${q.kinds.map(() => "?").join(", ")})`, q.kinds])
@@ -213,7 +242,22 @@ export const make = (
         }))
       )
 
-    return Journal.of({ path, append, appendAll, query, lastSeq, lastTs, unsettledCreates })
+    const believedOpen = (venue: string) =>
+      attempt("cannot read the journal", () =>
+        (
+          believedOpenStmt.all(venue) as Array<{
+            client_order_id: string
+            symbol: string | null
+            order_id: string | null
+          }>
+        ).map((r) => ({
+          clientOrderId: r.client_order_id,
+          symbol: r.symbol ?? "",
+          orderId: r.order_id ?? undefined
+        }))
+      )
+
+    return Journal.of({ path, append, appendAll, query, lastSeq, lastTs, unsettledCreates, believedOpen })
   })
 
 /** The journal at `path` (created if missing). */

@@ -33,6 +33,18 @@ export const riskState = Metric.gauge("risk_state", {
   description: "trading state per scope: 0 ACTIVE, 1 REDUCING, 2 HALTED"
 })
 export const tokenHeadroom = Metric.gauge("token_headroom", { description: "rate-limit tokens available, by bucket" })
+export const lipScore = Metric.gauge("lip_score", {
+  description: "today's LIP period score so far (0..1) of the market's first liquidity program, by market"
+})
+export const lipProjectedReward = Metric.gauge("lip_projected_reward_dollars", {
+  description: "LIP reward accrued today by the snapshots so far (rounded down to the cent), by market"
+})
+export const lipCoverage = Metric.gauge("lip_coverage_ratio", {
+  description: "share of today's snapshots with our qualifying order at the reference price on both sides"
+})
+export const drifts = Metric.counter("drift_total", {
+  description: "fee type, program or price grid changes seen on markets we quote"
+})
 export const tickToOrder = Metric.histogram(
   "tick_to_order_seconds",
   MetricBoundaries.exponential({ start: 0.0001, factor: 2, count: 16 }),

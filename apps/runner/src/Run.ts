@@ -1,25 +1,26 @@
 /**
  * A run: one Risk engine and one journal, the venues, each strategy with its environment, the LIP sampler,
- * risk-state journaling, and the stop path that cancels our resting orders and verifies none rests.
+ * the drift tripwire, risk-state journaling, and the stop path that cancels our resting orders and verifies
+ * none rests.
  */
-import { Decimal as D, Ids, type Order, type Risk, Strategy } from "@alpha-hunter/core"
+import { type Order, type Risk, Strategy } from "@alpha-hunter/core"
 import { RiskEngine } from "@alpha-hunter/risk"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
-import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as ConfigFile from "./ConfigFile.js"
 import { errorText } from "./Errors.js"
 import * as Journal from "./Journal.js"
+import * as LipSampler from "./LipSampler.js"
 import { type Resolved, selectedSymbols, strategyOf } from "./Resolve.js"
 import { strategyEnv } from "./StrategyEnv.js"
+import * as Tripwire from "./Tripwire.js"
 import { openVenue, type VenueSession } from "./Venues.js"
 export interface RunHandle {
   readonly sessions: ReadonlyArray<VenueSession>
@@ -29,6 +30,10 @@ export interface RunHandle {
   readonly quoted: Ref.Ref<ReadonlySet<string>>
   /** cancels our resting orders everywhere and verifies none rests; returns what is still resting */
   readonly pullQuotes: Effect.Effect<number>
+  /** the LIP sampler (`pullQuotes` flushes it, so the stop's report has the last partial minute) */
+  readonly lip: LipSampler.LipSamplerHandle
+  /** fee, program and grid drift on the quoted markets, as found (for alerts) */
+  readonly drifts: Stream.Stream<Tripwire.Drift>
   /** venue totals already exported as Prometheus counters */
   readonly exportedTotals: Map<string, number>
 }
@@ -142,6 +147,8 @@ const runStrategies = (resolved: Resolved, options: { readonly log: Log }) =>
     const sessions = yield* Venues
     const startedAt = yield* StartedAt
     const quoted = yield* Ref.make<ReadonlySet<string>>(new Set())
+    // fee, program and grid drift on the quoted markets (a halt carried over applies before any strategy runs)
+    const tripwire = yield* Tripwire.start(resolved, sessions, journal, log)
 
     const strategyFibers: Array<Fiber.RuntimeFiber<void, unknown>> = []
     for (const s of resolved.strategies) {
@@ -180,60 +187,8 @@ const runStrategies = (resolved: Resolved, options: { readonly log: Log }) =>
       strategyFibers.push(fiber)
     }
 
-    // LIP sampling: one snapshot per quoted market per interval, read from the integer view; one journal
-    // transaction per round
-    if (resolved.config.run.sampleIntervalMs > 0) {
-      yield* Effect.gen(function* () {
-        const rows: Array<Journal.NewEntry> = []
-        for (const session of sessions) {
-          const symbols = new Set((yield* session.engine.live).map((t) => t.symbol as string))
-          for (const symbol of symbols) {
-            const b = yield* session.lastView(Ids.Symbol.make(symbol))
-            if (Option.isNone(b)) continue
-            const view = b.value
-            const m = session.markets.get(symbol)
-            // our open size per side and price in this market
-            const mine = new Map<string, D.Decimal>()
-            for (const t of yield* session.engine.liveIn(symbol)) {
-              if (t.status !== "open") continue
-              const key = `${t.side}:${t.price}`
-              mine.set(key, D.add(mine.get(key) ?? D.ZERO, t.remaining))
-            }
-            // [distance from the best level in ticks, size, ours], best first
-            const levels = (side: Order.Side) => {
-              const s = view.levels(side === "buy" ? "bid" : "ask", 50)
-              const best = s.levels.length === 0 ? 0 : s.levels[0]!
-              return Array.from({ length: s.levels.length }, (_, i) => [
-                String(Math.abs(best - s.levels[i]!)),
-                D.format(D.mulInt(view.lotStep, s.lots[i]!)),
-                D.format(mine.get(`${side}:${view.grid.priceAt(s.levels[i]!)}`) ?? D.ZERO)
-              ])
-            }
-            const bb = view.bestLevel("bid")
-            const ba = view.bestLevel("ask")
-            const mid =
-              bb < 0 || ba < 0 ? undefined : D.div(D.add(view.grid.priceAt(bb), view.grid.priceAt(ba)), D.int(2))
-            rows.push({
-              kind: "sample",
-              venue: session.name,
-              symbol,
-              data: {
-                open: m?.status === "open",
-                ...(mid === undefined ? {} : { mid: D.format(mid) }),
-                bids: levels("buy"),
-                asks: levels("sell")
-              }
-            })
-          }
-        }
-        yield* journal.appendAll(rows)
-      }).pipe(
-        Effect.catchAll((e) => log(`sampler: ${String(e)}`)),
-        Effect.repeat(Schedule.spaced(Duration.millis(resolved.config.run.sampleIntervalMs))),
-        Effect.forkScoped
-      )
-    }
-
+    // LIP sampling (LipSampler): each quoted market once per interval, scored against its programs
+    const lip = yield* LipSampler.start(resolved, sessions, journal, LipSampler.optionsOf(resolved.config.run), log)
     /**
      * Stop: interrupt the strategies, cancel our orders, and verify through the venue that none rests.
      * A write that was in flight when a strategy stopped can still land after a first clean look, so the
@@ -242,6 +197,8 @@ const runStrategies = (resolved: Resolved, options: { readonly log: Log }) =>
      */
     const pullQuotes = Effect.gen(function* () {
       yield* Fiber.interruptAll(strategyFibers)
+      // the strategies stopped: what the sampler has of the current minute goes to the journal (the report's)
+      yield* lip.flush
       let resting = 0
       for (const session of sessions) {
         let clean = 0
@@ -277,5 +234,15 @@ const runStrategies = (resolved: Resolved, options: { readonly log: Log }) =>
       return resting
     })
 
-    return { sessions, risk, journal, startedAt, quoted, pullQuotes, exportedTotals: new Map() } satisfies RunHandle
+    return {
+      sessions,
+      risk,
+      journal,
+      startedAt,
+      quoted,
+      pullQuotes,
+      lip,
+      drifts: tripwire.drifts,
+      exportedTotals: new Map()
+    } satisfies RunHandle
   })

@@ -9,6 +9,7 @@ import {
   Exchange,
   type ExchangeError,
   Ids,
+  Incentive,
   type Market,
   type Order,
   type OrderBook
@@ -38,6 +39,12 @@ export interface VenueSession {
   /** the venue's health as routed to Risk and the journal */
   readonly health: Ref.Ref<HealthView>
   readonly markets: ReadonlyMap<string, Market.Market>
+  /** the venue's incentive programs, when its plugin provides them */
+  readonly incentives: Option.Option<Incentive.IncentiveProgramsService>
+  /** replaces a market's facts (a drift in fees, grid or status) for strategies, the sampler and Risk */
+  readonly updateMarket: (market: Market.Market) => Effect.Effect<void>
+  /** the venue runs inside this process (its orders die with it); false for a venue reached over a network */
+  readonly inProcess: boolean
   /**
    * One reader's views of a market (`Exchange.watchBook`: the venue keeps one subscription per market however
    * many read it, and a reader takes the newest view when it pulls: latest wins, conflated once, at the
@@ -48,11 +55,16 @@ export interface VenueSession {
   readonly lastView: (symbol: Ids.Symbol) => Effect.Effect<Option.Option<OrderBook.BookView>>
 }
 
+/** At most this many orders that ended while we were down are looked up at a restart (the rest: see the report). */
+const MAX_END_LOOKUPS = 200
+
 /** Builds a venue plugin's layer in the current scope: its `Exchange` and `Diagnostics`. */
 export const openPlugin = (v: Resolved["venues"][number]) =>
   Effect.map(Layer.build(v.plugin.layer(v.config, { venue: v.name })), (ctx) => ({
     exchange: Context.get(ctx, Exchange.Exchange),
-    diagnostics: Context.get(ctx, Diagnostics.Diagnostics)
+    diagnostics: Context.get(ctx, Diagnostics.Diagnostics),
+    // a plugin that has programs provides them beside Exchange (not part of the declared plugin layer type)
+    incentives: Context.getOption(ctx as Context.Context<unknown>, Incentive.IncentivePrograms)
   }))
 
 /** Opens one venue: markets, execution engine, health routing, order/fill streams, restart reconciliation. */
@@ -64,10 +76,16 @@ export const openVenue = (
   log: (line: string) => Effect.Effect<void>
 ) =>
   Effect.gen(function* () {
-    const { exchange, diagnostics } = yield* openPlugin(v)
+    const { exchange, diagnostics, incentives } = yield* openPlugin(v)
+    const inProcess = v.plugin.account?.(v.config) === undefined
     for (const line of diagnostics.banner) yield* log(`[${v.name}] ${line}`)
     const marketList = yield* exchange.fetchMarkets()
     const markets = new Map(marketList.map((m) => [m.symbol as string, m]))
+    const updateMarket = (m: Market.Market) =>
+      Effect.zipRight(
+        Effect.sync(() => markets.set(m.symbol, m)),
+        risk.registerMarkets(v.name, [m])
+      )
     yield* risk.registerMarkets(v.name, marketList)
     // when each book last changed (high-resolution), for the tick-to-order histogram
     const bookSeenAt = new Map<string, bigint>()
@@ -159,6 +177,55 @@ export const openVenue = (
       }
       resolvedOnStart++
     }
+    // orders the journal believes rest but the venue does not list: they ended while we were down. Each is
+    // looked up for its venue-known end (the report ends its resting interval there); beyond a budget of
+    // lookups, or when a lookup fails, the report ends it at the previous process's last activity
+    const unsettledIds = new Set(unsettled.map((u) => u.clientOrderId))
+    // (an in-process venue started afresh: its orders died with the last process, the report knows that)
+    const gone = (inProcess ? [] : yield* journal.believedOpen(v.name)).filter(
+      (b) => !openIds.has(b.clientOrderId) && !unsettledIds.has(b.clientOrderId) && ours(b.clientOrderId)
+    )
+    let endedWhileDown = 0
+    for (const [i, b] of gone.entries()) {
+      const r =
+        i < MAX_END_LOOKUPS
+          ? yield* Effect.either(
+              exchange.fetchOrderByClientId(Ids.ClientOrderId.make(b.clientOrderId), Ids.Symbol.make(b.symbol))
+            )
+          : undefined
+      const found = r !== undefined && Either.isRight(r) ? r.right : undefined
+      yield* journal.append({
+        kind: "resolved",
+        venue: v.name,
+        strategy: strategyOf(resolved, b.clientOrderId),
+        symbol: b.symbol,
+        clientOrderId: b.clientOrderId,
+        ...(found !== undefined ? { orderId: found.id } : b.orderId !== undefined ? { orderId: b.orderId } : {}),
+        data:
+          found !== undefined
+            ? {
+                status: found.status,
+                filled: D.format(found.filled),
+                ...(found.status !== "open" && found.lastUpdateTimestamp !== undefined
+                  ? { terminalAt: found.lastUpdateTimestamp }
+                  : {}),
+                endedWhileDown: true
+              }
+            : {
+                status:
+                  r === undefined
+                    ? "not_looked_up"
+                    : Either.isLeft(r) && r.left._tag === "OrderNotFound"
+                      ? "not_found"
+                      : "lookup_failed",
+                endedWhileDown: true
+              }
+      })
+      if (found !== undefined && found.status === "open") {
+        yield* engine.adopt(found, strategyOf(resolved, b.clientOrderId)!)
+        adopted++
+      } else endedWhileDown++
+    }
     // fills we missed while down: from the last one we recorded (and those recorded just before it are
     // remembered, so a re-delivered one is not booked twice)
     const lastFill = yield* journal.lastTs(v.name, "fill")
@@ -198,6 +265,8 @@ export const openVenue = (
         adopted,
         canceledForeign,
         resolvedOnStart,
+        endedWhileDown,
+        inProcess,
         missedFills: missed.length,
         positions: opening.map((o) => ({
           symbol: o.symbol,
@@ -240,5 +309,17 @@ export const openVenue = (
         )
       )
     const lastView = (symbol: Ids.Symbol) => Effect.sync(() => Option.fromNullable(lastViews.get(symbol)))
-    return { name: v.name, diagnostics, exchange, engine, health, markets, book, lastView } satisfies VenueSession
+    return {
+      name: v.name,
+      diagnostics,
+      exchange,
+      engine,
+      health,
+      markets,
+      incentives,
+      updateMarket,
+      inProcess,
+      book,
+      lastView
+    } satisfies VenueSession
   })

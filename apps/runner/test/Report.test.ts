@@ -73,23 +73,32 @@ describe("Report", () => {
     assert.strictEqual(D.format(r.totals.volume30d), "7")
   })
 
-  it("renders table, JSON and CSV", () => {
+  it("renders table, JSON and CSV from the one model, each with totals and the legend", () => {
     const r = Report.compute(entries)
-    assert.include(Report.formatTable(r), "resting orders placed: 2")
+    const table = Report.formatTable(r)
+    assert.include(table, "resting orders placed: 2")
+    assert.match(table, /^TOTAL +2 +20 /m)
+    assert.include(table, "markets.restingNotional — resting $:")
     const json = JSON.parse(Report.formatJson(r))
     assert.strictEqual(json.markets[0].fees, "0.0174")
-    const csv = Report.formatCsv(r).split("\n")
-    assert.strictEqual(csv.length, 2)
-    assert.isTrue(csv[0]!.startsWith("venue,symbol,ordersPlaced"))
-  })
-
-  it("estimates a LIP share: whole levels to the target, reference at a fifth, discount per tick", () => {
-    // levels best first: [ticks from best, total size, ours]
-    const lv = (t: number, size: string, ours: string) => [D.int(t), D.d(size), D.d(ours)] as const
-    // target 100: level 0 has 30 (≥ 20 → reference), level 1 has 80 (cum 110 ≥ target → stop)
-    const share = Report.lipSideShare([lv(0, "30", "30"), lv(1, "80", "0"), lv(2, "500", "500")], D.int(100), 0.5)
-    // weights: 30×1 + 80×0.5 = 70; ours 30 → 3/7
-    assert.closeTo(share!, 30 / 70, 1e-12)
-    assert.isUndefined(Report.lipSideShare([lv(0, "50", "50")], D.int(100), 0.5)) // side below target
+    assert.strictEqual(json.totals.liquidityDollarHours, "18")
+    assert.isString(json.legend["lip.coverage"])
+    const sections = Report.formatCsv(r).split("\n\n")
+    assert.deepStrictEqual(
+      sections.map((x) => x.split("\n")[0]),
+      ["# markets", "# lip", "# lipPrograms", "# legend"]
+    )
+    const markets = sections[0]!.split("\n")
+    assert.isTrue(markets[1]!.startsWith("venue,symbol,ordersPlaced"))
+    assert.strictEqual(markets.length, 4) // heading, header, one market, TOTAL
+    assert.isTrue(markets[3]!.startsWith("TOTAL,,2,20,"))
+    // every column of every section has a legend entry
+    for (const [name, header] of [
+      ["markets", markets[1]!],
+      ["lip", sections[1]!.split("\n")[1]!],
+      ["lipPrograms", sections[2]!.split("\n")[1]!]
+    ] as const) {
+      for (const col of header.split(",")) assert.isString(r.legend[`${name}.${col}`], `${name}.${col}`)
+    }
   })
 })

@@ -31,7 +31,8 @@ export const EntryKind = Schema.Literal(
   "reconcile",
   "sample",
   "health",
-  "control"
+  "control",
+  "drift"
 )
 export type EntryKind = typeof EntryKind.Type
 

@@ -10,6 +10,14 @@ import { Clock, Context, Data, Duration, Effect, Layer, type Scope } from "effec
 import { parseMicros, parsePrice } from "./FixedPoint.js"
 import { type AuthWindow, parsePublicKey, type RegisteredKey } from "./internal/auth.js"
 import { isTier, type Tier } from "./internal/buckets.js"
+import {
+  driftControl,
+  type FeeChange,
+  type ProgramChange,
+  setProgram,
+  setSeriesFee,
+  setStructure
+} from "./internal/drift.js"
 import { makeEngine } from "./internal/engine.js"
 import {
   clearFaults,
@@ -20,6 +28,7 @@ import {
   type WriteOp,
   writeOps
 } from "./internal/faults.js"
+import type { FeeType } from "./internal/fees.js"
 import { makeFlow } from "./internal/flow.js"
 import {
   buildProgram,
@@ -40,7 +49,9 @@ import { makeWs, WS_PATH } from "./internal/ws.js"
 import { generateKeyPair } from "./KalshiSigning.js"
 
 export type { Tier } from "./internal/buckets.js"
+export type { FeeChange, ProgramChange } from "./internal/drift.js"
 export type { FaultSpec, PrivateChannel, WriteOp } from "./internal/faults.js"
+export type { FeeType } from "./internal/fees.js"
 export type { LipResult, LipRules, Program, ProgramSpec } from "./internal/incentives.js"
 export type { MarketSpec } from "./internal/markets.js"
 
@@ -174,6 +185,20 @@ export interface Control {
   readonly setRateLimit: (on: boolean) => Effect.Effect<void>
   /** add cash to an account, dollars string */
   readonly fund: (userId: string, dollars: string) => Effect.Effect<void, SimError>
+  /**
+   * drift: every market of a series gets this fee type (and multiplier, basis points) now, or at `atMs` (ms since
+   * epoch, scheduled); listed in `GET /series/fee_changes`
+   */
+  readonly setSeriesFee: (
+    series: string,
+    feeType: FeeType,
+    multiplierBp?: number,
+    atMs?: number
+  ) => Effect.Effect<void, SimError>
+  /** drift: a program's parameters change (same id) */
+  readonly setProgram: (programId: string, change: ProgramChange) => Effect.Effect<Program, SimError>
+  /** drift: a market's price level structure changes (`price_level_structure_updated` on the lifecycle channel) */
+  readonly setPriceLevelStructure: (ticker: string, structure: string) => Effect.Effect<void, SimError>
 }
 
 export interface SimHandle {
@@ -238,6 +263,8 @@ export const make = (options: Options = {}): Effect.Effect<SimHandle, SimError, 
     const flow = makeFlow(engine, makePrng(seed), scheduler, clock.now)
     const programPrng = makePrng(seed ^ 0x165667b1)
     const programs: Array<Program> = []
+    const feeChanges: Array<FeeChange> = []
+    const driftPrng = makePrng(seed ^ 0x3c6ef372)
     const addProgramSync = (spec: ProgramSpec): Program => {
       const m = engine.markets.get(spec.ticker)
       if (m === undefined) throw new Error(`incentive program for unknown market ${spec.ticker}`)
@@ -386,6 +413,22 @@ export const make = (options: Options = {}): Effect.Effect<SimHandle, SimError, 
       scheduler.runDue(manualNow)
     }
 
+    // ------------------------------------------------------------ drift (fee type, program, price grid)
+    const tryDrift = <A>(f: () => A) =>
+      Effect.try({
+        try: f,
+        catch: (e) => new SimError({ message: e instanceof Error ? e.message : String(e), cause: e })
+      })
+    const driftHttp = (action: string, body: Record<string, unknown>) =>
+      driftControl(action, body, {
+        engine,
+        feeChanges,
+        programs,
+        prng: driftPrng,
+        now: clock.now,
+        schedule: (ms, f) => scheduler.at(ms, f)
+      })
+
     // ------------------------------------------------------------ control endpoint (/_sim)
     const json = (status: number, body: unknown): Reply => ({ status, body })
     const controlHttp = (method: string, path: string, _q: URLSearchParams, raw: string): Reply => {
@@ -476,6 +519,13 @@ export const make = (options: Options = {}): Effect.Effect<SimHandle, SimError, 
               if (m === undefined) return needMarket()
               engine.settleMarket(m, result, value)
               break
+            case "set_series_fee":
+            case "set_program":
+            case "set_price_level_structure": {
+              const r = driftHttp(action, body)
+              if (r !== undefined) return json(400, { error: r })
+              break
+            }
             case "set_flow_rate":
               flow.setRate(typeof body.rate === "number" ? body.rate : 0)
               break
@@ -505,6 +555,7 @@ export const make = (options: Options = {}): Effect.Effect<SimHandle, SimError, 
       authWindow: options.authWindow ?? { pastMs: 10_000, futureMs: 60_000 },
       settings,
       programs: () => programs,
+      feeChanges: () => feeChanges,
       control: controlHttp
     })
 
@@ -668,6 +719,21 @@ export const make = (options: Options = {}): Effect.Effect<SimHandle, SimError, 
           sync(() => {
             settings.rateLimit = on
           }),
+        setSeriesFee: (series, feeType, multiplierBp, atMs) =>
+          tryDrift(() =>
+            setSeriesFee(
+              engine,
+              feeChanges,
+              driftPrng,
+              series,
+              feeType,
+              multiplierBp,
+              clock.now(),
+              atMs === undefined ? undefined : { ms: atMs, schedule: (ms, f) => scheduler.at(ms, f) }
+            )
+          ),
+        setProgram: (id, change) => tryDrift(() => setProgram(programs, id, change)),
+        setPriceLevelStructure: (ticker, structure) => tryDrift(() => setStructure(engine, ticker, structure)),
         fund: (userId, dollars) => {
           const micros = parseMicros(dollars)
           return micros === undefined

@@ -160,9 +160,28 @@ export const make = (o: {
         })
       )
 
+    // scheduled fee changes already told (by id)
+    const toldChanges = yield* Ref.make(new Set<string>())
+    /** Logs each series' fee changes still ahead once (`GET /series/fee_changes`); a failed read is skipped. */
+    const scheduledFeeChanges = Effect.gen(function* () {
+      for (const series of (yield* Ref.get(seriesCache)).keys()) {
+        const changes = yield* o.api.getSeriesFeeChanges(series).pipe(Effect.orElseSucceed(() => []))
+        for (const c of changes) {
+          if ((yield* Ref.get(toldChanges)).has(c.id)) continue
+          yield* Ref.update(toldChanges, (t) => new Set(t).add(c.id))
+          yield* Effect.logWarning(
+            `kalshi: series ${c.series_ticker} changes its fees to ${c.fee_type ?? "?"}${c.fee_multiplier != null ? ` ×${c.fee_multiplier}` : ""} at ${c.scheduled_ts ?? "?"}`
+          )
+        }
+      }
+    })
+
     const markets = (reload?: boolean) =>
       Effect.gen(function* () {
+        // a reload reads fee types afresh too (a series' fee type can change while we run), and what is scheduled
+        if (reload === true) yield* Effect.zipRight(Ref.set(feeCache, new Map()), Ref.set(seriesCache, new Map()))
         if (reload === true || !(yield* Ref.get(catalog)).loaded) yield* loadAll
+        if (reload === true && o.feesBySeries !== false) yield* scheduledFeeChanges
         const c = yield* Ref.get(catalog)
         return new Map([...HashMap.values(c.markets)].map((e) => [e.market.symbol, e.market] as const))
       })

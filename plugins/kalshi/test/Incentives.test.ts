@@ -5,6 +5,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
 import * as parse from "../src/internal/parse.js"
 import * as KalshiExchange from "../src/KalshiExchange.js"
 import { optionsFor } from "./utils.js"
@@ -80,6 +81,35 @@ describe("incentive programs and fees from the venue", () => {
       assert.strictEqual(D.format(Fee.compute(maker, D.d("0.52"), D.int(10), "maker"), 4), "0.0437")
       assert.strictEqual(D.format(Fee.compute(free, D.d("0.52"), D.int(10), "taker"), 4), "0.0874")
     })
+  )
+
+  it.scopedLive(
+    "a reload reads fee types afresh and tells each scheduled fee change once (GET /series/fee_changes)",
+    () =>
+      Effect.gen(function* () {
+        const { sim, exchange } = yield* build({
+          markets: [{ ticker: FREE, seriesTicker: "KXLIPQ", feeType: "quadratic" }],
+          incentives: false
+        })
+        const makerRate = (ms: ReadonlyMap<unknown, { readonly fees: Fee.FeeModel }>) =>
+          D.format((ms.get(FREE)!.fees as Fee.QuadraticFee).makerRate)
+        assert.strictEqual(makerRate(yield* exchange.loadMarkets()), "0")
+        yield* sim.control.setSeriesFee("KXLIPQ", "quadratic_with_maker_fees")
+        assert.strictEqual(makerRate(yield* exchange.loadMarkets()), "0", "cached until a reload")
+        assert.strictEqual(makerRate(yield* exchange.loadMarkets(true)), "0.0175")
+        // a change scheduled ahead is told at the next reload, once
+        const at = Date.now() + 3_600_000
+        yield* sim.control.setSeriesFee("KXLIPQ", "quadratic", undefined, at)
+        const logs: Array<string> = []
+        const logger = Logger.make(({ message }) => void logs.push(String(message)))
+        const capture = <A, E>(e: Effect.Effect<A, E>) =>
+          e.pipe(Effect.provide(Logger.replace(Logger.defaultLogger, logger)))
+        yield* capture(exchange.loadMarkets(true))
+        yield* capture(exchange.loadMarkets(true))
+        const told = logs.filter((l) => l.includes("series KXLIPQ changes its fees to quadratic"))
+        assert.strictEqual(told.length, 1, logs.join("\n"))
+        assert.include(told[0]!, new Date(at).toISOString().slice(0, 16))
+      })
   )
 
   it("fee models of every fee_type", () => {

@@ -3,7 +3,15 @@
  * topic (a plain-text body; title, priority and tags in headers).
  */
 
-export type Kind = "halt" | "desync" | "resume" | "rate_limited" | "disconnect" | "stop_failed" | "daily_summary"
+export type Kind =
+  | "halt"
+  | "desync"
+  | "resume"
+  | "rate_limited"
+  | "disconnect"
+  | "stop_failed"
+  | "daily_summary"
+  | "drift"
 
 export type Preset = "json" | "slack" | "ntfy"
 
@@ -33,7 +41,8 @@ const titles: Record<Kind, string> = {
   rate_limited: "sustained 429s",
   disconnect: "stream down",
   stop_failed: "STOP FAILED",
-  daily_summary: "daily summary"
+  daily_summary: "daily summary",
+  drift: "DRIFT"
 }
 
 /** ntfy priorities: 5 urgent … 1 min */
@@ -44,7 +53,8 @@ const priorities: Record<Kind, string> = {
   disconnect: "4",
   rate_limited: "4",
   resume: "3",
-  daily_summary: "2"
+  daily_summary: "2",
+  drift: "4"
 }
 
 const tags: Record<Kind, string> = {
@@ -54,7 +64,8 @@ const tags: Record<Kind, string> = {
   disconnect: "warning",
   rate_limited: "warning",
   resume: "white_check_mark",
-  daily_summary: "bar_chart"
+  daily_summary: "bar_chart",
+  drift: "warning"
 }
 
 export const title = (a: Alert): string => `alpha-hunter ${titles[a.kind]}${a.venue === "*" ? "" : ` [${a.venue}]`}`

@@ -7,7 +7,7 @@ import * as B from "./book.js"
 import { applyRounding, tradeFeeMicros } from "./fees.js"
 import type { Prng } from "./prng.js"
 import type { Scheduler, SimClock } from "./scheduler.js"
-import { onGrid } from "./ticks.js"
+import { onGrid, type PriceRange, toWire } from "./ticks.js"
 import {
   type ApiError,
   apiError,
@@ -820,6 +820,18 @@ export const makeEngine = (opts: EngineOptions) => {
     cancelMarketOrders(m, (o) => o.cancelOnPause, "PauseCancel")
     lifecycle(m, "deactivated", { is_deactivated: true })
   }
+  /**
+   * A new price level structure (REFERENCE §12.2): the market's grid changes, resting orders are carried over
+   * (a price off the new grid stays where it rests), `price_level_structure_updated` tells subscribers.
+   */
+  const regridMarket = (m: Market, structure: string, ranges: ReadonlyArray<PriceRange>): void => {
+    m.structure = structure
+    m.ranges = ranges
+    lifecycle(m, "price_level_structure_updated", {
+      price_level_structure: structure,
+      price_ranges: toWire(ranges)
+    })
+  }
   const activateMarket = (m: Market): void => {
     if (m.status !== "inactive" && m.status !== "initialized") return
     const was = m.status
@@ -1007,6 +1019,7 @@ export const makeEngine = (opts: EngineOptions) => {
     resumeExchange,
     deactivateMarket,
     activateMarket,
+    regridMarket,
     closeMarket,
     determineMarket,
     settleMarket,

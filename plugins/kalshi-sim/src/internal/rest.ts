@@ -1,9 +1,11 @@
 /** REST surface under `/trade-api/v2` on plain node:http (no per-request Effect overhead). */
+
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { formatCount, parseCount, parsePrice } from "../FixedPoint.js"
 import { type AuthWindow, errorBody as authErrorBody, type RegisteredKey, verify } from "./auth.js"
 import { DEFAULT_COST, endpointCosts, limitsFor, makeBucket, type Tier, tryTake } from "./buckets.js"
 import * as D from "./decode.js"
+import { type FeeChange, feeChangeWire } from "./drift.js"
 import type { CreateInput, Engine } from "./engine.js"
 import { type Faults, take, type WriteOp } from "./faults.js"
 import type { Program } from "./incentives.js"
@@ -39,6 +41,8 @@ export interface RestContext {
   readonly settings: { tier: Tier; rateLimit: boolean }
   /** incentive programs served by `GET /incentive_programs` */
   readonly programs: () => ReadonlyArray<Program>
+  /** `GET /series/fee_changes`: every fee change applied so far */
+  readonly feeChanges?: () => ReadonlyArray<FeeChange>
   /** `/_sim/*` control endpoint */
   readonly control: (method: string, path: string, query: URLSearchParams, raw: string) => Reply
 }
@@ -325,6 +329,14 @@ export const makeRest = (ctx: RestContext) => {
     }
     const m = marketOr404(r.params.ticker!)
     return isReply(m) ? m : ok({ orderbook_fp: W.orderbookFp(m, depth ?? 0) })
+  })
+  add("GET", "/series/fee_changes", { auth: false }, (r) => {
+    const series = r.query.get("series_ticker")
+    const all = (ctx.feeChanges?.() ?? []).filter((c) => series === null || series === "" || c.seriesTicker === series)
+    // without show_historical only changes still ahead are listed
+    const now = clock.now()
+    const shown = r.query.get("show_historical") === "true" ? all : all.filter((c) => c.scheduledMs > now)
+    return ok({ series_fee_change_arr: shown.map(feeChangeWire) })
   })
   add("GET", "/series/:series", { auth: false }, (r) => {
     const m = [...engine.markets.values()].find((x) => x.seriesTicker === r.params.series)

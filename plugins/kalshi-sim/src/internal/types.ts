@@ -152,8 +152,9 @@ export interface Market {
   readonly noSubTitle: string
   structure: string
   ranges: ReadonlyArray<PriceRange>
-  readonly feeType: FeeType
-  readonly feeMultiplierBp: number
+  /** mutable: a series' fee type can change mid-run (`POST /_sim/control` `set_series_fee`) */
+  feeType: FeeType
+  feeMultiplierBp: number
   status: MarketStatus
   readonly createdMs: number
   updatedMs: number

@@ -274,6 +274,12 @@ export const makeEndpoints = (t: Transport, venue: string) => {
       read({ method: "GET", path: `/series/${encodeURIComponent(ticker)}` }, wire.SeriesEnvelope).pipe(
         Effect.map((r) => r.series)
       ),
+    /** a series' scheduled fee changes still ahead (`GET /series/fee_changes`) */
+    getSeriesFeeChanges: (seriesTicker: string) =>
+      read(
+        { method: "GET", path: "/series/fee_changes", query: { series_ticker: seriesTicker } },
+        wire.SeriesFeeChanges
+      ).pipe(Effect.map((r) => r.series_fee_change_arr ?? [])),
     /** every page of `GET /incentive_programs` (its cursor field is `next_cursor`) */
     getIncentivePrograms: (query: Query, maxPages = 100) =>
       Effect.gen(function* () {

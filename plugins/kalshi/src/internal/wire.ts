@@ -51,6 +51,16 @@ export type Event = typeof Event.Type
 export const EventEnvelope = Schema.Struct({ event: Event })
 
 /** `Series` (REFERENCE §4.5): the fields the fee model needs. */
+/** `GET /series/fee_changes` (REFERENCE §4.5, §10.1): scheduled (and, with show_historical, past) changes */
+export const SeriesFeeChange = Schema.Struct({
+  id: Schema.String,
+  series_ticker: Schema.String,
+  fee_type: opt(Schema.String),
+  fee_multiplier: opt(Schema.Number),
+  scheduled_ts: opt(Schema.String)
+})
+export const SeriesFeeChanges = Schema.Struct({ series_fee_change_arr: opt(Schema.Array(SeriesFeeChange)) })
+
 export const Series = Schema.Struct({
   ticker: Schema.String,
   fee_type: opt(Schema.String),
