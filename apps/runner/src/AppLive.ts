@@ -23,6 +23,7 @@ import * as Layer from "effect/Layer"
 import * as Alerts from "./Alerts.js"
 import * as App from "./App.js"
 import * as Control from "./Control.js"
+import * as Dashboard from "./Dashboard.js"
 import * as InstanceLock from "./InstanceLock.js"
 import * as Journal from "./Journal.js"
 import * as Metrics from "./Metrics.js"
@@ -93,13 +94,21 @@ export const ControlLive = (resolved: Resolved, journalPath: string, log: Log) =
       const c = resolved.config.control
       if (!c.enabled) return
       const token = c.token ?? process.env["ALPHA_HUNTER_CONTROL_TOKEN"]
-      const url = yield* Control.serve(yield* Run, {
+      const handle = yield* Run
+      const dashboard = yield* Dashboard.make(handle, {
+        configured: Dashboard.configuredOf(resolved, handle.sessions),
+        depth: 5,
+        lipTargetSize: D.int(resolved.config.run.lipTargetSize)
+      })
+      const url = yield* Control.serve(handle, {
         host: c.host,
         port: c.port,
         token: token === undefined || token === "" ? undefined : token,
-        file: `${journalPath}.control.json`
+        file: `${journalPath}.control.json`,
+        routes: dashboard.handle
       })
       yield* log(`control: ${url} (alpha-hunter status | pause | resume | halt | cancel-all)`)
+      yield* log(`dashboard: ${url}/ (open it in a browser)`)
     })
   )
 
