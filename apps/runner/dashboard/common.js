@@ -65,7 +65,8 @@
         scale: s.scale ?? "y",
         points: { show: false },
         value: (_u, v) => (v === null || v === undefined ? "—" : s.fmt(v)),
-        ...(s.paths === "steps" ? { paths: uPlot.paths.stepped({ align: 1 }) } : {})
+        ...(s.paths === "steps" ? { paths: uPlot.paths.stepped({ align: 1 }) } : {}),
+        ...(s.paths === "bars" ? { paths: uPlot.paths.bars({ size: [0.6, 40] }), fill: `${s.color}88` } : {})
       }))
     ]
     const axisColor = css("--muted")
@@ -92,7 +93,11 @@
         height: o.height ?? 180,
         series,
         axes,
-        scales: { x: { time: true }, y: { auto: true }, ...(second ? { y2: { auto: true } } : {}) },
+        scales: {
+          x: { time: true, ...(o.xRange ? { range: () => o.xRange } : {}) },
+          y: { auto: true },
+          ...(second ? { y2: { auto: true } } : {})
+        },
         legend: { live: true },
         cursor: { drag: { x: true, y: false } }
       },

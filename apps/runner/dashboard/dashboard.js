@@ -131,7 +131,10 @@
     el("td", { class: "num", text: price(m.ourBid) }),
     el("td", { class: "num", text: price(m.ourAsk) }),
     el("td", { class: "num", text: m.spread === undefined ? "—" : `${price(m.spread)} (${m.spreadTicks})` }),
-    el("td", { class: "num", text: m.improvementTicks === undefined ? "—" : `${m.improvementTicks} ticks` }),
+    el("td", {
+      class: "num",
+      text: m.improvementTicks === undefined ? "—" : `${m.improvementTicks} tick${m.improvementTicks === 1 ? "" : "s"}`
+    }),
     el("td", { class: "num", text: String(m.orders) }),
     el("td", { class: "num", "data-field": "resting", text: money(m.resting, 2) }),
     el("td", { class: "num", text: contracts(m.position) }),

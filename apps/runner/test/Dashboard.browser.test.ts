@@ -1,7 +1,7 @@
-import { readFileSync } from "node:fs"
+import { readFileSync, writeFileSync } from "node:fs"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { artifact, browser, step } from "./browser.js"
+import { artifact, browser, step, until } from "./browser.js"
 import { cli, readJournal, simBot, waitUntil } from "./helpers.js"
 
 const token = "a-dashboard-test-token-0123"
@@ -46,21 +46,19 @@ describe("dashboard in headless Chromium", () => {
           await page.click("#token button[type=submit]")
         })
         // every configured market is listed
-        yield* step("rows", () => page.waitForFunction(() => document.querySelectorAll("#markets tbody tr").length === 3))
+        yield* until("3 rows", async () => (await page.locator("#markets tbody tr").count()) === 3)
         const keys = yield* step("row keys", () =>
           page.$$eval("#markets tbody tr", (trs) => trs.map((tr) => tr.getAttribute("data-key")))
         )
         assert.deepStrictEqual([...keys].sort(), symbols.map((s) => `k:${s}`).sort())
         // live: payloads keep arriving and our resting liquidity shows up
         const t0 = Number(yield* step("ticks", () => page.getAttribute("body", "data-ticks")))
-        yield* step("live updates", () =>
-          page.waitForFunction(
-            (t) =>
-              Number(document.body.dataset["ticks"]) >= t + 2 &&
-              document.querySelector('#portfolio [data-field="resting"]')?.textContent !== "$0.00",
-            t0,
-            { timeout: 15_000 }
-          )
+        yield* until(
+          "live updates with liquidity resting",
+          async () =>
+            Number(await page.getAttribute("body", "data-ticks")) >= t0 + 2 &&
+            !["$0.00", null].includes(await page.locator('#portfolio [data-field="resting"]').textContent()),
+          15_000
         )
         const charts = yield* step("charts", () => page.locator("canvas").count())
         assert.isAtLeast(charts, 3, "portfolio and market charts")
@@ -68,14 +66,8 @@ describe("dashboard in headless Chromium", () => {
 
         // pause: no new creates; the state badge leaves ACTIVE
         yield* step("pause", () => page.click("#pause"))
-        yield* step("paused", () =>
-          page.waitForFunction(() => document.getElementById("message")?.textContent === "pause: done")
-        )
-        yield* step("badge", () =>
-          page.waitForFunction(() => document.getElementById("state")?.textContent !== "ACTIVE", undefined, {
-            timeout: 5000
-          })
-        )
+        yield* until("pause: done", async () => (await page.locator("#message").textContent()) === "pause: done")
+        yield* until("the badge leaves ACTIVE", async () => (await page.locator("#state").textContent()) !== "ACTIVE")
         yield* Effect.sleep("1 second") // a decision in flight finishes
         const mark = yield* lastSeq(journal)
         yield* Effect.sleep("2 seconds") // the flow moves the books: an unpaused maker would requote
@@ -84,11 +76,7 @@ describe("dashboard in headless Chromium", () => {
 
         // resume: creates again
         yield* step("resume", () => page.click("#resume"))
-        yield* step("resumed", () =>
-          page.waitForFunction(() => document.getElementById("state")?.textContent === "ACTIVE", undefined, {
-            timeout: 5000
-          })
-        )
+        yield* until("the badge back to ACTIVE", async () => (await page.locator("#state").textContent()) === "ACTIVE")
         const mark2 = yield* lastSeq(journal)
         yield* waitUntil(
           "a create after resume",
@@ -101,6 +89,31 @@ describe("dashboard in headless Chromium", () => {
         bot.child.kill("SIGTERM")
         assert.strictEqual(yield* bot.exited, 0, bot.output())
         assert.isAbove(readFileSync(artifact("dashboard.png")).length, 10_000)
+
+        // the HTML report of that run: one file, opens offline, shows its charts with a legend each
+        const report = cli(["report", "--journal", journal, "--format", "html"])
+        assert.strictEqual(yield* report.exited, 0, report.output())
+        const file = artifact("report.html")
+        writeFileSync(file, report.output())
+        const offline = yield* step("new page", () => b.newPage({ viewport: { width: 1280, height: 900 } }))
+        const fetched: Array<string> = []
+        offline.on("request", (req) => {
+          if (!req.url().startsWith("file:")) fetched.push(req.url())
+        })
+        yield* step("open the report", () => offline.goto(`file://${file}`))
+        yield* until("charts drawn", async () => Number(await offline.getAttribute("body", "data-charts")) >= 5)
+        const drawn = yield* step("count", () => offline.locator(".uplot").count())
+        assert.strictEqual(drawn, 2 + 3 * (yield* step("markets", () => offline.locator("[data-market]").count())))
+        assert.isAtLeast(yield* step("market rows", () => offline.locator("#markets tbody tr").count()), 1)
+        const legends = yield* step("legends", () =>
+          offline.$$eval(
+            "figure",
+            (fs) => fs.filter((f) => (f.querySelector("figcaption")?.textContent ?? "") !== "").length
+          )
+        )
+        assert.strictEqual(legends, yield* step("figures", () => offline.locator("figure").count()))
+        assert.deepStrictEqual(fetched, [], "the report fetched something")
+        yield* step("report screenshot", () => offline.screenshot({ path: artifact("report.png"), fullPage: true }))
       }),
     90_000
   )

@@ -38,3 +38,17 @@ export const browser = Effect.acquireRelease(
 /** Runs a page step (a promise) as an effect; a failure fails the test with its message. */
 export const step = <A>(what: string, f: () => Promise<A>) =>
   Effect.tryPromise({ try: f, catch: (e) => new Error(`${what}: ${(e as Error).message}`) })
+
+/** Polls a page condition (locators and attributes, no script evaluation: the dashboard's CSP forbids eval). */
+export const until = (what: string, f: () => Promise<boolean>, timeoutMs = 10_000) =>
+  Effect.tryPromise({
+    try: async () => {
+      const start = Date.now()
+      for (;;) {
+        if (await f()) return
+        if (Date.now() - start > timeoutMs) throw new Error("timed out")
+        await new Promise((r) => setTimeout(r, 100))
+      }
+    },
+    catch: (e) => new Error(`${what}: ${(e as Error).message}`)
+  })
