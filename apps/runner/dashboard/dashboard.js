@@ -223,6 +223,7 @@
               label: "resting $",
               values: d.resting[1],
               color: css("--accent"),
+              paths: "steps",
               fmt: (v) => `$${v.toFixed(2)}`,
               axis: (v) => `$${v}`
             },
