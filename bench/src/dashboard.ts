@@ -60,7 +60,11 @@ const openPage = (url: string) => {
   })().catch((e: unknown) => {
     if ((e as Error).name !== "AbortError") throw e
   })
-  return { seen, close: async () => (abort.abort(), await done) }
+  const close = async () => {
+    abort.abort()
+    await done
+  }
+  return { seen, close }
 }
 
 export const run = (o: DashboardOptions) =>
@@ -73,8 +77,16 @@ export const run = (o: DashboardOptions) =>
           log: o.log,
           label: "dashboard"
         })
+        // the control API comes up after the venues (the metrics endpoint, which `launch` waits for, before)
         const published = path.join(path.dirname(cfgPath), "journal.sqlite.control.json")
-        const url = (JSON.parse(fs.readFileSync(published, "utf8")) as { url: string }).url
+        const url = yield* Effect.promise(async () => {
+          const end = Date.now() + 120_000
+          while (!fs.existsSync(published)) {
+            if (Date.now() > end) throw new Error(`no control API published: ${bot.output().slice(-3000)}`)
+            await sleep(250)
+          }
+          return (JSON.parse(fs.readFileSync(published, "utf8")) as { url: string }).url
+        })
         o.log(`dashboard ${o.markets}: control at ${url}; warming ${o.warmupMs} ms`)
         yield* Effect.sleep(o.warmupMs)
         const cpuOver = (ms: number) =>
