@@ -75,6 +75,11 @@ const loadAssets = (): ReadonlyMap<string, readonly [string, Buffer]> => {
   return new Map(files.map(([url, file]) => [url, [types[path.extname(file)]!, fs.readFileSync(file)] as const]))
 }
 
+/** pages connected at once */
+const MAX_PAGES = 16
+/** bytes a page may leave unread before it is dropped */
+const MAX_BUFFERED = 8 * 1024 * 1024
+
 const security = {
   "x-content-type-options": "nosniff",
   "referrer-policy": "no-referrer",
@@ -89,7 +94,7 @@ export const make = (h: RunHandle, o: DashboardOptions): Effect.Effect<Dashboard
     // pages that have not had their first full snapshot yet
     const fresh = new Set<http.ServerResponse>()
     const state = Data.initialState()
-    const prev = { portfolio: "", venues: "", markets: new Map<string, string>() }
+    const prev = { portfolio: "", venues: "", markets: new Map<string, Data.MarketSnap>() }
     const send = (res: http.ServerResponse, event: string, body: unknown) => {
       res.write(`event: ${event}\ndata: ${JSON.stringify(body)}\n\n`)
     }
@@ -99,7 +104,12 @@ export const make = (h: RunHandle, o: DashboardOptions): Effect.Effect<Dashboard
       const snap = yield* Data.collect(h, state, o)
       const delta = Data.diff(prev, snap)
       for (const res of clients) {
-        if (fresh.has(res)) {
+        if (res.writableLength > MAX_BUFFERED) {
+          // a page that does not read: dropped rather than buffered without bound (it reconnects)
+          clients.delete(res)
+          fresh.delete(res)
+          res.destroy()
+        } else if (fresh.has(res)) {
           fresh.delete(res)
           send(res, "snapshot", snap)
         } else send(res, "delta", delta)
@@ -125,6 +135,12 @@ export const make = (h: RunHandle, o: DashboardOptions): Effect.Effect<Dashboard
       if (url !== "/events") return false
       if (!authorized) {
         res.writeHead(401, { "content-type": "application/json" }).end('{"error":"a bearer token is required"}\n')
+        return true
+      }
+      if (clients.size >= MAX_PAGES) {
+        res
+          .writeHead(503, { "content-type": "application/json" })
+          .end(`{"error":"${MAX_PAGES} dashboard pages are open already"}\n`)
         return true
       }
       res.writeHead(200, {

@@ -7,10 +7,12 @@
  * Money is a Decimal formatted as a string: the page shows these strings as they are and uses numbers only
  * as chart coordinates. `diff` keeps only what changed since the last tick (one SSE payload per tick).
  */
-import { Decimal as D, type Incentive, Lip } from "@alpha-hunter/core"
+import { Decimal as D, Ids, type Incentive, Lip } from "@alpha-hunter/core"
 import type { RiskEngine } from "@alpha-hunter/risk"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
+import * as Book from "./DashboardBook.js"
 import type * as Journal from "./Journal.js"
 import type { RunHandle } from "./Run.js"
 
@@ -117,13 +119,20 @@ export interface CollectorState {
   readonly fills: Map<string, FillAcc>
   readonly reconnects: Map<string, number>
   readonly lip: Map<string, Lip.Period>
+  /** per market, the book's part of its row as last read, and the row as last sent (one per configured market) */
+  readonly books: Map<string, Book.BookPart>
+  readonly rows: Map<string, { readonly sig: string; readonly row: MarketSnap }>
+  ticks: number
 }
 
 export const initialState = (): CollectorState => ({
   seq: 0,
   fills: new Map(),
   reconnects: new Map(),
-  lip: new Map()
+  lip: new Map(),
+  books: new Map(),
+  rows: new Map(),
+  ticks: 0
 })
 
 export interface CollectOptions {
@@ -144,7 +153,7 @@ const dec = (u: unknown): D.Decimal | undefined => {
 
 const money = (x: D.Decimal, places = 4) => D.format(D.round(x, places, "half-even"))
 const HALF = D.d("0.5")
-const LIP_LEVELS = 25
+const LIP_REFRESH = 10
 
 /** Reads this run's fills and reconnects from the journal since the cursor (seq > cursor: the primary key). */
 const readJournal = (journal: Journal.JournalService, st: CollectorState, since: number) =>
@@ -198,111 +207,72 @@ export const collect = (h: RunHandle, st: CollectorState, o: CollectOptions) =>
       const key = `${c.venue}:${c.symbol}`
       const market = session.markets.get(c.symbol)
       const mine = (yield* session.engine.liveIn(c.symbol)).filter((t) => t.status === "open")
-      const oursAt = new Map<string, D.Decimal>()
-      let resting = D.ZERO
-      let ourBid: D.Decimal | undefined
-      let ourAsk: D.Decimal | undefined
-      for (const t of mine) {
-        const k = `${t.side}:${t.price}`
-        oursAt.set(k, D.add(oursAt.get(k) ?? D.ZERO, t.remaining))
-        resting = D.add(resting, D.mul(t.side === "buy" ? t.price : D.sub(D.ONE, t.price), t.remaining))
-        if (t.side === "buy" && (ourBid === undefined || t.price > ourBid)) ourBid = t.price
-        if (t.side === "sell" && (ourAsk === undefined || t.price < ourAsk)) ourAsk = t.price
-      }
-      const viewOpt = yield* session.lastView(c.symbol as never)
-      const view = viewOpt._tag === "Some" ? viewOpt.value : undefined
-      const full = (side: "bid" | "ask", n: number): Array<readonly [D.Decimal, D.Decimal, D.Decimal]> => {
-        if (view === undefined) return []
-        const s = view.levels(side, n)
-        return Array.from({ length: s.levels.length }, (_, i) => {
-          const price = view.grid.priceAt(s.levels[i]!)
-          const size = D.mulInt(view.lotStep, s.lots[i]!)
-          return [price, size, oursAt.get(`${side === "bid" ? "buy" : "sell"}:${price}`) ?? D.ZERO] as const
-        })
-      }
-      const bidsFull = full("bid", LIP_LEVELS)
-      const asksFull = full("ask", LIP_LEVELS)
-      const others = (ls: ReadonlyArray<readonly [D.Decimal, D.Decimal, D.Decimal]>) =>
-        ls.find(([, size, ours]) => D.sub(size, ours) > 0n)?.[0]
-      const bb = bidsFull[0]?.[0]
-      const ba = asksFull[0]?.[0]
-      const ob = others(bidsFull)
-      const oa = others(asksFull)
-      const grid = view?.grid
-      const ticks = (lo: D.Decimal, hi: D.Decimal) =>
-        grid === undefined ? undefined : grid.levelOf(hi) - grid.levelOf(lo)
-      const spreadTicks = bb !== undefined && ba !== undefined ? ticks(bb, ba) : undefined
-      const othersTicks = ob !== undefined && oa !== undefined ? ticks(ob, oa) : undefined
-      // LIP: this snapshot (our orders at the back of their level's queue), and the period since the page opened
-      let lipScore: string | undefined
-      let lipPeriod: string | undefined
-      let lipProjected: string | undefined
-      if (grid !== undefined && market !== undefined) {
+      const view = Option.getOrUndefined(yield* session.lastView(Ids.Symbol.make(c.symbol)))
+      const open = market?.status === "open"
+      // the book's part (levels, spread, LIP snapshot) is recomputed only when the book or our orders changed
+      const sig = `${view?.version ?? -1}|${open}|${mine.map((t) => `${t.side}${t.price}/${t.remaining}`).join(",")}`
+      let book = st.books.get(key)
+      if (book === undefined || book.sig !== sig) {
         const programs = o.programs === undefined ? [] : yield* o.programs(c.venue, c.symbol)
         const program = programs.find((p) => p.kind === "liquidity" && p.start <= now && now < p.end)
-        const params: Lip.Params = {
+        book = Book.read(sig, view, mine, open, o.depth, {
           targetSize: program?.targetSize ?? o.lipTargetSize,
           discountFactor: program?.discountFactor ?? HALF
-        }
-        const ourOrders: Array<Lip.OurOrder> = mine.map((t) => {
-          const level = (t.side === "buy" ? bidsFull : asksFull).find(([p]) => p === t.price)
-          const ahead = level === undefined ? D.ZERO : D.max(D.ZERO, D.sub(level[1], level[2]))
-          return { side: t.side, price: t.price, size: t.remaining, ahead }
         })
-        const snap = Lip.fromBook(
-          grid,
-          bidsFull.map(([p, s]) => [p, s] as const),
-          asksFull.map(([p, s]) => [p, s] as const),
-          ourOrders,
-          market.status === "open"
-        )
-        const score = Lip.scoreSnapshot(snap, params)
-        const period = Lip.addSnapshot(st.lip.get(key) ?? Lip.emptyPeriod, score)
-        st.lip.set(key, period)
-        lipScore = score.included ? D.format(D.round(score.score, 4, "half-even")) : undefined
-        const projection = Lip.project(period, program?.periodReward ?? D.ZERO)
+        book.periodReward = program?.periodReward
+        st.books.set(key, book)
+      }
+      // the LIP period: one snapshot per tick (the same score while nothing changed); its figures shown are
+      // refreshed every LIP_REFRESH ticks (a period score moves slowly; the projection is bigint work)
+      const period =
+        book.lip === undefined ? st.lip.get(key) : Lip.addSnapshot(st.lip.get(key) ?? Lip.emptyPeriod, book.lip)
+      if (period !== undefined) st.lip.set(key, period)
+      const previous = st.rows.get(key)
+      let lipPeriod = previous?.row.lipPeriod
+      let lipProjected = previous?.row.lipProjected
+      if (period !== undefined && (previous === undefined || st.ticks % LIP_REFRESH === 0)) {
+        const projection = Lip.project(period, book.periodReward ?? D.ZERO)
         lipPeriod = D.format(D.round(projection.periodScore, 4, "half-even"))
-        if (program !== undefined) lipProjected = D.format(projection.earned)
+        lipProjected = book.periodReward === undefined ? undefined : D.format(projection.earned)
       }
       const f = st.fills.get(key)
-      const mid = bb !== undefined && ba !== undefined ? D.div(D.add(bb, ba), D.int(2)) : undefined
-      const pnl =
-        f === undefined ? D.ZERO : D.sub(D.add(f.cash, mid === undefined ? D.ZERO : D.mul(f.net, mid)), f.fees)
       const position = yield* h.risk.position(c.venue, c.symbol)
-      const show = (ls: ReadonlyArray<readonly [D.Decimal, D.Decimal, D.Decimal]>): ReadonlyArray<Level> =>
-        ls.slice(0, o.depth).map(([p, s, m]) => [D.format(p), D.format(s), D.format(m)] as const)
+      const state = scopeState(statuses, c.venue, c.strategy)
       orders += mine.length
-      restingAll = D.add(restingAll, resting)
+      restingAll = D.add(restingAll, book.restingValue)
       positionAll = D.add(positionAll, D.abs(position))
       fillsAll += f?.fills ?? 0
-      markets.push({
+      // the row is rebuilt only when something in it changed (the delta then compares rows by reference)
+      const rowSig = `${book.sig}|${f?.fills ?? 0}|${position}|${state}|${lipPeriod}|${lipProjected}`
+      if (previous !== undefined && previous.sig === rowSig) {
+        markets.push(previous.row)
+        continue
+      }
+      const pnl =
+        f === undefined
+          ? D.ZERO
+          : D.sub(D.add(f.cash, book.mid === undefined ? D.ZERO : D.mul(f.net, book.mid)), f.fees)
+      const row: MarketSnap = {
         key,
         venue: c.venue,
         strategy: c.strategy,
         symbol: c.symbol,
-        open: market?.status === "open",
-        bids: show(bidsFull),
-        asks: show(asksFull),
-        ourBid: ourBid === undefined ? undefined : D.format(ourBid),
-        ourAsk: ourAsk === undefined ? undefined : D.format(ourAsk),
-        spread: bb !== undefined && ba !== undefined ? D.format(D.sub(ba, bb)) : undefined,
-        spreadTicks,
-        spreadWithoutUs: ob !== undefined && oa !== undefined ? D.format(D.sub(oa, ob)) : undefined,
-        improvementTicks:
-          spreadTicks !== undefined && othersTicks !== undefined ? Math.max(0, othersTicks - spreadTicks) : undefined,
+        open,
+        ...book.row,
         orders: mine.length,
-        resting: money(resting, 2),
         position: D.format(position),
         fills: f?.fills ?? 0,
         makerContracts: D.format(f?.maker ?? D.ZERO),
         takerContracts: D.format(f?.taker ?? D.ZERO),
         pnl: money(pnl),
-        lipScore,
         lipPeriod,
         lipProjected,
-        state: scopeState(statuses, c.venue, c.strategy)
-      })
+        state
+      }
+      st.rows.set(key, { sig: rowSig, row })
+      markets.push(row)
     }
+    st.ticks++
     const venues: Array<VenueSnap> = []
     for (const s of h.sessions) {
       const health = yield* Ref.get(s.health)
@@ -346,18 +316,20 @@ export const collect = (h: RunHandle, st: CollectorState, o: CollectOptions) =>
     return { t: now, portfolio, venues, markets } satisfies Snapshot
   })
 
-/** What changed from `prev` (its markets by key, as JSON) to `next`; updates `prev` in place. */
+/**
+ * What changed from `prev` to `next`; updates `prev` in place. Rows are compared by reference: the collector
+ * hands back the same row object while nothing in it changed.
+ */
 export const diff = (
-  prev: { portfolio: string; venues: string; markets: Map<string, string> },
+  prev: { portfolio: string; venues: string; markets: Map<string, MarketSnap> },
   next: Snapshot
 ): Delta => {
   const portfolio = JSON.stringify(next.portfolio)
   const venues = JSON.stringify(next.venues)
   const markets: Array<MarketSnap> = []
   for (const m of next.markets) {
-    const s = JSON.stringify(m)
-    if (prev.markets.get(m.key) !== s) {
-      prev.markets.set(m.key, s)
+    if (prev.markets.get(m.key) !== m) {
+      prev.markets.set(m.key, m)
       markets.push(m)
     }
   }

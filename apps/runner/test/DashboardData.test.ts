@@ -42,8 +42,8 @@ const portfolio = (resting: string): Data.Portfolio => ({
 })
 
 describe("DashboardData.diff", () => {
-  it("the first payload has everything; later ones only what changed", () => {
-    const prev = { portfolio: "", venues: "", markets: new Map<string, string>() }
+  it("the first payload has everything; later ones only the rows the collector rebuilt", () => {
+    const prev = { portfolio: "", venues: "", markets: new Map<string, Data.MarketSnap>() }
     const a = market("A", "0.80")
     const b = market("B", "1.20")
     const first = Data.diff(prev, { t: 1, portfolio: portfolio("2.00"), venues: [], markets: [a, b] })
