@@ -62,7 +62,13 @@ describe("dashboard in headless Chromium", () => {
         )
         const charts = yield* step("charts", () => page.locator("canvas").count())
         assert.isAtLeast(charts, 3, "portfolio and market charts")
-        yield* step("screenshot", () => page.screenshot({ path: artifact("dashboard.png"), fullPage: true }))
+        yield* step("screenshot", () =>
+          page.screenshot({
+            path: artifact("dashboard.png"),
+            fullPage: true,
+            clip: { x: 0, y: 0, width: 1366, height: 1100 }
+          })
+        )
 
         // pause: no new creates; the state badge leaves ACTIVE
         yield* step("pause", () => page.click("#pause"))
@@ -72,7 +78,20 @@ describe("dashboard in headless Chromium", () => {
         const mark = yield* lastSeq(journal)
         yield* Effect.sleep("2 seconds") // the flow moves the books: an unpaused maker would requote
         assert.strictEqual(yield* createsAfter(journal, mark), 0, "orders were created while paused")
-        yield* step("screenshot paused", () => page.screenshot({ path: artifact("dashboard-paused.png") }))
+        // the same page in the dark scheme (prefers-color-scheme), paused
+        yield* step("dark", () => page.emulateMedia({ colorScheme: "dark" }))
+        const background = yield* step("background", () =>
+          page
+            .locator("body")
+            .evaluate(
+              (b) =>
+                (
+                  globalThis as unknown as { getComputedStyle: (e: unknown) => { backgroundColor: string } }
+                ).getComputedStyle(b).backgroundColor
+            )
+        )
+        assert.strictEqual(background, "rgb(15, 18, 22)")
+        yield* step("screenshot paused", () => page.screenshot({ path: artifact("dashboard-paused-dark.png") }))
 
         // resume: creates again
         yield* step("resume", () => page.click("#resume"))
@@ -113,7 +132,13 @@ describe("dashboard in headless Chromium", () => {
         )
         assert.strictEqual(legends, yield* step("figures", () => offline.locator("figure").count()))
         assert.deepStrictEqual(fetched, [], "the report fetched something")
-        yield* step("report screenshot", () => offline.screenshot({ path: artifact("report.png"), fullPage: true }))
+        yield* step("report screenshot", () =>
+          offline.screenshot({
+            path: artifact("report.png"),
+            fullPage: true,
+            clip: { x: 0, y: 0, width: 1280, height: 1400 }
+          })
+        )
       }),
     90_000
   )
