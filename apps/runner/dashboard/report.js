@@ -17,6 +17,10 @@
   const draw = (target, o) => chart(target, { ...o, withDate: true })
 
   // ---- per day ----
+  if (data.t.length === 0) {
+    document.body.dataset.charts = "0"
+    return
+  }
   const days = data.days.map((d) => Date.parse(`${d.day}T00:00:00Z`) / 1000)
   // a day's bar is centred on its UTC midnight: half a day of room either side
   const xRange = [days[0] - 43_200, days[days.length - 1] + 43_200]

@@ -27,6 +27,10 @@ import type { VenueSession } from "./Venues.js"
 export interface DashboardOptions extends Data.CollectOptions {
   /** one tick (default 1000 ms) */
   readonly intervalMs?: number
+  /** pages connected at once (default 16) */
+  readonly maxPages?: number
+  /** bytes a page may leave unread before it is dropped (default 8 MiB) */
+  readonly maxBufferedBytes?: number
 }
 
 export interface DashboardService {
@@ -75,11 +79,6 @@ const loadAssets = (): ReadonlyMap<string, readonly [string, Buffer]> => {
   return new Map(files.map(([url, file]) => [url, [types[path.extname(file)]!, fs.readFileSync(file)] as const]))
 }
 
-/** pages connected at once */
-const MAX_PAGES = 16
-/** bytes a page may leave unread before it is dropped */
-const MAX_BUFFERED = 8 * 1024 * 1024
-
 const security = {
   "x-content-type-options": "nosniff",
   "referrer-policy": "no-referrer",
@@ -90,6 +89,8 @@ const security = {
 export const make = (h: RunHandle, o: DashboardOptions): Effect.Effect<DashboardService, never, Scope.Scope> =>
   Effect.gen(function* () {
     const assets = loadAssets()
+    const maxPages = o.maxPages ?? 16
+    const maxBuffered = o.maxBufferedBytes ?? 8 * 1024 * 1024
     const clients = new Set<http.ServerResponse>()
     // pages that have not had their first full snapshot yet
     const fresh = new Set<http.ServerResponse>()
@@ -104,7 +105,7 @@ export const make = (h: RunHandle, o: DashboardOptions): Effect.Effect<Dashboard
       const snap = yield* Data.collect(h, state, o)
       const delta = Data.diff(prev, snap)
       for (const res of clients) {
-        if (res.writableLength > MAX_BUFFERED) {
+        if (res.writableLength > maxBuffered) {
           // a page that does not read: dropped rather than buffered without bound (it reconnects)
           clients.delete(res)
           fresh.delete(res)
@@ -137,10 +138,10 @@ export const make = (h: RunHandle, o: DashboardOptions): Effect.Effect<Dashboard
         res.writeHead(401, { "content-type": "application/json" }).end('{"error":"a bearer token is required"}\n')
         return true
       }
-      if (clients.size >= MAX_PAGES) {
+      if (clients.size >= maxPages) {
         res
           .writeHead(503, { "content-type": "application/json" })
-          .end(`{"error":"${MAX_PAGES} dashboard pages are open already"}\n`)
+          .end(`{"error":"${maxPages} dashboard pages are open already"}\n`)
         return true
       }
       res.writeHead(200, {
@@ -152,7 +153,7 @@ export const make = (h: RunHandle, o: DashboardOptions): Effect.Effect<Dashboard
       res.write(": connected\n\n")
       clients.add(res)
       fresh.add(res)
-      req.on("close", () => {
+      res.on("close", () => {
         clients.delete(res)
         fresh.delete(res)
       })

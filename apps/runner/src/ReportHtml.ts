@@ -186,6 +186,7 @@ ${table(
   "markets"
 )}
 ${charted.length < s.markets.length ? `<p class="muted">Charts for the ${charted.length} markets with the most liquidity provided (of ${s.markets.length}).</p>` : ""}
+${s.markets.length === 0 ? "<p>No resting order or fill in the window.</p>" : ""}
 <div id="market-charts"></div>
 </section>
 <section><h2>Venue health</h2>

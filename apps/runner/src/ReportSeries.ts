@@ -116,6 +116,8 @@ export interface SeriesOptions {
 export const compute = (entries: ReadonlyArray<Entry>, options: SeriesOptions = {}): Series => {
   const since = options.since ?? 0
   const inWindow = entries.filter((e) => e.ts >= since)
+  if (inWindow.length === 0)
+    return { from: since, to: options.now ?? since, bucketMs: 60_000, t: [], markets: [], days: [] }
   const from = inWindow[0]?.ts ?? since
   const to = Math.max(from + 1, options.now ?? inWindow[inWindow.length - 1]?.ts ?? from)
   const bucketMs = options.bucketMs ?? bucketFor(to - from)

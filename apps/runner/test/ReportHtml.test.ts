@@ -102,4 +102,11 @@ describe("ReportHtml", () => {
     assert.strictEqual(html.match(/<figcaption>/g)?.length ?? 0, figures)
     assert.include(html, "$0.0900")
   })
+
+  it("an empty journal (or window) still makes a page, saying there is nothing", () => {
+    const s = ReportSeries.compute([])
+    assert.deepStrictEqual([s.t, s.markets, s.days], [[], [], []])
+    const html = ReportHtml.formatHtml(Report.compute([]), s, { journal: "j.sqlite" })
+    assert.include(html, "No resting order or fill in the window.")
+  })
 })
