@@ -96,14 +96,13 @@ export const make = (h: RunHandle, o: DashboardOptions): Effect.Effect<Dashboard
     const fresh = new Set<http.ServerResponse>()
     const state = Data.initialState()
     const prev = { portfolio: "", venues: "", markets: new Map<string, Data.MarketSnap>() }
-    const send = (res: http.ServerResponse, event: string, body: unknown) => {
-      res.write(`event: ${event}\ndata: ${JSON.stringify(body)}\n\n`)
-    }
+    const frame = (event: string, body: unknown) => `event: ${event}\ndata: ${JSON.stringify(body)}\n\n`
 
     const tick = Effect.gen(function* () {
       if (clients.size === 0) return
       const snap = yield* Data.collect(h, state, o)
-      const delta = Data.diff(prev, snap)
+      const delta = frame("delta", Data.diff(prev, snap))
+      let full: string | undefined
       for (const res of clients) {
         if (res.writableLength > maxBuffered) {
           // a page that does not read: dropped rather than buffered without bound (it reconnects)
@@ -112,8 +111,9 @@ export const make = (h: RunHandle, o: DashboardOptions): Effect.Effect<Dashboard
           res.destroy()
         } else if (fresh.has(res)) {
           fresh.delete(res)
-          send(res, "snapshot", snap)
-        } else send(res, "delta", delta)
+          full ??= frame("snapshot", snap)
+          res.write(full)
+        } else res.write(delta)
       }
     }).pipe(Effect.catchAllCause((c) => Effect.logWarning(`dashboard: ${String(c)}`)))
 

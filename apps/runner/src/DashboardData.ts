@@ -116,6 +116,7 @@ interface FillAcc {
 /** What the collector keeps between ticks: a journal cursor, this run's fills per market, LIP periods. */
 export interface CollectorState {
   seq: number
+  lastTs: number
   readonly fills: Map<string, FillAcc>
   readonly reconnects: Map<string, number>
   readonly lip: Map<string, Lip.Period>
@@ -127,6 +128,7 @@ export interface CollectorState {
 
 export const initialState = (): CollectorState => ({
   seq: 0,
+  lastTs: 0,
   fills: new Map(),
   reconnects: new Map(),
   lip: new Map(),
@@ -155,12 +157,17 @@ const money = (x: D.Decimal, places = 4) => D.format(D.round(x, places, "half-ev
 const HALF = D.d("0.5")
 const LIP_REFRESH = 10
 
-/** Reads this run's fills and reconnects from the journal since the cursor (seq > cursor: the primary key). */
-const readJournal = (journal: Journal.JournalService, st: CollectorState, since: number) =>
+/**
+ * Reads this run's new fills and reconnects from the journal: after the last sequence number seen, and (so the
+ * (kind, ts) index bounds the scan however long the run) from a minute before the newest time seen.
+ */
+const readJournal = (journal: Journal.JournalService, st: CollectorState, startedAt: number) =>
   Effect.gen(function* () {
+    const since = Math.max(startedAt, st.lastTs - 60_000)
     const entries = yield* journal.query({ since, afterSeq: st.seq, kinds: ["fill", "health"] })
     for (const e of entries) {
       st.seq = Math.max(st.seq, e.seq)
+      st.lastTs = Math.max(st.lastTs, e.ts)
       if (e.kind === "health") {
         if (e.data["event"] === "Reconnected") st.reconnects.set(e.venue, (st.reconnects.get(e.venue) ?? 0) + 1)
         continue
@@ -180,8 +187,6 @@ const readJournal = (journal: Journal.JournalService, st: CollectorState, since:
       a.net = D.add(a.net, buy ? amount : D.neg(amount))
       st.fills.set(key, a)
     }
-    // the cursor moves past entries of other kinds too: start the next read at the journal's end
-    st.seq = Math.max(st.seq, yield* journal.lastSeq)
   })
 
 const scopeState = (statuses: ReadonlyArray<RiskEngine.ScopeStatus>, venue: string, strategy: string) =>
