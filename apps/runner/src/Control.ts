@@ -12,7 +12,8 @@
  * It listens on 127.0.0.1 by default; any other address needs a bearer token (config `control.token` or
  * ALPHA_HUNTER_CONTROL_TOKEN), and a configured token is required on every call. The address (and the
  * token) are published in `<journal>.control.json` (mode 0600) for the CLI, and removed at the end of the run.
- * Every mutating call is journaled (`control`).
+ * Every mutating call is journaled (`control`). The same server carries the live dashboard's routes
+ * (`Dashboard.ts`: `GET /` and its assets without the token, `GET /events` with it) through `routes`.
  */
 import * as fs from "node:fs"
 import * as http from "node:http"
