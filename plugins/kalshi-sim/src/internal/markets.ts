@@ -29,9 +29,7 @@ const FEES: ReadonlyArray<FeeType> = ["quadratic", "quadratic_with_maker_fees"]
 export const defaultSpecs = (n: number): ReadonlyArray<MarketSpec> => {
   const out: Array<MarketSpec> = []
   for (let i = 0; i < n; i++) {
-    // 26 series × 2 events × 3 markets, then the same again with a cycle number (KXSIMA1, …): every ticker distinct
-    const cycle = Math.floor(i / 156)
-    const series = `KXSIM${String.fromCharCode(65 + (Math.floor(i / 6) % 26))}${cycle === 0 ? "" : cycle}`
+    const series = `KXSIM${String.fromCharCode(65 + (Math.floor(i / 6) % 26))}`
     const event = `${series}-26DEC31-E${Math.floor(i / 3) % 2}`
     out.push({
       ticker: `${event}-M${i % 3}`,
