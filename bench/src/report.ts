@@ -270,7 +270,7 @@ export const rows = (r: Partial<Results>): Array<Row> => {
     out.push({
       bench: `dashboard ${count(db.markets)} mkts`,
       metric: "runner CPU % of a core: no page → one page open (difference)",
-      ours: `${fmt(db.cpu_off_pct, "%")} → ${fmt(db.cpu_on_pct, "%")} (+${fmt(db.cpu_delta_pct)})`,
+      ours: `${fmt(db.cpu_off_pct, "%")} → ${fmt(db.cpu_on_pct, "%")} (${isNum(db.cpu_delta_pct) && db.cpu_delta_pct >= 0 ? "+" : ""}${fmt(db.cpu_delta_pct)})`,
       peer: "",
       floor: "",
       target: "< +5 points",
