@@ -4,12 +4,13 @@
  * section. Flags: `--only feed,signing,…`, `--skip scale,soak`, `--quick` (small sizes, for trying the
  * harness), `--soak-minutes N` (default 10; 1 with `--quick`), `--startup-markets N` (default 100),
  * `--no-build` (use the runner's `dist/` as it is), `--key ed25519` (tick-to-order signing key).
- * The sections that start the runner (tick_to_order, scale, soak, startup) run it compiled; `build.ts`
+ * The sections that start the runner (tick_to_order, scale, dashboard, soak, startup) run it compiled; `build.ts`
  * compiles it first when its `dist/` is out of date.
  */
 import * as Batching from "./batching.js"
 import * as Build from "./build.js"
 import * as Child from "./child.js"
+import * as Dashboard from "./dashboard.js"
 import * as Feed from "./feed.js"
 import * as Limiter from "./limiter.js"
 import * as Report from "./report.js"
@@ -52,7 +53,17 @@ const results: Report.Results = {
   notes: {}
 }
 
-const names = ["feed", "signing", "limiter", "batching", "tick_to_order", "scale", "startup", "soak"] as const
+const names = [
+  "feed",
+  "signing",
+  "limiter",
+  "batching",
+  "tick_to_order",
+  "scale",
+  "dashboard",
+  "startup",
+  "soak"
+] as const
 type Name = (typeof names)[number]
 const unknown = [...(only ?? []), ...skip].filter((n) => !(names as ReadonlyArray<string>).includes(n))
 if (unknown.length > 0) {
@@ -98,7 +109,7 @@ const main = async () => {
   await section("signing", () => Signing.run({ msPerRound: quick ? 200 : 1_000, rounds: quick ? 2 : 3, log }))
   await section("limiter", () => Limiter.run({ requests: quick ? 40 : 200, log }))
   await section("batching", () => Batching.run({ log }))
-  const needsRunner = (["tick_to_order", "scale", "startup", "soak"] as const).some(enabled)
+  const needsRunner = (["tick_to_order", "scale", "dashboard", "startup", "soak"] as const).some(enabled)
   if (needsRunner && Child.runnerMode() === "dist") {
     const t0 = Date.now()
     try {
@@ -114,6 +125,15 @@ const main = async () => {
       sizes: [100, 1000],
       windowMs: quick ? 5_000 : 20_000,
       warmupMs: quick ? 3_000 : 8_000,
+      log
+    })
+  )
+  await section("dashboard", () =>
+    Dashboard.run({
+      markets: 1000,
+      warmupMs: quick ? 5_000 : 10_000,
+      windowMs: quick ? 4_000 : 10_000,
+      rounds: quick ? 1 : 3,
       log
     })
   )

@@ -27,6 +27,7 @@ export interface Results {
   batching?: Section
   tick_to_order?: Section
   scale?: Section
+  dashboard?: Section
   startup?: Section
   soak?: Section
   /** the packages compiled before the runner sections */
@@ -263,6 +264,27 @@ export const rows = (r: Partial<Results>): Array<Row> => {
         verdict: strict ? verdict(okAll) : "info"
       })
     }
+  }
+  const db = r.dashboard
+  if (db !== undefined) {
+    out.push({
+      bench: `dashboard ${count(db.markets)} mkts`,
+      metric: "runner CPU % of a core: no page → one page open (difference)",
+      ours: `${fmt(db.cpu_off_pct, "%")} → ${fmt(db.cpu_on_pct, "%")} (${isNum(db.cpu_delta_pct) && db.cpu_delta_pct >= 0 ? "+" : ""}${fmt(db.cpu_delta_pct)})`,
+      peer: "",
+      floor: "",
+      target: "< +5 points",
+      verdict: verdict(isNum(db.cpu_delta_pct) ? db.cpu_delta_pct < 5 : undefined)
+    })
+    out.push({
+      bench: `dashboard ${count(db.markets)} mkts`,
+      metric: "SSE bytes/s, payloads/s; first snapshot KB",
+      ours: `${fmt(db.sse_bytes_per_s)}, ${fmt(db.sse_payloads_per_s)}; ${fmt(db.first_snapshot_kb)}`,
+      peer: "",
+      floor: "",
+      target: "(info)",
+      verdict: "info"
+    })
   }
   const st = r.startup
   if (st !== undefined) {

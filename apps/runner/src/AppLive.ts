@@ -19,9 +19,11 @@ import * as Console from "effect/Console"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Alerts from "./Alerts.js"
 import * as App from "./App.js"
 import * as Control from "./Control.js"
+import * as Dashboard from "./Dashboard.js"
 import * as InstanceLock from "./InstanceLock.js"
 import * as Journal from "./Journal.js"
 import * as Metrics from "./Metrics.js"
@@ -92,13 +94,26 @@ export const ControlLive = (resolved: Resolved, journalPath: string, log: Log) =
       const c = resolved.config.control
       if (!c.enabled) return
       const token = c.token ?? process.env["ALPHA_HUNTER_CONTROL_TOKEN"]
-      const url = yield* Control.serve(yield* Run, {
+      const handle = yield* Run
+      const dashboard = yield* Dashboard.make(handle, {
+        configured: Dashboard.configuredOf(resolved, handle.sessions),
+        depth: 5,
+        programs: (venue, symbol) => {
+          const incentives = handle.sessions.find((s) => s.name === venue)?.incentives
+          return incentives === undefined || Option.isNone(incentives)
+            ? Effect.succeed([])
+            : incentives.value.forSymbol(symbol)
+        }
+      })
+      const url = yield* Control.serve(handle, {
         host: c.host,
         port: c.port,
         token: token === undefined || token === "" ? undefined : token,
-        file: `${journalPath}.control.json`
+        file: `${journalPath}.control.json`,
+        routes: dashboard.handle
       })
       yield* log(`control: ${url} (alpha-hunter status | pause | resume | halt | cancel-all)`)
+      yield* log(`dashboard: ${url}/ (open it in a browser)`)
     })
   )
 

@@ -23,6 +23,7 @@ import * as Control from "./Control.js"
 import * as Journal from "./Journal.js"
 import { registry } from "./Plugins.js"
 import * as Report from "./Report.js"
+import * as ReportHtml from "./ReportHtml.js"
 
 const log = (line: string) => Console.log(line)
 
@@ -150,7 +151,10 @@ const sinceOption = Options.text("since").pipe(
   ),
   Options.optional
 )
-const formatOption = Options.choice("format", ["table", "json", "csv"]).pipe(Options.withDefault("table" as const))
+const formatOption = Options.choice("format", ["table", "json", "csv", "html"]).pipe(
+  Options.withDescription("html: one self-contained page with charts (redirect it to a file)"),
+  Options.withDefault("table" as const)
+)
 const journalOption = Options.file("journal").pipe(
   Options.withDescription("journal file (default: the config's journal.path)"),
   Options.optional
@@ -197,10 +201,16 @@ const report = Command.make(
       const now = Date.now()
       const sinceMs = Option.isSome(since) ? parseSince(since.value, now) : Either.right(undefined)
       if (Either.isLeft(sinceMs)) return yield* new CliFailure({ message: sinceMs.left })
+      const reportOptions = sinceMs.right !== undefined ? { since: sinceMs.right } : {}
+      if (format === "html") {
+        const page = yield* Effect.provide(
+          Effect.flatMap(Journal.Journal, (j) => ReportHtml.fromJournal(j, reportOptions)),
+          Journal.layer(path)
+        ).pipe(Effect.mapError((e) => new CliFailure({ message: e.message })))
+        return yield* Console.log(page)
+      }
       const r = yield* Effect.provide(
-        Effect.flatMap(Journal.Journal, (j) =>
-          App.report(j, sinceMs.right !== undefined ? { since: sinceMs.right } : {})
-        ),
+        Effect.flatMap(Journal.Journal, (j) => App.report(j, reportOptions)),
         Journal.layer(path)
       ).pipe(Effect.mapError((e) => new CliFailure({ message: e.message })))
       yield* Console.log(

@@ -12,7 +12,8 @@
  * It listens on 127.0.0.1 by default; any other address needs a bearer token (config `control.token` or
  * ALPHA_HUNTER_CONTROL_TOKEN), and a configured token is required on every call. The address (and the
  * token) are published in `<journal>.control.json` (mode 0600) for the CLI, and removed at the end of the run.
- * Every mutating call is journaled (`control`).
+ * Every mutating call is journaled (`control`). The same server carries the live dashboard's routes
+ * (`Dashboard.ts`: `GET /` and its assets without the token, `GET /events` with it) through `routes`.
  */
 import * as fs from "node:fs"
 import * as http from "node:http"
@@ -33,6 +34,8 @@ export interface ControlOptions {
   readonly token: string | undefined
   /** where the address is published for the CLI */
   readonly file: string
+  /** more routes on the same server (the dashboard): true when it answered; `authorized` = the token matched */
+  readonly routes?: (req: http.IncomingMessage, res: http.ServerResponse, authorized: boolean) => boolean
 }
 
 export class ControlError extends Schema.TaggedError<ControlError>()("ControlError", { message: Schema.String }) {}
@@ -159,7 +162,9 @@ export const serve = (h: RunHandle, o: ControlOptions): Effect.Effect<string, Co
       res.writeHead(code, { "content-type": "application/json" }).end(`${JSON.stringify(body)}\n`)
     const server = http.createServer((req, res) => {
       // the callback adapter: each request runs as an effect in the run's runtime
-      if (o.token !== undefined && req.headers.authorization !== `Bearer ${o.token}`) {
+      const authorized = o.token === undefined || req.headers.authorization === `Bearer ${o.token}`
+      if (o.routes?.(req, res, authorized) === true) return
+      if (!authorized) {
         return answer(res, 401, { error: "a bearer token is required" })
       }
       const path = (req.url ?? "/").split("?")[0]

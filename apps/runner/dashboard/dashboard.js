@@ -1,0 +1,373 @@
+/**
+ * The live dashboard: reads `/events` (Server-Sent Events over fetch, so the control token can go in a header),
+ * keeps the latest view of every market, and redraws only what a payload changed. Charts hold the points seen
+ * since the page opened (one per second, the last hour).
+ */
+;(() => {
+  const { money, price, contracts, time, el, chart } = window.AH
+  const KEEP = 3600
+  const tokenKey = "alpha-hunter-control-token"
+  const $ = (id) => document.getElementById(id)
+  const markets = new Map() // key → latest MarketSnap
+  const rows = new Map() // key → <tr>
+  const history = new Map() // key → { resting, position, bid, ask, ourBid, ourAsk }
+  const times = []
+  const portfolioSeries = { resting: [], pnl: [] }
+  let selected
+  let portfolioChart
+  let detailCharts
+  let ticks = 0
+
+  const authHeaders = () => {
+    const t = sessionStorage.getItem(tokenKey)
+    return t ? { authorization: `Bearer ${t}` } : {}
+  }
+  const say = (text) => {
+    $("message").hidden = text === ""
+    $("message").textContent = text
+  }
+
+  // ---- control buttons: the control API, with the token when the bot has one ---------------------------
+  const control = async (action, body = {}) => {
+    try {
+      const r = await fetch(`/${action}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...authHeaders() },
+        body: JSON.stringify({ ...body, reason: body.reason ?? "dashboard" })
+      })
+      const json = await r.json()
+      say(r.ok ? `${action}: done${body.venue ? ` (${body.venue})` : ""}` : `${action}: ${json.error}`)
+    } catch (e) {
+      say(`${action}: ${e.message}`)
+    }
+  }
+  $("pause").addEventListener("click", () => control("pause"))
+  $("resume").addEventListener("click", () => control("resume"))
+  $("halt").addEventListener("click", () => {
+    if (confirm("Halt all trading? Orders already resting stay until cancelled.")) control("halt")
+  })
+  $("token").addEventListener("submit", (e) => {
+    e.preventDefault()
+    sessionStorage.setItem(tokenKey, $("token-input").value)
+    $("token").hidden = true
+    connect()
+  })
+
+  // ---- portfolio ---------------------------------------------------------------------------------------
+  const renderPortfolio = (p) => {
+    $("state").textContent = p.state
+    $("state").className = `badge ${p.state}`
+    $("reasons").textContent = p.reasons.join(" · ")
+    const card = (label, value, field) =>
+      el(
+        "div",
+        { class: "card" },
+        el("div", { class: "label", text: label }),
+        el("div", { class: "value", "data-field": field, text: value })
+      )
+    const started = el(
+      "div",
+      { class: "card" },
+      el("div", { class: "label", text: "Running since" }),
+      el("div", { class: "value" }, time(p.startedAt, true))
+    )
+    $("portfolio").replaceChildren(
+      card("Markets", String(p.markets), "markets"),
+      card("Open orders", String(p.orders), "orders"),
+      card("Resting", money(p.resting, 2), "resting"),
+      card("Gross position", contracts(p.position), "position"),
+      card("Fills (this run)", String(p.fills), "fills"),
+      card("P&L", money(p.pnl, 4), "pnl"),
+      card("Exposure", money(p.exposure, 2), "exposure"),
+      started
+    )
+  }
+
+  // ---- venues ------------------------------------------------------------------------------------------
+  const renderVenues = (vs) => {
+    $("venues").tBodies[0].replaceChildren(
+      ...vs.map((v) =>
+        el(
+          "tr",
+          { "data-venue": v.venue },
+          el("td", { text: v.venue }),
+          el("td", { class: v.state, text: v.state }),
+          el("td", { class: v.stream, text: v.stream }),
+          ...[v.desyncs, v.halts, v.resumes, v.reconnects, v.rateLimited, v.bookResyncs].map((n) =>
+            el("td", { class: "num", text: String(n) })
+          ),
+          el("td", { class: "num", text: `${v.messageAgeMs} ms` }),
+          el("td", { text: v.budgets.map((b) => `${b.name} ${b.available}/${b.capacity}`).join(", ") || "—" }),
+          el("td", { class: "muted", text: v.last ?? "" }),
+          el(
+            "td",
+            {},
+            el("button", {
+              class: "small",
+              type: "button",
+              text: "Pause",
+              onclick: () => control("pause", { venue: v.venue })
+            }),
+            " ",
+            el("button", {
+              class: "small",
+              type: "button",
+              text: "Resume",
+              onclick: () => control("resume", { venue: v.venue })
+            })
+          )
+        )
+      )
+    )
+  }
+
+  // ---- markets -----------------------------------------------------------------------------------------
+  const signed = (s) => (s.startsWith("-") ? "neg" : s === "0" || /^0(\.0+)?$/.test(s) ? "" : "pos")
+  const cells = (m) => [
+    el("td", { title: `${m.venue} · ${m.strategy}`, text: m.symbol }),
+    el("td", { class: m.state, text: m.open ? m.state : `${m.state} (closed)` }),
+    el("td", { class: "num", text: price(m.bids[0]?.[0]) }),
+    el("td", { class: "num", text: price(m.asks[0]?.[0]) }),
+    el("td", { class: "num", text: price(m.ourBid) }),
+    el("td", { class: "num", text: price(m.ourAsk) }),
+    el("td", { class: "num", text: m.spread === undefined ? "—" : `${price(m.spread)} (${m.spreadTicks})` }),
+    el("td", {
+      class: "num",
+      text: m.improvementTicks === undefined ? "—" : `${m.improvementTicks} tick${m.improvementTicks === 1 ? "" : "s"}`
+    }),
+    el("td", { class: "num", text: String(m.orders) }),
+    el("td", { class: "num", "data-field": "resting", text: money(m.resting, 2) }),
+    el("td", { class: "num", text: contracts(m.position) }),
+    el("td", { class: "num", text: String(m.fills) }),
+    el("td", { class: `num ${signed(m.pnl)}`, text: money(m.pnl, 4) }),
+    el("td", { class: "num", text: m.lipScore ?? "—" }),
+    el("td", { class: "num", text: m.lipPeriod ?? "—" }),
+    el("td", { class: "num", text: m.lipProjected === undefined ? "—" : money(m.lipProjected, 2) })
+  ]
+  const renderMarket = (m) => {
+    let tr = rows.get(m.key)
+    if (tr === undefined) {
+      tr = el("tr", {
+        "data-key": m.key,
+        tabindex: "0",
+        onclick: () => select(m.key),
+        onkeydown: (e) => e.key === "Enter" && select(m.key)
+      })
+      rows.set(m.key, tr)
+      $("markets").tBodies[0].append(tr)
+    }
+    tr.replaceChildren(...cells(m))
+  }
+
+  const push = (arr, v) => {
+    arr.push(v)
+    if (arr.length > KEEP) arr.shift()
+  }
+  const num = (s) => (s === undefined ? null : Number(s)) // chart coordinate only
+  const cents = (s) => (s === undefined ? null : Number(s) * 100) // chart coordinate only
+  const record = (t) => {
+    push(times, t / 1000)
+    for (const [key, m] of markets) {
+      let h = history.get(key)
+      if (h === undefined) {
+        h = { resting: [], position: [], bid: [], ask: [], ourBid: [], ourAsk: [] }
+        // a market first seen now: no points before
+        for (const arr of Object.values(h)) for (let i = 0; i < times.length - 1; i++) arr.push(null)
+        history.set(key, h)
+      }
+      push(h.resting, num(m.resting))
+      push(h.position, num(m.position))
+      push(h.bid, cents(m.bids[0]?.[0]))
+      push(h.ask, cents(m.asks[0]?.[0]))
+      push(h.ourBid, cents(m.ourBid))
+      push(h.ourAsk, cents(m.ourAsk))
+    }
+  }
+
+  // ---- the selected market -----------------------------------------------------------------------------
+  const renderBook = (m) => {
+    const row = (side) => (l) =>
+      el(
+        "tr",
+        { class: l[2] !== "0" ? "ours" : "" },
+        el("td", { class: "num", text: contracts(l[1]) }),
+        el("td", { class: "num", text: l[2] !== "0" ? `◆ ${l[2]}` : "" }),
+        el("td", { class: `num ${side}`, text: price(l[0]) })
+      )
+    const asks = [...m.asks].reverse().map(row("ask"))
+    if (asks.length > 0) asks[asks.length - 1].classList.add("gap")
+    $("book").tBodies[0].replaceChildren(...asks, ...m.bids.map(row("bid")))
+  }
+  const detailData = (key) => {
+    const h = history.get(key)
+    return {
+      resting: [times, h.resting, h.position],
+      quotes: [times, h.bid, h.ask, h.ourBid, h.ourAsk]
+    }
+  }
+  const select = (key) => {
+    selected = key
+    for (const [k, tr] of rows) tr.classList.toggle("selected", k === key)
+    const m = markets.get(key)
+    $("detail").hidden = false
+    $("detail-h").textContent = `${m.symbol} · ${m.venue}`
+    renderBook(m)
+    const d = detailData(key)
+    const css = (n) => getComputedStyle(document.documentElement).getPropertyValue(n).trim()
+    if (detailCharts === undefined) {
+      detailCharts = {
+        resting: chart($("detail-resting"), {
+          t: d.resting[0],
+          series: [
+            {
+              label: "resting $",
+              values: d.resting[1],
+              color: css("--accent"),
+              paths: "steps",
+              fmt: (v) => `$${v.toFixed(2)}`,
+              axis: (v) => `$${v}`
+            },
+            {
+              label: "position ct",
+              values: d.resting[2],
+              color: css("--ours"),
+              scale: "y2",
+              paths: "steps",
+              fmt: (v) => `${v} ct`,
+              axis: (v) => `${v}`
+            }
+          ]
+        }),
+        quotes: chart($("detail-quotes"), {
+          t: d.quotes[0],
+          series: [
+            {
+              label: "best bid ¢",
+              values: d.quotes[1],
+              color: css("--bid"),
+              paths: "steps",
+              fmt: (v) => `${v.toFixed(1)}¢`,
+              axis: (v) => `${v}¢`
+            },
+            {
+              label: "best ask ¢",
+              values: d.quotes[2],
+              color: css("--ask"),
+              paths: "steps",
+              fmt: (v) => `${v.toFixed(1)}¢`
+            },
+            {
+              label: "our bid ¢",
+              values: d.quotes[3],
+              color: css("--ours"),
+              paths: "steps",
+              fmt: (v) => `${v.toFixed(1)}¢`
+            },
+            {
+              label: "our ask ¢",
+              values: d.quotes[4],
+              color: css("--accent"),
+              paths: "steps",
+              fmt: (v) => `${v.toFixed(1)}¢`
+            }
+          ]
+        })
+      }
+    } else {
+      detailCharts.resting.setData(d.resting)
+      detailCharts.quotes.setData(d.quotes)
+    }
+  }
+
+  // ---- payloads ----------------------------------------------------------------------------------------
+  const apply = (kind, body) => {
+    ticks++
+    document.body.dataset.ticks = String(ticks)
+    if (kind === "snapshot") {
+      markets.clear()
+      rows.clear()
+      $("markets").tBodies[0].replaceChildren()
+    }
+    if (body.portfolio) renderPortfolio(body.portfolio)
+    if (body.venues) renderVenues(body.venues)
+    for (const m of body.markets) {
+      markets.set(m.key, m)
+      renderMarket(m)
+    }
+    $("market-count").textContent = `(${markets.size})`
+    $("updated").replaceChildren("updated ", time(body.t))
+    if (body.portfolio) portfolioSeries.last = body.portfolio
+    record(body.t)
+    const p = portfolioSeries.last
+    push(portfolioSeries.resting, p ? num(p.resting) : null)
+    push(portfolioSeries.pnl, p ? num(p.pnl) : null)
+    if (portfolioChart === undefined && typeof uPlot !== "undefined") {
+      const css = (n) => getComputedStyle(document.documentElement).getPropertyValue(n).trim()
+      portfolioChart = chart($("portfolio-chart"), {
+        t: times,
+        series: [
+          {
+            label: "resting $",
+            values: portfolioSeries.resting,
+            color: css("--accent"),
+            fmt: (v) => `$${v.toFixed(2)}`,
+            axis: (v) => `$${v}`
+          },
+          {
+            label: "P&L $",
+            values: portfolioSeries.pnl,
+            color: css("--ours"),
+            scale: "y2",
+            fmt: (v) => `$${v.toFixed(4)}`,
+            axis: (v) => `$${v}`
+          }
+        ]
+      })
+    } else portfolioChart?.setData([times, portfolioSeries.resting, portfolioSeries.pnl])
+    if (selected === undefined && markets.size > 0) select(markets.keys().next().value)
+    else if (selected !== undefined && markets.has(selected)) {
+      renderBook(markets.get(selected))
+      const d = detailData(selected)
+      detailCharts?.resting.setData(d.resting)
+      detailCharts?.quotes.setData(d.quotes)
+    }
+  }
+
+  let connecting = false
+  const connect = async () => {
+    if (connecting) return
+    connecting = true
+    try {
+      const r = await fetch("/events", { headers: authHeaders() })
+      if (r.status === 401) {
+        $("state").textContent = "token needed"
+        $("token").hidden = false
+        return
+      }
+      say("")
+      const reader = r.body.pipeThrough(new TextDecoderStream()).getReader()
+      let buf = ""
+      for (;;) {
+        const { value, done } = await reader.read()
+        if (done) break
+        buf += value
+        for (let i = buf.indexOf("\n\n"); i >= 0; i = buf.indexOf("\n\n")) {
+          const chunk = buf.slice(0, i)
+          buf = buf.slice(i + 2)
+          const event = /^event: (.*)$/m.exec(chunk)?.[1]
+          const data = /^data: (.*)$/m.exec(chunk)?.[1]
+          if (event !== undefined && data !== undefined) apply(event, JSON.parse(data))
+        }
+      }
+      say("the bot closed the connection; reconnecting…")
+    } catch (e) {
+      say(`not connected (${e.message}); retrying…`)
+    } finally {
+      connecting = false
+    }
+    $("state").textContent = "disconnected"
+    $("state").className = "badge HALTED"
+    setTimeout(connect, 2000)
+  }
+  connect()
+})()

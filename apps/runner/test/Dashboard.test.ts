@@ -1,0 +1,126 @@
+/** The dashboard's server side in process: the SSE stream's payloads, exact figures, the token and the page cap. */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as App from "../src/App.js"
+import * as Control from "../src/Control.js"
+import * as Dashboard from "../src/Dashboard.js"
+import type * as Data from "../src/DashboardData.js"
+import * as Journal from "../src/Journal.js"
+import { registry } from "../src/Plugins.js"
+import { tempDir } from "./helpers.js"
+import * as ToyVenue from "./ToyVenue.js"
+
+interface Event {
+  readonly event: string
+  readonly data: Data.Snapshot & Data.Delta
+}
+
+/** Reads `/events` until `count` payloads arrived. */
+const readEvents = (url: string, token: string, count: number) =>
+  Effect.promise(async () => {
+    const r = await fetch(`${url}/events`, { headers: { authorization: `Bearer ${token}` } })
+    const reader = r.body!.pipeThrough(new TextDecoderStream()).getReader()
+    const events: Array<Event> = []
+    let buf = ""
+    while (events.length < count) {
+      const { value, done } = await reader.read()
+      if (done) break
+      buf += value
+      for (let i = buf.indexOf("\n\n"); i >= 0; i = buf.indexOf("\n\n")) {
+        const chunk = buf.slice(0, i)
+        buf = buf.slice(i + 2)
+        const event = /^event: (.*)$/m.exec(chunk)?.[1]
+        const data = /^data: (.*)$/m.exec(chunk)?.[1]
+        if (event !== undefined && data !== undefined) events.push({ event, data: JSON.parse(data) })
+      }
+    }
+    await reader.cancel()
+    return events
+  })
+
+describe("dashboard server", () => {
+  it.scopedLive("a snapshot, then deltas with only what changed; exact money; the token; at most maxPages pages", () =>
+    Effect.gen(function* () {
+      const withToy: App.Registry = { ...registry, venues: { ...registry.venues, toy: ToyVenue.plugin } }
+      const raw = {
+        venues: { t: { type: "toy", symbol: "TOY-1", bid: "0.40", ask: "0.50" } },
+        strategies: {
+          mm: { plugin: "maker", venue: "t", markets: ["TOY-1"], mode: "liquidity", params: { orderSize: "2" } }
+        },
+        risk: {},
+        run: { sampleIntervalMs: 0 }
+      }
+      const dir = tempDir()
+      const resolved = Either.getOrThrow(App.resolve(`${dir}/toy.yaml`, raw, withToy))
+      const journal = yield* Layer.build(Journal.layer(`${dir}/j.sqlite`))
+      const handle = yield* Effect.provide(App.start(resolved, { log: () => Effect.void }), journal)
+      for (let i = 0; i < 200; i++) {
+        if ((yield* handle.sessions[0]!.engine.live).filter((t) => t.status === "open").length === 2) break
+        yield* Effect.sleep(20)
+      }
+      const dashboard = yield* Dashboard.make(handle, {
+        configured: Dashboard.configuredOf(resolved, handle.sessions),
+        depth: 5,
+        intervalMs: 50,
+        maxPages: 1
+      })
+      const token = "a-token-for-the-dashboard-test"
+      const url = yield* Control.serve(handle, {
+        host: "127.0.0.1",
+        port: 0,
+        token,
+        file: `${dir}/j.sqlite.control.json`,
+        routes: dashboard.handle
+      })
+
+      // the page is served without the token and holds none; its data is not
+      const page = yield* Effect.promise(() => fetch(`${url}/`))
+      assert.strictEqual(page.status, 200)
+      assert.notInclude(yield* Effect.promise(() => page.text()), token)
+      assert.strictEqual((yield* Effect.promise(() => fetch(`${url}/events`))).status, 401)
+      assert.strictEqual((yield* Effect.promise(() => fetch(`${url}/status`))).status, 401)
+      const uplot = yield* Effect.promise(() => fetch(`${url}/uPlot.iife.min.js`))
+      assert.strictEqual(uplot.headers.get("content-type"), "text/javascript; charset=utf-8")
+
+      const events = yield* readEvents(url, token, 4)
+      assert.deepStrictEqual(
+        events.map((e) => e.event),
+        ["snapshot", "delta", "delta", "delta"]
+      )
+      const snap = events[0]!.data
+      assert.strictEqual(snap.markets.length, 1)
+      const m = snap.markets[0]!
+      assert.strictEqual(m.key, "t:TOY-1")
+      assert.strictEqual(m.ourBid, "0.41")
+      assert.strictEqual(m.ourAsk, "0.49")
+      // 2 × 0.41 + 2 × (1 − 0.49)
+      assert.strictEqual(m.resting, "1.84")
+      assert.strictEqual(m.orders, 2)
+      assert.deepStrictEqual(m.bids[0], ["0.4", "100", "0"])
+      assert.strictEqual(m.spread, "0.1")
+      assert.strictEqual(snap.portfolio.resting, "1.84")
+      assert.strictEqual(snap.portfolio.markets, 1)
+      assert.strictEqual(snap.venues[0]!.venue, "t")
+      // nothing moves on the toy venue: the deltas carry the time and no market
+      for (const e of events.slice(1)) {
+        assert.deepStrictEqual(e.data.markets, [])
+        assert.isAbove(e.data.t, snap.t - 1)
+      }
+      // the page has disconnected: the collector stops; with one page open, a second is refused
+      for (let i = 0; i < 50 && dashboard.clients() > 0; i++) yield* Effect.sleep(20)
+      assert.strictEqual(dashboard.clients(), 0)
+      const first = yield* Effect.promise(() =>
+        fetch(`${url}/events`, { headers: { authorization: `Bearer ${token}` } })
+      )
+      assert.strictEqual(first.status, 200)
+      const second = yield* Effect.promise(() =>
+        fetch(`${url}/events`, { headers: { authorization: `Bearer ${token}` } })
+      )
+      assert.strictEqual(second.status, 503)
+      yield* Effect.promise(() => first.body!.cancel())
+      assert.strictEqual(yield* handle.pullQuotes, 0)
+    })
+  )
+})

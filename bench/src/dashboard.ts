@@ -1,0 +1,139 @@
+/**
+ * Benchmark — dashboard. What one open dashboard costs the bot: the `scale` set-up at 1,000 markets (the
+ * compiled runner, maker on every market, synthetic flow), then windows of the same length alternating
+ * without and with one page connected to the runner's `GET /events` (the control API's server, loopback, no
+ * token). The page is played by this process: it reads the Server-Sent Events stream to its end, as a
+ * browser would (its own drawing costs the browser, not the bot). Alternating (off, on, off, on, …) spreads
+ * the machine's drift over both sides.
+ *
+ * Figures: the runner's CPU % of one core without and with the page (/proc/<pid>, median of the rounds), the
+ * difference (target < 5 points: the issue's "< 5 % of a core more"), the SSE bytes/s and payloads/s the
+ * page received, and the size of the first (full) snapshot.
+ */
+import * as fs from "node:fs"
+import * as path from "node:path"
+import * as Effect from "effect/Effect"
+import * as Child from "./child.js"
+import * as Scale from "./scale.js"
+import { sig, sleep } from "./stats.js"
+
+export interface DashboardOptions {
+  readonly markets: number
+  readonly warmupMs: number
+  readonly windowMs: number
+  readonly rounds: number
+  readonly log: (line: string) => void
+}
+
+const median = (xs: ReadonlyArray<number>) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length === 0
+    ? Number.NaN
+    : s.length % 2 === 1
+      ? s[(s.length - 1) / 2]!
+      : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
+}
+
+/** One page on `/events`: counts bytes and payloads until aborted. */
+const openPage = (url: string) => {
+  const abort = new AbortController()
+  const seen = { bytes: 0, payloads: 0, firstSnapshotBytes: 0 }
+  const done = (async () => {
+    const r = await fetch(`${url}/events`, { signal: abort.signal })
+    if (!r.ok || r.body === null) throw new Error(`GET /events: HTTP ${r.status}`)
+    const decoder = new TextDecoder()
+    let buf = ""
+    for await (const chunk of r.body as unknown as AsyncIterable<Uint8Array>) {
+      seen.bytes += chunk.byteLength
+      buf += decoder.decode(chunk, { stream: true })
+      for (let i = buf.indexOf("\n\n"); i >= 0; i = buf.indexOf("\n\n")) {
+        const payload = buf.slice(0, i)
+        buf = buf.slice(i + 2)
+        if (!payload.startsWith("event:")) continue
+        seen.payloads++
+        if (seen.firstSnapshotBytes === 0 && payload.startsWith("event: snapshot")) {
+          seen.firstSnapshotBytes = payload.length
+          JSON.parse(payload.slice(payload.indexOf("data: ") + 6))
+        }
+      }
+    }
+  })().catch((e: unknown) => {
+    if ((e as Error).name !== "AbortError") throw e
+  })
+  const close = async () => {
+    abort.abort()
+    await done
+  }
+  return { seen, close }
+}
+
+export const run = (o: DashboardOptions) =>
+  Effect.runPromise(
+    Effect.scoped(
+      Effect.gen(function* () {
+        const { pid, cfgPath, bot } = yield* Scale.launch({
+          markets: o.markets,
+          flowPerSec: o.markets / 2,
+          log: o.log,
+          label: "dashboard"
+        })
+        // the control API comes up after the venues (the metrics endpoint, which `launch` waits for, before)
+        const published = path.join(path.dirname(cfgPath), "journal.sqlite.control.json")
+        const url = yield* Effect.promise(async () => {
+          const end = Date.now() + 120_000
+          while (!fs.existsSync(published)) {
+            if (Date.now() > end) throw new Error(`no control API published: ${bot.output().slice(-3000)}`)
+            await sleep(250)
+          }
+          return (JSON.parse(fs.readFileSync(published, "utf8")) as { url: string }).url
+        })
+        o.log(`dashboard ${o.markets}: control at ${url}; warming ${o.warmupMs} ms`)
+        yield* Effect.sleep(o.warmupMs)
+        const cpuOver = (ms: number) =>
+          Effect.promise(async () => {
+            const s0 = Child.procSample(pid)
+            const t0 = performance.now()
+            await sleep(ms)
+            const s1 = Child.procSample(pid)
+            if (s0 === undefined || s1 === undefined) throw new Error(`runner exited: ${bot.output().slice(-3000)}`)
+            return ((s1.cpuS - s0.cpuS) / ((performance.now() - t0) / 1000)) * 100
+          })
+        const off: Array<number> = []
+        const on: Array<number> = []
+        let bytes = 0
+        let payloads = 0
+        let seconds = 0
+        let snapshot = 0
+        for (let round = 0; round < o.rounds; round++) {
+          off.push(yield* cpuOver(o.windowMs))
+          const page = openPage(url)
+          yield* Effect.sleep(1500) // the first (full) snapshot, outside the window
+          const b0 = page.seen.bytes
+          const p0 = page.seen.payloads
+          const t0 = performance.now()
+          on.push(yield* cpuOver(o.windowMs))
+          bytes += page.seen.bytes - b0
+          payloads += page.seen.payloads - p0
+          seconds += (performance.now() - t0) / 1000
+          snapshot = Math.max(snapshot, page.seen.firstSnapshotBytes)
+          yield* Effect.promise(page.close)
+          yield* Effect.sleep(500)
+          o.log(`dashboard round ${round + 1}: CPU off ${off[round]!.toFixed(1)} %, on ${on[round]!.toFixed(1)} %`)
+        }
+        const cpuOff = median(off)
+        const cpuOn = median(on)
+        return {
+          markets: o.markets,
+          rounds: o.rounds,
+          window_s: o.windowMs / 1000,
+          runner: Child.runnerMode(),
+          cpu_off_pct: sig(cpuOff, 3),
+          cpu_on_pct: sig(cpuOn, 3),
+          cpu_delta_pct: sig(cpuOn - cpuOff, 3),
+          sse_bytes_per_s: Math.round(bytes / seconds),
+          sse_payloads_per_s: sig(payloads / seconds, 3),
+          first_snapshot_kb: sig(snapshot / 1024, 3)
+        }
+      })
+    )
+  )
