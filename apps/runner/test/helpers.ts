@@ -99,9 +99,12 @@ export const simBot = (o: {
   readonly flowPerSec: number
   readonly orderSize?: string
   readonly extra?: string
+  /** a simulator shared by several runs (each gets its own key, account and journal) */
+  readonly sim?: KalshiSim.SimHandle
 }) =>
   Effect.gen(function* () {
-    const sim = yield* KalshiSim.make({ markets: o.markets, seed: o.seed, flow: { ratePerSec: o.flowPerSec } })
+    const sim =
+      o.sim ?? (yield* KalshiSim.make({ markets: o.markets, seed: o.seed, flow: { ratePerSec: o.flowPerSec } }))
     const key = yield* sim.generateKey()
     const dir = tempDir()
     const journal = `${dir}/journal.sqlite`
