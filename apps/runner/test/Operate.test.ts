@@ -89,8 +89,11 @@ describe("operating a running bot", () => {
         const after = (seq: number) => Effect.map(readJournal(journal), (es) => es.filter((e) => e.seq > seq))
         const writes = (es: ReadonlyArray<{ kind: string; data: Record<string, unknown> }>) =>
           es.filter((e) => e.kind === "request" && e.data["op"] !== "cancel").length
+        // refusals because the scope is halted or paused (other refusals, e.g. a self-cross, are not asked for more)
         const denials = (es: ReadonlyArray<{ kind: string; data: Record<string, unknown> }>) =>
-          es.filter((e) => e.kind === "risk" && e.data["decision"] === "denied").length
+          es.filter(
+            (e) => e.kind === "risk" && e.data["decision"] === "denied" && e.data["reason"] === "TRADING_HALTED"
+          ).length
 
         // quoting in at least two markets
         const symbols = yield* poll(
@@ -116,7 +119,7 @@ describe("operating a running bot", () => {
         yield* Effect.sleep("1500 millis") // 30 book changes a second: the maker decides many times
         const inX = (yield* after(m1)).filter((e) => e.symbol === x)
         assert.strictEqual(writes(inX), 0, "orders were sent in the paused market")
-        assert.strictEqual(denials(yield* after(m1)), 0, "the maker kept asking in the paused market")
+        assert.strictEqual(denials(inX), 0, "the maker kept asking in the paused market")
         // the other markets keep quoting
         yield* poll(
           "quotes in another market",
