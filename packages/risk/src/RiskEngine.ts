@@ -91,8 +91,9 @@ export const make = (config: RiskConfig): Effect.Effect<RiskEngineService, never
             const events = changes.map(toStateChange)
             yield* Ref.update(log, (xs) => [...xs, ...events])
             yield* PubSub.publishAll(hub, events)
+            // debug only: whoever follows `changes` says it (the runner: one line per change, journaled)
             for (const e of events) {
-              yield* Effect.logWarning("risk state change").pipe(
+              yield* Effect.logDebug("risk state change").pipe(
                 Effect.annotateLogs({
                   state: e.state,
                   previous: e.previous,
