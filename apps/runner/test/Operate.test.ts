@@ -6,7 +6,8 @@
  * - halted means quiet: after a halt, one log line, our quotes pulled, then no request and no Risk denial
  *   however the books move; the webhook receives the halt and the resume alerts;
  * - every scope is reachable through the API (global, venue, strategy everywhere, strategy on a venue,
- *   market); a market without its venue, or one the venue lacks, is refused in one line.
+ *   market) and the CLI (a venue, a strategy everywhere; global is in Control.test); a market without its
+ *   venue, or one the venue lacks, is refused in one line.
  */
 import { KalshiSim } from "@alpha-hunter/kalshi-sim"
 import { assert, describe, it } from "@effect/vitest"
@@ -192,6 +193,19 @@ describe("operating a running bot", () => {
           assert.strictEqual((yield* post("/resume", scope)).status, 200)
           assert.deepStrictEqual((yield* status).scopes, [])
         }
+        // and through the CLI: a venue, a strategy everywhere (two commands at once)
+        const byCli = [
+          cli(["pause", "--config", configFile, "--venue", "k"]),
+          cli(["pause", "--config", configFile, "--strategy", "mm"])
+        ]
+        for (const p of byCli) assert.strictEqual(yield* p.exited, 0, p.output())
+        assert.include(byCli[1]!.output(), "pause: strategy mm everywhere (journaled)")
+        assert.sameMembers(
+          (yield* status).scopes.map((s) => s.scope),
+          ["k", "*/mm"]
+        )
+        yield* post("/resume", { venue: "k" })
+        yield* post("/resume", { strategy: "mm" })
         const noVenue = yield* post("/pause", { market: x })
         assert.strictEqual(noVenue.status, 400)
         assert.strictEqual(noVenue.body["error"], "a market needs its venue")
