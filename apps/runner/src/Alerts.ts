@@ -157,7 +157,13 @@ export interface Sources {
 }
 
 const scopeName = (s: Risk.RiskScope | undefined) =>
-  s === undefined ? "" : s.strategy === undefined ? "" : `${s.strategy}: `
+  s === undefined
+    ? ""
+    : s.symbol !== undefined
+      ? `market ${s.symbol}: `
+      : s.strategy === undefined
+        ? ""
+        : `${s.strategy}: `
 
 /** Risk's halts and resumes, with their reasons. */
 export const onRiskChange = (alerts: AlertsService, c: Risk.StateChange) =>

@@ -13,7 +13,11 @@ import * as Control from "./Control.js"
 
 const venue = Options.text("venue").pipe(Options.withDescription("only this venue (default: all)"), Options.optional)
 const strategy = Options.text("strategy").pipe(
-  Options.withDescription("only this strategy on the venue (needs --venue)"),
+  Options.withDescription("only this strategy (on --venue, or everywhere without it)"),
+  Options.optional
+)
+const market = Options.text("market").pipe(
+  Options.withDescription("only this market of --venue (every strategy in it)"),
   Options.optional
 )
 const reason = Options.text("reason").pipe(
@@ -47,25 +51,37 @@ export const status = Command.make("status", { config: configOption }, ({ config
 ).pipe(Command.withDescription("the running bot's state: venues, streams, resting orders, positions, risk scopes"))
 
 const scoped = (action: "pause" | "resume" | "halt", description: string) =>
-  Command.make(action, { config: configOption, venue, strategy, reason }, (o) =>
+  Command.make(action, { config: configOption, venue, strategy, market, reason }, (o) =>
     Effect.gen(function* () {
-      if (Option.isSome(o.strategy) && Option.isNone(o.venue)) {
-        return yield* new CliFailure({ message: "--strategy needs --venue" })
+      if (Option.isSome(o.market) && Option.isNone(o.venue)) {
+        return yield* new CliFailure({ message: "--market needs --venue" })
+      }
+      if (Option.isSome(o.market) && Option.isSome(o.strategy)) {
+        return yield* new CliFailure({ message: "--market applies to every strategy in it: drop --strategy" })
       }
       const bot = yield* needBot(o.config)
       const body = {
         ...(Option.isSome(o.venue) ? { venue: o.venue.value } : {}),
         ...(Option.isSome(o.strategy) ? { strategy: o.strategy.value } : {}),
+        ...(Option.isSome(o.market) ? { market: o.market.value } : {}),
         ...(Option.isSome(o.reason) ? { reason: o.reason.value } : {})
       }
       yield* Effect.mapError(Control.call(bot, "POST", `/${action}`, body), toCli)
       const where = Option.isSome(o.venue)
-        ? `${o.venue.value}${Option.isSome(o.strategy) ? `/${o.strategy.value}` : ""}`
-        : "everything"
+        ? `${o.venue.value}${Option.isSome(o.strategy) ? `/${o.strategy.value}` : ""}${Option.isSome(o.market) ? ` market ${o.market.value}` : ""}`
+        : Option.isSome(o.strategy)
+          ? `strategy ${o.strategy.value} everywhere`
+          : "everything"
       yield* Console.log(`${action}: ${where} (journaled)`)
     })
   ).pipe(Command.withDescription(description))
 
-export const pause = scoped("pause", "pause new orders on the running bot (everything, a venue or a strategy)")
-export const resume = scoped("resume", "resume the running bot (everything, a venue or a strategy)")
-export const halt = scoped("halt", "halt the running bot (everything, a venue or a strategy) until resumed")
+export const pause = scoped(
+  "pause",
+  "pause new orders on the running bot (everything, a venue, a strategy, or one market)"
+)
+export const resume = scoped("resume", "resume the running bot (everything, a venue, a strategy, or one market)")
+export const halt = scoped(
+  "halt",
+  "halt the running bot (everything, a venue, a strategy, or one market) until resumed"
+)

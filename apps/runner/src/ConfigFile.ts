@@ -66,6 +66,52 @@ export const issuesOf = (error: ParseResult.ParseError, prefix: ReadonlyArray<Pr
     message: i.message
   }))
 
+/** The value at an issue's path in the raw document (`a.b[2].c`), if there is one. */
+const valueAt = (raw: unknown, path: string): unknown => {
+  let v: unknown = raw
+  for (const part of path.split(/\.|(?=\[)/)) {
+    if (part === "") continue
+    if (v === null || typeof v !== "object") return undefined
+    const key = part.startsWith("[") ? Number(part.slice(1, -1)) : part
+    v = (v as Record<string | number, unknown>)[key]
+  }
+  return v
+}
+
+/**
+ * Issues as the user reads them: each once, one line each; the "Expected undefined" alternative of an
+ * optional key dropped when the key's real problem is reported; a number where a string (a decimal, e.g. a
+ * price or a limit) is expected gets the fix: `write it as a string: "0.05"`.
+ */
+export const tidy = (issues: ReadonlyArray<Issue>, raw: unknown): ReadonlyArray<Issue> => {
+  const seen = new Set<string>()
+  const out: Array<Issue> = []
+  for (const i of issues) {
+    const message = i.message.replace(/\s*\n\s*/g, " ")
+    const key = `${i.path}\u0000${message}`
+    if (seen.has(key)) continue
+    seen.add(key)
+    if (
+      message.startsWith("Expected undefined, actual") &&
+      issues.some(
+        (o) =>
+          o !== i &&
+          !o.message.startsWith("Expected undefined") &&
+          (o.path === i.path || o.path.startsWith(`${i.path}.`) || o.path.startsWith(`${i.path}[`))
+      )
+    ) {
+      continue
+    }
+    const actual = valueAt(raw, i.path)
+    out.push(
+      typeof actual === "number" && /^Expected (string|DecimalString|Decimal)/.test(message)
+        ? { path: i.path, message: `${message}; write it as a string: "${String(actual)}"` }
+        : { path: i.path, message }
+    )
+  }
+  return out
+}
+
 /** Parses YAML/JSON text; syntax errors come back as issues with line numbers. */
 export const parseText = (text: string): Either.Either<unknown, ReadonlyArray<Issue>> => {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true })

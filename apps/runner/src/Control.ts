@@ -4,9 +4,9 @@
  * | call | what it does |
  * |---|---|
  * | `GET /status` | per venue: stream health, desyncs, our live orders, positions per quoted market; every scope not ACTIVE with its reason; P&L and exposure |
- * | `POST /pause` `{venue?, strategy?, reason?}` | Risk `pause` for the scope (global without `venue`): new creates stop at the next decision |
- * | `POST /resume` `{venue?, strategy?, reason?}` | Risk `resume` for the scope |
- * | `POST /halt` `{venue?, strategy?, reason?}` | Risk `HALTED` for the scope |
+ * | `POST /pause` `{venue?, strategy?, market?, reason?}` | Risk `pause` for the scope — global (no keys), a venue, a strategy everywhere (`strategy` alone), a strategy on a venue, or one market of a venue (`venue` + `market`): new creates stop at the next decision |
+ * | `POST /resume` `{venue?, strategy?, market?, reason?}` | Risk `resume` for the scope |
+ * | `POST /halt` `{venue?, strategy?, market?, reason?}` | Risk `HALTED` for the scope |
  * | `POST /cancel-all` `{venue?, reason?}` | halt (the venue, or everything), cancel every resting order there through the venue, verify; answers what still rests |
  *
  * It listens on 127.0.0.1 by default; any other address needs a bearer token (config `control.token` or
@@ -26,7 +26,7 @@ import * as Runtime from "effect/Runtime"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import { errorText } from "./Errors.js"
-import type { RunHandle } from "./Run.js"
+import { type RunHandle, scopeLabel } from "./Run.js"
 
 export interface ControlOptions {
   readonly host: string
@@ -43,6 +43,7 @@ export class ControlError extends Schema.TaggedError<ControlError>()("ControlErr
 const Command = Schema.Struct({
   venue: Schema.optional(Schema.String),
   strategy: Schema.optional(Schema.String),
+  market: Schema.optional(Schema.String),
   reason: Schema.optional(Schema.String)
 })
 type Command = typeof Command.Type
@@ -86,7 +87,7 @@ export const status = (h: RunHandle) =>
     }
     const summary = yield* h.risk.summary()
     const scopes = (yield* h.risk.statuses).map((st) => ({
-      scope: st.scope === undefined ? "global" : `${st.scope.venue}${st.scope.strategy ? `/${st.scope.strategy}` : ""}`,
+      scope: scopeLabel(st.scope),
       state: st.state,
       reason: st.reason,
       since: new Date(st.at).toISOString()
@@ -100,18 +101,44 @@ export const status = (h: RunHandle) =>
     }
   })
 
+/** global; a venue; a strategy everywhere (`venue` "*"); a strategy on a venue; a market of a venue */
 const scopeOf = (c: Command): Risk.RiskScope | undefined =>
-  c.venue === undefined ? undefined : { venue: c.venue, ...(c.strategy !== undefined ? { strategy: c.strategy } : {}) }
+  c.venue === undefined
+    ? c.strategy === undefined
+      ? undefined
+      : { venue: "*", strategy: c.strategy }
+    : {
+        venue: c.venue,
+        ...(c.strategy !== undefined ? { strategy: c.strategy } : {}),
+        ...(c.market !== undefined ? { symbol: c.market } : {})
+      }
+
+/** A command naming something this run does not have, or a combination the scopes cannot express. */
+const invalid = (h: RunHandle, c: Command): string | undefined => {
+  const session = h.sessions.find((s) => s.name === c.venue)
+  if (c.venue !== undefined && session === undefined) return `no venue "${c.venue}" in this run`
+  if (c.market !== undefined) {
+    if (session === undefined) return "a market needs its venue"
+    if (c.strategy !== undefined) return "a market is paused for every strategy in it: give venue and market only"
+    if (!session.markets.has(c.market)) return `no market "${c.market}" on ${c.venue}`
+  }
+  return undefined
+}
 
 const apply = (h: RunHandle, action: string, c: Command) =>
   Effect.gen(function* () {
     const scope = scopeOf(c)
-    if (c.venue !== undefined && !h.sessions.some((s) => s.name === c.venue)) {
-      return yield* new ControlError({ message: `no venue "${c.venue}" in this run` })
-    }
+    const bad = invalid(h, c)
+    if (bad !== undefined) return yield* new ControlError({ message: bad })
     const reason = `${c.reason ?? "operator"} (control API)`
     yield* h.journal
-      .append({ kind: "control", venue: c.venue ?? "*", strategy: c.strategy, data: { action, reason } })
+      .append({
+        kind: "control",
+        venue: c.venue ?? "*",
+        strategy: c.strategy,
+        symbol: c.market,
+        data: { action, reason }
+      })
       .pipe(Effect.ignore)
     switch (action) {
       case "pause":
@@ -125,7 +152,11 @@ const apply = (h: RunHandle, action: string, c: Command) =>
         return { ok: true }
       default: {
         // cancel-all: halted first, so no decision in flight re-quotes; then the venue's own cancel-all
-        yield* h.risk.setState("HALTED", `cancel-all: ${reason}`, scope)
+        yield* h.risk.setState(
+          "HALTED",
+          `cancel-all: ${reason}`,
+          c.venue === undefined ? undefined : { venue: c.venue }
+        )
         let resting = 0
         const venues: Record<string, string> = {}
         for (const s of h.sessions.filter((x) => c.venue === undefined || x.name === c.venue)) {
@@ -192,9 +223,10 @@ export const serve = (h: RunHandle, o: ControlOptions): Effect.Effect<string, Co
         }
         const c = decodeCommand(parsed)
         if (c._tag === "Left") return answer(res, 400, { error: `bad command: ${c.left.message}` })
-        run(apply(h, action, c.right)).then(
-          (r) => answer(res, 200, r),
-          (e) => answer(res, 400, { error: errorText(e) })
+        // a refused command answers its own one-line message (not the runtime's wrapping of it)
+        run(Effect.either(apply(h, action, c.right))).then(
+          (r) => (r._tag === "Right" ? answer(res, 200, r.right) : answer(res, 400, { error: r.left.message })),
+          (e) => answer(res, 500, { error: errorText(e) })
         )
       })
     })

@@ -7,7 +7,7 @@ import { RiskConfig } from "@alpha-hunter/risk"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
-import { AppConfig, type MarketSelector, type StrategySection } from "./AppConfig.js"
+import { AppConfig, type MarketSelector, StrategySection, VenueSection } from "./AppConfig.js"
 import * as ConfigFile from "./ConfigFile.js"
 import { type AnyExchangePlugin, type AnyStrategyPlugin, decodeSection, type Registry } from "./Registry.js"
 
@@ -35,36 +35,53 @@ export interface Resolved {
 const runnerKeys = new Set(["plugin", "venue", "markets", "clientIdPrefix"])
 const placeholder = "__selected_markets__"
 
-/** Everything a config needs to be valid, checked before anything connects. Issues name their paths. */
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+
+/**
+ * One pass: the envelope and every section (each venue, each strategy, risk) are decoded on their own, so a
+ * mistake in one never hides the others; all issues come back together, each once, named by its path.
+ */
 export const resolve = (
   file: string,
   raw: unknown,
   registry: Registry
 ): Either.Either<Resolved, ConfigFile.ConfigError> => {
-  const fail = (issues: ReadonlyArray<ConfigFile.Issue>) => Either.left(new ConfigFile.ConfigError({ file, issues }))
-  const envelope = ConfigFile.decodeWith(AppConfig, raw)
-  if (Either.isLeft(envelope)) return fail(envelope.left)
-  const config = envelope.right
   const issues: Array<ConfigFile.Issue> = []
+  const envelope = ConfigFile.decodeWith(AppConfig, raw)
+  if (Either.isLeft(envelope)) issues.push(...envelope.left)
+  const top = isRecord(raw) ? raw : {}
+  const venueSections = isRecord(top["venues"]) ? top["venues"] : {}
+  const strategySections = isRecord(top["strategies"]) ? top["strategies"] : {}
   const venues: Array<Resolved["venues"][number]> = []
-  if (Object.keys(config.venues).length === 0) issues.push({ path: "venues", message: "at least one venue is needed" })
-  for (const [name, section] of Object.entries(config.venues)) {
-    const plugin = registry.venues[section.type]
+  if (Object.keys(venueSections).length === 0) issues.push({ path: "venues", message: "at least one venue is needed" })
+  for (const [name, input] of Object.entries(venueSections)) {
+    const section = ConfigFile.decodeWith(VenueSection, input, ["venues", name])
+    if (Either.isLeft(section)) {
+      issues.push(...section.left)
+      continue
+    }
+    const plugin = registry.venues[section.right.type]
     if (plugin === undefined) {
       issues.push({
         path: `venues.${name}.type`,
-        message: `unknown venue plugin "${section.type}"; expected one of ${Object.keys(registry.venues).join(", ")}`
+        message: `unknown venue plugin "${section.right.type}"; expected one of ${Object.keys(registry.venues).join(", ")}`
       })
       continue
     }
-    const { type: _type, ...rest } = section
+    const { type: _type, ...rest } = section.right
     const decoded = decodeSection(plugin.config, rest)
     if (Either.isLeft(decoded)) issues.push(...ConfigFile.issuesOf(decoded.left, ["venues", name]))
     else venues.push({ name, plugin, config: decoded.right })
   }
   const strategies: Array<ResolvedStrategy> = []
   const prefixes = new Set<string>()
-  for (const [name, section] of Object.entries(config.strategies)) {
+  for (const [name, input] of Object.entries(strategySections)) {
+    const decodedSection = ConfigFile.decodeWith(StrategySection, input, ["strategies", name])
+    if (Either.isLeft(decodedSection)) {
+      issues.push(...decodedSection.left)
+      continue
+    }
+    const section = decodedSection.right
     const plugin = registry.strategies[section.plugin]
     if (plugin === undefined) {
       issues.push({
@@ -73,10 +90,10 @@ export const resolve = (
       })
       continue
     }
-    if (config.venues[section.venue] === undefined) {
+    if (venueSections[section.venue] === undefined) {
       issues.push({
         path: `strategies.${name}.venue`,
-        message: `no venue named "${section.venue}"; expected one of ${Object.keys(config.venues).join(", ")}`
+        message: `no venue named "${section.venue}"; expected one of ${Object.keys(venueSections).join(", ")}`
       })
     }
     const pluginInput = Object.fromEntries(Object.entries(section).filter(([k]) => !runnerKeys.has(k)))
@@ -98,11 +115,13 @@ export const resolve = (
     strategies.push({ name, section, plugin, pluginInput, prefix })
   }
   const risk = Schema.decodeUnknownEither(RiskConfig.RiskConfig, { onExcessProperty: "error", errors: "all" })(
-    config.risk
+    top["risk"] ?? {}
   )
   if (Either.isLeft(risk)) issues.push(...ConfigFile.issuesOf(risk.left, ["risk"]))
-  if (issues.length > 0 || Either.isLeft(risk)) return fail(issues)
-  return Either.right({ file, config, venues, strategies, risk: risk.right })
+  if (issues.length > 0 || Either.isLeft(risk) || Either.isLeft(envelope)) {
+    return Either.left(new ConfigFile.ConfigError({ file, issues: ConfigFile.tidy(issues, raw) }))
+  }
+  return Either.right({ file, config: envelope.right, venues, strategies, risk: risk.right })
 }
 
 /** Reads, env-resolves and checks a config file. */

@@ -15,6 +15,7 @@ import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as ConfigFile from "./ConfigFile.js"
+import * as DailyPnl from "./DailyPnl.js"
 import { errorText } from "./Errors.js"
 import * as Journal from "./Journal.js"
 import * as LipSampler from "./LipSampler.js"
@@ -58,12 +59,18 @@ const RiskRecordLive = (resolved: Resolved, log: Log) =>
             kind: c.state === "ACTIVE" ? "resume" : "halt",
             venue: c.scope?.venue ?? "*",
             strategy: c.scope?.strategy,
+            symbol: c.scope?.symbol,
             data: { state: c.state, previous: c.previous, reason: c.reason }
           }),
-          log(
-            `[risk] ${c.scope ? `${c.scope.venue}${c.scope.strategy ? `/${c.scope.strategy}` : ""}` : "global"}: ${c.previous} → ${c.state} (${c.reason})`
-          )
+          log(`[risk] ${scopeLabel(c.scope)}: ${c.previous} → ${c.state} (${c.reason})`)
         ).pipe(Effect.ignore)
+      // P&L realised earlier today counts against today's loss limit (a breach halts before any venue opens)
+      const carried = yield* DailyPnl.carryToday(journal, risk, startedAt).pipe(
+        Effect.catchAll((e) =>
+          Effect.as(log(`[risk] cannot read today's P&L from the journal: ${e.message}`), [] as ReadonlyArray<string>)
+        )
+      )
+      if (carried.length > 0) yield* log(`[risk] today's P&L before this start: ${carried.join("; ")}`)
       // a halt or pause still in force from earlier today (UTC) carries over until a person resumes
       yield* carryOver(journal, risk, startedAt)
       for (const c of yield* risk.history) yield* record(c)
@@ -72,6 +79,12 @@ const RiskRecordLive = (resolved: Resolved, log: Log) =>
       return startedAt
     })
   )
+
+/** A risk scope as the logs and the status say it: global, `venue`, `venue/strategy`, `venue:market`. */
+export const scopeLabel = (scope: Risk.RiskScope | undefined): string =>
+  scope === undefined
+    ? "global"
+    : `${scope.venue}${scope.strategy ? `/${scope.strategy}` : ""}${scope.symbol ? `:${scope.symbol}` : ""}`
 
 const carriedPrefix = "still in force from earlier today: "
 const carriedSuffix = " (resume with `alpha-hunter resume`)"
@@ -93,11 +106,18 @@ const carryOver = (journal: Journal.JournalService, risk: RiskEngine.RiskEngineS
     const dayStart = now - (now % 86_400_000)
     const entries = yield* journal.query({ since: dayStart, kinds: ["halt", "resume"] })
     const last = new Map<string, Journal.Entry>()
-    for (const e of entries) last.set(`${e.venue}\u0000${e.strategy ?? ""}`, e)
+    for (const e of entries) last.set(`${e.venue}\u0000${e.strategy ?? ""}\u0000${e.symbol ?? ""}`, e)
     for (const e of last.values()) {
       if (e.kind !== "halt") continue
       const state = e.data["state"] === "REDUCING" ? "REDUCING" : "HALTED"
-      const scope = e.venue === "*" ? undefined : { venue: e.venue, ...(e.strategy ? { strategy: e.strategy } : {}) }
+      const scope =
+        e.venue === "*" && !e.strategy
+          ? undefined
+          : {
+              venue: e.venue,
+              ...(e.strategy ? { strategy: e.strategy } : {}),
+              ...(e.symbol ? { symbol: e.symbol } : {})
+            }
       yield* risk.setState(state, carriedReason(String(e.data["reason"] ?? "halted")), scope)
     }
   }).pipe(Effect.catchAll((e) => Effect.logWarning(`cannot read today's halts from the journal: ${e.message}`)))

@@ -81,7 +81,13 @@ export const install = (
   const write = options.write ?? ((line: string) => void process.stderr.write(`${line}\n`))
   const exit = options.exit ?? ((code: number) => process.exit(code))
   let count = 0
+  let last = 0
   const stop = (why: string) => {
+    // a launcher chain relays one keypress as several signals (the group's SIGINT, then pnpm's or npm's own
+    // SIGINT/SIGTERM to its child): within a second of the second signal they are that same press, not a third
+    const now = Date.now()
+    if (count >= 2 && now - last < 1000) return
+    last = now
     count++
     if (count === 1) {
       write(`\nalpha-hunter: ${why}: stopping gracefully (canceling our orders, verifying, reporting)…`)
@@ -108,7 +114,8 @@ export const install = (
     const gone = proc ? launchers.find((pid) => !alive(pid)) : process.ppid !== parent ? parent : undefined
     if (gone !== undefined) {
       clearInterval(watch)
-      stop(`the launching process (pid ${gone}) exited`)
+      // a launcher exiting during the stop (it got the same signal) is no reason to hurry it
+      if (count === 0) stop(`the launching process (pid ${gone}) exited`)
     }
   }, 500)
   watch.unref()

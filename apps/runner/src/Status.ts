@@ -101,7 +101,10 @@ export const statusLine = (h: RunHandle) =>
     const states = yield* h.risk.statuses
     const level = (st: string) => (st === "HALTED" ? 2 : st === "REDUCING" ? 1 : 0)
     const stateOf = (venue: string | undefined) =>
-      level(states.find((x) => x.scope?.venue === venue && x.scope?.strategy === undefined)?.state ?? "ACTIVE")
+      level(
+        states.find((x) => x.scope?.venue === venue && x.scope?.strategy === undefined && x.scope?.symbol === undefined)
+          ?.state ?? "ACTIVE"
+      )
     yield* Metric.set(Metric.tagged(Metrics.riskState, "scope", "global"), stateOf(undefined))
     for (const s of h.sessions) yield* Metric.set(Metric.tagged(Metrics.riskState, "scope", s.name), stateOf(s.name))
     return [
@@ -117,7 +120,7 @@ export const statusLine = (h: RunHandle) =>
       ...venueStates,
       ...(yield* h.risk.statuses).map(
         (st) =>
-          `${st.scope?.venue ?? "all"}${st.scope?.strategy ? `/${st.scope.strategy}` : ""} ${st.state} (${st.reason})`
+          `${st.scope?.venue ?? "all"}${st.scope?.strategy ? `/${st.scope.strategy}` : ""}${st.scope?.symbol ? `:${st.scope.symbol}` : ""} ${st.state} (${st.reason})`
       ),
       ...venueNotes
     ].join(" | ")

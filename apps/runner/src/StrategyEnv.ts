@@ -1,5 +1,5 @@
 /** A strategy's environment: read-only data for its venue and a gateway through the execution engine. */
-import { Decimal as D, ExchangeError, Ids, type Order, Strategy } from "@alpha-hunter/core"
+import { Decimal as D, ExchangeError, Ids, type Order, Risk, Strategy } from "@alpha-hunter/core"
 import { OrderTracker } from "@alpha-hunter/execution"
 import type { RiskEngine } from "@alpha-hunter/risk"
 import * as Context from "effect/Context"
@@ -59,12 +59,40 @@ export const strategyEnv = (
       orders: session.exchange.watchOrders().pipe(Stream.filter((o) => o.clientOrderId?.startsWith(s.prefix) === true)),
       fills: session.exchange.watchMyTrades().pipe(Stream.filter((f) => f.clientOrderId?.startsWith(s.prefix) === true))
     })
+    // Halted means quiet: while the strategy's scope (global, venue, strategy) or the market is halted or
+    // paused, its quotes there are pulled at its next decision and then nothing is asked — no request, no
+    // denial, no journal entry per book update — until a resume (one Ref read per decision to know).
+    const scope = { venue: session.name, strategy: s.name }
+    const halted = (symbol: string) => Effect.map(risk.stateNow(scope, symbol), (st) => st === "HALTED")
+    const pull = (symbol: Ids.Symbol) =>
+      Effect.flatMap(session.engine.liveIn(symbol), (ts) =>
+        ts.some((t) => mine(t) && t.status !== "unknown")
+          ? gateway.setQuotes(Strategy.quoteTarget({ symbol, bids: [], asks: [] }))
+          : Effect.void
+      )
     const trackingGateway = Strategy.OrderGateway.of({
       ...gateway,
       setQuotes: (target) =>
-        Effect.zipRight(
-          Ref.update(quoted, (q) => new Set([...q, `${session.name}:${target.symbol}`])),
-          gateway.setQuotes(target)
+        Effect.flatMap(halted(target.symbol), (h) =>
+          h
+            ? pull(target.symbol)
+            : Effect.zipRight(
+                Ref.update(quoted, (q) => new Set([...q, `${session.name}:${target.symbol}`])),
+                gateway.setQuotes(target)
+              )
+        ),
+      submit: (request) =>
+        Effect.flatMap(halted(request.symbol), (h) =>
+          h
+            ? Effect.fail(
+                new Risk.RiskDenied({
+                  reason: "TRADING_HALTED",
+                  message: `trading is halted for ${session.name} in ${request.symbol}`,
+                  venue: session.name,
+                  symbol: request.symbol
+                })
+              )
+            : gateway.submit(request)
         )
     })
     return Context.make(Strategy.MarketData, marketData).pipe(

@@ -75,8 +75,9 @@ describe("alpha-hunter CLI", () => {
         [["cancel-all", "--venue", "nope"], "no venue named nope"],
         [["run", "--config", `${dir}/missing.yaml`], "must exist"]
       ]
-      for (const [args, expected] of cases) {
-        const p = cli(args)
+      // the four processes at once (each is independent; the startup is most of each one's time)
+      const procs = cases.map(([args, expected]) => ({ args, expected, p: cli(args) }))
+      for (const { args, expected, p } of procs) {
         const code = yield* p.exited
         const out = p.output()
         assert.strictEqual(code, 1, out)

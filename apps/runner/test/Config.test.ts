@@ -51,4 +51,54 @@ describe("config files", () => {
       assert.deepStrictEqual(ConfigFile.resolveEnv({ a: "${NOPE:-x}" }, {}), { a: "x" })
     })
   )
+
+  it.effect("every mistake of every section in one pass, one line each with its path; hints for decimal strings", () =>
+    Effect.gen(function* () {
+      const dir = tempDir()
+      const file = writeFile(
+        dir,
+        "many.yaml",
+        `venues:
+  sim: { type: kalshi-sim, markets: "many", colour: red }
+  x: { type: nowhere }
+strategies:
+  mm:
+    plugin: maker
+    venue: simm
+    mode: liquidity
+    params: { minSpreadTicks: 0, colour: blue, orderSize: 5 }
+risk:
+  global: { maxOrderSize: "5", maxDailyLoss: 0.05, extra: 1 }
+journal: { durabilty: full }
+runn: { statusIntervalMs: 1000 }
+metrics: { port: "x" }
+`
+      )
+      const r = yield* Effect.flip(App.load(file, registry, {}))
+      const lines = r.issues.map((i) => `${i.path}: ${i.message}`)
+      const expected = [
+        "runn: is unexpected",
+        "journal.durabilty: is unexpected",
+        'metrics.port: Expected number, actual "x"',
+        "venues.sim.colour: is unexpected",
+        'venues.sim.markets: Expected number, actual "many"',
+        'venues.x.type: unknown venue plugin "nowhere"',
+        'strategies.mm.venue: no venue named "simm"',
+        "strategies.mm.params.colour: is unexpected",
+        'strategies.mm.params.orderSize: Expected string, actual 5; write it as a string: "5"',
+        "strategies.mm.params.minSpreadTicks: Expected a positive number, actual 0",
+        "risk.global.extra: is unexpected",
+        'risk.global.maxDailyLoss: Expected string, actual 0.05; write it as a string: "0.05"'
+      ]
+      for (const e of expected) {
+        assert.isTrue(
+          lines.some((l) => l.startsWith(e)),
+          `missing "${e}" in:\n${lines.join("\n")}`
+        )
+      }
+      // each once, one line each, no alternatives of an optional key, nothing else
+      assert.strictEqual(lines.length, expected.length, lines.join("\n"))
+      assert.isFalse(lines.some((l) => l.includes("\n") || l.includes("Expected undefined")))
+    })
+  )
 })

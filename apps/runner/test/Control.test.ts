@@ -59,7 +59,7 @@ describe("control API", () => {
         const cancel = cli(["cancel-all", "--config", config])
         assert.strictEqual(yield* cancel.exited, 0, cancel.output())
         assert.include(cancel.output(), "the running bot is halted")
-        yield* Effect.sleep("3 seconds")
+        for (let i = 0; i < 30 && (yield* resting) > 0; i++) yield* Effect.sleep("200 millis")
         assert.strictEqual(yield* resting, 0, "orders rest after cancel-all")
         const after = cli(["status", "--config", config])
         assert.strictEqual(yield* after.exited, 0, after.output())

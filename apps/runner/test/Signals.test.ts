@@ -4,13 +4,25 @@
  * venue, the report is printed, the journal has its `stop` entry, exit code 0.
  */
 import { spawn } from "node:child_process"
-import { assert, describe, it } from "@effect/vitest"
+import { KalshiSim } from "@alpha-hunter/kalshi-sim"
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Scope from "effect/Scope"
 import * as Signals from "../src/Signals.js"
 import { cli, type Proc, readJournal, runnerRoot, simBot, waitUntil } from "./helpers.js"
 
-/** A simulator, a key and a config file for a run with no end of its own. */
-const setup = simBot({ markets: 4, seed: 5, flowPerSec: 10 })
+// one simulator for every run of this file (each run gets its own key, account and journal)
+let scope: Scope.CloseableScope
+let sim: KalshiSim.SimHandle
+beforeAll(async () => {
+  scope = await Effect.runPromise(Scope.make())
+  sim = await Effect.runPromise(Scope.extend(KalshiSim.make({ markets: 4, seed: 5, flow: { ratePerSec: 10 } }), scope))
+}, 30_000)
+afterAll(() => Effect.runPromise(Scope.close(scope, Exit.void)))
+
+/** A key and a config file for a run with no end of its own, on the shared simulator. */
+const setup = Effect.suspend(() => simBot({ markets: 4, seed: 5, flowPerSec: 10, sim }))
 
 /** Waits until the run has orders resting on the venue. */
 const quoting = (p: Proc, resting: Effect.Effect<number>) =>

@@ -2,6 +2,8 @@
 
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, writeFileSync } from "node:fs"
+import { createServer, type Server } from "node:http"
+import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { KalshiSigning, KalshiSim } from "@alpha-hunter/kalshi-sim"
@@ -97,9 +99,12 @@ export const simBot = (o: {
   readonly flowPerSec: number
   readonly orderSize?: string
   readonly extra?: string
+  /** a simulator shared by several runs (each gets its own key, account and journal) */
+  readonly sim?: KalshiSim.SimHandle
 }) =>
   Effect.gen(function* () {
-    const sim = yield* KalshiSim.make({ markets: o.markets, seed: o.seed, flow: { ratePerSec: o.flowPerSec } })
+    const sim =
+      o.sim ?? (yield* KalshiSim.make({ markets: o.markets, seed: o.seed, flow: { ratePerSec: o.flowPerSec } }))
     const key = yield* sim.generateKey()
     const dir = tempDir()
     const journal = `${dir}/journal.sqlite`
@@ -130,3 +135,31 @@ ${o.extra ?? ""}`
     )
     return { config, journal, resting }
   })
+
+/** A webhook receiver on loopback: every POST body it got, as parsed JSON. */
+export const webhookReceiver = Effect.acquireRelease(
+  Effect.async<{ readonly server: Server; readonly url: string; readonly got: Array<Record<string, unknown>> }>(
+    (resume) => {
+      const got: Array<Record<string, unknown>> = []
+      const server = createServer((req, res) => {
+        let body = ""
+        req.on("data", (c: Buffer) => {
+          body += c.toString()
+        })
+        req.on("end", () => {
+          got.push(JSON.parse(body) as Record<string, unknown>)
+          res.end("ok")
+        })
+      })
+      server.listen(0, "127.0.0.1", () => {
+        const port = (server.address() as AddressInfo).port
+        resume(Effect.succeed({ server, url: `http://127.0.0.1:${port}/hook`, got }))
+      })
+    }
+  ),
+  (r) =>
+    Effect.sync(() => {
+      r.server.closeAllConnections()
+      r.server.close()
+    })
+)

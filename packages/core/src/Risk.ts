@@ -38,8 +38,15 @@ export const DenyReason = Schema.Literal(
 )
 export type DenyReason = typeof DenyReason.Type
 
-/** Who is asking: the venue instance and the strategy instance. */
-export const RiskScope = Schema.Struct({ venue: Schema.String, strategy: Schema.optional(Schema.String) })
+/**
+ * Who is asking: the venue instance and the strategy instance. A trading state can also be set on one market
+ * of a venue (`{ venue, symbol }`: every strategy in that market); intents never carry `symbol`.
+ */
+export const RiskScope = Schema.Struct({
+  venue: Schema.String,
+  strategy: Schema.optional(Schema.String),
+  symbol: Schema.optional(Schema.String)
+})
 export type RiskScope = typeof RiskScope.Type
 
 /** What is being asked. */

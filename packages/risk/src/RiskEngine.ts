@@ -53,6 +53,16 @@ export interface RiskEngineService extends Risk.RiskService {
   readonly summary: (filter?: { readonly venue?: string; readonly strategy?: string }) => Effect.Effect<Summary>
   /** Net position in a market (all strategies, or one). */
   readonly position: (venue: string, symbol: string, strategy?: string) => Effect.Effect<D.Decimal>
+  /**
+   * The state in force for a strategy's scope, and in one market when `symbol` is given (a per-market
+   * pause), read without advancing time: one Ref read, for a strategy deciding whether to ask at all.
+   */
+  readonly stateNow: (scope: Risk.RiskScope, symbol?: string) => Effect.Effect<Risk.TradingState>
+  /**
+   * P&L realised and fees paid earlier today for (venue, strategy), before a restart (from the journal): they
+   * count in today's P&L, so the daily loss limit holds across a restart (a breach acts at once).
+   */
+  readonly carryDaily: (scope: Risk.RiskScope, realized: D.Decimal, fees: D.Decimal) => Effect.Effect<void>
 }
 
 export class RiskEngine extends Context.Tag("@alpha-hunter/risk/RiskEngine")<RiskEngine, RiskEngineService>() {}
@@ -81,8 +91,9 @@ export const make = (config: RiskConfig): Effect.Effect<RiskEngineService, never
             const events = changes.map(toStateChange)
             yield* Ref.update(log, (xs) => [...xs, ...events])
             yield* PubSub.publishAll(hub, events)
+            // debug only: whoever follows `changes` says it (the runner: one line per change, journaled)
             for (const e of events) {
-              yield* Effect.logWarning("risk state change").pipe(
+              yield* Effect.logDebug("risk state change").pipe(
                 Effect.annotateLogs({
                   state: e.state,
                   previous: e.previous,
@@ -155,9 +166,23 @@ export const make = (config: RiskConfig): Effect.Effect<RiskEngineService, never
         )
       ),
       history: Ref.get(log),
-      summary: (filter = {}) => run((s, now) => ({ ...tickOnly(s, now), value: Engine.summary(s, filter) })),
+      summary: (filter = {}) =>
+        run((s, now) => {
+          const r = tickOnly(s, now)
+          return { ...r, value: Engine.summary(r.state, filter) }
+        }),
       position: (venue, symbol, strategy) =>
-        Ref.get(ref).pipe(Effect.map((s) => Engine.positionOf(s, venue, symbol, strategy)))
+        Ref.get(ref).pipe(Effect.map((s) => Engine.positionOf(s, venue, symbol, strategy))),
+      stateNow: (scope, symbol) =>
+        Ref.get(ref).pipe(
+          Effect.map((s) => {
+            const st = Engine.effectiveState(s, scope)
+            return st !== "HALTED" && symbol !== undefined && Engine.marketState(s, scope.venue, symbol) === "HALTED"
+              ? "HALTED"
+              : st
+          })
+        ),
+      carryDaily: (scope, realized, fees) => run((s, now) => Engine.carryDaily(s, config, scope, realized, fees, now))
     }
     return service
   })

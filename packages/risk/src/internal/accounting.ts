@@ -98,7 +98,7 @@ export const registerMarkets = (s: EngineState, venue: string, markets: Iterable
   return stale ? rebuild(next) : next
 }
 
-const applyFillToEntry = (e: PositionEntry, signed: Decimal, price: Decimal, fee: Decimal): PositionEntry => {
+export const applyFillToEntry = (e: PositionEntry, signed: Decimal, price: Decimal, fee: Decimal): PositionEntry => {
   let { amount, cost, realized } = e
   if (D.isZero(amount) || D.sign(amount) === D.sign(signed)) {
     amount = D.add(amount, signed)
@@ -201,6 +201,40 @@ export const onFill = (
     }
   }
   s = postTrade(s, cfg, venue, strategy, now, changes)
+  return { state: s, value: undefined, changes }
+}
+
+/** Where P&L realised before a restart is booked: a flat position of its own per venue and strategy. */
+export const CARRIED_SYMBOL = "(realised earlier today)"
+
+/**
+ * Books P&L realised (and fees paid) earlier today, before a restart, for (venue, strategy): it counts in
+ * today's P&L (the daily loss limit) and leaves it at the next daily reset, like any other realised P&L.
+ * Replaces what an earlier call booked for the same pair.
+ */
+export const carryDaily = (
+  s0: EngineState,
+  cfg: RiskConfig,
+  scope: Risk.RiskScope,
+  realized: Decimal,
+  fees: Decimal,
+  now: number
+): Result<void> => {
+  const changes: Array<Change> = []
+  let s = tick(s0, cfg, now, changes)
+  const strategy = scope.strategy ?? ""
+  s = putPosition(s, positionKey(scope.venue, strategy, CARRIED_SYMBOL), {
+    venue: scope.venue,
+    strategy,
+    symbol: CARRIED_SYMBOL,
+    amount: D.ZERO,
+    cost: D.ZERO,
+    realized,
+    fees,
+    lastPrice: D.ZERO,
+    baseline: D.ZERO
+  })
+  s = postTrade(s, cfg, scope.venue, strategy, now, changes)
   return { state: s, value: undefined, changes }
 }
 

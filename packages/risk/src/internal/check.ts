@@ -12,7 +12,7 @@ import { bookOf, eventSum, marketTotals, putOrder, scopeTotals } from "./aggrega
 import { eventOf, marketInfo, openOrderCost, orderCost, settlementOf, withResting, worstCase } from "./exposure.js"
 import { actionFor, type Level, levelMatches, levelStrategy, levelsFor, limitOfReason } from "./limits.js"
 import type { Book, Change, EngineState, OpenOrder, Result } from "./model.js"
-import { clientIdKey, effectiveState, orderIdKey } from "./scope.js"
+import { clientIdKey, effectiveState, marketState, orderIdKey } from "./scope.js"
 import { applyAction } from "./stateMachine.js"
 import { rateCount, recordRate, tick } from "./time.js"
 
@@ -259,6 +259,9 @@ export const check = (
       : D.sub(D.sub(agg.position, agg.restingSells), p.amount) >= 0n
   const st = effectiveState(s, intent.scope)
   if (st === "HALTED") return done(denied("TRADING_HALTED", `trading is halted for ${venue}`))
+  if (marketState(s, venue, p.symbol) === "HALTED") {
+    return done(denied("TRADING_HALTED", `market ${p.symbol} on ${venue} is paused`))
+  }
   if (st === "REDUCING" && !reducing) {
     return done(denied("REDUCING_ONLY", `only orders that reduce the position in ${p.symbol} are allowed`))
   }

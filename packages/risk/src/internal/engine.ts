@@ -7,10 +7,20 @@
  * and P&L arithmetic), aggregates (running totals), window (bounded dedupe), stateMachine, time (tick), check
  * (pre-trade), accounting (post-trade and read-outs). This file only re-exports what the layer uses.
  */
-export { onFill, onMark, onOrder, positionOf, registerMarket, registerMarkets, summary } from "./accounting.js"
+export {
+  CARRIED_SYMBOL,
+  carryDaily,
+  onFill,
+  onMark,
+  onOrder,
+  positionOf,
+  registerMarket,
+  registerMarkets,
+  summary
+} from "./accounting.js"
 export { check } from "./check.js"
 export type { Change, EngineState, Result } from "./model.js"
 export { dayStartOf, empty } from "./model.js"
-export { effectiveState, GLOBAL, marketKey, scopeKey, scopeOfKey } from "./scope.js"
+export { effectiveState, GLOBAL, marketKey, marketState, scopeKey, scopeOfKey } from "./scope.js"
 export { setState } from "./stateMachine.js"
 export { tick } from "./time.js"

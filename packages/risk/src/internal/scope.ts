@@ -18,12 +18,15 @@ export const orderIdKey = (venue: string, orderId: string): string => `${venue}$
 export const clientIdKey = (venue: string, clientOrderId: string): string => `${venue}${SEP}cid:${clientOrderId}`
 export const fillKey = (venue: string, fillId: string): string => `${venue}${SEP}${fillId}`
 
-/** Trading-state keys: global, a venue, a strategy (everywhere), a strategy on a venue. */
+/** Trading-state keys: global, a venue, a strategy (everywhere), a strategy on a venue, a market on a venue. */
 export const GLOBAL = "*"
 export const venueKey = (venue: string): string => `v:${venue}`
 export const strategyKey = (strategy: string): string => `s:${strategy}`
+/** A market on a venue (every strategy in it): set by a per-market pause. */
+export const marketStateKey = (venue: string, symbol: string): string => `m:${venue}${SEP}${symbol}`
 
 export const scopeKey = (scope: Risk.RiskScope | undefined): string => {
+  if (scope?.symbol !== undefined && scope.venue !== GLOBAL) return marketStateKey(scope.venue, scope.symbol)
   if (scope === undefined || scope.venue === GLOBAL) {
     return scope?.strategy === undefined ? GLOBAL : strategyKey(scope.strategy)
   }
@@ -34,6 +37,10 @@ export const scopeOfKey = (key: string): Risk.RiskScope | undefined => {
   if (key === GLOBAL) return undefined
   if (key.startsWith("v:")) return { venue: key.slice(2) }
   if (key.startsWith("s:")) return { venue: GLOBAL, strategy: key.slice(2) }
+  if (key.startsWith("m:")) {
+    const [venue, symbol] = key.slice(2).split(SEP) as [string, string]
+    return { venue, symbol }
+  }
   const [venue, strategy] = key.slice(3).split("/") as [string, string]
   return { venue, strategy }
 }
@@ -47,6 +54,7 @@ export const governingKeys = (scope: Risk.RiskScope | undefined): ReadonlyArray<
     keys.push(strategyKey(scope.strategy))
     if (scope.venue !== GLOBAL) keys.push(`vs:${scope.venue}/${scope.strategy}`)
   }
+  if (scope.symbol !== undefined && scope.venue !== GLOBAL) keys.push(marketStateKey(scope.venue, scope.symbol))
   return keys
 }
 
@@ -77,4 +85,11 @@ export const effectiveState = (s: EngineState, scope: Risk.RiskScope | undefined
     if (Option.isSome(e)) st = stricter(st, e.value.state)
   }
   return st
+}
+
+/** The state set on one market of a venue (ACTIVE when none is): one map read. */
+export const marketState = (s: EngineState, venue: string, symbol: string): TradingState => {
+  if (HashMap.size(s.states) === 0) return "ACTIVE"
+  const e = HashMap.get(s.states, marketStateKey(venue, symbol))
+  return Option.isSome(e) ? e.value.state : "ACTIVE"
 }
