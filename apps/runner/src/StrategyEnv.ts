@@ -63,12 +63,21 @@ export const strategyEnv = (
     // paused, its quotes there are pulled at its next decision and then nothing is asked — no request, no
     // denial, no journal entry per book update — until a resume (one Ref read per decision to know).
     const scope = { venue: session.name, strategy: s.name }
-    const halted = (symbol: string) => Effect.map(risk.stateNow(scope, symbol), (st) => st === "HALTED")
+    // a market the venue (or the drift tripwire) has paused is quiet the same way
+    const halted = (symbol: string) =>
+      session.markets.get(symbol)?.status === "paused"
+        ? Effect.succeed(true)
+        : Effect.map(risk.stateNow(scope, symbol), (st) => st === "HALTED")
     const pull = (symbol: Ids.Symbol) =>
       Effect.flatMap(session.engine.liveIn(symbol), (ts) =>
         ts.some((t) => mine(t) && t.status !== "unknown")
           ? gateway.setQuotes(Strategy.quoteTarget({ symbol, bids: [], asks: [] }))
           : Effect.void
+      )
+    // the set is copied only when a market is quoted for the first time (not on every decision)
+    const markQuoted = (key: string) =>
+      Effect.flatMap(Ref.get(quoted), (q) =>
+        q.has(key) ? Effect.void : Ref.update(quoted, (x) => new Set(x).add(key))
       )
     const trackingGateway = Strategy.OrderGateway.of({
       ...gateway,
@@ -76,10 +85,7 @@ export const strategyEnv = (
         Effect.flatMap(halted(target.symbol), (h) =>
           h
             ? pull(target.symbol)
-            : Effect.zipRight(
-                Ref.update(quoted, (q) => new Set([...q, `${session.name}:${target.symbol}`])),
-                gateway.setQuotes(target)
-              )
+            : Effect.zipRight(markQuoted(`${session.name}:${target.symbol}`), gateway.setQuotes(target))
         ),
       submit: (request) =>
         Effect.flatMap(halted(request.symbol), (h) =>
