@@ -9,6 +9,7 @@ import {
   Exchange,
   type ExchangeError,
   Ids,
+  Incentive,
   type Market,
   type Order,
   type OrderBook
@@ -46,13 +47,17 @@ export interface VenueSession {
   readonly book: (symbol: Ids.Symbol) => Stream.Stream<OrderBook.BookView, ExchangeError.ExchangeError>
   /** The newest view any reader of the market was handed (none until the first): what the sampler reads. */
   readonly lastView: (symbol: Ids.Symbol) => Effect.Effect<Option.Option<OrderBook.BookView>>
+  /** the venue's incentive programs, when its plugin provides them (handed to strategies as an optional service) */
+  readonly incentives: Option.Option<Incentive.IncentiveProgramsService>
 }
 
 /** Builds a venue plugin's layer in the current scope: its `Exchange` and `Diagnostics`. */
 export const openPlugin = (v: Resolved["venues"][number]) =>
   Effect.map(Layer.build(v.plugin.layer(v.config, { venue: v.name })), (ctx) => ({
     exchange: Context.get(ctx, Exchange.Exchange),
-    diagnostics: Context.get(ctx, Diagnostics.Diagnostics)
+    diagnostics: Context.get(ctx, Diagnostics.Diagnostics),
+    // optional: a venue plugin with incentive programs provides them beside `Exchange`
+    incentives: Context.getOption(ctx as Context.Context<never>, Incentive.IncentivePrograms)
   }))
 
 /** Opens one venue: markets, execution engine, health routing, order/fill streams, restart reconciliation. */
@@ -64,7 +69,7 @@ export const openVenue = (
   log: (line: string) => Effect.Effect<void>
 ) =>
   Effect.gen(function* () {
-    const { exchange, diagnostics } = yield* openPlugin(v)
+    const { exchange, diagnostics, incentives } = yield* openPlugin(v)
     for (const line of diagnostics.banner) yield* log(`[${v.name}] ${line}`)
     const marketList = yield* exchange.fetchMarkets()
     const markets = new Map(marketList.map((m) => [m.symbol as string, m]))
@@ -240,5 +245,15 @@ export const openVenue = (
         )
       )
     const lastView = (symbol: Ids.Symbol) => Effect.sync(() => Option.fromNullable(lastViews.get(symbol)))
-    return { name: v.name, diagnostics, exchange, engine, health, markets, book, lastView } satisfies VenueSession
+    return {
+      name: v.name,
+      diagnostics,
+      exchange,
+      engine,
+      health,
+      markets,
+      book,
+      lastView,
+      incentives
+    } satisfies VenueSession
   })

@@ -1,0 +1,177 @@
+/**
+ * Program-aware quoting, the Effect part: reads the venue's incentive programs (the optional
+ * `Incentive.IncentivePrograms` service the runner hands a strategy when its venue has programs), turns a
+ * market's active liquidity program into `ProgramPlan.Terms`, plans the market on each book update, shares one
+ * collateral budget between markets (a board of each market's latest plan, `ProgramPlan.allocate`) and applies
+ * the hysteresis. `quote` answers `undefined` where the plain rule applies: programs off, no program on the
+ * market, a closed or closing market, or a plan that cannot qualify within the limits or is not funded.
+ * State: two `Ref`s (the board, and each market's last mode for a log line when it changes).
+ */
+import { Decimal as D, Incentive, type Lip } from "@alpha-hunter/core"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
+import type { Prepared } from "./Maker.js"
+import type { MakerConfig } from "./MakerConfig.js"
+import * as Plan from "./ProgramPlan.js"
+import type * as Q from "./Quoting.js"
+
+const DAY_MS = 86_400_000
+
+/** The program terms of a market now: its active liquidity program paying the most per day, if any. */
+export const termsOf = (programs: ReadonlyArray<Incentive.IncentiveProgram>, now: number): Plan.Terms | undefined => {
+  let best: Plan.Terms | undefined
+  for (const p of programs) {
+    if (p.kind !== "liquidity" || Incentive.statusAt(p, now) !== "active") continue
+    if (p.targetSize === undefined || p.discountFactor === undefined || p.end <= p.start) continue
+    const rewardPerDay = D.div(D.mulInt(p.periodReward, DAY_MS), D.int(p.end - p.start), "floor")
+    if (best === undefined || rewardPerDay > best.rewardPerDay) {
+      best = { target: p.targetSize, discountFactor: p.discountFactor, rewardPerDay }
+    }
+  }
+  return best
+}
+
+export const geometry = (p: Prepared): Plan.Geometry => ({
+  top: p.grid.size - 1,
+  minLevel: p.quote.minLevel,
+  maxLevel: p.quote.maxLevel,
+  priceAt: (level) => p.grid.priceAt(level),
+  step: p.step,
+  fees: p.market.fees
+})
+
+export const settingsOf = (c: MakerConfig["programs"]): Plan.Settings => ({
+  hurdle: c.minDailyReturn,
+  fillRate: c.fillRate,
+  adverseTicks: c.adverseTicks,
+  rules: { reference: c.reference, depth: c.depth, distance: c.distance } satisfies Lip.Rules,
+  minRestMs: c.minRestMs,
+  requoteGain: c.requoteGain
+})
+
+/**
+ * One market's program quotes from its book (pure): the plan, the two sides settled against our resting
+ * orders (undefined when the plan falls back to the plain rule).
+ */
+export const quotesFor = (
+  p: Prepared,
+  input: Q.QuoteInput,
+  terms: Plan.Terms,
+  s: Plan.Settings,
+  maxSizeLots: number,
+  /** the orders resting were placed by the plan (false right after a switch from the plain rule: no minimum rest) */
+  planned = true
+): { readonly plan: Plan.MarketPlan; readonly quotes: Q.Quotes | undefined } => {
+  const g = geometry(p)
+  const q = input.positionLots
+  const max = p.quote.maxPositionLots
+  const bidCap = Math.min(maxSizeLots, Number.isFinite(max) ? max - q : maxSizeLots)
+  const askCap = Math.min(maxSizeLots, Number.isFinite(max) ? max + q : maxSizeLots)
+  const yes = Plan.planSide("buy", input.bids, input.asks, input.own, bidCap, terms, g, s)
+  const no = Plan.planSide("sell", input.asks, input.bids, input.own, askCap, terms, g, s)
+  const plan = Plan.planMarket(yes, no, terms, g)
+  if (plan.fallback !== undefined) return { plan, quotes: undefined }
+  const inDelay = (t: number | undefined) => t !== undefined && input.now - t < p.quote.filledOrderDelayMs
+  const side = (o: Plan.Option | undefined, which: Plan.Side, cap: number, lastFill: number | undefined) => {
+    if (o === undefined) return undefined
+    const book = which === "buy" ? input.bids : input.asks
+    const opposite = which === "buy" ? input.asks : input.bids
+    const now = planned ? input.now : Number.POSITIVE_INFINITY
+    const settled = Plan.settleSide(o, which, input.own, book, opposite, cap, terms, g, s, now)
+    // after a fill: keep what rests, place nothing new on that side for a while
+    if (inDelay(lastFill) && settled.keep === undefined) return undefined
+    return settled
+  }
+  let bid = side(plan.bid, "buy", bidCap, input.lastBuyFillAt)
+  let ask = side(plan.ask, "sell", askCap, input.lastSellFillAt)
+  // a kept order may sit elsewhere than planned: the pair must still not cross
+  if (bid !== undefined && ask !== undefined && bid.level >= ask.level) {
+    if (bid.keep !== undefined) ask = { level: plan.ask!.level, lots: plan.ask!.lots, keep: undefined }
+    if (ask.keep !== undefined || bid.level >= ask.level) bid = { level: plan.bid!.level, lots: plan.bid!.lots, keep: undefined }
+    if (bid.level >= ask.level) ask = { level: plan.ask!.level, lots: plan.ask!.lots, keep: undefined }
+  }
+  return {
+    plan,
+    quotes: {
+      bid,
+      ask,
+      cancel: [],
+      bidSkip: bid === undefined ? (plan.bid === undefined ? "range" : "delay") : undefined,
+      askSkip: ask === undefined ? (plan.ask === undefined ? "range" : "delay") : undefined
+    }
+  }
+}
+
+const describe = (p: Prepared, plan: Plan.MarketPlan) => {
+  const side = (o: Plan.Option | undefined, name: string) =>
+    o === undefined
+      ? `no ${name}`
+      : `${name} ${D.format(p.grid.priceAt(o.level))} x${D.format(D.mulInt(p.step, o.lots))} (${o.improve ? "improve" : "join"})`
+  return `${side(plan.bid, "bid")}, ${side(plan.ask, "ask")}; projected $${D.format(plan.reward, 2, "floor")}/day on $${D.format(plan.collateral, 2, "ceil")} collateral`
+}
+
+export interface ProgramQuoting {
+  /** program quotes for a market, or undefined where the plain rule applies */
+  readonly quote: (p: Prepared, input: Q.QuoteInput) => Effect.Effect<Q.Quotes | undefined>
+}
+
+export const make = (config: MakerConfig, id: string): Effect.Effect<ProgramQuoting> =>
+  Effect.gen(function* () {
+    const incentives = yield* Effect.serviceOption(Incentive.IncentivePrograms)
+    const c = config.programs
+    const settings = settingsOf(c)
+    const board = yield* Ref.make(new Map<string, Plan.Bid>())
+    const modes = yield* Ref.make(new Map<string, string>())
+
+    // the programs are read when the venue opens; if that read has not landed yet, read them once now
+    if (c.enabled && Option.isSome(incentives) && (yield* incentives.value.current).length === 0) {
+      yield* incentives.value.refresh.pipe(
+        Effect.catchAll((e) => Effect.logWarning(`maker ${id}: incentive programs not read: ${e.message}`))
+      )
+    }
+
+    const note = (symbol: string, mode: string, line: string) =>
+      Effect.flatMap(
+        Ref.modify(modes, (m) => [m.get(symbol) !== mode, m.get(symbol) === mode ? m : new Map(m).set(symbol, mode)]),
+        (changed) => (changed ? Effect.logInfo(`maker ${id}: ${symbol}: ${line}`) : Effect.void)
+      )
+    const leave = (symbol: string) =>
+      Ref.update(board, (b) => {
+        if (!b.has(symbol)) return b
+        const next = new Map(b)
+        next.delete(symbol)
+        return next
+      })
+
+    const quote = (p: Prepared, input: Q.QuoteInput): Effect.Effect<Q.Quotes | undefined> =>
+      Effect.gen(function* () {
+        if (!c.enabled || Option.isNone(incentives)) return undefined
+        const symbol = p.market.symbol
+        const closing = input.closeTime !== undefined && input.closeTime - input.now <= p.quote.stopBeforeCloseMs
+        const terms = termsOf(yield* incentives.value.forSymbol(symbol), input.now)
+        if (!input.open || closing || terms === undefined) {
+          yield* leave(symbol)
+          return undefined
+        }
+        const maxSizeLots = Number(D.divToInt(c.maxSize, p.step, "down"))
+        const planned = (yield* Ref.get(modes)).get(symbol) === "program"
+        const { plan, quotes } = quotesFor(p, input, terms, settings, maxSizeLots, planned)
+        if (plan.fallback !== undefined || quotes === undefined) {
+          yield* leave(symbol)
+          yield* note(symbol, "plain", `liquidity program, quoted plainly: ${plan.fallback ?? "not funded"}`)
+          return undefined
+        }
+        const next = yield* Ref.updateAndGet(board, (b) =>
+          new Map(b).set(symbol, { symbol, reward: plan.reward, collateral: plan.collateral })
+        )
+        if (!Plan.allocate([...next.values()], c.maxCollateral).has(symbol)) {
+          yield* note(symbol, "plain", "liquidity program, quoted plainly: the collateral budget funds better markets")
+          return undefined
+        }
+        yield* note(symbol, "program", `quoting for its liquidity program: ${describe(p, plan)}`)
+        return quotes
+      })
+
+    return { quote }
+  })
