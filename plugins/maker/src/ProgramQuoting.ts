@@ -88,7 +88,8 @@ export const quotesFor = (
   // a kept order may sit elsewhere than planned: the pair must still not cross
   if (bid !== undefined && ask !== undefined && bid.level >= ask.level) {
     if (bid.keep !== undefined) ask = { level: plan.ask!.level, lots: plan.ask!.lots, keep: undefined }
-    if (ask.keep !== undefined || bid.level >= ask.level) bid = { level: plan.bid!.level, lots: plan.bid!.lots, keep: undefined }
+    if (ask.keep !== undefined || bid.level >= ask.level)
+      bid = { level: plan.bid!.level, lots: plan.bid!.lots, keep: undefined }
     if (bid.level >= ask.level) ask = { level: plan.ask!.level, lots: plan.ask!.lots, keep: undefined }
   }
   return {

@@ -140,7 +140,7 @@ describe("program-aware quoting on kalshi-sim", () => {
     "earns ≥ 3 × the plain rule's projected reward and more per dollar of collateral; two-sided in every program market",
     () =>
       Effect.gen(function* () {
-        const [aware, plain] = yield* Effect.all([run(true, 4_500), run(false, 4_500)], { concurrency: 2 })
+        const [aware, plain] = yield* Effect.all([run(true, 3_500), run(false, 3_500)], { concurrency: 2 })
         const sorted = (o: Outcome, s: string) => [...(o.quotes.get(s) ?? [])].sort()
         // the plain rule: one tick inside, orderSize 2; nothing in the 1-tick market
         assert.deepStrictEqual(sorted(plain, WIDE), ["buy 0.41 x2", "sell 0.45 x2"])
