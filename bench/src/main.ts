@@ -12,6 +12,7 @@ import * as Build from "./build.js"
 import * as Child from "./child.js"
 import * as Feed from "./feed.js"
 import * as Limiter from "./limiter.js"
+import * as LipQuoting from "./lipQuoting.js"
 import * as Report from "./report.js"
 import * as Scale from "./scale.js"
 import * as Signing from "./signing.js"
@@ -52,7 +53,17 @@ const results: Report.Results = {
   notes: {}
 }
 
-const names = ["feed", "signing", "limiter", "batching", "tick_to_order", "scale", "startup", "soak"] as const
+const names = [
+  "feed",
+  "signing",
+  "limiter",
+  "batching",
+  "lip_quoting",
+  "tick_to_order",
+  "scale",
+  "startup",
+  "soak"
+] as const
 type Name = (typeof names)[number]
 const unknown = [...(only ?? []), ...skip].filter((n) => !(names as ReadonlyArray<string>).includes(n))
 if (unknown.length > 0) {
@@ -98,6 +109,7 @@ const main = async () => {
   await section("signing", () => Signing.run({ msPerRound: quick ? 200 : 1_000, rounds: quick ? 2 : 3, log }))
   await section("limiter", () => Limiter.run({ requests: quick ? 40 : 200, log }))
   await section("batching", () => Batching.run({ log }))
+  await section("lip_quoting", () => LipQuoting.run({ seconds: quick ? 8 : 30, seed: 20_261_202, log }))
   const needsRunner = (["tick_to_order", "scale", "startup", "soak"] as const).some(enabled)
   if (needsRunner && Child.runnerMode() === "dist") {
     const t0 = Date.now()

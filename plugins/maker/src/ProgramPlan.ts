@@ -287,10 +287,11 @@ export interface Bid {
 }
 
 /**
- * Which markets the collateral budget funds: best reward per dollar of collateral first (ties by symbol),
- * each taken while the total stays within the budget.
+ * How the collateral budget is shared: markets in order of reward per dollar of collateral (ties by symbol),
+ * each granted its plan's collateral while the budget lasts; the market where it runs out gets what is left
+ * (its sizes shrink to fit), the ones after it nothing.
  */
-export const allocate = (bids: ReadonlyArray<Bid>, budget: D.Decimal): ReadonlySet<string> => {
+export const allocate = (bids: ReadonlyArray<Bid>, budget: D.Decimal): ReadonlyMap<string, D.Decimal> => {
   // reward_a / coll_a > reward_b / coll_b  ⇔  reward_a × coll_b > reward_b × coll_a (collateral > 0)
   const sorted = [...bids]
     .filter((b) => b.collateral > 0n && b.reward > 0n)
@@ -299,14 +300,15 @@ export const allocate = (bids: ReadonlyArray<Bid>, budget: D.Decimal): ReadonlyS
       const r = D.mul(b.reward, a.collateral)
       return l > r ? -1 : l < r ? 1 : a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0
     })
-  const funded = new Set<string>()
-  let used = D.ZERO
+  const granted = new Map<string, D.Decimal>()
+  let left = budget
   for (const b of sorted) {
-    if (D.add(used, b.collateral) > budget) continue
-    used = D.add(used, b.collateral)
-    funded.add(b.symbol)
+    if (left <= 0n) break
+    const g = D.min(b.collateral, left)
+    granted.set(b.symbol, g)
+    left = D.sub(left, g)
   }
-  return funded
+  return granted
 }
 
 export interface Settled {

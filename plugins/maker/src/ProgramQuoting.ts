@@ -157,16 +157,29 @@ export const make = (config: MakerConfig, id: string): Effect.Effect<ProgramQuot
         }
         const maxSizeLots = Number(D.divToInt(c.maxSize, p.step, "down"))
         const planned = (yield* Ref.get(modes)).get(symbol) === "program"
-        const { plan, quotes } = quotesFor(p, input, terms, settings, maxSizeLots, planned)
-        if (plan.fallback !== undefined || quotes === undefined) {
+        const full = quotesFor(p, input, terms, settings, maxSizeLots, planned)
+        if (full.plan.fallback !== undefined || full.quotes === undefined) {
           yield* leave(symbol)
-          yield* note(symbol, "plain", `liquidity program, quoted plainly: ${plan.fallback ?? "not funded"}`)
+          yield* note(symbol, "plain", `liquidity program, quoted plainly: ${full.plan.fallback}`)
           return undefined
         }
         const next = yield* Ref.updateAndGet(board, (b) =>
-          new Map(b).set(symbol, { symbol, reward: plan.reward, collateral: plan.collateral })
+          new Map(b).set(symbol, { symbol, reward: full.plan.reward, collateral: full.plan.collateral })
         )
-        if (!Plan.allocate([...next.values()], c.maxCollateral).has(symbol)) {
+        const granted = Plan.allocate([...next.values()], c.maxCollateral).get(symbol)
+        // the market where the budget runs out is planned again with sizes scaled down to what is left
+        const { plan, quotes } =
+          granted === undefined || granted >= full.plan.collateral
+            ? full
+            : quotesFor(
+                p,
+                input,
+                terms,
+                settings,
+                Number(D.divToInt(D.mulInt(granted, maxSizeLots), full.plan.collateral, "down")),
+                planned
+              )
+        if (granted === undefined || quotes === undefined) {
           yield* note(symbol, "plain", "liquidity program, quoted plainly: the collateral budget funds better markets")
           return undefined
         }

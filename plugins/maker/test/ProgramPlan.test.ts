@@ -115,8 +115,8 @@ describe("ProgramPlan: hand-computed", () => {
     assert.isAtLeast(revived.options[0]!.lots, 250)
   })
 
-  it("the collateral budget funds the best reward per dollar first", () => {
-    const funded = Plan.allocate(
+  it("the collateral budget funds the best reward per dollar first; the market where it runs out gets the rest", () => {
+    const granted = Plan.allocate(
       [
         { symbol: "A", reward: D.int(10), collateral: D.int(100) }, // 0.1
         { symbol: "B", reward: D.int(30), collateral: D.int(100) }, // 0.3
@@ -125,7 +125,10 @@ describe("ProgramPlan: hand-computed", () => {
       ],
       D.int(150)
     )
-    assert.deepStrictEqual([...funded].sort(), ["B", "C"])
+    assert.deepStrictEqual(
+      [...granted].map(([k, v]) => `${k} ${D.format(v)}`),
+      ["B 100", "C 20", "A 30"]
+    )
   })
 
   it("hysteresis: a young sound order stays, an old one gives way only to a plan worth 20 % more", () => {
@@ -229,10 +232,14 @@ describe("ProgramPlan: properties", () => {
         fc.integer({ min: 1, max: 2000 }),
         (bids, budget) => {
           const xs = bids.map((x, i) => ({ symbol: `M${i}`, reward: D.int(x.reward), collateral: D.int(x.collateral) }))
-          const funded = Plan.allocate(xs, D.int(budget))
-          const used = xs.filter((x) => funded.has(x.symbol)).reduce((a, x) => a + Number(D.format(x.collateral)), 0)
-          assert.isAtMost(used, budget)
-          assert.isTrue(xs.every((x) => !funded.has(x.symbol) || x.reward > 0n))
+          const granted = Plan.allocate(xs, D.int(budget))
+          assert.isTrue(D.sum(granted.values()) <= D.int(budget))
+          for (const x of xs) {
+            const g = granted.get(x.symbol)
+            if (g !== undefined) assert.isTrue(x.reward > 0n && g > 0n && g <= x.collateral)
+          }
+          // at most one market is granted part of its plan
+          assert.isAtMost(xs.filter((x) => (granted.get(x.symbol) ?? x.collateral) < x.collateral).length, 1)
         }
       )
     ))
