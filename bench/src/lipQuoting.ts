@@ -4,7 +4,7 @@
  * program-aware quoting (the default) and with it off (`programs.enabled: false`, the plain rule: one tick
  * inside, `orderSize`). 12 markets: 9 with a liquidity program ($100 a day, Target 300, DF 0.5) on cent,
  * deci-cent and tapered grids — a third of them with a one-tick spread — and 3 without. An "others" account
- * rests 350–600 contracts a side on each program market (so snapshots count), and the simulator's synthetic
+ * rests 300–600 contracts a side on each program market (so snapshots count), and the simulator's synthetic
  * participants move the books at 2 actions/s (they also trade against our quotes).
  *
  * Figures, per mode: the projected reward (the simulator's own LIP scorer — the second implementation — over
