@@ -5,7 +5,9 @@
  * collateral budget between markets (a board of each market's latest plan, `ProgramPlan.allocate`) and applies
  * the hysteresis. `quote` answers `undefined` where the plain rule applies: programs off, no program on the
  * market, a closed or closing market, or a plan that cannot qualify within the limits or is not funded.
- * State: two `Ref`s (the board, and each market's last mode for a log line when it changes).
+ * State in `Ref`s: the programs indexed by market (rebuilt when the service's list changes), the board and its
+ * last allocation (recomputed at most once a second, or when a market joins it), each market's last mode (a log
+ * line when it changes).
  */
 import { Decimal as D, Incentive, type Lip } from "@alpha-hunter/core"
 import * as Effect from "effect/Effect"
@@ -17,6 +19,14 @@ import * as Plan from "./ProgramPlan.js"
 import type * as Q from "./Quoting.js"
 
 const DAY_MS = 86_400_000
+/** the budget is shared again at most this often (a market joining the board is placed at once) */
+const ALLOCATE_EVERY_MS = 1_000
+
+interface Board {
+  readonly bids: ReadonlyMap<string, Plan.Bid>
+  readonly granted: ReadonlyMap<string, D.Decimal>
+  readonly at: number
+}
 
 /** The program terms of a market now: its active liquidity program paying the most per day, if any. */
 export const termsOf = (programs: ReadonlyArray<Incentive.IncentiveProgram>, now: number): Plan.Terms | undefined => {
@@ -122,8 +132,22 @@ export const make = (config: MakerConfig, id: string): Effect.Effect<ProgramQuot
     const incentives = yield* Effect.serviceOption(Incentive.IncentivePrograms)
     const c = config.programs
     const settings = settingsOf(c)
-    const board = yield* Ref.make(new Map<string, Plan.Bid>())
+    const board = yield* Ref.make<Board>({ bids: new Map(), granted: new Map(), at: 0 })
     const modes = yield* Ref.make(new Map<string, string>())
+    const index = yield* Ref.make<{
+      readonly list: ReadonlyArray<Incentive.IncentiveProgram> | undefined
+      readonly bySymbol: ReadonlyMap<string, ReadonlyArray<Incentive.IncentiveProgram>>
+    }>({ list: undefined, bySymbol: new Map() })
+    /** the programs of one market, from an index rebuilt only when the service's list is a new one */
+    const programsOf = (service: Incentive.IncentiveProgramsService, symbol: string) =>
+      Effect.flatMap(service.current, (list) =>
+        Ref.modify(index, (ix) => {
+          if (ix.list === list) return [ix.bySymbol.get(symbol) ?? [], ix]
+          const bySymbol = new Map<string, Array<Incentive.IncentiveProgram>>()
+          for (const p of list) bySymbol.set(p.symbol, [...(bySymbol.get(p.symbol) ?? []), p])
+          return [bySymbol.get(symbol) ?? [], { list, bySymbol }]
+        })
+      )
 
     // the programs are read when the venue opens; if that read has not landed yet, read them once now
     if (c.enabled && Option.isSome(incentives) && (yield* incentives.value.current).length === 0) {
@@ -135,14 +159,28 @@ export const make = (config: MakerConfig, id: string): Effect.Effect<ProgramQuot
     const note = (symbol: string, mode: string, line: string) =>
       Effect.flatMap(
         Ref.modify(modes, (m) => [m.get(symbol) !== mode, m.get(symbol) === mode ? m : new Map(m).set(symbol, mode)]),
-        (changed) => (changed ? Effect.logInfo(`maker ${id}: ${symbol}: ${line}`) : Effect.void)
+        // quoting for a program is news (info); why a program market is quoted plainly is detail (debug)
+        (changed) =>
+          !changed
+            ? Effect.void
+            : mode === "program"
+              ? Effect.logInfo(`maker ${id}: ${symbol}: ${line}`)
+              : Effect.logDebug(`maker ${id}: ${symbol}: ${line}`)
       )
     const leave = (symbol: string) =>
       Ref.update(board, (b) => {
-        if (!b.has(symbol)) return b
-        const next = new Map(b)
-        next.delete(symbol)
-        return next
+        if (!b.bids.has(symbol)) return b
+        const bids = new Map(b.bids)
+        bids.delete(symbol)
+        return { ...b, bids }
+      })
+    /** puts a market's plan on the board; the collateral it is granted (undefined: none) */
+    const bid = (symbol: string, plan: Plan.MarketPlan, now: number) =>
+      Ref.modify(board, (b): [D.Decimal | undefined, Board] => {
+        const bids = new Map(b.bids).set(symbol, { symbol, reward: plan.reward, collateral: plan.collateral })
+        const stale = now - b.at >= ALLOCATE_EVERY_MS || !b.bids.has(symbol)
+        const granted = stale ? Plan.allocate([...bids.values()], c.maxCollateral) : b.granted
+        return [granted.get(symbol), { bids, granted, at: stale ? now : b.at }]
       })
 
     const quote = (p: Prepared, input: Q.QuoteInput): Effect.Effect<Q.Quotes | undefined> =>
@@ -150,7 +188,7 @@ export const make = (config: MakerConfig, id: string): Effect.Effect<ProgramQuot
         if (!c.enabled || Option.isNone(incentives)) return undefined
         const symbol = p.market.symbol
         const closing = input.closeTime !== undefined && input.closeTime - input.now <= p.quote.stopBeforeCloseMs
-        const terms = termsOf(yield* incentives.value.forSymbol(symbol), input.now)
+        const terms = termsOf(yield* programsOf(incentives.value, symbol), input.now)
         if (!input.open || closing || terms === undefined) {
           yield* leave(symbol)
           return undefined
@@ -163,10 +201,7 @@ export const make = (config: MakerConfig, id: string): Effect.Effect<ProgramQuot
           yield* note(symbol, "plain", `liquidity program, quoted plainly: ${full.plan.fallback}`)
           return undefined
         }
-        const next = yield* Ref.updateAndGet(board, (b) =>
-          new Map(b).set(symbol, { symbol, reward: full.plan.reward, collateral: full.plan.collateral })
-        )
-        const granted = Plan.allocate([...next.values()], c.maxCollateral).get(symbol)
+        const granted = yield* bid(symbol, full.plan, input.now)
         // the market where the budget runs out is planned again with sizes scaled down to what is left
         const { plan, quotes } =
           granted === undefined || granted >= full.plan.collateral
