@@ -18,7 +18,7 @@
  * behind) is chosen when it pays more than joining. A side whose others' best sits at the edge (top of the grid,
  * or no legal price left below the other side's best) can never score and is skipped; the market is then
  * quoted on one side only if the other side still reaches Target without us. Markets compete for one collateral
- * budget by reward per dollar (`allocate`). A resting quote stays for `minRestMs` and afterwards is replaced only
+ * budget by net reward per dollar (`allocate`). A resting quote stays for `minRestMs` and afterwards is replaced only
  * by a plan worth `requoteGain` more (`settleSide`): no flicker, no cancel when the price approaches.
  */
 import { Decimal as D, Fee, Lip } from "@alpha-hunter/core"
@@ -282,22 +282,23 @@ export const planMarket = (yes: SidePlan, no: SidePlan, terms: Terms, g: Geometr
 
 export interface Bid {
   readonly symbol: string
-  readonly reward: D.Decimal
+  /** the plan's value per day: reward net of expected fill costs and the hurdle */
+  readonly net: D.Decimal
   readonly collateral: D.Decimal
 }
 
 /**
- * How the collateral budget is shared: markets in order of reward per dollar of collateral (ties by symbol),
+ * How the collateral budget is shared: markets in order of net reward per dollar of collateral (ties by symbol),
  * each granted its plan's collateral while the budget lasts; the market where it runs out gets what is left
  * (its sizes shrink to fit), the ones after it nothing.
  */
 export const allocate = (bids: ReadonlyArray<Bid>, budget: D.Decimal): ReadonlyMap<string, D.Decimal> => {
-  // reward_a / coll_a > reward_b / coll_b  ⇔  reward_a × coll_b > reward_b × coll_a (collateral > 0)
+  // net_a / coll_a > net_b / coll_b  ⇔  net_a × coll_b > net_b × coll_a (collateral > 0)
   const sorted = [...bids]
-    .filter((b) => b.collateral > 0n && b.reward > 0n)
+    .filter((b) => b.collateral > 0n && b.net > 0n)
     .sort((a, b) => {
-      const l = D.mul(a.reward, b.collateral)
-      const r = D.mul(b.reward, a.collateral)
+      const l = D.mul(a.net, b.collateral)
+      const r = D.mul(b.net, a.collateral)
       return l > r ? -1 : l < r ? 1 : a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0
     })
   const granted = new Map<string, D.Decimal>()

@@ -177,7 +177,7 @@ export const make = (config: MakerConfig, id: string): Effect.Effect<ProgramQuot
     /** puts a market's plan on the board; the collateral it is granted (undefined: none) */
     const bid = (symbol: string, plan: Plan.MarketPlan, now: number) =>
       Ref.modify(board, (b): [D.Decimal | undefined, Board] => {
-        const bids = new Map(b.bids).set(symbol, { symbol, reward: plan.reward, collateral: plan.collateral })
+        const bids = new Map(b.bids).set(symbol, { symbol, net: plan.value, collateral: plan.collateral })
         const stale = now - b.at >= ALLOCATE_EVERY_MS || !b.bids.has(symbol)
         const granted = stale ? Plan.allocate([...bids.values()], c.maxCollateral) : b.granted
         return [granted.get(symbol), { bids, granted, at: stale ? now : b.at }]

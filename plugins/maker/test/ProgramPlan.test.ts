@@ -118,10 +118,10 @@ describe("ProgramPlan: hand-computed", () => {
   it("the collateral budget funds the best reward per dollar first; the market where it runs out gets the rest", () => {
     const granted = Plan.allocate(
       [
-        { symbol: "A", reward: D.int(10), collateral: D.int(100) }, // 0.1
-        { symbol: "B", reward: D.int(30), collateral: D.int(100) }, // 0.3
-        { symbol: "C", reward: D.int(5), collateral: D.int(20) }, // 0.25
-        { symbol: "D", reward: D.ZERO, collateral: D.int(1) }
+        { symbol: "A", net: D.int(10), collateral: D.int(100) }, // 0.1
+        { symbol: "B", net: D.int(30), collateral: D.int(100) }, // 0.3
+        { symbol: "C", net: D.int(5), collateral: D.int(20) }, // 0.25
+        { symbol: "D", net: D.ZERO, collateral: D.int(1) }
       ],
       D.int(150)
     )
@@ -227,16 +227,16 @@ describe("ProgramPlan: properties", () => {
     fc.assert(
       fc.property(
         fc.array(
-          fc.record({ reward: fc.integer({ min: 0, max: 1000 }), collateral: fc.integer({ min: 1, max: 500 }) })
+          fc.record({ net: fc.integer({ min: -100, max: 1000 }), collateral: fc.integer({ min: 1, max: 500 }) })
         ),
         fc.integer({ min: 1, max: 2000 }),
         (bids, budget) => {
-          const xs = bids.map((x, i) => ({ symbol: `M${i}`, reward: D.int(x.reward), collateral: D.int(x.collateral) }))
+          const xs = bids.map((x, i) => ({ symbol: `M${i}`, net: D.int(x.net), collateral: D.int(x.collateral) }))
           const granted = Plan.allocate(xs, D.int(budget))
           assert.isTrue(D.sum(granted.values()) <= D.int(budget))
           for (const x of xs) {
             const g = granted.get(x.symbol)
-            if (g !== undefined) assert.isTrue(x.reward > 0n && g > 0n && g <= x.collateral)
+            if (g !== undefined) assert.isTrue(x.net > 0n && g > 0n && g <= x.collateral)
           }
           // at most one market is granted part of its plan
           assert.isAtMost(xs.filter((x) => (granted.get(x.symbol) ?? x.collateral) < x.collateral).length, 1)

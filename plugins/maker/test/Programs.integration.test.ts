@@ -5,7 +5,7 @@
  */
 import { Decimal as D, Exchange, Ids, Incentive, Order, Strategy } from "@alpha-hunter/core"
 import { KalshiExchange } from "@alpha-hunter/kalshi"
-import { KalshiSim } from "@alpha-hunter/kalshi-sim"
+import { KalshiSigning, KalshiSim } from "@alpha-hunter/kalshi-sim"
 import { assert, describe, it } from "@effect/vitest"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -45,6 +45,8 @@ export interface Outcome {
   readonly quotes: ReadonlyMap<string, ReadonlyArray<string>>
   /** dollars tied up by our resting orders (YES bids: price × size; asks, i.e. NO bids: (1 − price) × size) */
   readonly collateral: D.Decimal
+  /** every order our account ever sent (any status), from the simulator */
+  readonly created: number
 }
 
 const connect = (sim: KalshiSim.SimHandle, key: KalshiSim.GeneratedKey) =>
@@ -58,8 +60,11 @@ const connect = (sim: KalshiSim.SimHandle, key: KalshiSim.GeneratedKey) =>
     })
   )
 
-/** One run: a fresh simulator (same seed), the others' orders, the maker for `ms`, then the simulator's scores. */
-const run = (programs: boolean, ms: number) =>
+/**
+ * One run: a fresh simulator (same seed), the others' orders, the maker until `resting` of our orders rest and
+ * then `ms` more (a few of the simulator's once-a-second snapshots), then the simulator's scores.
+ */
+const run = (programs: boolean, resting: number, ms: number) =>
   Effect.scoped(
     Effect.gen(function* () {
       const start = Date.now()
@@ -82,7 +87,7 @@ const run = (programs: boolean, ms: number) =>
         })),
         lipScoring: true
       })
-      const others = Context.get(yield* connect(sim, yield* sim.generateKey()), Exchange.Exchange)
+      const others = Context.get(yield* connect(sim, yield* sim.generateKey({ type: "ed25519" })), Exchange.Exchange)
       for (const [symbol, side, price, amount] of crowd) {
         yield* others.createOrder(
           Order.OrderRequest.make({
@@ -94,7 +99,7 @@ const run = (programs: boolean, ms: number) =>
           })
         )
       }
-      const key = yield* sim.generateKey()
+      const key = yield* sim.generateKey({ type: "ed25519" })
       const ours = yield* connect(sim, key)
       const exchange = Context.get(ours, Exchange.Exchange)
       const env = Context.add(
@@ -113,6 +118,10 @@ const run = (programs: boolean, ms: number) =>
         Strategy.Strategy
       )
       yield* Effect.forkScoped(strategy.run)
+      for (let i = 0; (yield* exchange.fetchOpenOrders()).length < resting; i++) {
+        if (i >= 200) return yield* Effect.dieMessage(`fewer than ${resting} orders resting after 20 s`)
+        yield* Effect.sleep(100)
+      }
       yield* Effect.sleep(ms)
       const open = yield* exchange.fetchOpenOrders()
       const quotes = new Map<string, Array<string>>()
@@ -129,7 +138,18 @@ const run = (programs: boolean, ms: number) =>
         const r = yield* sim.incentives.lip(p.id, key.userId)
         lip.set(p.ticker, { earned: r.earnedCentiCents, atBest: r.atBestSnapshots, snapshots: r.snapshots })
       }
-      return { lip, quotes, collateral } satisfies Outcome
+      const created = yield* Effect.promise(async () => {
+        const path = "/trade-api/v2/portfolio/orders"
+        const headers = KalshiSigning.signHeaders(
+          { keyId: key.keyId, privateKeyPem: key.privateKeyPem },
+          "GET",
+          path,
+          Date.now()
+        )
+        const res = await fetch(`${sim.restUrl}/portfolio/orders?limit=1000`, { headers })
+        return ((await res.json()) as { orders: ReadonlyArray<unknown> }).orders.length
+      })
+      return { lip, quotes, collateral, created } satisfies Outcome
     })
   )
 
@@ -140,7 +160,7 @@ describe("program-aware quoting on kalshi-sim", () => {
     "earns ≥ 3 × the plain rule's projected reward and more per dollar of collateral; two-sided in every program market",
     () =>
       Effect.gen(function* () {
-        const [aware, plain] = yield* Effect.all([run(true, 3_500), run(false, 3_500)], { concurrency: 2 })
+        const [aware, plain] = yield* Effect.all([run(true, 8, 2_500), run(false, 6, 2_500)], { concurrency: 2 })
         const sorted = (o: Outcome, s: string) => [...(o.quotes.get(s) ?? [])].sort()
         // the plain rule: one tick inside, orderSize 2; nothing in the 1-tick market
         assert.deepStrictEqual(sorted(plain, WIDE), ["buy 0.41 x2", "sell 0.45 x2"])
@@ -153,6 +173,8 @@ describe("program-aware quoting on kalshi-sim", () => {
         assert.match(ask!, /^sell 0\.51 x/)
         assert.match(sorted(aware, WIDE)[0]!, /^buy 0\.41 x/)
         assert.deepStrictEqual(sorted(aware, NONE), ["buy 0.21 x2", "sell 0.29 x2"])
+        // no flicker: one order per side and market, each left resting (the books hold still here)
+        assert.strictEqual(aware.created, 8)
         for (const s of PROGRAM_MARKETS) {
           const r = aware.lip.get(s)!
           assert.isAtLeast(r.atBest, 1, `at the best on both sides in ${s}`)
