@@ -60,9 +60,21 @@ export const settingsOf = (c: MakerConfig["programs"]): Plan.Settings => ({
   requoteGain: c.requoteGain
 })
 
+/** What a plan depends on: the others' book (our orders removed), the size caps and the terms. */
+export const planKey = (input: Q.QuoteInput, bidCap: number, askCap: number, terms: Plan.Terms): string => {
+  const side = (book: Q.SideLevels, which: Plan.Side) => {
+    const o = Plan.others(book, input.own, which)
+    let k = ""
+    for (let i = 0; i < o.levels.length; i++) k += `${o.levels[i]}:${o.lots[i]},`
+    return k
+  }
+  return `${side(input.bids, "buy")}|${side(input.asks, "sell")}|${bidCap}|${askCap}|${terms.target}|${terms.discountFactor}|${terms.rewardPerDay}`
+}
+
 /**
  * One market's program quotes from its book (pure): the plan, the two sides settled against our resting
- * orders (undefined when the plan falls back to the plain rule).
+ * orders (undefined when the plan falls back to the plain rule). `cached` is the last plan and its key: reused
+ * when the key is the same (a book change of our own orders only, the hot path's usual case).
  */
 export const quotesFor = (
   p: Prepared,
@@ -71,17 +83,25 @@ export const quotesFor = (
   s: Plan.Settings,
   maxSizeLots: number,
   /** the orders resting were placed by the plan (false right after a switch from the plain rule: no minimum rest) */
-  planned = true
-): { readonly plan: Plan.MarketPlan; readonly quotes: Q.Quotes | undefined } => {
+  planned = true,
+  cached?: { readonly key: string; readonly plan: Plan.MarketPlan }
+): { readonly plan: Plan.MarketPlan; readonly key: string; readonly quotes: Q.Quotes | undefined } => {
   const g = geometry(p)
   const q = input.positionLots
   const max = p.quote.maxPositionLots
   const bidCap = Math.min(maxSizeLots, Number.isFinite(max) ? max - q : maxSizeLots)
   const askCap = Math.min(maxSizeLots, Number.isFinite(max) ? max + q : maxSizeLots)
-  const yes = Plan.planSide("buy", input.bids, input.asks, input.own, bidCap, terms, g, s)
-  const no = Plan.planSide("sell", input.asks, input.bids, input.own, askCap, terms, g, s)
-  const plan = Plan.planMarket(yes, no, terms, g)
-  if (plan.fallback !== undefined) return { plan, quotes: undefined }
+  const key = planKey(input, bidCap, askCap, terms)
+  const plan =
+    cached !== undefined && cached.key === key
+      ? cached.plan
+      : Plan.planMarket(
+          Plan.planSide("buy", input.bids, input.asks, input.own, bidCap, terms, g, s),
+          Plan.planSide("sell", input.asks, input.bids, input.own, askCap, terms, g, s),
+          terms,
+          g
+        )
+  if (plan.fallback !== undefined) return { plan, key, quotes: undefined }
   const inDelay = (t: number | undefined) => t !== undefined && input.now - t < p.quote.filledOrderDelayMs
   const side = (o: Plan.Option | undefined, which: Plan.Side, cap: number, lastFill: number | undefined) => {
     if (o === undefined) return undefined
@@ -104,6 +124,7 @@ export const quotesFor = (
   }
   return {
     plan,
+    key,
     quotes: {
       bid,
       ask,
@@ -134,6 +155,7 @@ export const make = (config: MakerConfig, id: string): Effect.Effect<ProgramQuot
     const settings = settingsOf(c)
     const board = yield* Ref.make<Board>({ bids: new Map(), granted: new Map(), at: 0 })
     const modes = yield* Ref.make(new Map<string, string>())
+    const plans = yield* Ref.make(new Map<string, { readonly key: string; readonly plan: Plan.MarketPlan }>())
     const index = yield* Ref.make<{
       readonly list: ReadonlyArray<Incentive.IncentiveProgram> | undefined
       readonly bySymbol: ReadonlyMap<string, ReadonlyArray<Incentive.IncentiveProgram>>
@@ -195,7 +217,10 @@ export const make = (config: MakerConfig, id: string): Effect.Effect<ProgramQuot
         }
         const maxSizeLots = Number(D.divToInt(c.maxSize, p.step, "down"))
         const planned = (yield* Ref.get(modes)).get(symbol) === "program"
-        const full = quotesFor(p, input, terms, settings, maxSizeLots, planned)
+        const full = quotesFor(p, input, terms, settings, maxSizeLots, planned, (yield* Ref.get(plans)).get(symbol))
+        yield* Ref.update(plans, (m) =>
+          m.get(symbol)?.key === full.key ? m : new Map(m).set(symbol, { key: full.key, plan: full.plan })
+        )
         if (full.plan.fallback !== undefined || full.quotes === undefined) {
           yield* leave(symbol)
           yield* note(symbol, "plain", `liquidity program, quoted plainly: ${full.plan.fallback}`)
