@@ -247,7 +247,7 @@ export const make = (config: MakerConfig, id: string) =>
           .pipe(Effect.catchAll(log(symbol, "take")))
       })
 
-    const step = (p: Prepared, book: OrderBook.BookView) =>
+    const step = (p: Prepared, book: OrderBook.BookView, forProgram?: ProgramQuoting.MarketQuoting) =>
       Effect.gen(function* () {
         const symbol = p.market.symbol
         const now = yield* Clock.currentTimeMillis
@@ -267,7 +267,7 @@ export const make = (config: MakerConfig, id: string) =>
         }
         if (config.mode === "liquidity" || exec === undefined) {
           // program-aware where the venue lists a liquidity program for the market, else the plain rule
-          const planned = config.mode === "liquidity" ? yield* programs.quote(p, input) : undefined
+          const planned = forProgram === undefined ? undefined : yield* forProgram(p, input)
           return yield* apply(p, planned ?? Q.quote(input, p.quote), orders, input)
         }
         const target = (yield* Ref.get(targets)).get(symbol)
@@ -306,6 +306,7 @@ export const make = (config: MakerConfig, id: string) =>
         const sym = Ids.Symbol.make(symbol)
         const market = yield* Effect.cachedWithTTL(md.market(sym), "60 seconds")
         const params = paramsFor(config, symbol)
+        const forProgram = config.mode === "liquidity" ? programs.market(symbol) : undefined
         // the sizes are prepared once per market snapshot and book grid, not per book update (hot path)
         let prepared: Prepared | undefined
         const preparedFor = (m: Market.Market, view: OrderBook.BookView): Prepared => {
@@ -323,7 +324,7 @@ export const make = (config: MakerConfig, id: string) =>
         yield* md.book(sym).pipe(
           Stream.runForEach((book) =>
             market.pipe(
-              Effect.flatMap((m) => step(preparedFor(m, book), book)),
+              Effect.flatMap((m) => step(preparedFor(m, book), book, forProgram)),
               Effect.catchAll(log(symbol, "quote"))
             )
           )

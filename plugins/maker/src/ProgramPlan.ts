@@ -297,8 +297,9 @@ export const allocate = (bids: ReadonlyArray<Bid>, budget: D.Decimal): ReadonlyM
   const sorted = [...bids]
     .filter((b) => b.collateral > 0n && b.net > 0n)
     .sort((a, b) => {
-      const l = D.mul(a.net, b.collateral)
-      const r = D.mul(b.net, a.collateral)
+      // on the raw scaled integers: exact, no rounding
+      const l = D.toScaled(a.net) * D.toScaled(b.collateral)
+      const r = D.toScaled(b.net) * D.toScaled(a.collateral)
       return l > r ? -1 : l < r ? 1 : a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0
     })
   const granted = new Map<string, D.Decimal>()

@@ -5,9 +5,10 @@
  * collateral budget between markets (a board of each market's latest plan, `ProgramPlan.allocate`) and applies
  * the hysteresis. `quote` answers `undefined` where the plain rule applies: programs off, no program on the
  * market, a closed or closing market, or a plan that cannot qualify within the limits or is not funded.
- * State in `Ref`s: the programs indexed by market (rebuilt when the service's list changes), the board and its
- * last allocation (recomputed at most once a second, or when a market joins it), each market's last mode (a log
- * line when it changes).
+ * Shared state in `Ref`s: the programs indexed by market (rebuilt when the service's list changes), the board
+ * and its last allocation (recomputed at most once a second, or when a market joins it). Per market, in its own
+ * loop (like the maker's prepared market): the last plan and its key, and the mode it is quoted in (a log line
+ * when it changes).
  */
 import { Decimal as D, Incentive, type Lip } from "@alpha-hunter/core"
 import * as Effect from "effect/Effect"
@@ -143,9 +144,12 @@ const describe = (p: Prepared, plan: Plan.MarketPlan) => {
   return `${side(plan.bid, "bid")}, ${side(plan.ask, "ask")}; projected $${D.format(plan.reward, 2, "floor")}/day on $${D.format(plan.collateral, 2, "ceil")} collateral`
 }
 
+/** Program quotes for one market's book, or undefined where the plain rule applies. */
+export type MarketQuoting = (p: Prepared, input: Q.QuoteInput) => Effect.Effect<Q.Quotes | undefined>
+
 export interface ProgramQuoting {
-  /** program quotes for a market, or undefined where the plain rule applies */
-  readonly quote: (p: Prepared, input: Q.QuoteInput) => Effect.Effect<Q.Quotes | undefined>
+  /** the program quoting of one market: called from that market's loop only (it keeps the market's last plan) */
+  readonly market: (symbol: string) => MarketQuoting
 }
 
 export const make = (config: MakerConfig, id: string): Effect.Effect<ProgramQuoting> =>
@@ -154,8 +158,6 @@ export const make = (config: MakerConfig, id: string): Effect.Effect<ProgramQuot
     const c = config.programs
     const settings = settingsOf(c)
     const board = yield* Ref.make<Board>({ bids: new Map(), granted: new Map(), at: 0 })
-    const modes = yield* Ref.make(new Map<string, string>())
-    const plans = yield* Ref.make(new Map<string, { readonly key: string; readonly plan: Plan.MarketPlan }>())
     const index = yield* Ref.make<{
       readonly list: ReadonlyArray<Incentive.IncentiveProgram> | undefined
       readonly bySymbol: ReadonlyMap<string, ReadonlyArray<Incentive.IncentiveProgram>>
@@ -178,17 +180,6 @@ export const make = (config: MakerConfig, id: string): Effect.Effect<ProgramQuot
       )
     }
 
-    const note = (symbol: string, mode: string, line: string) =>
-      Effect.flatMap(
-        Ref.modify(modes, (m) => [m.get(symbol) !== mode, m.get(symbol) === mode ? m : new Map(m).set(symbol, mode)]),
-        // quoting for a program is news (info); why a program market is quoted plainly is detail (debug)
-        (changed) =>
-          !changed
-            ? Effect.void
-            : mode === "program"
-              ? Effect.logInfo(`maker ${id}: ${symbol}: ${line}`)
-              : Effect.logDebug(`maker ${id}: ${symbol}: ${line}`)
-      )
     const leave = (symbol: string) =>
       Ref.update(board, (b) => {
         if (!b.bids.has(symbol)) return b
@@ -205,47 +196,71 @@ export const make = (config: MakerConfig, id: string): Effect.Effect<ProgramQuot
         return [granted.get(symbol), { bids, granted, at: stale ? now : b.at }]
       })
 
-    const quote = (p: Prepared, input: Q.QuoteInput): Effect.Effect<Q.Quotes | undefined> =>
-      Effect.gen(function* () {
-        if (!c.enabled || Option.isNone(incentives)) return undefined
-        const symbol = p.market.symbol
-        const closing = input.closeTime !== undefined && input.closeTime - input.now <= p.quote.stopBeforeCloseMs
-        const terms = termsOf(yield* programsOf(incentives.value, symbol), input.now)
-        if (!input.open || closing || terms === undefined) {
-          yield* leave(symbol)
-          return undefined
-        }
-        const maxSizeLots = Number(D.divToInt(c.maxSize, p.step, "down"))
-        const planned = (yield* Ref.get(modes)).get(symbol) === "program"
-        const full = quotesFor(p, input, terms, settings, maxSizeLots, planned, (yield* Ref.get(plans)).get(symbol))
-        yield* Ref.update(plans, (m) =>
-          m.get(symbol)?.key === full.key ? m : new Map(m).set(symbol, { key: full.key, plan: full.plan })
+    const market = (symbol: string): MarketQuoting => {
+      // this market's loop is the only caller: its last plan and mode live here, not in a shared map
+      let cached: { readonly key: string; readonly plan: Plan.MarketPlan } | undefined
+      let mode: "program" | "plain" | undefined
+      let failed = false
+      const note = (next: "program" | "plain", line: string) => {
+        if (mode === next) return Effect.void
+        mode = next
+        // quoting for a program is news (info); why a program market is quoted plainly is detail (debug)
+        return next === "program"
+          ? Effect.logInfo(`maker ${id}: ${symbol}: ${line}`)
+          : Effect.logDebug(`maker ${id}: ${symbol}: ${line}`)
+      }
+      return (p, input) =>
+        Effect.gen(function* () {
+          if (!c.enabled || Option.isNone(incentives)) return undefined
+          const closing = input.closeTime !== undefined && input.closeTime - input.now <= p.quote.stopBeforeCloseMs
+          const terms = termsOf(yield* programsOf(incentives.value, symbol), input.now)
+          if (!input.open || closing || terms === undefined) {
+            yield* leave(symbol)
+            return undefined
+          }
+          const maxSizeLots = Number(D.divToInt(c.maxSize, p.step, "down"))
+          const planned = mode === "program"
+          const full = quotesFor(p, input, terms, settings, maxSizeLots, planned, cached)
+          cached = { key: full.key, plan: full.plan }
+          if (full.plan.fallback !== undefined || full.quotes === undefined) {
+            yield* leave(symbol)
+            yield* note("plain", `liquidity program, quoted plainly: ${full.plan.fallback}`)
+            return undefined
+          }
+          const granted = yield* bid(symbol, full.plan, input.now)
+          // the market where the budget runs out is planned again with sizes scaled down to what is left
+          const { plan, quotes } =
+            granted === undefined || granted >= full.plan.collateral
+              ? full
+              : quotesFor(
+                  p,
+                  input,
+                  terms,
+                  settings,
+                  Number(D.divToInt(D.mulInt(granted, maxSizeLots), full.plan.collateral, "down")),
+                  planned
+                )
+          if (granted === undefined || quotes === undefined) {
+            yield* note("plain", "liquidity program, quoted plainly: the collateral budget funds better markets")
+            return undefined
+          }
+          yield* note("program", `quoting for its liquidity program: ${describe(p, plan)}`)
+          return quotes
+        }).pipe(
+          // a bug here must not stop the market's loop: say so once per market, and quote it plainly
+          Effect.catchAllDefect((d) => {
+            const first = !failed
+            failed = true
+            mode = "plain"
+            return first
+              ? Effect.as(
+                  Effect.logWarning(`maker ${id}: ${symbol}: program quoting failed, quoted plainly: ${d}`),
+                  undefined
+                )
+              : Effect.succeed(undefined)
+          })
         )
-        if (full.plan.fallback !== undefined || full.quotes === undefined) {
-          yield* leave(symbol)
-          yield* note(symbol, "plain", `liquidity program, quoted plainly: ${full.plan.fallback}`)
-          return undefined
-        }
-        const granted = yield* bid(symbol, full.plan, input.now)
-        // the market where the budget runs out is planned again with sizes scaled down to what is left
-        const { plan, quotes } =
-          granted === undefined || granted >= full.plan.collateral
-            ? full
-            : quotesFor(
-                p,
-                input,
-                terms,
-                settings,
-                Number(D.divToInt(D.mulInt(granted, maxSizeLots), full.plan.collateral, "down")),
-                planned
-              )
-        if (granted === undefined || quotes === undefined) {
-          yield* note(symbol, "plain", "liquidity program, quoted plainly: the collateral budget funds better markets")
-          return undefined
-        }
-        yield* note(symbol, "program", `quoting for its liquidity program: ${describe(p, plan)}`)
-        return quotes
-      })
+    }
 
-    return { quote }
+    return { market }
   })

@@ -223,7 +223,7 @@ describe("ProgramPlan: properties", () => {
       { numRuns: 300 }
     ))
 
-  it("the budget is never exceeded", () =>
+  it("the budget is never exceeded and goes to the best net reward per dollar first (exact on long fractions)", () =>
     fc.assert(
       fc.property(
         fc.array(
@@ -231,9 +231,20 @@ describe("ProgramPlan: properties", () => {
         ),
         fc.integer({ min: 1, max: 2000 }),
         (bids, budget) => {
-          const xs = bids.map((x, i) => ({ symbol: `M${i}`, net: D.int(x.net), collateral: D.int(x.collateral) }))
+          // long fractions (÷ 7, ÷ 3), like real plans: ranking them must be exact and never throw
+          const xs = bids.map((x, i) => ({
+            symbol: `M${i}`,
+            net: D.div(D.int(x.net), D.int(7), "floor"),
+            collateral: D.div(D.int(x.collateral), D.int(3), "ceil")
+          }))
           const granted = Plan.allocate(xs, D.int(budget))
           assert.isTrue(D.sum(granted.values()) <= D.int(budget))
+          // every market granted ranks at least as high per dollar as every market left out
+          const ratio = (x: (typeof xs)[number]) => D.div(x.net, x.collateral, "floor")
+          const out = xs.filter((x) => x.net > 0n && !granted.has(x.symbol))
+          for (const x of xs.filter((y) => granted.has(y.symbol))) {
+            for (const y of out) assert.isTrue(ratio(x) >= ratio(y))
+          }
           for (const x of xs) {
             const g = granted.get(x.symbol)
             if (g !== undefined) assert.isTrue(x.net > 0n && g > 0n && g <= x.collateral)
