@@ -57,7 +57,7 @@ export const openPlugin = (v: Resolved["venues"][number]) =>
     exchange: Context.get(ctx, Exchange.Exchange),
     diagnostics: Context.get(ctx, Diagnostics.Diagnostics),
     // optional: a venue plugin with incentive programs provides them beside `Exchange`
-    incentives: Context.getOption(ctx as Context.Context<never>, Incentive.IncentivePrograms)
+    incentives: Context.getOption(ctx, Incentive.IncentivePrograms)
   }))
 
 /** Opens one venue: markets, execution engine, health routing, order/fill streams, restart reconciliation. */
