@@ -13,6 +13,7 @@ import * as Child from "./child.js"
 import * as Dashboard from "./dashboard.js"
 import * as Feed from "./feed.js"
 import * as Limiter from "./limiter.js"
+import * as LipQuoting from "./lipQuoting.js"
 import * as Report from "./report.js"
 import * as Scale from "./scale.js"
 import * as Signing from "./signing.js"
@@ -58,6 +59,7 @@ const names = [
   "signing",
   "limiter",
   "batching",
+  "lip_quoting",
   "tick_to_order",
   "scale",
   "dashboard",
@@ -109,6 +111,7 @@ const main = async () => {
   await section("signing", () => Signing.run({ msPerRound: quick ? 200 : 1_000, rounds: quick ? 2 : 3, log }))
   await section("limiter", () => Limiter.run({ requests: quick ? 40 : 200, log }))
   await section("batching", () => Batching.run({ log }))
+  await section("lip_quoting", () => LipQuoting.run({ seconds: quick ? 8 : 30, seed: 20_261_202, log }))
   const needsRunner = (["tick_to_order", "scale", "dashboard", "startup", "soak"] as const).some(enabled)
   if (needsRunner && Child.runnerMode() === "dist") {
     const t0 = Date.now()

@@ -25,6 +25,7 @@ export interface Results {
   signing?: Section
   limiter?: Section
   batching?: Section
+  lip_quoting?: Section
   tick_to_order?: Section
   scale?: Section
   dashboard?: Section
@@ -213,6 +214,38 @@ export const rows = (r: Partial<Results>): Array<Row> => {
       floor: "",
       target: "(info)",
       verdict: "info"
+    })
+  }
+  const lq = r.lip_quoting
+  if (lq !== undefined) {
+    const a = lq.aware ?? {}
+    const p = lq.plain ?? {}
+    const usd = (x: unknown) => (typeof x === "number" ? `$${x.toFixed(2)}` : "n/a")
+    out.push({
+      bench: "lip quoting",
+      metric: `projected LIP reward, ${lq.program_markets} program mkts, ${lq.seconds} s (sim scorer)`,
+      ours: `program-aware ${usd(a.projected_reward_usd)}`,
+      peer: `plain ${usd(p.projected_reward_usd)}`,
+      floor: "",
+      target: "≥ 3 × plain",
+      verdict: verdict(
+        all(a.projected_reward_usd, p.projected_reward_usd)
+          ? a.projected_reward_usd >= 3 * p.projected_reward_usd
+          : undefined
+      )
+    })
+    out.push({
+      bench: "lip quoting",
+      metric: "reward per $ of avg collateral",
+      ours: `program-aware ${fmt(a.reward_per_collateral_usd)} (on ${usd(a.avg_collateral_usd)})`,
+      peer: `plain ${fmt(p.reward_per_collateral_usd)} (on ${usd(p.avg_collateral_usd)})`,
+      floor: "",
+      target: "higher",
+      verdict: verdict(
+        all(a.reward_per_collateral_usd, p.reward_per_collateral_usd)
+          ? a.reward_per_collateral_usd > p.reward_per_collateral_usd
+          : undefined
+      )
     })
   }
   const t = r.tick_to_order

@@ -1,9 +1,10 @@
 /** A strategy's environment: read-only data for its venue and a gateway through the execution engine. */
-import { Decimal as D, ExchangeError, Ids, type Order, Risk, Strategy } from "@alpha-hunter/core"
+import { Decimal as D, ExchangeError, Ids, Incentive, type Order, Risk, Strategy } from "@alpha-hunter/core"
 import { OrderTracker } from "@alpha-hunter/execution"
 import type { RiskEngine } from "@alpha-hunter/risk"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as Stream from "effect/Stream"
 import type { ResolvedStrategy } from "./Resolve.js"
@@ -101,8 +102,13 @@ export const strategyEnv = (
             : gateway.submit(request)
         )
     })
-    return Context.make(Strategy.MarketData, marketData).pipe(
+    const env = Context.make(Strategy.MarketData, marketData).pipe(
       Context.add(Strategy.Portfolio, portfolio),
       Context.add(Strategy.OrderGateway, trackingGateway)
     )
+    // the venue's incentive programs, read-only, when it has them: an optional service (`Effect.serviceOption`)
+    return Option.match(session.incentives, {
+      onNone: () => env,
+      onSome: (programs) => Context.add(env, Incentive.IncentivePrograms, programs)
+    })
   })

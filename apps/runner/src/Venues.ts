@@ -39,7 +39,7 @@ export interface VenueSession {
   /** the venue's health as routed to Risk and the journal */
   readonly health: Ref.Ref<HealthView>
   readonly markets: ReadonlyMap<string, Market.Market>
-  /** the venue's incentive programs, when its plugin provides them */
+  /** the venue's incentive programs, when its plugin provides them (the sampler; strategies as an optional service) */
   readonly incentives: Option.Option<Incentive.IncentiveProgramsService>
   /** replaces a market's facts (a drift in fees, grid or status) for strategies, the sampler and Risk */
   readonly updateMarket: (market: Market.Market) => Effect.Effect<void>

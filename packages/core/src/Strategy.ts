@@ -103,7 +103,11 @@ export interface OrderGatewayService {
 }
 export class OrderGateway extends Context.Tag("@alpha-hunter/core/OrderGateway")<OrderGateway, OrderGatewayService>() {}
 
-/** Everything a strategy may depend on. Note: no `Exchange`. */
+/**
+ * Everything a strategy may depend on. Note: no `Exchange`. A strategy may also read the venue's incentive
+ * programs (`Incentive.IncentivePrograms`, read-only) as an optional service, `Effect.serviceOption`: the
+ * runner provides it when the venue's plugin has programs, and a strategy must work without it.
+ */
 export type StrategyEnv = MarketData | Portfolio | OrderGateway
 
 /** A strategy failed in a way it cannot handle itself. */

@@ -17,6 +17,7 @@ import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import { MakerConfig, paramsFor, type ResolvedParams, type Target } from "./MakerConfig.js"
+import * as ProgramQuoting from "./ProgramQuoting.js"
 import * as Q from "./Quoting.js"
 import * as Signals from "./Signals.js"
 import * as Take from "./Take.js"
@@ -165,6 +166,7 @@ export const make = (config: MakerConfig, id: string) =>
     )
     const touched = yield* Ref.make(new Set<string>(config.markets))
     const exec = config.execution
+    const programs = yield* ProgramQuoting.make(config, id)
 
     // one line per failure, no stack; a refusal because trading is halted or reduced (already said once, where
     // the state changed) or waits for a lookup is routine: debug only, so a halted bot stays quiet
@@ -245,7 +247,7 @@ export const make = (config: MakerConfig, id: string) =>
           .pipe(Effect.catchAll(log(symbol, "take")))
       })
 
-    const step = (p: Prepared, book: OrderBook.BookView) =>
+    const step = (p: Prepared, book: OrderBook.BookView, forProgram?: ProgramQuoting.MarketQuoting) =>
       Effect.gen(function* () {
         const symbol = p.market.symbol
         const now = yield* Clock.currentTimeMillis
@@ -264,7 +266,9 @@ export const make = (config: MakerConfig, id: string) =>
           lastSellFillAt: fills?.sell
         }
         if (config.mode === "liquidity" || exec === undefined) {
-          return yield* apply(p, Q.quote(input, p.quote), orders, input)
+          // program-aware where the venue lists a liquidity program for the market, else the plain rule
+          const planned = forProgram === undefined ? undefined : yield* forProgram(p, input)
+          return yield* apply(p, planned ?? Q.quote(input, p.quote), orders, input)
         }
         const target = (yield* Ref.get(targets)).get(symbol)
         const idle: Q.Quotes = { bid: undefined, ask: undefined, cancel: [], bidSkip: "target", askSkip: "target" }
@@ -302,6 +306,7 @@ export const make = (config: MakerConfig, id: string) =>
         const sym = Ids.Symbol.make(symbol)
         const market = yield* Effect.cachedWithTTL(md.market(sym), "60 seconds")
         const params = paramsFor(config, symbol)
+        const forProgram = config.mode === "liquidity" ? programs.market(symbol) : undefined
         // the sizes are prepared once per market snapshot and book grid, not per book update (hot path)
         let prepared: Prepared | undefined
         const preparedFor = (m: Market.Market, view: OrderBook.BookView): Prepared => {
@@ -319,7 +324,7 @@ export const make = (config: MakerConfig, id: string) =>
         yield* md.book(sym).pipe(
           Stream.runForEach((book) =>
             market.pipe(
-              Effect.flatMap((m) => step(preparedFor(m, book), book)),
+              Effect.flatMap((m) => step(preparedFor(m, book), book, forProgram)),
               Effect.catchAll(log(symbol, "quote"))
             )
           )
@@ -386,7 +391,7 @@ export const layer = (config: MakerConfig, context: { readonly id: string }) =>
 export const plugin = Plugin.strategyPlugin({
   name: "maker",
   description:
-    "Rests post-only limit orders one tick inside the spread (liquidity mode) or works position targets as maker orders with a taker fallback (execution mode).",
+    "Rests post-only limit orders one tick inside the spread, sized and placed for the venue's liquidity programs where it lists one (liquidity mode), or works position targets as maker orders with a taker fallback (execution mode).",
   config: MakerConfig,
   layer
 })

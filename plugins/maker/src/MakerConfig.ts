@@ -126,6 +126,38 @@ export const Execution = Schema.Struct({
 })
 export type Execution = typeof Execution.Type
 
+/**
+ * Program-aware quoting (liquidity mode, markets where the venue lists a liquidity incentive program): where
+ * and how much to quote by projected reward per dollar of collateral (see ProgramPlan.ts). On by default.
+ */
+export const Programs = Schema.Struct({
+  /** false = quote program markets like any other (one tick inside, `orderSize`) */
+  enabled: Schema.optionalWith(Schema.Boolean, { default: () => true }),
+  /** largest program quote per side (contracts); `maxPosition` still applies */
+  maxSize: Schema.optionalWith(D.Positive, { default: () => D.d("100") }),
+  /** most collateral (dollars) program quotes tie up across markets; the best reward per dollar is funded first */
+  maxCollateral: Schema.optionalWith(D.Positive, { default: () => D.d("500") }),
+  /** a quote must earn more than this per day per dollar of collateral (the cost of the capital) */
+  minDailyReturn: Schema.optionalWith(D.NonNegative, { default: () => D.d("0.001") }),
+  /** assumed share of a quote's size filled per day when it is first in its queue (adverse fills) */
+  fillRate: Schema.optionalWith(D.NonNegative, { default: () => D.d("0.5") }),
+  /** assumed loss per filled contract, in ticks of the market's grid, on top of the maker fee */
+  adverseTicks: Schema.optionalWith(NonNegativeInt, { default: () => 1 }),
+  /** a resting program quote stays at least this long (ms) unless it became unsound (no quote flicker) */
+  minRestMs: Schema.optionalWith(NonNegativeInt, { default: () => 15_000 }),
+  /** after `minRestMs`, a resting quote is replaced only by a plan worth this fraction more */
+  requoteGain: Schema.optionalWith(D.NonNegative, { default: () => D.d("0.2") }),
+  /** the LIP rules assumed (core `Lip.Rules`; defaults as REFERENCE §11.2 advises) */
+  reference: Schema.optionalWith(Schema.Literal("target-fifth", "best-price"), {
+    default: () => "target-fifth" as const
+  }),
+  depth: Schema.optionalWith(Schema.Literal("whole-levels", "cut-at-target"), {
+    default: () => "whole-levels" as const
+  }),
+  distance: Schema.optionalWith(Schema.Literal("grid-ticks", "book-levels"), { default: () => "grid-ticks" as const })
+})
+export type Programs = typeof Programs.Type
+
 export const MakerConfig = Schema.Struct({
   mode: Schema.Literal("liquidity", "execution"),
   /** markets to quote (liquidity mode); in execution mode the targets' markets are worked */
@@ -133,7 +165,9 @@ export const MakerConfig = Schema.Struct({
   params: Schema.optionalWith(QuoteParams, { default: () => ({}) }),
   /** per-market parameter overrides */
   overrides: Schema.optionalWith(Schema.Record({ key: Schema.String, value: QuoteParams }), { default: () => ({}) }),
-  execution: Schema.optional(Execution)
+  execution: Schema.optional(Execution),
+  /** program-aware quoting (liquidity mode) */
+  programs: Schema.optionalWith(Programs, { default: () => Programs.make({}) })
 })
   .pipe(
     Schema.filter((c) => {

@@ -1,5 +1,7 @@
 export * as Maker from "./Maker.js"
 export * as MakerConfig from "./MakerConfig.js"
+export * as ProgramPlan from "./ProgramPlan.js"
+export * as ProgramQuoting from "./ProgramQuoting.js"
 export * as Quoting from "./Quoting.js"
 export * as Signals from "./Signals.js"
 export * as Take from "./Take.js"

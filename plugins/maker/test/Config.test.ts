@@ -28,6 +28,23 @@ describe("MakerConfig", () => {
     })
   )
 
+  it.effect("program-aware quoting: on by default with bounded size and collateral; one setting turns it off", () =>
+    Effect.gen(function* () {
+      const c = yield* decode({ mode: "liquidity", markets: ["A"] })
+      assert.isTrue(c.programs.enabled)
+      assert.strictEqual(D.format(c.programs.maxSize), "100")
+      assert.strictEqual(D.format(c.programs.maxCollateral), "500")
+      assert.strictEqual(c.programs.reference, "target-fifth")
+      const off = yield* decode({ mode: "liquidity", markets: ["A"], programs: { enabled: false } })
+      assert.isFalse(off.programs.enabled)
+      assert.strictEqual(off.programs.minRestMs, 15_000)
+      const bad = yield* message({ mode: "liquidity", markets: ["A"], programs: { maxSize: "0", enable: true } })
+      assert.include(bad, '["programs"]')
+      assert.include(bad, '["maxSize"]')
+      assert.include(bad, '["enable"]')
+    })
+  )
+
   it.effect("unknown keys are refused with their path", () =>
     Effect.gen(function* () {
       const m = yield* message({ mode: "liquidity", markets: ["A"], params: { minSpreadTick: 2 } })

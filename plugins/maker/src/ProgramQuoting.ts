@@ -1,0 +1,266 @@
+/**
+ * Program-aware quoting, the Effect part: reads the venue's incentive programs (the optional
+ * `Incentive.IncentivePrograms` service the runner hands a strategy when its venue has programs), turns a
+ * market's active liquidity program into `ProgramPlan.Terms`, plans the market on each book update, shares one
+ * collateral budget between markets (a board of each market's latest plan, `ProgramPlan.allocate`) and applies
+ * the hysteresis. `quote` answers `undefined` where the plain rule applies: programs off, no program on the
+ * market, a closed or closing market, or a plan that cannot qualify within the limits or is not funded.
+ * Shared state in `Ref`s: the programs indexed by market (rebuilt when the service's list changes), the board
+ * and its last allocation (recomputed at most once a second, or when a market joins it). Per market, in its own
+ * loop (like the maker's prepared market): the last plan and its key, and the mode it is quoted in (a log line
+ * when it changes).
+ */
+import { Decimal as D, Incentive, type Lip } from "@alpha-hunter/core"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
+import type { Prepared } from "./Maker.js"
+import type { MakerConfig } from "./MakerConfig.js"
+import * as Plan from "./ProgramPlan.js"
+import type * as Q from "./Quoting.js"
+
+const DAY_MS = 86_400_000
+/** the budget is shared again at most this often (a market joining the board is placed at once) */
+const ALLOCATE_EVERY_MS = 1_000
+
+interface Board {
+  readonly bids: ReadonlyMap<string, Plan.Bid>
+  readonly granted: ReadonlyMap<string, D.Decimal>
+  readonly at: number
+}
+
+/** The program terms of a market now: its active liquidity program paying the most per day, if any. */
+export const termsOf = (programs: ReadonlyArray<Incentive.IncentiveProgram>, now: number): Plan.Terms | undefined => {
+  let best: Plan.Terms | undefined
+  for (const p of programs) {
+    if (p.kind !== "liquidity" || Incentive.statusAt(p, now) !== "active") continue
+    if (p.targetSize === undefined || p.discountFactor === undefined || p.end <= p.start) continue
+    const rewardPerDay = D.div(D.mulInt(p.periodReward, DAY_MS), D.int(p.end - p.start), "floor")
+    if (best === undefined || rewardPerDay > best.rewardPerDay) {
+      best = { target: p.targetSize, discountFactor: p.discountFactor, rewardPerDay }
+    }
+  }
+  return best
+}
+
+export const geometry = (p: Prepared): Plan.Geometry => ({
+  top: p.grid.size - 1,
+  minLevel: p.quote.minLevel,
+  maxLevel: p.quote.maxLevel,
+  priceAt: (level) => p.grid.priceAt(level),
+  step: p.step,
+  fees: p.market.fees
+})
+
+export const settingsOf = (c: MakerConfig["programs"]): Plan.Settings => ({
+  hurdle: c.minDailyReturn,
+  fillRate: c.fillRate,
+  adverseTicks: c.adverseTicks,
+  rules: { reference: c.reference, depth: c.depth, distance: c.distance } satisfies Lip.Rules,
+  minRestMs: c.minRestMs,
+  requoteGain: c.requoteGain
+})
+
+/** What a plan depends on: the others' book (our orders removed), the size caps and the terms. */
+export const planKey = (input: Q.QuoteInput, bidCap: number, askCap: number, terms: Plan.Terms): string => {
+  const side = (book: Q.SideLevels, which: Plan.Side) => {
+    const o = Plan.others(book, input.own, which)
+    let k = ""
+    for (let i = 0; i < o.levels.length; i++) k += `${o.levels[i]}:${o.lots[i]},`
+    return k
+  }
+  return `${side(input.bids, "buy")}|${side(input.asks, "sell")}|${bidCap}|${askCap}|${terms.target}|${terms.discountFactor}|${terms.rewardPerDay}`
+}
+
+/**
+ * One market's program quotes from its book (pure): the plan, the two sides settled against our resting
+ * orders (undefined when the plan falls back to the plain rule). `cached` is the last plan and its key: reused
+ * when the key is the same (a book change of our own orders only, the hot path's usual case).
+ */
+export const quotesFor = (
+  p: Prepared,
+  input: Q.QuoteInput,
+  terms: Plan.Terms,
+  s: Plan.Settings,
+  maxSizeLots: number,
+  /** the orders resting were placed by the plan (false right after a switch from the plain rule: no minimum rest) */
+  planned = true,
+  cached?: { readonly key: string; readonly plan: Plan.MarketPlan }
+): { readonly plan: Plan.MarketPlan; readonly key: string; readonly quotes: Q.Quotes | undefined } => {
+  const g = geometry(p)
+  const q = input.positionLots
+  const max = p.quote.maxPositionLots
+  const bidCap = Math.min(maxSizeLots, Number.isFinite(max) ? max - q : maxSizeLots)
+  const askCap = Math.min(maxSizeLots, Number.isFinite(max) ? max + q : maxSizeLots)
+  const key = planKey(input, bidCap, askCap, terms)
+  const plan =
+    cached !== undefined && cached.key === key
+      ? cached.plan
+      : Plan.planMarket(
+          Plan.planSide("buy", input.bids, input.asks, input.own, bidCap, terms, g, s),
+          Plan.planSide("sell", input.asks, input.bids, input.own, askCap, terms, g, s),
+          terms,
+          g
+        )
+  if (plan.fallback !== undefined) return { plan, key, quotes: undefined }
+  const inDelay = (t: number | undefined) => t !== undefined && input.now - t < p.quote.filledOrderDelayMs
+  const side = (o: Plan.Option | undefined, which: Plan.Side, cap: number, lastFill: number | undefined) => {
+    if (o === undefined) return undefined
+    const book = which === "buy" ? input.bids : input.asks
+    const opposite = which === "buy" ? input.asks : input.bids
+    const now = planned ? input.now : Number.POSITIVE_INFINITY
+    const settled = Plan.settleSide(o, which, input.own, book, opposite, cap, terms, g, s, now)
+    // after a fill: keep what rests, place nothing new on that side for a while
+    if (inDelay(lastFill) && settled.keep === undefined) return undefined
+    return settled
+  }
+  let bid = side(plan.bid, "buy", bidCap, input.lastBuyFillAt)
+  let ask = side(plan.ask, "sell", askCap, input.lastSellFillAt)
+  // a kept order may sit elsewhere than planned: the pair must still not cross
+  if (bid !== undefined && ask !== undefined && bid.level >= ask.level) {
+    if (bid.keep !== undefined) ask = { level: plan.ask!.level, lots: plan.ask!.lots, keep: undefined }
+    if (ask.keep !== undefined || bid.level >= ask.level)
+      bid = { level: plan.bid!.level, lots: plan.bid!.lots, keep: undefined }
+    if (bid.level >= ask.level) ask = { level: plan.ask!.level, lots: plan.ask!.lots, keep: undefined }
+  }
+  return {
+    plan,
+    key,
+    quotes: {
+      bid,
+      ask,
+      cancel: [],
+      bidSkip: bid === undefined ? (plan.bid === undefined ? "range" : "delay") : undefined,
+      askSkip: ask === undefined ? (plan.ask === undefined ? "range" : "delay") : undefined
+    }
+  }
+}
+
+const describe = (p: Prepared, plan: Plan.MarketPlan) => {
+  const side = (o: Plan.Option | undefined, name: string) =>
+    o === undefined
+      ? `no ${name}`
+      : `${name} ${D.format(p.grid.priceAt(o.level))} x${D.format(D.mulInt(p.step, o.lots))} (${o.improve ? "improve" : "join"})`
+  return `${side(plan.bid, "bid")}, ${side(plan.ask, "ask")}; projected $${D.format(plan.reward, 2, "floor")}/day on $${D.format(plan.collateral, 2, "ceil")} collateral`
+}
+
+/** Program quotes for one market's book, or undefined where the plain rule applies. */
+export type MarketQuoting = (p: Prepared, input: Q.QuoteInput) => Effect.Effect<Q.Quotes | undefined>
+
+export interface ProgramQuoting {
+  /** the program quoting of one market: called from that market's loop only (it keeps the market's last plan) */
+  readonly market: (symbol: string) => MarketQuoting
+}
+
+export const make = (config: MakerConfig, id: string): Effect.Effect<ProgramQuoting> =>
+  Effect.gen(function* () {
+    const incentives = yield* Effect.serviceOption(Incentive.IncentivePrograms)
+    const c = config.programs
+    const settings = settingsOf(c)
+    const board = yield* Ref.make<Board>({ bids: new Map(), granted: new Map(), at: 0 })
+    const index = yield* Ref.make<{
+      readonly list: ReadonlyArray<Incentive.IncentiveProgram> | undefined
+      readonly bySymbol: ReadonlyMap<string, ReadonlyArray<Incentive.IncentiveProgram>>
+    }>({ list: undefined, bySymbol: new Map() })
+    /** the programs of one market, from an index rebuilt only when the service's list is a new one */
+    const programsOf = (service: Incentive.IncentiveProgramsService, symbol: string) =>
+      Effect.flatMap(service.current, (list) =>
+        Ref.modify(index, (ix) => {
+          if (ix.list === list) return [ix.bySymbol.get(symbol) ?? [], ix]
+          const bySymbol = new Map<string, Array<Incentive.IncentiveProgram>>()
+          for (const p of list) bySymbol.set(p.symbol, [...(bySymbol.get(p.symbol) ?? []), p])
+          return [bySymbol.get(symbol) ?? [], { list, bySymbol }]
+        })
+      )
+
+    // the programs are read when the venue opens; if that read has not landed yet, read them once now
+    if (c.enabled && Option.isSome(incentives) && (yield* incentives.value.current).length === 0) {
+      yield* incentives.value.refresh.pipe(
+        Effect.catchAll((e) => Effect.logWarning(`maker ${id}: incentive programs not read: ${e.message}`))
+      )
+    }
+
+    const leave = (symbol: string) =>
+      Ref.update(board, (b) => {
+        if (!b.bids.has(symbol)) return b
+        const bids = new Map(b.bids)
+        bids.delete(symbol)
+        return { ...b, bids }
+      })
+    /** puts a market's plan on the board; the collateral it is granted (undefined: none) */
+    const bid = (symbol: string, plan: Plan.MarketPlan, now: number) =>
+      Ref.modify(board, (b): [D.Decimal | undefined, Board] => {
+        const bids = new Map(b.bids).set(symbol, { symbol, net: plan.value, collateral: plan.collateral })
+        const stale = now - b.at >= ALLOCATE_EVERY_MS || !b.bids.has(symbol)
+        const granted = stale ? Plan.allocate([...bids.values()], c.maxCollateral) : b.granted
+        return [granted.get(symbol), { bids, granted, at: stale ? now : b.at }]
+      })
+
+    const market = (symbol: string): MarketQuoting => {
+      // this market's loop is the only caller: its last plan and mode live here, not in a shared map
+      let cached: { readonly key: string; readonly plan: Plan.MarketPlan } | undefined
+      let mode: "program" | "plain" | undefined
+      let failed = false
+      const note = (next: "program" | "plain", line: string) => {
+        if (mode === next) return Effect.void
+        mode = next
+        // quoting for a program is news (info); why a program market is quoted plainly is detail (debug)
+        return next === "program"
+          ? Effect.logInfo(`maker ${id}: ${symbol}: ${line}`)
+          : Effect.logDebug(`maker ${id}: ${symbol}: ${line}`)
+      }
+      return (p, input) =>
+        Effect.gen(function* () {
+          if (!c.enabled || Option.isNone(incentives)) return undefined
+          const closing = input.closeTime !== undefined && input.closeTime - input.now <= p.quote.stopBeforeCloseMs
+          const terms = termsOf(yield* programsOf(incentives.value, symbol), input.now)
+          if (!input.open || closing || terms === undefined) {
+            yield* leave(symbol)
+            return undefined
+          }
+          const maxSizeLots = Number(D.divToInt(c.maxSize, p.step, "down"))
+          const planned = mode === "program"
+          const full = quotesFor(p, input, terms, settings, maxSizeLots, planned, cached)
+          cached = { key: full.key, plan: full.plan }
+          if (full.plan.fallback !== undefined || full.quotes === undefined) {
+            yield* leave(symbol)
+            yield* note("plain", `liquidity program, quoted plainly: ${full.plan.fallback}`)
+            return undefined
+          }
+          const granted = yield* bid(symbol, full.plan, input.now)
+          // the market where the budget runs out is planned again with sizes scaled down to what is left
+          const { plan, quotes } =
+            granted === undefined || granted >= full.plan.collateral
+              ? full
+              : quotesFor(
+                  p,
+                  input,
+                  terms,
+                  settings,
+                  Number(D.divToInt(D.mulInt(granted, maxSizeLots), full.plan.collateral, "down")),
+                  planned
+                )
+          if (granted === undefined || quotes === undefined) {
+            yield* note("plain", "liquidity program, quoted plainly: the collateral budget funds better markets")
+            return undefined
+          }
+          yield* note("program", `quoting for its liquidity program: ${describe(p, plan)}`)
+          return quotes
+        }).pipe(
+          // a bug here must not stop the market's loop: say so once per market, and quote it plainly
+          Effect.catchAllDefect((d) => {
+            const first = !failed
+            failed = true
+            mode = "plain"
+            return first
+              ? Effect.as(
+                  Effect.logWarning(`maker ${id}: ${symbol}: program quoting failed, quoted plainly: ${d}`),
+                  undefined
+                )
+              : Effect.succeed(undefined)
+          })
+        )
+    }
+
+    return { market }
+  })
