@@ -104,7 +104,7 @@ describe("report: LIP section and honest liquidity through the CLI", () => {
         assert.isAtLeast(whole.lip.length, 3)
         for (const row of whole.lip) {
           assert.isDefined(row.programId)
-          assert.include(["300", "1000"], D.format(row.targetSize!))
+          assert.include(["100", "250"], D.format(row.targetSize!))
           assert.isAbove(row.snapshots, 0)
         }
         assert.strictEqual(whole.lipTotals.programMarkets, 3)

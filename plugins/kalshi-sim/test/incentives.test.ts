@@ -30,7 +30,7 @@ describe("incentive programs", () => {
         "target_size_fp"
       ])
       assert.strictEqual(p.discount_factor_bps, 5000)
-      assert.include(["300.00", "1000.00"], p.target_size_fp)
+      assert.include(["100.00", "250.00"], p.target_size_fp)
       assert.isNumber(p.period_reward)
       // pages of 4
       const seen: Array<string> = []

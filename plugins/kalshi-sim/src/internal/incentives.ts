@@ -58,8 +58,10 @@ export const statusOf = (p: Program, nowMs: number): ProgramStatus =>
 
 /**
  * Realistic defaults (REFERENCE §11.1): every market gets a liquidity program in force for a day with a
- * $20…$100 pool, Target Size 300 or 1000 and DF 0.5; every third market also a volume program, and the first
- * market an upcoming program starting in nine hours.
+ * $20…$100 pool, DF 0.5 and a Target Size of 100 or 250 — Kalshi's are 300…1,000+ on books thousands of
+ * contracts deep; the synthetic participants rest 1…50 contracts an order, so the simulator's books are a
+ * few hundred deep and its targets are scaled to them (a target no book reaches pays nobody); every third
+ * market also a volume program, and the first market an upcoming program starting in nine hours.
  */
 export const defaultSpecs = (tickers: ReadonlyArray<string>, nowMs: number, prng: Prng): ReadonlyArray<ProgramSpec> => {
   const out: Array<ProgramSpec> = []
@@ -69,7 +71,7 @@ export const defaultSpecs = (tickers: ReadonlyArray<string>, nowMs: number, prng
       startMs: nowMs - 3_600_000,
       endMs: nowMs + 23 * 3_600_000,
       periodRewardCentiCents: prng.pick([200_000, 500_000, 1_000_000]),
-      targetSize: i % 2 === 0 ? 300 : 1000,
+      targetSize: i % 2 === 0 ? 100 : 250,
       discountFactorBps: 5000
     })
     if (i % 3 === 0) {
@@ -81,7 +83,7 @@ export const defaultSpecs = (tickers: ReadonlyArray<string>, nowMs: number, prng
         startMs: nowMs + 9 * 3_600_000,
         endMs: nowMs + 33 * 3_600_000,
         periodRewardCentiCents: 200_000,
-        targetSize: 1000,
+        targetSize: 250,
         discountFactorBps: 5000
       })
     }
