@@ -51,6 +51,31 @@ const decodeCommand = Schema.decodeUnknownEither(Command, { onExcessProperty: "e
 
 export const isLoopback = (host: string) => host === "127.0.0.1" || host === "::1" || host === "localhost"
 
+/** the largest command body read (a control command is a few fields) */
+const MAX_BODY = 16_384
+
+/**
+ * Why a request is refused before anything else, or undefined. `hosts` holds our own `host:port` names when
+ * we listen on loopback (empty otherwise): a browser that reached us through a rebound DNS name sends that
+ * name as Host; a page of another origin that posts to us sends its Origin (a CLI sends none).
+ */
+export const guardOf = (req: http.IncomingMessage, hosts: ReadonlySet<string>): string | undefined => {
+  if (hosts.size === 0) return undefined
+  const host = req.headers.host?.toLowerCase()
+  if (host === undefined || !hosts.has(host)) return `Host ${host ?? "(none)"} is not this API's address`
+  const origin = req.headers.origin
+  if (
+    req.method !== "GET" &&
+    origin !== undefined &&
+    origin !== "null" &&
+    !hosts.has(origin.replace(/^http:\/\//, ""))
+  ) {
+    return `a command from ${origin} is refused (another site)`
+  }
+  if (req.method !== "GET" && origin === "null") return "a command from an opaque origin is refused"
+  return undefined
+}
+
 export interface Published {
   readonly url: string
   readonly pid: number
@@ -191,8 +216,13 @@ export const serve = (h: RunHandle, o: ControlOptions): Effect.Effect<string, Co
     const run = Runtime.runPromise(runtime)
     const answer = (res: http.ServerResponse, code: number, body: unknown) =>
       res.writeHead(code, { "content-type": "application/json" }).end(`${JSON.stringify(body)}\n`)
+    // on loopback a page of another site must not reach us: a Host other than our own address (DNS rebinding)
+    // or a cross-site Origin on a write is refused; off loopback the token guards every call
+    const hosts = new Set<string>()
     const server = http.createServer((req, res) => {
       // the callback adapter: each request runs as an effect in the run's runtime
+      const guard = guardOf(req, hosts)
+      if (guard !== undefined) return answer(res, 403, { error: guard })
       const authorized = o.token === undefined || req.headers.authorization === `Bearer ${o.token}`
       if (o.routes?.(req, res, authorized) === true) return
       if (!authorized) {
@@ -211,10 +241,14 @@ export const serve = (h: RunHandle, o: ControlOptions): Effect.Effect<string, Co
         return answer(res, 404, { error: "GET /status, POST /pause, /resume, /halt or /cancel-all" })
       }
       let body = ""
+      let tooLarge = false
       req.on("data", (c: Buffer) => {
+        if (tooLarge) return
         body += c.toString()
+        if (body.length > MAX_BODY) tooLarge = true
       })
       req.on("end", () => {
+        if (tooLarge) return answer(res, 413, { error: `a command is at most ${MAX_BODY} bytes` })
         let parsed: unknown
         try {
           parsed = body.trim() === "" ? {} : JSON.parse(body)
@@ -243,6 +277,7 @@ export const serve = (h: RunHandle, o: ControlOptions): Effect.Effect<string, Co
           server.closeAllConnections()
         })
     )
+    if (isLoopback(o.host)) for (const h of ["127.0.0.1", "localhost", "[::1]"]) hosts.add(`${h}:${port}`)
     const url = `http://${o.host.includes(":") ? `[${o.host}]` : o.host}:${port}`
     const published: Published = { url, pid: process.pid, ...(o.token !== undefined ? { token: o.token } : {}) }
     yield* Effect.acquireRelease(
