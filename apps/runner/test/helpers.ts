@@ -97,6 +97,8 @@ export const simBot = (o: {
   readonly flowPerSec: number
   readonly orderSize?: string
   readonly extra?: string
+  /** the config's `run` section (default: the LIP sampler off) */
+  readonly run?: string
 }) =>
   Effect.gen(function* () {
     const sim = yield* KalshiSim.make({ markets: o.markets, seed: o.seed, flow: { ratePerSec: o.flowPerSec } })
@@ -121,7 +123,7 @@ strategies:
     mode: liquidity
     params: { orderSize: "${o.orderSize ?? "2"}", minSpreadTicks: 2 }
 journal: { path: ${journal} }
-run: { sampleIntervalMs: 0 }
+run: ${o.run ?? "{ sampleIntervalMs: 0 }"}
 ${o.extra ?? ""}`
     )
     const resting = Effect.map(
