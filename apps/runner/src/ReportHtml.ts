@@ -277,13 +277,15 @@ const lipOf = (r: Report.Report, venue: string, symbol: string): string => {
 
 /** The HTML report of a journal's window: the report, its series, one page. */
 export const fromJournal = (journal: Journal.JournalService, options: Report.ReportOptions) =>
-  Effect.map(journal.query(options.since === undefined ? {} : { since: options.since }), (entries) =>
-    formatHtml(
-      Report.compute(entries, options),
+  Effect.map(journal.query(options.since === undefined ? {} : { since: options.since }), (entries) => {
+    const report = Report.compute(entries, options)
+    return formatHtml(
+      report,
       ReportSeries.compute(entries, {
         ...(options.since !== undefined ? { since: options.since } : {}),
-        ...(options.now !== undefined ? { now: options.now } : {})
+        ...(options.now !== undefined ? { now: options.now } : {}),
+        lipRows: report.lip // the same sample rows, decoded once for the days
       }),
       { journal: journal.path }
     )
-  )
+  })

@@ -13,7 +13,7 @@
 import { Decimal as D, Lip } from "@alpha-hunter/core"
 import type { Entry } from "./Journal.js"
 import * as LipSample from "./LipSample.js"
-import { lipSection } from "./ReportLip.js"
+import { type LipDayRow, lipSection } from "./ReportLip.js"
 
 export interface MarketSeries {
   readonly venue: string
@@ -128,6 +128,8 @@ export interface SeriesOptions {
   readonly since?: number
   readonly now?: number
   readonly bucketMs?: number
+  /** the report's day rows (`Report.lip`) when already computed over the same window (else computed here) */
+  readonly lipRows?: ReadonlyArray<LipDayRow>
 }
 
 export const compute = (entries: ReadonlyArray<Entry>, options: SeriesOptions = {}): Series => {
@@ -337,7 +339,7 @@ export const compute = (entries: ReadonlyArray<Entry>, options: SeriesOptions = 
   }
   // the day's projected reward: the report's own day rows (per program and market), added up
   const dayReward = new Map<string, D.Decimal>()
-  for (const row of lipSection(inWindow, from, to).rows) {
+  for (const row of options.lipRows ?? lipSection(inWindow, from, to).rows) {
     dayReward.set(row.day, D.add(dayReward.get(row.day) ?? D.ZERO, row.projectedReward))
   }
   const pnlAt = (b: number) => D.sum(out.map((m) => D.d(m.pnl[b]!)))

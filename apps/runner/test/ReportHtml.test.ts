@@ -203,6 +203,8 @@ describe("ReportSeries and ReportHtml: incentive programs from the sampler's agg
       const rows = r.lip.filter((x) => x.day === d.day)
       assert.strictEqual(D.format(D.sum(rows.map((x) => x.projectedReward)), 2), d.lipProjected)
     }
+    // given the report's rows (as `report --format html` does), the same days
+    assert.deepStrictEqual(ReportSeries.compute(lipJournal, { bucketMs: 60_000, lipRows: r.lip }).days, s.days)
     assert.strictEqual(r.lipPrograms.length, 1)
     assert.strictEqual(D.format(r.lipPrograms[0]!.projectedReward, 2), m1!.lipReward[m1!.lipReward.length - 1])
   })
