@@ -1,7 +1,8 @@
 /**
  * The report's formats: a terminal table, JSON and CSV, all rendered from the one `Report` model, each with
  * its totals; the legend (every column, by its field name, with the table's heading) is printed under the
- * table, included in JSON as `legend` and in CSV as its own section.
+ * table, included in JSON as `legend` and in CSV as its own section. The incentive-program columns and TOTAL
+ * rows are exported for the HTML report, which renders the same cells.
  */
 import { Decimal as D } from "@alpha-hunter/core"
 import type { MarketReport, Report } from "./Report.js"
