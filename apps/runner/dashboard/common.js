@@ -54,7 +54,7 @@
     return e
   }
   const css = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim()
-  /** a uPlot chart: times in seconds, series [{label, values, color, scale?, fmt}] */
+  /** a uPlot chart: times in seconds, series [{label, values, color, scale?, fmt, paths?, points?}] */
   const chart = (target, o) => {
     const series = [
       { label: "time", value: (_u, v) => (v === null ? "—" : localTime(v * 1000, o.withDate === true)) },
@@ -63,7 +63,7 @@
         stroke: s.color,
         width: 1.5,
         scale: s.scale ?? "y",
-        points: { show: false },
+        points: { show: s.points === true, size: 4 },
         value: (_u, v) => (v === null || v === undefined ? "—" : s.fmt(v)),
         ...(s.paths === "steps" ? { paths: uPlot.paths.stepped({ align: 1 }) } : {}),
         ...(s.paths === "bars" ? { paths: uPlot.paths.bars({ size: [0.6, 40] }), fill: `${s.color}88` } : {})

@@ -140,9 +140,20 @@
     el("td", { class: "num", text: contracts(m.position) }),
     el("td", { class: "num", text: String(m.fills) }),
     el("td", { class: `num ${signed(m.pnl)}`, text: money(m.pnl, 4) }),
-    el("td", { class: "num", text: m.lipScore ?? "—" }),
-    el("td", { class: "num", text: m.lipPeriod ?? "—" }),
-    el("td", { class: "num", text: m.lipProjected === undefined ? "—" : money(m.lipProjected, 2) })
+    m.lipTarget === undefined
+      ? el("td", { class: "num muted", "data-field": "lip-now", text: "no program" })
+      : el("td", {
+          class: "num",
+          "data-field": "lip-now",
+          title: `the program's Target Size: ${m.lipTarget} ct per side`,
+          text: m.lipScore ?? "—"
+        }),
+    el("td", { class: "num", "data-field": "lip-today", text: m.lipToday ?? "—" }),
+    el("td", {
+      class: "num",
+      "data-field": "lip-projected",
+      text: m.lipProjected === undefined ? "—" : money(m.lipProjected, 2)
+    })
   ]
   const renderMarket = (m) => {
     let tr = rows.get(m.key)

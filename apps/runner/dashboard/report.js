@@ -43,6 +43,13 @@
         scale: "y2",
         fmt: usd(4),
         axis: (v) => `$${v}`
+      },
+      {
+        label: "LIP projected $",
+        values: data.days.map((d) => num(d.lipProjected)),
+        color: css("--bid"),
+        scale: "y2",
+        fmt: usd(2)
       }
     ]
   })
@@ -81,7 +88,7 @@
             {},
             a,
             el("figcaption", {
-              text: "Liquidity: our time-weighted resting notional per interval, dollars (left); LIP: our mean snapshot score 0..2 in the interval (right; gaps = no qualifying snapshot)."
+              text: "Liquidity: our time-weighted resting notional per interval, dollars (left); LIP score: our share of everyone's scores under the market's own program in the interval's sampled minutes, 0..1 (right; dots: one per minute; none: no program)."
             })
           ),
           el(
@@ -98,7 +105,7 @@
           {},
           c,
           el("figcaption", {
-            text: "P&L of the market at each interval's end: fills' cash + position marked at the mid − fees, dollars (left); the mid (or last fill price), cents (right)."
+            text: "P&L of the market at each interval's end: fills' cash + position marked at the mid − fees, and the LIP reward projected so far in the window, dollars (left); the mid (or last fill price), cents (right)."
           })
         )
       )
@@ -116,10 +123,11 @@
         },
         {
           label: "LIP score",
-          values: m.lip,
+          values: m.lip.map(num),
           color: css("--ours"),
           scale: "y2",
-          fmt: (v) => v.toFixed(3),
+          points: true,
+          fmt: (v) => v.toFixed(4),
           axis: (v) => `${v}`
         }
       ]
@@ -144,6 +152,7 @@
       t,
       series: [
         { label: "P&L $", values: m.pnl.map(num), color: css("--accent"), fmt: usd(4), axis: (v) => `$${v}` },
+        { label: "LIP projected $", values: m.lipReward.map(num), color: css("--bid"), paths: "steps", fmt: usd(2) },
         {
           label: "mid ¢",
           values: m.mid.map((x) => (x === null ? null : Number(x) * 100)),

@@ -1,7 +1,8 @@
 /**
  * The book's part of a dashboard row: the top levels with our size at each, our best bid and ask, the
- * spread with and without us, our resting notional, and the LIP score of this snapshot (our orders at the
- * back of their level's queue). Recomputed only when the book's version or our orders change.
+ * spread with and without us, our resting notional, and the LIP score of this snapshot under the market's own
+ * program (our orders at the back of their level's queue; no program: no score). Recomputed only when the
+ * book's version or our orders change.
  */
 import { Decimal as D, Lip, type OrderBook } from "@alpha-hunter/core"
 import type { OrderTracker } from "@alpha-hunter/execution"
@@ -23,14 +24,11 @@ export interface BookPart {
     readonly spreadWithoutUs: string | undefined
     readonly improvementTicks: number | undefined
     readonly resting: string
+    readonly lipTarget: string | undefined
     readonly lipScore: string | undefined
   }
   readonly restingValue: D.Decimal
   readonly mid: D.Decimal | undefined
-  /** undefined without a book */
-  readonly lip: Lip.SnapshotScore | undefined
-  /** the market's liquidity program's reward per period, when known */
-  periodReward: D.Decimal | undefined
 }
 
 type Full = ReadonlyArray<readonly [D.Decimal, D.Decimal, D.Decimal]>
@@ -99,11 +97,10 @@ export const read = (
       improvementTicks:
         spreadTicks !== undefined && othersTicks !== undefined ? Math.max(0, othersTicks - spreadTicks) : undefined,
       resting: D.format(D.round(resting, 2, "half-even")),
+      lipTarget: params === undefined ? undefined : D.format(params.targetSize),
       lipScore: lip?.included === true ? D.format(D.round(lip.score, 4, "half-even")) : undefined
     },
     restingValue: resting,
-    mid: bb !== undefined && ba !== undefined ? D.div(D.add(bb, ba), D.int(2)) : undefined,
-    lip,
-    periodReward: undefined
+    mid: bb !== undefined && ba !== undefined ? D.div(D.add(bb, ba), D.int(2)) : undefined
   }
 }

@@ -1,8 +1,9 @@
 /**
  * What the live dashboard shows, read from the running bot once per tick: per configured market the top of
  * the book with our quotes marked, the spread with and without us, our resting notional, position, fills and
- * P&L of this run, the LIP snapshot score (and projected reward when the market has a program); per venue
- * its stream health, desyncs, halts, reconnects and token budgets; the portfolio on top.
+ * P&L of this run; LIP under the market's own program (no program: none): this snapshot's score, and today's
+ * score and projected reward from the sampler's journaled minutes — the figures of the report's day rows;
+ * per venue its stream health, desyncs, halts, reconnects and token budgets; the portfolio on top.
  *
  * Money is a Decimal formatted as a string: the page shows these strings as they are and uses numbers only
  * as chart coordinates. `diff` keeps only what changed since the last tick (one SSE payload per tick).
@@ -14,6 +15,7 @@ import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as Book from "./DashboardBook.js"
 import type * as Journal from "./Journal.js"
+import * as LipSample from "./LipSample.js"
 import type { RunHandle } from "./Run.js"
 
 /** One configured market of the run. */
@@ -52,11 +54,13 @@ export interface MarketSnap {
   readonly takerContracts: string
   /** cash of this run's fills + their net position marked at the mid − fees */
   readonly pnl: string
-  /** this snapshot's LIP score 0..2 (YES share + NO share), undefined when not scored */
+  /** the Target Size of the market's liquidity program in force; undefined: the market has no program */
+  readonly lipTarget: string | undefined
+  /** this snapshot's LIP score under that program, 0..2 (YES share + NO share); undefined when excluded */
   readonly lipScore: string | undefined
-  /** the period score since the dashboard opened, 0..1 */
-  readonly lipPeriod: string | undefined
-  /** projected reward of the market's program, dollars, when the program is known */
+  /** today's (UTC) LIP score of the market's (first) program from the sampler's minutes, 0..1 */
+  readonly lipToday: string | undefined
+  /** today's projected reward of the market's programs, dollars: the report's day rows of the market, added up */
   readonly lipProjected: string | undefined
   readonly state: string
 }
@@ -113,13 +117,37 @@ interface FillAcc {
   net: D.Decimal
 }
 
-/** What the collector keeps between ticks: a journal cursor, this run's fills per market, LIP periods. */
+/** Today's LIP figures of a market, from the sampler's tally (recomputed when the sampler flushed a new one). */
+export interface LipToday {
+  readonly tally: LipSample.MarketTally | undefined
+  readonly score: string | undefined
+  readonly projected: string | undefined
+}
+
+const CENT = D.d("0.01")
+
+/**
+ * Today's score and projected reward of a market from the sampler's tally of the day — the report's day
+ * rows: the score of the (first) program as the report shows it, the programs' rewards each rounded down to
+ * the cent and added up. A market without a program today has neither.
+ */
+export const lipToday = (tally: LipSample.MarketTally | undefined): LipToday => {
+  const first = tally?.programs[0]
+  if (tally === undefined || first === undefined) return { tally, score: undefined, projected: undefined }
+  return {
+    tally,
+    score: D.format(D.round(Lip.project(first.period, D.ZERO).periodScore, 4, "half-even")),
+    projected: D.format(D.sum(tally.programs.map((p) => D.roundToStep(LipSample.accruedReward(p), CENT, "floor"))), 2)
+  }
+}
+
+/** What the collector keeps between ticks: a journal cursor, this run's fills per market, today's LIP. */
 export interface CollectorState {
   seq: number
   lastTs: number
   readonly fills: Map<string, FillAcc>
   readonly reconnects: Map<string, number>
-  readonly lip: Map<string, Lip.Period>
+  readonly lip: Map<string, LipToday>
   /** per market, the book's part of its row as last read, and the row as last sent (one per configured market) */
   readonly books: Map<string, Book.BookPart>
   readonly rows: Map<string, { readonly sig: string; readonly row: MarketSnap }>
@@ -152,7 +180,6 @@ const dec = (u: unknown): D.Decimal | undefined => {
 }
 
 const money = (x: D.Decimal, places = 4) => D.format(D.round(x, places, "half-even"))
-const LIP_REFRESH = 10
 
 /**
  * Reads this run's new fills and reconnects from the journal: after the last sequence number seen, and (so the
@@ -198,6 +225,8 @@ export const collect = (h: RunHandle, st: CollectorState, o: CollectOptions) =>
     const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
     yield* readJournal(h.journal, st, h.startedAt).pipe(Effect.ignore)
     const statuses = yield* h.risk.statuses
+    // the sampler's tallies of today, per venue\u0000symbol (a new object for a market when it flushed)
+    const today = yield* h.lip.today
     const markets: Array<MarketSnap> = []
     let orders = 0
     let restingAll = D.ZERO
@@ -216,34 +245,29 @@ export const collect = (h: RunHandle, st: CollectorState, o: CollectOptions) =>
       let book = st.books.get(key)
       if (book === undefined || book.sig !== sig) {
         const programs = o.programs === undefined ? [] : yield* o.programs(c.venue, c.symbol)
-        const program = programs.find((p) => p.kind === "liquidity" && p.start <= now && now < p.end)
-        // a LIP score only where a liquidity program pays: each market's own Target Size and discount
+        // the program the sampler scores first (in force, with scoring parameters): its own Target and DF;
+        // a market without one has no LIP score
+        const program = LipSample.scoringPrograms(programs, now)[0]
         book = Book.read(
           sig,
           view,
           mine,
           open,
           o.depth,
-          program?.targetSize === undefined || program.discountFactor === undefined
+          program === undefined
             ? undefined
-            : { targetSize: program.targetSize, discountFactor: program.discountFactor }
+            : { targetSize: program.targetSize!, discountFactor: program.discountFactor! }
         )
-        book.periodReward = program?.periodReward
         st.books.set(key, book)
       }
-      // the LIP period: one snapshot per tick (the same score while nothing changed); its figures shown are
-      // refreshed every LIP_REFRESH ticks (a period score moves slowly; the projection is bigint work)
-      const period =
-        book.lip === undefined ? st.lip.get(key) : Lip.addSnapshot(st.lip.get(key) ?? Lip.emptyPeriod, book.lip)
-      if (period !== undefined) st.lip.set(key, period)
-      const previous = st.rows.get(key)
-      let lipPeriod = previous?.row.lipPeriod
-      let lipProjected = previous?.row.lipProjected
-      if (period !== undefined && (previous === undefined || st.ticks % LIP_REFRESH === 0)) {
-        const projection = Lip.project(period, book.periodReward ?? D.ZERO)
-        lipPeriod = D.format(D.round(projection.periodScore, 4, "half-even"))
-        lipProjected = book.periodReward === undefined ? undefined : D.format(projection.earned)
+      // today's LIP: recomputed only when the sampler flushed a new tally for this market (once a minute)
+      const tally = today.get(`${c.venue}\u0000${c.symbol}`)
+      let lip = st.lip.get(key)
+      if (lip === undefined || lip.tally !== tally) {
+        lip = lipToday(tally)
+        st.lip.set(key, lip)
       }
+      const previous = st.rows.get(key)
       const f = st.fills.get(key)
       const position = yield* h.risk.position(c.venue, c.symbol)
       const state = scopeState(statuses, c.venue, c.strategy)
@@ -252,7 +276,7 @@ export const collect = (h: RunHandle, st: CollectorState, o: CollectOptions) =>
       positionAll = D.add(positionAll, D.abs(position))
       fillsAll += f?.fills ?? 0
       // the row is rebuilt only when something in it changed (the delta then compares rows by reference)
-      const rowSig = `${book.sig}|${f?.fills ?? 0}|${position}|${state}|${lipPeriod}|${lipProjected}`
+      const rowSig = `${book.sig}|${f?.fills ?? 0}|${position}|${state}|${lip.score}|${lip.projected}`
       if (previous !== undefined && previous.sig === rowSig) {
         markets.push(previous.row)
         continue
@@ -274,8 +298,8 @@ export const collect = (h: RunHandle, st: CollectorState, o: CollectOptions) =>
         makerContracts: D.format(f?.maker ?? D.ZERO),
         takerContracts: D.format(f?.taker ?? D.ZERO),
         pnl: money(pnl),
-        lipPeriod,
-        lipProjected,
+        lipToday: lip.score,
+        lipProjected: lip.projected,
         state
       }
       st.rows.set(key, { sig: rowSig, row })

@@ -1,13 +1,14 @@
 /**
  * The report's formats: a terminal table, JSON and CSV, all rendered from the one `Report` model, each with
  * its totals; the legend (every column, by its field name, with the table's heading) is printed under the
- * table, included in JSON as `legend` and in CSV as its own section.
+ * table, included in JSON as `legend` and in CSV as its own section. The incentive-program columns and TOTAL
+ * rows are exported for the HTML report, which renders the same cells.
  */
 import { Decimal as D } from "@alpha-hunter/core"
 import type { MarketReport, Report } from "./Report.js"
 import type { LipDayRow, LipProgramReport } from "./ReportLip.js"
 
-interface Column<R> {
+export interface Column<R> {
   readonly field: string
   readonly heading: string
   readonly meaning: string
@@ -94,7 +95,7 @@ const marketColumns: ReadonlyArray<Column<MarketReport>> = [
   }
 ]
 
-const lipColumns: ReadonlyArray<Column<LipDayRow>> = [
+export const lipColumns: ReadonlyArray<Column<LipDayRow>> = [
   { field: "day", heading: "day", meaning: "UTC day of the snapshots", cell: (r) => r.day },
   { field: "venue", heading: "venue", meaning: "the venue's name in the config", cell: (r) => r.venue },
   { field: "symbol", heading: "market", meaning: "the market's symbol", cell: (r) => r.symbol },
@@ -167,7 +168,7 @@ const lipColumns: ReadonlyArray<Column<LipDayRow>> = [
   }
 ]
 
-const programColumns: ReadonlyArray<Column<LipProgramReport>> = [
+export const programColumns: ReadonlyArray<Column<LipProgramReport>> = [
   { field: "venue", heading: "venue", meaning: "the venue's name in the config", cell: (p) => p.venue },
   { field: "symbol", heading: "market", meaning: "the market's symbol", cell: (p) => p.symbol },
   {
@@ -252,7 +253,7 @@ const marketTotalCells = (r: Report): ReadonlyArray<string> => {
   ]
 }
 
-const lipTotalCells = (r: Report): ReadonlyArray<string> => {
+export const lipTotalCells = (r: Report): ReadonlyArray<string> => {
   const t = r.lipTotals
   return [
     "TOTAL",
@@ -272,7 +273,7 @@ const lipTotalCells = (r: Report): ReadonlyArray<string> => {
   ]
 }
 
-const programTotalCells = (r: Report): ReadonlyArray<string> => {
+export const programTotalCells = (r: Report): ReadonlyArray<string> => {
   const t = r.lipTotals
   return [
     "TOTAL",

@@ -1,13 +1,19 @@
 /**
  * The time series behind the HTML report's charts, read from the journal alone: per market and per time
  * bucket, our time-weighted resting notional, maker and taker contracts filled, the position and the P&L
- * (fills' cash + position marked at the last mid or fill price − fees) at the bucket's end, the mid, and the
- * mean LIP snapshot score of the sampler's snapshots; per UTC day, the same totals.
+ * (fills' cash + position marked at the last mid or fill price − fees) at the bucket's end, the mid; and the
+ * incentive programs from the sampler's minute aggregates (`sample` entries, `LipSample`), each minute in the
+ * bucket (and day) where it starts, as the report counts them: our LIP score of the bucket against the
+ * market's own program, and the reward projected so far over the window — whose last point is the report's
+ * projected reward of the market's programs (`lipPrograms`). Per UTC day, the same totals, with the day's
+ * projected reward as the report's day rows (`lip`) add it up.
  *
  * Money is exact: every dollar figure is a Decimal, formatted as a string for the page.
  */
 import { Decimal as D, Lip } from "@alpha-hunter/core"
 import type { Entry } from "./Journal.js"
+import * as LipSample from "./LipSample.js"
+import { type LipDayRow, lipSection } from "./ReportLip.js"
 
 export interface MarketSeries {
   readonly venue: string
@@ -23,8 +29,16 @@ export interface MarketSeries {
   readonly pnl: ReadonlyArray<string>
   /** the last mid (or fill price) seen by the bucket's end, dollars */
   readonly mid: ReadonlyArray<string | null>
-  /** mean LIP snapshot score (0..2) of the bucket's included snapshots */
-  readonly lip: ReadonlyArray<number | null>
+  /**
+   * our LIP score of the bucket (0..1, 4 decimals): our summed snapshot scores ÷ everyone's over the minutes
+   * starting in it, for the market's (first) program; null: no sampled minute with a program
+   */
+  readonly lip: ReadonlyArray<string | null>
+  /**
+   * the reward projected so far, dollars: the market's programs over the window's minutes up to the bucket's
+   * end, each rounded down to the cent, added up; null before the first minute with a program
+   */
+  readonly lipReward: ReadonlyArray<string | null>
 }
 
 export interface DaySeries {
@@ -37,7 +51,10 @@ export interface DaySeries {
   readonly fees: string
   /** the P&L made that day (end of day − start of day), dollars */
   readonly pnl: string
-  readonly lip: number | null
+  /** the day's projected LIP reward, dollars: the report's day rows (per program and market) added up */
+  readonly lipProjected: string
+  /** share of the day's sampled snapshots with our qualifying quotes on both sides (all markets); null: none */
+  readonly lipCoverage: number | null
   readonly desyncs: number
   readonly halts: number
 }
@@ -74,43 +91,45 @@ interface Acc {
   readonly position: Array<D.Decimal | undefined>
   readonly pnl: Array<D.Decimal | undefined>
   readonly mid: Array<D.Decimal | undefined>
-  readonly lipSum: Array<number>
-  readonly lipN: Array<number>
+  /** the sampler's minutes starting in each bucket, added up */
+  readonly lip: Array<LipSample.MarketTally | undefined>
   cash: D.Decimal
   fees: D.Decimal
   net: D.Decimal
   mark: D.Decimal | undefined
 }
 
-/** The LIP snapshot score of one sample (`bids`/`asks` as [distance in ticks, size, ours]); undefined if excluded. */
-const sampleScore = (data: Record<string, unknown>, target: D.Decimal): number | undefined => {
-  const side = (k: string): Lip.Side => {
-    const raw = data[k]
-    const levels = (Array.isArray(raw) ? raw : []).flatMap((l): Array<Lip.Level> => {
-      if (!Array.isArray(l) || l.length < 3) return []
-      const [dist, size, ours] = [Number(l[0]), dec(l[1]), dec(l[2])]
-      if (!Number.isInteger(dist) || size === undefined || ours === undefined) return []
-      const others = D.max(D.ZERO, D.sub(size, ours))
-      const orders = [
-        ...(others > 0n ? [{ size: others, ours: false }] : []),
-        ...(ours > 0n ? [{ size: ours, ours: true }] : [])
-      ]
-      return [{ tick: 1_000_000 - dist, orders }]
-    })
-    return { levels, topTick: 2_000_000 }
-  }
-  const s = Lip.scoreSnapshot(
-    { open: data["open"] !== false, yes: side("bids"), no: side("asks") },
-    { targetSize: target, discountFactor: D.d("0.5") }
-  )
-  return s.included ? D.toNumberLossy(s.score) : undefined
+const CENT = D.d("0.01")
+
+/** The bucket's score against the market's (first) program: our summed snapshot scores ÷ everyone's. */
+const bucketScore = (t: LipSample.MarketTally | undefined): string | null => {
+  const p = t?.programs[0]
+  return p === undefined ? null : D.format(D.round(Lip.project(p.period, D.ZERO).periodScore, 4, "half-even"))
+}
+
+/**
+ * The reward projected at each bucket's end over the window so far: each program's minutes up to then added
+ * up (exactly, `LipSample.combine`), its reward rounded down to the cent (`LipSample.accruedReward`), summed.
+ */
+const rewardSoFar = (buckets: ReadonlyArray<LipSample.MarketTally | undefined>): Array<string | null> => {
+  let running = LipSample.emptyTally
+  let last: string | null = null
+  return buckets.map((t) => {
+    if (t !== undefined && t.programs.length > 0) {
+      running = LipSample.combine(running, { ...LipSample.emptyTally, programs: t.programs })
+      const reward = D.sum(running.programs.map((p) => D.roundToStep(LipSample.accruedReward(p), CENT, "floor")))
+      last = D.format(reward, 2)
+    }
+    return last
+  })
 }
 
 export interface SeriesOptions {
   readonly since?: number
   readonly now?: number
-  readonly lipTargetSize?: D.Decimal
   readonly bucketMs?: number
+  /** the report's day rows (`Report.lip`) when already computed over the same window (else computed here) */
+  readonly lipRows?: ReadonlyArray<LipDayRow>
 }
 
 export const compute = (entries: ReadonlyArray<Entry>, options: SeriesOptions = {}): Series => {
@@ -124,7 +143,6 @@ export const compute = (entries: ReadonlyArray<Entry>, options: SeriesOptions = 
   const start = from - (from % bucketMs)
   const n = Math.max(1, Math.ceil((to - start) / bucketMs))
   const bucketOf = (ts: number) => Math.min(n - 1, Math.max(0, Math.floor((ts - start) / bucketMs)))
-  const target = options.lipTargetSize ?? D.int(100)
   const markets = new Map<string, Acc>()
   const acc = (venue: string, symbol: string): Acc => {
     const k = `${venue}\u0000${symbol}`
@@ -139,8 +157,7 @@ export const compute = (entries: ReadonlyArray<Entry>, options: SeriesOptions = 
         position: new Array(n).fill(undefined),
         pnl: new Array(n).fill(undefined),
         mid: new Array(n).fill(undefined),
-        lipSum: new Array(n).fill(0),
-        lipN: new Array(n).fill(0),
+        lip: new Array(n).fill(undefined),
         cash: D.ZERO,
         fees: D.ZERO,
         net: D.ZERO,
@@ -228,11 +245,11 @@ export const compute = (entries: ReadonlyArray<Entry>, options: SeriesOptions = 
       case "sample": {
         const mid = dec(d["mid"])
         if (mid !== undefined) a.mark = mid
-        const score = sampleScore(d, target)
-        if (score !== undefined) {
-          const b = bucketOf(e.ts)
-          a.lipSum[b] = a.lipSum[b]! + score
-          a.lipN[b] = a.lipN[b]! + 1
+        // a minute's aggregate counts in the bucket where the minute starts (the report's day rule)
+        const t = LipSample.decode(d)
+        if (t !== undefined) {
+          const b = bucketOf(typeof d["from"] === "number" ? d["from"] : e.ts)
+          a.lip[b] = LipSample.combine(a.lip[b] ?? LipSample.emptyTally, t)
         }
         mark(a, e.ts)
         break
@@ -265,7 +282,8 @@ export const compute = (entries: ReadonlyArray<Entry>, options: SeriesOptions = 
     position: carry(a.position, D.ZERO).map((x) => D.format(x)),
     pnl: carry(a.pnl, D.ZERO).map(r4),
     mid: carry<D.Decimal | undefined>(a.mid, undefined).map((x) => (x === undefined ? null : D.format(x))),
-    lip: a.lipSum.map((s, i) => (a.lipN[i]! > 0 ? s / a.lipN[i]! : null))
+    lip: a.lip.map(bucketScore),
+    lipReward: rewardSoFar(a.lip)
   }))
 
   // per UTC day, over every market
@@ -277,8 +295,8 @@ export const compute = (entries: ReadonlyArray<Entry>, options: SeriesOptions = 
       taker: D.Decimal
       volume: D.Decimal
       fees: D.Decimal
-      lipSum: number
-      lipN: number
+      snapshots: number
+      covered: number
       last: Array<number>
     }
   >()
@@ -290,16 +308,19 @@ export const compute = (entries: ReadonlyArray<Entry>, options: SeriesOptions = 
       taker: D.ZERO,
       volume: D.ZERO,
       fees: D.ZERO,
-      lipSum: 0,
-      lipN: 0,
+      snapshots: 0,
+      covered: 0,
       last: []
     }
     for (const a of rows) {
       x.ms = D.add(x.ms, a.notionalMs[b]!)
       x.maker = D.add(x.maker, a.maker[b]!)
       x.taker = D.add(x.taker, a.taker[b]!)
-      x.lipSum += a.lipSum[b]!
-      x.lipN += a.lipN[b]!
+    }
+    // coverage over every sampled market (with or without orders or fills)
+    for (const a of markets.values()) {
+      x.snapshots += a.lip[b]?.snapshots ?? 0
+      x.covered += a.lip[b]?.coveredBoth ?? 0
     }
     x.last.push(b)
     days.set(day, x)
@@ -316,6 +337,11 @@ export const compute = (entries: ReadonlyArray<Entry>, options: SeriesOptions = 
     f.fees = D.add(f.fees, dec(e.data["fee"]) ?? D.ZERO)
     dayFills.set(dayOf(e.ts), f)
   }
+  // the day's projected reward: the report's own day rows (per program and market), added up
+  const dayReward = new Map<string, D.Decimal>()
+  for (const row of options.lipRows ?? lipSection(inWindow, from, to).rows) {
+    dayReward.set(row.day, D.add(dayReward.get(row.day) ?? D.ZERO, row.projectedReward))
+  }
   const pnlAt = (b: number) => D.sum(out.map((m) => D.d(m.pnl[b]!)))
   let previousPnl = D.ZERO
   const daySeries: Array<DaySeries> = [...days.entries()].map(([day, x]) => {
@@ -331,7 +357,8 @@ export const compute = (entries: ReadonlyArray<Entry>, options: SeriesOptions = 
       volume: r2(f?.volume ?? D.ZERO),
       fees: r4(f?.fees ?? D.ZERO),
       pnl: r4(made),
-      lip: x.lipN > 0 ? x.lipSum / x.lipN : null,
+      lipProjected: D.format(dayReward.get(day) ?? D.ZERO, 2),
+      lipCoverage: x.snapshots > 0 ? x.covered / x.snapshots : null,
       desyncs: dayHealth.get(day)?.desyncs ?? 0,
       halts: dayHealth.get(day)?.halts ?? 0
     }

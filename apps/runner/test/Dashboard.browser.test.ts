@@ -22,7 +22,9 @@ describe("dashboard in headless Chromium", () => {
           markets: 3,
           seed: 21,
           flowPerSec: 5,
-          extra: `control: { token: ${token} }\n`
+          extra: `control: { token: ${token} }\n`,
+          // the LIP sampler on, journaling every 2 s: the page's LIP today, the report's program tables
+          run: "{ sampleIntervalMs: 1000, sampleFlushMs: 2000 }"
         })
         const bot = cli(["run", "--config", config])
         yield* Effect.addFinalizer(() => Effect.sync(() => bot.child.kill("SIGKILL")))
@@ -58,6 +60,20 @@ describe("dashboard in headless Chromium", () => {
           async () =>
             Number(await page.getAttribute("body", "data-ticks")) >= t0 + 2 &&
             !["$0.00", null].includes(await page.locator('#portfolio [data-field="resting"]').textContent()),
+          15_000
+        )
+        // LIP: every simulated market has its own liquidity program; today's figures once the sampler flushed
+        const lipNow = yield* step("LIP now", () =>
+          page.$$eval('#markets [data-field="lip-now"]', (tds) => tds.map((td) => td.textContent))
+        )
+        assert.strictEqual(lipNow.length, 3)
+        assert.notInclude(lipNow, "no program")
+        yield* until(
+          "today's projected LIP reward",
+          async () =>
+            (await page.$$eval('#markets [data-field="lip-projected"]', (tds) => tds.map((td) => td.textContent))).some(
+              (x) => /^\$\d+\.\d\d$/.test(x ?? "")
+            ),
           15_000
         )
         const charts = yield* step("charts", () => page.locator("canvas").count())
@@ -131,6 +147,13 @@ describe("dashboard in headless Chromium", () => {
           )
         )
         assert.strictEqual(legends, yield* step("figures", () => offline.locator("figure").count()))
+        // the incentive programs: one row per program and market, a TOTAL, the report's legend per column
+        assert.strictEqual(yield* step("program rows", () => offline.locator("#lipPrograms tbody tr").count()), 3)
+        assert.strictEqual(
+          yield* step("program total", () => offline.locator("#lipPrograms tfoot td").first().textContent()),
+          "TOTAL"
+        )
+        assert.strictEqual(yield* step("legend", () => offline.locator("#lipPrograms-legend li").count()), 11)
         assert.deepStrictEqual(fetched, [], "the report fetched something")
         yield* step("report screenshot", () =>
           offline.screenshot({

@@ -100,6 +100,11 @@ describe("dashboard server", () => {
       assert.strictEqual(m.orders, 2)
       assert.deepStrictEqual(m.bids[0], ["0.4", "100", "0"])
       assert.strictEqual(m.spread, "0.1")
+      // the toy venue has no liquidity program: no LIP score (the page says "no program"), no day figures
+      assert.deepStrictEqual(
+        [m.lipTarget, m.lipScore, m.lipToday, m.lipProjected],
+        [undefined, undefined, undefined, undefined]
+      )
       assert.strictEqual(snap.portfolio.resting, "1.84")
       assert.strictEqual(snap.portfolio.markets, 1)
       assert.strictEqual(snap.venues[0]!.venue, "t")

@@ -1,5 +1,9 @@
+import { Decimal as D, Ids, Incentive, TickGrid } from "@alpha-hunter/core"
 import { assert, describe, it } from "@effect/vitest"
 import * as Data from "../src/DashboardData.js"
+import type { Entry } from "../src/Journal.js"
+import * as LipSample from "../src/LipSample.js"
+import * as Report from "../src/Report.js"
 
 const market = (symbol: string, resting: string): Data.MarketSnap => ({
   key: `k:${symbol}`,
@@ -22,8 +26,9 @@ const market = (symbol: string, resting: string): Data.MarketSnap => ({
   makerContracts: "0",
   takerContracts: "0",
   pnl: "0.0000",
+  lipTarget: undefined,
   lipScore: undefined,
-  lipPeriod: undefined,
+  lipToday: undefined,
   lipProjected: undefined,
   state: "ACTIVE"
 })
@@ -65,5 +70,73 @@ describe("DashboardData.diff", () => {
     )
     assert.strictEqual(changed.portfolio?.resting, "2.40")
     assert.isUndefined(changed.venues)
+  })
+})
+
+describe("DashboardData.lipToday: the report's day rows, from the sampler's tally", () => {
+  const day0 = Date.UTC(2026, 11, 2)
+  const program = (id: string, reward: string) =>
+    Incentive.IncentiveProgram.make({
+      venue: Ids.VenueId.make("k"),
+      id,
+      symbol: Ids.Symbol.make("M1"),
+      kind: "liquidity",
+      description: "",
+      start: day0,
+      end: day0 + 86_400_000,
+      periodReward: D.d(reward),
+      paidOut: false,
+      targetSize: D.int(100),
+      discountFactor: D.d("0.5")
+    })
+  const rules = { reference: "target-fifth", depth: "whole-levels", distance: "grid-ticks" } as const
+  // YES bids 100 at 0.50 (ours 50), YES asks 100 at 0.52 (ours 25): ½ + ¼ per snapshot
+  const snap: LipSample.MarketSnapshot = {
+    open: true,
+    grid: TickGrid.uniform("0.01", "0.99", "0.01"),
+    bids: [[D.d("0.50"), D.int(100)]],
+    asks: [[D.d("0.52"), D.int(100)]],
+    ours: [
+      { side: "buy", price: D.d("0.50"), size: D.int(50) },
+      { side: "sell", price: D.d("0.52"), size: D.int(25) }
+    ]
+  }
+  const minute = (programs: ReadonlyArray<Incentive.IncentiveProgram>, n = 60) => {
+    let t = LipSample.emptyTally
+    for (let i = 0; i < n; i++) t = LipSample.addSnapshot(t, snap, programs, rules)
+    return t
+  }
+
+  it("score of the first program and the programs' rewards, each down to the cent: as the report shows them", () => {
+    // two programs on the market ($1,000 and $5,000 a day); two minutes, the second half as long
+    const programs = [program("p-a", "1000"), program("p-b", "5000")]
+    const minutes = [minute(programs), minute(programs, 30)]
+    const tally = LipSample.combine(minutes[0]!, minutes[1]!) // what the sampler's `today` holds
+    const today = Data.lipToday(tally)
+    // 90 snapshots × 0.75 of 2 → 0.375; $1,000/86,400 s × 90 s × 0.375 = $0.390… → $0.39; $5,000: $1.953… → $1.95
+    assert.deepStrictEqual([today.score, today.projected], ["0.375", "2.34"])
+    let seq = 0
+    const entries: Array<Entry> = [
+      { seq: ++seq, ts: day0, kind: "run", venue: "k", data: {} },
+      ...minutes.map(
+        (t, i): Entry => ({
+          seq: ++seq,
+          ts: day0 + (i + 1) * 60_000,
+          kind: "sample",
+          venue: "k",
+          symbol: "M1",
+          data: LipSample.encode(t, day0 + i * 60_000, day0 + (i + 1) * 60_000)
+        })
+      )
+    ]
+    const rows = Report.compute(entries).lip
+    assert.strictEqual(rows.length, 2)
+    assert.strictEqual(D.format(D.round(rows[0]!.score, 4, "half-even")), today.score)
+    assert.strictEqual(D.format(D.sum(rows.map((r) => r.projectedReward)), 2), today.projected)
+  })
+
+  it("no program today (or no tally yet): neither figure", () => {
+    assert.deepStrictEqual(Data.lipToday(minute([])), { tally: minute([]), score: undefined, projected: undefined })
+    assert.deepStrictEqual(Data.lipToday(undefined), { tally: undefined, score: undefined, projected: undefined })
   })
 })

@@ -101,6 +101,8 @@ export const simBot = (o: {
   readonly extra?: string
   /** a simulator shared by several runs (each gets its own key, account and journal) */
   readonly sim?: KalshiSim.SimHandle
+  /** the config's `run` section (default: the LIP sampler off) */
+  readonly run?: string
 }) =>
   Effect.gen(function* () {
     const sim =
@@ -126,7 +128,7 @@ strategies:
     mode: liquidity
     params: { orderSize: "${o.orderSize ?? "2"}", minSpreadTicks: 2 }
 journal: { path: ${journal} }
-run: { sampleIntervalMs: 0 }
+run: ${o.run ?? "{ sampleIntervalMs: 0 }"}
 ${o.extra ?? ""}`
     )
     const resting = Effect.map(
