@@ -75,6 +75,27 @@ export const strategyEnv = (
           ? gateway.setQuotes(Strategy.quoteTarget({ symbol, bids: [], asks: [] }))
           : Effect.void
       )
+    // a halt or pause pulls our quotes in the markets it covers at once, whatever the strategy does next (a
+    // strategy that keeps a resting quote may not decide again for a while): not only at its next decision
+    const covers = (c: Risk.StateChange) =>
+      c.scope === undefined ||
+      ((c.scope.venue === "*" || c.scope.venue === session.name) &&
+        (c.scope.strategy === undefined || c.scope.strategy === s.name))
+    yield* risk.changes.pipe(
+      Stream.filter((c) => c.state === "HALTED" && covers(c)),
+      Stream.runForEach((c) =>
+        Effect.gen(function* () {
+          const symbols = new Set(
+            (yield* session.engine.live).filter((t) => mine(t) && t.status === "open").map((t) => t.symbol)
+          )
+          for (const symbol of symbols) {
+            if (c.scope?.symbol !== undefined && c.scope.symbol !== symbol) continue
+            if (yield* halted(symbol)) yield* pull(symbol)
+          }
+        }).pipe(Effect.catchAllCause((cause) => Effect.logWarning(`[${s.name}] pulling quotes at a halt`, cause)))
+      ),
+      Effect.forkScoped
+    )
     // the set is copied only when a market is quoted for the first time (not on every decision)
     const markQuoted = (key: string) =>
       Effect.flatMap(Ref.get(quoted), (q) =>
