@@ -57,7 +57,10 @@ const start = (options: { readonly flow?: number; readonly orderSize?: string })
           venue: "k",
           markets: [symbol],
           mode: "liquidity",
-          params: { orderSize: options.orderSize ?? "1" }
+          params: { orderSize: options.orderSize ?? "1" },
+          // plain quoting: small orders requoted as the book moves (the faults act on them); program-aware
+          // quoting keeps larger orders resting and would requote too rarely for the lag test
+          programs: { enabled: false }
         }
       },
       risk: {},
