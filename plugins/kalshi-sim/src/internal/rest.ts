@@ -45,7 +45,14 @@ export interface RestContext {
   readonly feeChanges?: () => ReadonlyArray<FeeChange>
   /** `/_sim/*` control endpoint */
   readonly control: (method: string, path: string, query: URLSearchParams, raw: string) => Reply
+  /** longest request target (path + query) served; longer is refused with 414, like a real front end */
+  readonly maxUrlLength?: number
+  /** sees every REST request answered (method, path without query, status) */
+  readonly onRequest?: (method: string, path: string, status: number) => void
 }
+
+/** Default request-target limit: what common front ends accept (nginx's 8k header buffer, Apache's 8190). */
+export const DEFAULT_MAX_URL_LENGTH = 8_190
 
 interface Req {
   readonly method: string
@@ -905,6 +912,22 @@ export const makeRest = (ctx: RestContext) => {
 
   /** node:http request listener */
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
+    const target = req.url ?? "/"
+    const maxUrl = ctx.maxUrlLength ?? DEFAULT_MAX_URL_LENGTH
+    if (target.length > maxUrl) {
+      // refused before routing, like a front end would: no body read, no auth, no rate-limit token spent
+      const q0 = target.indexOf("?")
+      ctx.onRequest?.(req.method ?? "GET", q0 === -1 ? target : target.slice(0, q0), 414)
+      const s = JSON.stringify({ error: `request URI too long (${target.length} > ${maxUrl})` })
+      res.writeHead(414, {
+        "content-type": "application/json; charset=utf-8",
+        "content-length": Buffer.byteLength(s),
+        connection: "close"
+      })
+      res.end(s)
+      req.resume()
+      return
+    }
     const chunks: Array<Buffer> = []
     req.on("data", (c: Buffer) => chunks.push(c))
     req.on("end", () => {
@@ -929,6 +952,7 @@ export const makeRest = (ctx: RestContext) => {
           return
         }
         try {
+          ctx.onRequest?.(req.method ?? "GET", path, out.status)
           send(res, out)
         } catch {
           res.destroy()
