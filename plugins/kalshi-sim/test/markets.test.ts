@@ -116,3 +116,39 @@ describe("request-target limit", () => {
     })
   )
 })
+
+describe("GET /events (the list)", () => {
+  it.scopedLive("by tickers (comma list) and series, paged ≤ 200, markets nested on request", () =>
+    Effect.gen(function* () {
+      const { sim, client } = yield* setup({ markets: 1000, seed: 5, incentives: false })
+      const events = [...new Set((yield* sim.tickers).map((t) => t.split("-").slice(0, -1).join("-")))]
+      const some = events.slice(150, 160)
+      const r = yield* client.get(`/events?tickers=${encodeURIComponent(some.join(","))}`, { auth: false })
+      assert.strictEqual(r.status, 200)
+      assert.deepStrictEqual(
+        r.body.events.map((e: { event_ticker: string }) => e.event_ticker).sort(),
+        [...some].sort()
+      )
+      assert.isUndefined(r.body.events[0].markets)
+      const nested = yield* client.get(`/events?with_nested_markets=true&tickers=${some[0]}`, { auth: false })
+      assert.isAbove(nested.body.events[0].markets.length, 0)
+      const bySeries = yield* client.get("/events?series_ticker=KXSIMA", { auth: false })
+      assert.deepStrictEqual(
+        bySeries.body.events.map((e: { event_ticker: string }) => e.event_ticker),
+        ["KXSIMA-26DEC31-E0", "KXSIMA-26DEC31-E1"]
+      )
+      // every event over pages of 200
+      const seen: Array<string> = []
+      let cursor = ""
+      for (let i = 0; i < 10; i++) {
+        const p = yield* client.get(`/events?status=open${cursor === "" ? "" : `&cursor=${cursor}`}`, { auth: false })
+        assert.isAtMost(p.body.events.length, 200)
+        seen.push(...p.body.events.map((e: { event_ticker: string }) => e.event_ticker))
+        cursor = p.body.cursor
+        if (cursor === "") break
+      }
+      assert.deepStrictEqual(seen.sort(), [...events].sort())
+      assert.strictEqual((yield* client.get("/events?limit=201", { auth: false })).status, 400)
+    })
+  )
+})

@@ -156,8 +156,9 @@ export const make = (o: {
         )
       )
     /**
-     * The fee models of many events at once: the events not cached, then their series not cached, each read
-     * once, {@link READ_CONCURRENCY} at a time through the limiter. A read that fails here is left to `feesOf`
+     * The fee models of many events at once: the events not cached (listed by chunks of tickers), then their
+     * series not cached (one read each: the API lists series by category, not by ticker), {@link READ_CONCURRENCY}
+     * at a time through the limiter. A read that fails here is left to `feesOf`
      * (one more try, then the default with a warning).
      */
     const prefetchFees = (eventTickers: ReadonlyArray<string>) =>
@@ -165,9 +166,22 @@ export const make = (o: {
         const cached = yield* Ref.get(feeCache)
         const todo = [...new Set(eventTickers)].filter((e) => !cached.has(e))
         if (todo.length === 0) return
-        const events = (yield* Effect.forEach(todo, (e) => Effect.option(o.api.getEvent(e)), {
-          concurrency: READ_CONCURRENCY
-        })).flatMap((e) => (Option.isSome(e) ? [e.value] : []))
+        // `GET /events?tickers=…` by chunk (its page is ≤ 200 events); a chunk the venue does not answer (no
+        // list endpoint) is read event by event
+        const one = (e: string) => Effect.option(o.api.getEvent(e))
+        const events = (yield* Effect.forEach(
+          chunkTickers(todo),
+          (chunk) =>
+            o.api.getEvents({ tickers: chunk.join(",") }).pipe(
+              Effect.map((es) => es.filter((e) => chunk.includes(e.event_ticker))),
+              Effect.orElse(() =>
+                Effect.map(Effect.forEach(chunk, one, { concurrency: READ_CONCURRENCY }), (os) =>
+                  os.flatMap((x) => (Option.isSome(x) ? [x.value] : []))
+                )
+              )
+            ),
+          { concurrency: READ_CONCURRENCY }
+        )).flat()
         const known = yield* Ref.get(seriesCache)
         const wanted = [...new Set(events.flatMap((e) => (e.series_ticker ? [e.series_ticker] : [])))]
         const read = (yield* Effect.forEach(
@@ -270,7 +284,7 @@ export const make = (o: {
       })
 
     const events = (status: string | undefined) =>
-      o.api.getEvents(status !== undefined ? { status } : {}).pipe(
+      o.api.getEvents({ with_nested_markets: true, ...(status !== undefined ? { status } : {}) }).pipe(
         Effect.map((es) => es.map((e) => parse.event(venueId, e))),
         Effect.catchIf(
           (e) => e._tag === "OrderNotFound" || e._tag === "BadSymbol",

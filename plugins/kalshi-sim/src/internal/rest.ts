@@ -395,20 +395,46 @@ export const makeRest = (ctx: RestContext) => {
     const { page, cursor } = paginate(all, r.query, limit)
     return ok({ incentive_programs: page.map(W.incentiveProgram), next_cursor: cursor })
   })
+  const eventWire = (ticker: string, ms: ReadonlyArray<Market>, nested: boolean) => ({
+    event_ticker: ticker,
+    series_ticker: ms[0]!.seriesTicker,
+    title: `Simulated event ${ticker}`,
+    sub_title: "",
+    collateral_return_type: "",
+    mutually_exclusive: false,
+    exchange_index: 0,
+    ...(nested ? { markets: ms.map(W.market) } : {})
+  })
+  // REFERENCE §4.5: limit ≤ 200, cursor, status (an event matches when any of its markets does),
+  // series_ticker, tickers (comma list), with_nested_markets
+  add("GET", "/events", { auth: false }, (r) => {
+    const limit = limitOf(r.query, "GetEvents", 200, 200)
+    if (isReply(limit)) return limit
+    const status = r.query.get("status")
+    if (status !== null && status !== "" && STATUS_FILTER[status] === undefined) {
+      return bare("GetEvents", `query parameter 'status': value '${status}' is not one of the allowed values`)
+    }
+    const series = r.query.get("series_ticker")
+    const tickers = r.query.get("tickers")
+    const wanted = tickers === null || tickers === "" ? undefined : new Set(tickers.split(","))
+    const byEvent = new Map<string, Array<Market>>()
+    for (const m of engine.markets.values()) {
+      if (wanted !== undefined && !wanted.has(m.eventTicker)) continue
+      if (series !== null && series !== "" && m.seriesTicker !== series) continue
+      byEvent.set(m.eventTicker, [...(byEvent.get(m.eventTicker) ?? []), m])
+    }
+    const matching = [...byEvent].filter(
+      ([, ms]) => status === null || status === "" || ms.some((m) => STATUS_FILTER[status]!.includes(m.status))
+    )
+    const { page, cursor } = paginate(matching, r.query, limit)
+    const nested = r.query.get("with_nested_markets") === "true"
+    return ok({ events: page.map(([t, ms]) => eventWire(t, ms, nested)), cursor })
+  })
   add("GET", "/events/:event", { auth: false }, (r) => {
     const ms = [...engine.markets.values()].filter((x) => x.eventTicker === r.params.event)
     if (ms.length === 0) return fail(apiError(404, "not_found", "not found"))
     const nested = r.query.get("with_nested_markets") === "true"
-    const event = {
-      event_ticker: r.params.event,
-      series_ticker: ms[0]!.seriesTicker,
-      title: `Simulated event ${r.params.event}`,
-      sub_title: "",
-      collateral_return_type: "",
-      mutually_exclusive: false,
-      exchange_index: 0,
-      ...(nested ? { markets: ms.map(W.market) } : {})
-    }
+    const event = eventWire(r.params.event!, ms, nested)
     return ok(nested ? { event } : { event, markets: ms.map(W.market) })
   })
 
