@@ -162,3 +162,41 @@ export const runnerConfig = (o: {
   journal: { path: o.journal },
   run: { statusIntervalMs: 1000, sampleIntervalMs: 0, durationMs: o.durationMs ?? 0 }
 })
+
+/**
+ * What the runner says it has, from its output: the markets its venue loaded (`[sim] N markets; reconciled…`)
+ * and the markets its strategy trades (`[mm] maker on sim: N markets (…)`); undefined until it said so.
+ */
+export const runnerMarkets = (
+  output: string,
+  venue = "sim",
+  strategy = "mm"
+): { readonly venue: number | undefined; readonly strategy: number | undefined } => {
+  const esc = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+  const v = new RegExp(`\\[${esc(venue)}\\] (\\d+) markets; reconciled`).exec(output)
+  const st = new RegExp(`\\[${esc(strategy)}\\] \\S+ on ${esc(venue)}: (\\d+) markets \\(`).exec(output)
+  return {
+    venue: v === null ? undefined : Number(v[1]),
+    strategy: st === null ? undefined : Number(st[1])
+  }
+}
+
+/**
+ * A section's market count, checked: the simulator must have `claimed` distinct markets, and the runner must
+ * have loaded and be trading all of them. Returns the problem (a section that ran on fewer markets than it
+ * claims must fail, not report); undefined when all agree.
+ */
+export const marketCountProblem = (
+  claimed: number,
+  simTickers: ReadonlyArray<string>,
+  runner?: { readonly venue: number | undefined; readonly strategy: number | undefined }
+): string | undefined => {
+  const distinct = new Set(simTickers).size
+  if (distinct !== claimed) return `the simulator has ${distinct} distinct markets, the section claims ${claimed}`
+  if (runner === undefined) return undefined
+  if (runner.venue !== claimed)
+    return `the runner loaded ${runner.venue ?? "an unknown number of"} markets, the section claims ${claimed}`
+  if (runner.strategy !== claimed)
+    return `the strategy trades ${runner.strategy ?? "an unknown number of"} markets, the section claims ${claimed}`
+  return undefined
+}

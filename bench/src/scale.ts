@@ -82,6 +82,8 @@ export const launch = (o: LaunchOptions) =>
       flow: { ratePerSec: o.flowPerSec }
     })
     const tickers = yield* sim.tickers
+    const simProblem = Child.marketCountProblem(o.markets, tickers)
+    if (simProblem !== undefined) throw new Error(`${o.label} ${o.markets}: ${simProblem}`)
     const dir = Child.tmpDir()
     const key = yield* sim.generateKey({ type: "rsa" })
     const keyPath = Child.writeSecret(dir, "bot.pem", key.privateKeyPem)
@@ -121,7 +123,14 @@ export const launch = (o: LaunchOptions) =>
         })
         if (!up) throw new Error(`runner did not come up: ${bot.output().slice(-3000)}`)
         const startupS = (Date.now() - t0) / 1000
-        o.log(`${o.label} ${o.markets}: runner (${Child.runnerMode()}) up after ${startupS.toFixed(1)} s`)
+        // the section measures what it claims: the runner loaded and trades every market, else it fails here
+        yield* Effect.promise(() => bot.waitFor(/\[mm\] \S+ on sim: \d+ markets \(/, 60_000))
+        const said = Child.runnerMarkets(bot.output())
+        const problem = Child.marketCountProblem(o.markets, tickers, said)
+        if (problem !== undefined) throw new Error(`${o.label} ${o.markets}: ${problem}`)
+        o.log(
+          `${o.label} ${o.markets}: runner (${Child.runnerMode()}) up after ${startupS.toFixed(1)} s, ${said.venue} distinct markets loaded and traded`
+        )
         return { bot, pid: bot.proc.pid!, startupS, t0 }
       })
     const first = yield* start()

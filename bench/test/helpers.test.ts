@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest"
 import { buildOrder } from "../src/build.js"
+import { marketCountProblem, runnerMarkets } from "../src/child.js"
 import * as Feed from "../src/feed.js"
 import { makeStream, toFrames } from "../src/feed.js"
 import { score } from "../src/limiter.js"
@@ -116,5 +117,31 @@ describe("README block", () => {
     const md = `a\n${START}\nold\n${END}\nb\n`
     expect(replaceBlock(md, "new\n")).toBe(`a\n${START}\nnew\n${END}\nb\n`)
     expect(replaceBlock("no markers", "x")).toBeUndefined()
+  })
+})
+
+describe("market count of a section", () => {
+  const out = [
+    "[sim] 1000 markets; reconciled: 0 of our orders adopted, 0 looked up, 0 foreign canceled",
+    "[mm] maker on sim: 1000 markets (KXSIMA-26DEC31-E0-M0, …)"
+  ].join("\n")
+
+  it("reads what the runner loaded and trades from its output", () => {
+    expect(runnerMarkets(out)).toEqual({ venue: 1000, strategy: 1000 })
+    expect(runnerMarkets("starting…")).toEqual({ venue: undefined, strategy: undefined })
+  })
+
+  it("a section on fewer distinct markets than it claims is a problem, named", () => {
+    const tickers = Array.from({ length: 1000 }, (_, i) => `T${i}`)
+    expect(marketCountProblem(1000, tickers, runnerMarkets(out))).toBeUndefined()
+    // the defect this guards: 1,000 tickers asked for, 156 distinct
+    const repeating = Array.from({ length: 1000 }, (_, i) => `T${i % 156}`)
+    expect(marketCountProblem(1000, repeating)).toBe("the simulator has 156 distinct markets, the section claims 1000")
+    expect(marketCountProblem(1000, tickers, { venue: 156, strategy: 156 })).toBe(
+      "the runner loaded 156 markets, the section claims 1000"
+    )
+    expect(marketCountProblem(1000, tickers, { venue: 1000, strategy: undefined })).toBe(
+      "the strategy trades an unknown number of markets, the section claims 1000"
+    )
   })
 })

@@ -102,6 +102,10 @@ export interface Options {
    * liquidity program per account, with these rules (defaults: Target/5 reference, whole levels, grid ticks)
    */
   readonly lipScoring?: boolean | Partial<LipRules>
+  /** longest request target (path + query) the REST server takes (default 8 190); longer gets 414 */
+  readonly maxUrlLength?: number
+  /** sees every REST request answered: method, path (no query), status — for counting requests in tests */
+  readonly onRequest?: (method: string, path: string, status: number) => void
 }
 
 export interface GeneratedKey {
@@ -251,7 +255,7 @@ export const make = (options: Options = {}): Effect.Effect<SimHandle, SimError, 
     const marketPrng = makePrng(seed ^ 0x27d4eb2f)
     const specs =
       typeof options.markets === "number" || options.markets === undefined
-        ? defaultSpecs(options.markets ?? 6)
+        ? defaultSpecs(options.markets ?? 6, makePrng(seed ^ 0x2545f491))
         : options.markets
     for (const spec of specs) {
       const m = yield* Effect.try({
@@ -556,7 +560,9 @@ export const make = (options: Options = {}): Effect.Effect<SimHandle, SimError, 
       settings,
       programs: () => programs,
       feeChanges: () => feeChanges,
-      control: controlHttp
+      control: controlHttp,
+      ...(options.maxUrlLength !== undefined ? { maxUrlLength: options.maxUrlLength } : {}),
+      ...(options.onRequest !== undefined ? { onRequest: options.onRequest } : {})
     })
 
     const host = options.host ?? "127.0.0.1"

@@ -40,22 +40,67 @@ export interface KalshiInstruments {
   readonly onLifecycle: (l: typeof wire.WsLifecycle.Type) => Effect.Effect<void>
 }
 
-/** The REST queries for a filter: one per series or event when several are listed (the API takes one). */
+/**
+ * Most tickers one `GET /markets` carries. The API documents no count limit for `tickers` (only `limit` ≤ 1000
+ * per page); 100 matches the documented limit of the batch reads (`GET /markets/orderbooks`), keeps one chunk on
+ * one page, and keeps the URL short.
+ */
+export const MAX_TICKERS_PER_QUERY = 100
+/**
+ * Longest `tickers` value (URL-encoded: a comma is `%2C`) one query carries. Front ends commonly refuse a
+ * request target over 8 KiB (414, or 431 when the request line and headers pass their buffer); half that
+ * leaves room for the path, the other parameters and a cursor.
+ */
+export const MAX_TICKERS_URL_CHARS = 4_000
+
+/** Splits tickers into chunks within {@link MAX_TICKERS_PER_QUERY} and {@link MAX_TICKERS_URL_CHARS}, in order. */
+export const chunkTickers = (
+  tickers: ReadonlyArray<string>,
+  maxCount = MAX_TICKERS_PER_QUERY,
+  maxChars = MAX_TICKERS_URL_CHARS
+): ReadonlyArray<ReadonlyArray<string>> => {
+  const out: Array<Array<string>> = []
+  let cur: Array<string> = []
+  let chars = 0
+  for (const t of tickers) {
+    const len = encodeURIComponent(t).length + (cur.length > 0 ? 3 : 0)
+    if (cur.length > 0 && (cur.length >= maxCount || chars + len > maxChars)) {
+      out.push(cur)
+      cur = []
+      chars = 0
+    }
+    cur.push(t)
+    chars += cur.length === 1 ? encodeURIComponent(t).length : len
+  }
+  if (cur.length > 0) out.push(cur)
+  return out
+}
+
+/**
+ * The REST queries for a filter: one per series or event when several are listed (the API takes one), and a
+ * long ticker list in chunks (see {@link chunkTickers}); duplicates dropped.
+ */
 export const queriesFor = (f: MarketFilter): ReadonlyArray<Query> => {
   const base: Query = {
     ...(f.status !== undefined ? { status: f.status } : {}),
     ...(f.seriesTickers !== undefined && f.seriesTickers.length === 1 ? { series_ticker: f.seriesTickers[0] } : {}),
-    ...(f.eventTickers !== undefined && f.eventTickers.length === 1 ? { event_ticker: f.eventTickers[0] } : {}),
-    ...(f.tickers !== undefined ? { tickers: f.tickers.join(",") } : {})
+    ...(f.eventTickers !== undefined && f.eventTickers.length === 1 ? { event_ticker: f.eventTickers[0] } : {})
   }
+  const withTickers: ReadonlyArray<Query> =
+    f.tickers === undefined
+      ? [base]
+      : chunkTickers([...new Set(f.tickers)]).map((c) => ({ ...base, tickers: c.join(",") }))
   if (f.seriesTickers !== undefined && f.seriesTickers.length > 1) {
-    return f.seriesTickers.map((s) => ({ ...base, series_ticker: s }))
+    return [...new Set(f.seriesTickers)].flatMap((s) => withTickers.map((q) => ({ ...q, series_ticker: s })))
   }
   if (f.eventTickers !== undefined && f.eventTickers.length > 1) {
-    return f.eventTickers.map((ev) => ({ ...base, event_ticker: ev }))
+    return [...new Set(f.eventTickers)].flatMap((ev) => withTickers.map((q) => ({ ...q, event_ticker: ev })))
   }
-  return [base]
+  return withTickers
 }
+
+/** Reads of one load in flight at once; each still waits for its read tokens in the limiter. */
+export const READ_CONCURRENCY = 4
 
 export const make = (o: {
   readonly venue: string
@@ -83,6 +128,8 @@ export const make = (o: {
     // fee models by event (the event may override its series' fee_type / fee_multiplier), cached
     const feeCache = yield* Ref.make(new Map<string, Fee.FeeModel>())
     const seriesCache = yield* Ref.make(new Map<string, typeof wire.Series.Type>())
+    const modelOf = (ev: wire.Event, series: typeof wire.Series.Type | undefined) =>
+      parse.feeModel(ev.fee_type_override ?? series?.fee_type, ev.fee_multiplier_override ?? series?.fee_multiplier)
     const feesOf = (eventTicker: string): Effect.Effect<Fee.FeeModel> =>
       Effect.gen(function* () {
         const cached = (yield* Ref.get(feeCache)).get(eventTicker)
@@ -97,10 +144,7 @@ export const make = (o: {
             yield* Ref.update(seriesCache, (m) => new Map(m).set(s.ticker, s))
           }
         }
-        const model = parse.feeModel(
-          ev.fee_type_override ?? series?.fee_type,
-          ev.fee_multiplier_override ?? series?.fee_multiplier
-        )
+        const model = modelOf(ev, series)
         yield* Ref.update(feeCache, (m) => new Map(m).set(eventTicker, model))
         return model
       }).pipe(
@@ -111,6 +155,51 @@ export const make = (o: {
           )
         )
       )
+    /**
+     * The fee models of many events at once: the events not cached (listed by chunks of tickers), then their
+     * series not cached (one read each: the API lists series by category, not by ticker), {@link READ_CONCURRENCY}
+     * at a time through the limiter. A read that fails here is left to `feesOf`
+     * (one more try, then the default with a warning).
+     */
+    const prefetchFees = (eventTickers: ReadonlyArray<string>) =>
+      Effect.gen(function* () {
+        const cached = yield* Ref.get(feeCache)
+        const todo = [...new Set(eventTickers)].filter((e) => !cached.has(e))
+        if (todo.length === 0) return
+        // `GET /events?tickers=…` by chunk (its page is ≤ 200 events); a chunk the venue does not answer (no
+        // list endpoint) is read event by event
+        const one = (e: string) => Effect.option(o.api.getEvent(e))
+        const events = (yield* Effect.forEach(
+          chunkTickers(todo),
+          (chunk) =>
+            o.api.getEvents({ tickers: chunk.join(",") }).pipe(
+              Effect.map((es) => es.filter((e) => chunk.includes(e.event_ticker))),
+              Effect.orElse(() =>
+                Effect.map(Effect.forEach(chunk, one, { concurrency: READ_CONCURRENCY }), (os) =>
+                  os.flatMap((x) => (Option.isSome(x) ? [x.value] : []))
+                )
+              )
+            ),
+          { concurrency: READ_CONCURRENCY }
+        )).flat()
+        const known = yield* Ref.get(seriesCache)
+        const wanted = [...new Set(events.flatMap((e) => (e.series_ticker ? [e.series_ticker] : [])))]
+        const read = (yield* Effect.forEach(
+          wanted.filter((s) => !known.has(s)),
+          (s) => Effect.option(o.api.getSeries(s)),
+          { concurrency: READ_CONCURRENCY }
+        )).flatMap((s) => (Option.isSome(s) ? [s.value] : []))
+        const series = new Map(known)
+        for (const s of read) series.set(s.ticker, s)
+        yield* Ref.set(seriesCache, series)
+        const models = new Map<string, Fee.FeeModel>()
+        for (const ev of events) {
+          const s = ev.series_ticker ? series.get(ev.series_ticker) : undefined
+          if (ev.series_ticker && s === undefined) continue // its series was not read: feesOf tries again
+          models.set(ev.event_ticker, modelOf(ev, s))
+        }
+        yield* Ref.update(feeCache, (m) => new Map([...m, ...models]))
+      })
     const withFees = (e: MarketEntry): Effect.Effect<MarketEntry> =>
       o.feesBySeries === false || e.market.eventId === undefined
         ? Effect.succeed(e)
@@ -120,17 +209,25 @@ export const make = (o: {
           }))
 
     const loadAll = Effect.gen(function* () {
-      const out: Array<MarketEntry> = []
-      for (const q of queriesFor(o.filter)) {
-        for (const m of yield* o.api.getMarkets(q)) {
-          const e = entryOf(m)
-          if (Either.isLeft(e)) {
-            yield* Effect.logWarning(`kalshi: skipping market: ${e.left.message}`)
-            continue
-          }
-          out.push(yield* withFees(e.right))
+      // the queries (a long ticker list in chunks), a few in flight, each paged by cursor
+      const pages = yield* Effect.forEach(queriesFor(o.filter), o.api.getMarkets, { concurrency: READ_CONCURRENCY })
+      const seen = new Set<string>()
+      const parsed: Array<MarketEntry> = []
+      for (const m of pages.flat()) {
+        if (seen.has(m.ticker)) continue // a market matching two queries (two series listed) once
+        seen.add(m.ticker)
+        const e = entryOf(m)
+        if (Either.isLeft(e)) {
+          yield* Effect.logWarning(`kalshi: skipping market: ${e.left.message}`)
+          continue
         }
+        parsed.push(e.right)
       }
+      if (o.feesBySeries !== false) {
+        yield* prefetchFees(parsed.flatMap((e) => (e.market.eventId !== undefined ? [e.market.eventId] : [])))
+      }
+      const out: Array<MarketEntry> = []
+      for (const e of parsed) out.push(yield* withFees(e))
       yield* Ref.update(catalog, (c) => ({
         loaded: true,
         markets: out.reduce((acc, e) => HashMap.set(acc, e.market.symbol, e), c.markets)
@@ -187,7 +284,7 @@ export const make = (o: {
       })
 
     const events = (status: string | undefined) =>
-      o.api.getEvents(status !== undefined ? { status } : {}).pipe(
+      o.api.getEvents({ with_nested_markets: true, ...(status !== undefined ? { status } : {}) }).pipe(
         Effect.map((es) => es.map((e) => parse.event(venueId, e))),
         Effect.catchIf(
           (e) => e._tag === "OrderNotFound" || e._tag === "BadSymbol",

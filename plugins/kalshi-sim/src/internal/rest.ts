@@ -45,7 +45,14 @@ export interface RestContext {
   readonly feeChanges?: () => ReadonlyArray<FeeChange>
   /** `/_sim/*` control endpoint */
   readonly control: (method: string, path: string, query: URLSearchParams, raw: string) => Reply
+  /** longest request target (path + query) served; longer is refused with 414, like a real front end */
+  readonly maxUrlLength?: number
+  /** sees every REST request answered (method, path without query, status) */
+  readonly onRequest?: (method: string, path: string, status: number) => void
 }
+
+/** Default request-target limit: what common front ends accept (nginx's 8k header buffer, Apache's 8190). */
+export const DEFAULT_MAX_URL_LENGTH = 8_190
 
 interface Req {
   readonly method: string
@@ -388,20 +395,46 @@ export const makeRest = (ctx: RestContext) => {
     const { page, cursor } = paginate(all, r.query, limit)
     return ok({ incentive_programs: page.map(W.incentiveProgram), next_cursor: cursor })
   })
+  const eventWire = (ticker: string, ms: ReadonlyArray<Market>, nested: boolean) => ({
+    event_ticker: ticker,
+    series_ticker: ms[0]!.seriesTicker,
+    title: `Simulated event ${ticker}`,
+    sub_title: "",
+    collateral_return_type: "",
+    mutually_exclusive: false,
+    exchange_index: 0,
+    ...(nested ? { markets: ms.map(W.market) } : {})
+  })
+  // REFERENCE §4.5: limit ≤ 200, cursor, status (an event matches when any of its markets does),
+  // series_ticker, tickers (comma list), with_nested_markets
+  add("GET", "/events", { auth: false }, (r) => {
+    const limit = limitOf(r.query, "GetEvents", 200, 200)
+    if (isReply(limit)) return limit
+    const status = r.query.get("status")
+    if (status !== null && status !== "" && STATUS_FILTER[status] === undefined) {
+      return bare("GetEvents", `query parameter 'status': value '${status}' is not one of the allowed values`)
+    }
+    const series = r.query.get("series_ticker")
+    const tickers = r.query.get("tickers")
+    const wanted = tickers === null || tickers === "" ? undefined : new Set(tickers.split(","))
+    const byEvent = new Map<string, Array<Market>>()
+    for (const m of engine.markets.values()) {
+      if (wanted !== undefined && !wanted.has(m.eventTicker)) continue
+      if (series !== null && series !== "" && m.seriesTicker !== series) continue
+      byEvent.set(m.eventTicker, [...(byEvent.get(m.eventTicker) ?? []), m])
+    }
+    const matching = [...byEvent].filter(
+      ([, ms]) => status === null || status === "" || ms.some((m) => STATUS_FILTER[status]!.includes(m.status))
+    )
+    const { page, cursor } = paginate(matching, r.query, limit)
+    const nested = r.query.get("with_nested_markets") === "true"
+    return ok({ events: page.map(([t, ms]) => eventWire(t, ms, nested)), cursor })
+  })
   add("GET", "/events/:event", { auth: false }, (r) => {
     const ms = [...engine.markets.values()].filter((x) => x.eventTicker === r.params.event)
     if (ms.length === 0) return fail(apiError(404, "not_found", "not found"))
     const nested = r.query.get("with_nested_markets") === "true"
-    const event = {
-      event_ticker: r.params.event,
-      series_ticker: ms[0]!.seriesTicker,
-      title: `Simulated event ${r.params.event}`,
-      sub_title: "",
-      collateral_return_type: "",
-      mutually_exclusive: false,
-      exchange_index: 0,
-      ...(nested ? { markets: ms.map(W.market) } : {})
-    }
+    const event = eventWire(r.params.event!, ms, nested)
     return ok(nested ? { event } : { event, markets: ms.map(W.market) })
   })
 
@@ -905,6 +938,22 @@ export const makeRest = (ctx: RestContext) => {
 
   /** node:http request listener */
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
+    const target = req.url ?? "/"
+    const maxUrl = ctx.maxUrlLength ?? DEFAULT_MAX_URL_LENGTH
+    if (target.length > maxUrl) {
+      // refused before routing, like a front end would: no body read, no auth, no rate-limit token spent
+      const q0 = target.indexOf("?")
+      ctx.onRequest?.(req.method ?? "GET", q0 === -1 ? target : target.slice(0, q0), 414)
+      const s = JSON.stringify({ error: `request URI too long (${target.length} > ${maxUrl})` })
+      res.writeHead(414, {
+        "content-type": "application/json; charset=utf-8",
+        "content-length": Buffer.byteLength(s),
+        connection: "close"
+      })
+      res.end(s)
+      req.resume()
+      return
+    }
     const chunks: Array<Buffer> = []
     req.on("data", (c: Buffer) => chunks.push(c))
     req.on("end", () => {
@@ -929,6 +978,7 @@ export const makeRest = (ctx: RestContext) => {
           return
         }
         try {
+          ctx.onRequest?.(req.method ?? "GET", path, out.status)
           send(res, out)
         } catch {
           res.destroy()
