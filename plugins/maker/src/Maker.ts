@@ -337,7 +337,15 @@ export const make = (config: MakerConfig, id: string) =>
       const open = yield* pf.openOrders()
       for (const o of open) {
         if (symbols.has(o.symbol) && !Order.isTerminal(o.status)) {
-          yield* gw.cancel(o.symbol, o.id).pipe(Effect.catchAll(log(o.symbol, "cancel on stop")))
+          yield* gw.cancel(o.symbol, o.id).pipe(
+            // the order left our live set between the listing and the cancel (the runner's own stop pull, or a
+            // fill): nothing of ours rests there, nothing to say
+            Effect.catchIf(
+              (e) => e._tag === "PermissionDenied",
+              () => Effect.logDebug(`maker ${id}: ${o.id} in ${o.symbol} finished before its cancel on stop`)
+            ),
+            Effect.catchAll(log(o.symbol, "cancel on stop"))
+          )
         }
       }
     }).pipe(Effect.catchAll((e) => Effect.logWarning(`maker ${id}: pulling quotes on stop failed`, e)))
