@@ -17,6 +17,7 @@ import * as App from "./App.js"
 import * as AppLive from "./AppLive.js"
 import { CliFailure, configOption, configPath, loadOrExplain } from "./CliCommon.js"
 import * as CliControl from "./CliControl.js"
+import * as CliRecord from "./CliRecord.js"
 import * as CliSim from "./CliSim.js"
 import { configJsonSchema } from "./ConfigSchema.js"
 import * as Control from "./Control.js"
@@ -230,6 +231,7 @@ export const root = Command.make("alpha-hunter").pipe(
     cancelAll,
     report,
     CliSim.sim,
+    CliRecord.record,
     configSchema
   ])
 )
