@@ -15,6 +15,7 @@ import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as App from "./App.js"
 import * as AppLive from "./AppLive.js"
+import * as CliBacktest from "./CliBacktest.js"
 import { CliFailure, configOption, configPath, loadOrExplain } from "./CliCommon.js"
 import * as CliControl from "./CliControl.js"
 import * as CliRecord from "./CliRecord.js"
@@ -232,6 +233,7 @@ export const root = Command.make("alpha-hunter").pipe(
     report,
     CliSim.sim,
     CliRecord.record,
+    CliBacktest.backtest,
     configSchema
   ])
 )
