@@ -104,7 +104,8 @@ export const run = (resolved: Resolved, options: BacktestOptions): Effect.Effect
     const log: Array<string> = []
     const program = Effect.scoped(
       Effect.gen(function* () {
-        const journal = yield* Journal.make(options.journal)
+        // in memory while it runs (no commit per decision); written to the file afterwards, times kept
+        const journal = yield* Journal.make(":memory:")
         const replay = yield* ReplayVenue.make(head, replayConfig, venueName)
         const plugin = Plugin.exchangePlugin({
           name: "replay",
@@ -166,6 +167,9 @@ export const run = (resolved: Resolved, options: BacktestOptions): Effect.Effect
       return yield* new BacktestError({ message: `backtest failed: ${Cause.pretty(result.exit.cause).split("\n")[0]}` })
     }
     const { entries, replay } = result.exit.value
+    yield* writeJournal(options.journal, entries).pipe(
+      Effect.mapError((e) => new BacktestError({ message: `cannot write the journal: ${e.message}` }))
+    )
     const report = Report.compute(entries, { lipTargetSize: D.int(resolved.config.run.lipTargetSize) })
     const st = replay.stats()
     const markets: Array<MarketSummary> = []
@@ -201,6 +205,23 @@ export const run = (resolved: Resolved, options: BacktestOptions): Effect.Effect
     return { report, summary, steps: result.steps }
   })
 
+/** Writes a run's entries to a journal file with their own times (one transaction per instant). */
+const writeJournal = (path: string, entries: ReadonlyArray<Journal.Entry>) =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const file = yield* Journal.make(path)
+      let i = 0
+      while (i < entries.length) {
+        const ts = entries[i]!.ts
+        let j = i
+        while (j < entries.length && entries[j]!.ts === ts) j++
+        const group = entries.slice(i, j).map(({ seq: _seq, ts: _ts, ...e }) => e)
+        yield* Effect.withClock(file.appendAll(group), new SimRuntime.SimClock(ts))
+        i = j
+      }
+    })
+  )
+
 // ---- output ---------------------------------------------------------------------------------------------
 
 const money = (d: D.Decimal) => `${D.isNegative(d) ? "−" : "+"}${D.format(D.abs(d), 4, "half-even")}`
@@ -212,7 +233,7 @@ export const formatSummary = (s: Summary): string => {
     `tape: ${t.records} records (${t.frames} frames, ${t.gaps} gaps, ${t.malformed} malformed), ${new Date(t.from).toISOString()} → ${new Date(t.to).toISOString()}, ${t.markets} markets, ${t.programs} incentive programs`
   )
   lines.push(
-    `fill model: ${s.fill.kind} (seed ${s.fill.seed}), feed latency ${s.fill.feedLatencyMs} ms, order latency ${s.fill.orderLatencyMs} ms`
+    `fill model: ${s.fill.kind} (seed ${s.fill.seed}), feed latency ${s.fill.feedLatencyMs} ms, order latency ${s.fill.orderLatencyMs} ms${s.fill.batchMs > 0 ? `, ${s.fill.batchMs} ms batches` : ""}`
   )
   lines.push("markouts (mid after our fills vs fill price, + = in our favour):")
   for (const m of s.markouts) {

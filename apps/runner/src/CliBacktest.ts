@@ -75,6 +75,12 @@ export const fillOptions = {
     Options.withDefault(50),
     Options.withDescription("ms between sending a create/cancel and it reaching the book")
   ),
+  batch: Options.integer("batch-ms").pipe(
+    Options.withDefault(0),
+    Options.withDescription(
+      "apply the tape in windows of this many ms, each at its end (a strategy sees one book per market per window: faster, up to this much later); 0 = every record at its own time"
+    )
+  ),
   balance: Options.text("balance").pipe(
     Options.withDefault("10000"),
     Options.withDescription("starting cash, dollars")
@@ -90,15 +96,17 @@ export const fillModelOf = (o: {
   readonly seed: number
   readonly feedLatency: number
   readonly orderLatency: number
+  readonly batch: number
 }): Effect.Effect<FillModel.FillModel, CliFailure> =>
-  o.feedLatency < 0 || o.orderLatency < 0
-    ? Effect.fail(new CliFailure({ message: "latencies must be ≥ 0 ms" }))
+  o.feedLatency < 0 || o.orderLatency < 0 || o.batch < 0
+    ? Effect.fail(new CliFailure({ message: "latencies and --batch-ms must be ≥ 0 ms" }))
     : Effect.succeed(
         FillModel.FillModel.make({
           kind: o.fill,
           seed: o.seed,
           feedLatencyMs: o.feedLatency,
-          orderLatencyMs: o.orderLatency
+          orderLatencyMs: o.orderLatency,
+          batchMs: o.batch
         })
       )
 
@@ -138,7 +146,7 @@ export const backtest = Command.make(
       const span = r.summary.tape.to - r.summary.tape.from
       const took = Math.max(1, Date.now() - started)
       process.stderr.write(
-        `backtest: ${(span / 1000).toFixed(0)} s of tape in ${(took / 1000).toFixed(1)} s (${(span / took).toFixed(0)}× real time); journal ${resolvePath(o.journal)}\n`
+        `backtest: ${(span / 1000).toFixed(0)} s of tape in ${(took / 1000).toFixed(1)} s, ${r.steps} fiber steps (${(span / took).toFixed(0)}× real time); journal ${resolvePath(o.journal)}\n`
       )
     })
 ).pipe(

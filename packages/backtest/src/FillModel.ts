@@ -18,7 +18,8 @@
  *
  * Orders that cross the recorded book on arrival take its liquidity as a taker (what we took stays taken
  * until the level's recorded size drops below it). Latencies: the strategy sees the tape `feedLatencyMs`
- * after it happened; our creates and cancels reach the book `orderLatencyMs` after they are sent.
+ * after it happened; our creates and cancels reach the book `orderLatencyMs` after they are sent;
+ * `batchMs` groups records into windows applied together (see below).
  */
 import { Decimal as D } from "@alpha-hunter/core"
 import * as Schema from "effect/Schema"
@@ -30,7 +31,13 @@ export class FillModel extends Schema.Class<FillModel>("FillModel")({
   kind: Schema.optionalWith(Kind, { default: () => "queue" as const }),
   seed: Schema.optionalWith(Schema.Int, { default: () => 1 }),
   feedLatencyMs: Schema.optionalWith(Schema.Int.pipe(Schema.nonNegative()), { default: () => 0 }),
-  orderLatencyMs: Schema.optionalWith(Schema.Int.pipe(Schema.nonNegative()), { default: () => 50 })
+  orderLatencyMs: Schema.optionalWith(Schema.Int.pipe(Schema.nonNegative()), { default: () => 50 }),
+  /**
+   * 0 (default): every record at its own time. N > 0: the records of each N ms window are applied together at
+   * its end, as one socket batch is: a strategy sees at most one book per market per window (faster
+   * backtests; up to N ms of extra feed latency)
+   */
+  batchMs: Schema.optionalWith(Schema.Int.pipe(Schema.nonNegative()), { default: () => 0 })
 }) {}
 
 export class ReplayConfig extends Schema.Class<ReplayConfig>("ReplayConfig")({

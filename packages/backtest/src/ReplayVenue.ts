@@ -60,8 +60,9 @@ export const readHead = (reader: TapeReader.TapeReader, venue: string): Head => 
   let first: Tape.TapeRecord | undefined
   for (let r = it.next(); !r.done; r = it.next()) {
     const rec = r.value
-    if (startMs === 0) startMs = rec.t
+    // a meta record's time is when its file was opened (a generated tape's may be far from its data)
     if (rec.k === "meta") continue
+    if (startMs === 0) startMs = rec.t
     if (rec.k === "market") {
       const m = decodeMarket(rec.market)
       markets.set(m.symbol, Market.Market.make({ ...m, venue: Ids.VenueId.make(venue) }))
@@ -153,26 +154,29 @@ export const make = (head: Head, config: ReplayConfig, venue: string): Effect.Ef
 
     const toOrder = (o: B.Ours, b: B.MarketBook): Order.Order => {
       const filled = D.mulInt(b.lotStep, o.filledLots)
-      return Order.Order.make({
-        id: Ids.OrderId.make(o.id),
-        ...(o.clientOrderId !== undefined ? { clientOrderId: Ids.ClientOrderId.make(o.clientOrderId) } : {}),
-        symbol: Ids.Symbol.make(o.symbol),
-        side: o.side,
-        type: "limit",
-        price: o.price,
-        amount: D.mulInt(b.lotStep, o.amountLots),
-        filled,
-        remaining: D.mulInt(b.lotStep, Math.max(0, o.amountLots - o.filledLots)),
-        ...(o.filledLots > 0 ? { average: D.div(o.cost, filled) } : {}),
-        cost: o.cost,
-        status: o.status,
-        timeInForce: o.timeInForce,
-        postOnly: o.postOnly,
-        reduceOnly: false,
-        fee: Order.FeePaid.make({ cost: o.fee, currency: b.market.currency }),
-        timestamp: o.timestamp,
-        lastUpdateTimestamp: o.updated
-      })
+      return new Order.Order(
+        {
+          id: Ids.OrderId.make(o.id),
+          ...(o.clientOrderId !== undefined ? { clientOrderId: Ids.ClientOrderId.make(o.clientOrderId) } : {}),
+          symbol: Ids.Symbol.make(o.symbol),
+          side: o.side,
+          type: "limit",
+          price: o.price,
+          amount: D.mulInt(b.lotStep, o.amountLots),
+          filled,
+          remaining: D.mulInt(b.lotStep, Math.max(0, o.amountLots - o.filledLots)),
+          ...(o.filledLots > 0 ? { average: D.div(o.cost, filled) } : {}),
+          cost: o.cost,
+          status: o.status,
+          timeInForce: o.timeInForce,
+          postOnly: o.postOnly,
+          reduceOnly: false,
+          fee: new Order.FeePaid({ cost: o.fee, currency: b.market.currency }, true),
+          timestamp: o.timestamp,
+          lastUpdateTimestamp: o.updated
+        },
+        true
+      )
     }
 
     /** Books fills (position, cash, fee, analytics) and returns what to publish. */
@@ -187,7 +191,7 @@ export const make = (head: Head, config: ReplayConfig, venue: string): Effect.Ef
         positions.set(b.market.symbol, D.add(positions.get(b.market.symbol) ?? D.ZERO, signed))
         cash = D.sub(D.sub(cash, D.mul(signed, f.price)), fee)
         analytics.fill(t, b.market.symbol, f.order.side, f.price, amount, fee, f.role, B.mid(b))
-        const fill = Order.Fill.make({
+        const fill = Order.fillFromDecoded({
           id: Ids.TradeId.make(`bt-f${++nextFill}`),
           orderId: Ids.OrderId.make(f.order.id),
           ...(f.order.clientOrderId !== undefined
@@ -198,7 +202,7 @@ export const make = (head: Head, config: ReplayConfig, venue: string): Effect.Ef
           price: f.price,
           amount,
           cost: D.mul(f.price, amount),
-          fee: Order.FeePaid.make({ cost: fee, currency: b.market.currency }),
+          fee: new Order.FeePaid({ cost: fee, currency: b.market.currency }, true),
           takerOrMaker: f.role,
           timestamp: t
         })
@@ -455,8 +459,10 @@ export const make = (head: Head, config: ReplayConfig, venue: string): Effect.Ef
         }
         const t1 = yield* now
         if (rec.t > t1) {
-          analytics.measure(rec.t, (s) => B.mid(books.get(s)!))
-          yield* Effect.sleep(rec.t - t1)
+          // with a batch window, the records of one window are applied together at its end (one socket batch)
+          const at = fm.batchMs > 0 ? Math.ceil(rec.t / fm.batchMs) * fm.batchMs : rec.t
+          analytics.measure(at, (s) => B.mid(books.get(s)!))
+          yield* Effect.sleep(at - t1)
         }
         const t = Math.max(rec.t, t1)
         const r2 = apply(rec, t)
