@@ -234,6 +234,7 @@ export const root = Command.make("alpha-hunter").pipe(
     CliSim.sim,
     CliRecord.record,
     CliBacktest.backtest,
+    CliBacktest.sweep,
     configSchema
   ])
 )

@@ -1,9 +1,11 @@
 /**
  * `alpha-hunter backtest`: a config's strategies against a recorded tape, on simulated time, through the
  * same run as live; prints the live report plus markouts and P&L attribution. `--set` changes one config
- * value (a dotted path) without editing the file.
+ * value (a dotted path) without editing the file. `alpha-hunter sweep`: a grid of such values, ranked.
  */
-import { resolve as resolvePath } from "node:path"
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join, resolve as resolvePath } from "node:path"
 import { FillModel } from "@alpha-hunter/backtest"
 import { Decimal as D } from "@alpha-hunter/core"
 import * as Command from "@effect/cli/Command"
@@ -16,14 +18,15 @@ import { CliFailure, configOption, configPath } from "./CliCommon.js"
 import * as ConfigFile from "./ConfigFile.js"
 import { registry } from "./Plugins.js"
 import { type Resolved, resolve } from "./Resolve.js"
+import * as Sweep from "./Sweep.js"
 
-/** `a.b.c=value` → the raw config with that value (YAML-ish scalars: numbers, booleans, else strings). */
+/** `a.b.c=value` → the raw config with that value, of the type of the value it replaces (else a number, boolean or string). */
 export const setPath = (raw: unknown, assignment: string): Either.Either<unknown, string> => {
   const eq = assignment.indexOf("=")
   if (eq <= 0) return Either.left(`--set: expected path=value, got "${assignment}"`)
   const path = assignment.slice(0, eq).split(".")
   const text = assignment.slice(eq + 1)
-  const value: unknown = text === "true" ? true : text === "false" ? false : /^-?\d+$/.test(text) ? Number(text) : text
+  const guess: unknown = text === "true" ? true : text === "false" ? false : /^-?\d+$/.test(text) ? Number(text) : text
   const root = structuredClone(raw) as Record<string, unknown>
   let cur: Record<string, unknown> = root
   for (const k of path.slice(0, -1)) {
@@ -32,7 +35,19 @@ export const setPath = (raw: unknown, assignment: string): Either.Either<unknown
     else if (typeof next !== "object") return Either.left(`--set: ${path.join(".")}: ${k} is not a section`)
     cur = cur[k] as Record<string, unknown>
   }
-  cur[path[path.length - 1]!] = value
+  // the value keeps the type of the one it replaces (a decimal string stays a string); new keys are guessed
+  const key = path[path.length - 1]!
+  const before = cur[key]
+  cur[key] =
+    typeof before === "string"
+      ? text
+      : typeof before === "number"
+        ? Number(text)
+        : typeof before === "boolean"
+          ? text === "true"
+          : guess
+  if (typeof cur[key] === "number" && Number.isNaN(cur[key]))
+    return Either.left(`--set: ${path.join(".")}: "${text}" is not a number`)
   return Either.right(root)
 }
 
@@ -152,5 +167,61 @@ export const backtest = Command.make(
 ).pipe(
   Command.withDescription(
     "run the config's strategies against a recorded tape (same execution engine and risk as live, simulated time, explicit fill model); prints the report, markouts and P&L attribution"
+  )
+)
+
+export const sweep = Command.make(
+  "sweep",
+  {
+    config: configOption,
+    tape: Options.text("tape").pipe(Options.withAlias("t"), Options.withDescription("tape directory (see `record`)")),
+    grid: Options.text("grid").pipe(
+      Options.repeated,
+      Options.withDescription(
+        "a parameter and its values, e.g. --grid strategies.mm.params.minSpreadTicks=1,2,3 (repeatable: every combination runs)"
+      )
+    ),
+    rank: Options.choice("rank", Sweep.metrics).pipe(
+      Options.withDefault("pnl" as const),
+      Options.withDescription("the metric that ranks the runs (best first)")
+    ),
+    html: Options.text("html").pipe(
+      Options.withDefault("sweep.html"),
+      Options.withDescription("where to write the self-contained HTML plot")
+    ),
+    ...fillOptions
+  },
+  (o) =>
+    Effect.gen(function* () {
+      const axes: Array<Sweep.Axis> = []
+      for (const g of o.grid) {
+        const a = Sweep.parseAxis(g)
+        if (typeof a === "string") return yield* new CliFailure({ message: a })
+        axes.push(a)
+      }
+      if (axes.length === 0) return yield* new CliFailure({ message: "sweep: give at least one --grid path=v1,v2,…" })
+      const fill = yield* fillModelOf(o)
+      const balance = yield* balanceOf(o.balance)
+      const combos = Sweep.combinations(axes)
+      const dir = mkdtempSync(join(tmpdir(), "ah-sweep-"))
+      const rows: Array<Sweep.Row> = []
+      for (const [i, c] of combos.entries()) {
+        const resolved = yield* loadWith(configPath(o.config), [...o.set, ...c])
+        process.stderr.write(`sweep ${i + 1}/${combos.length}: ${c.join(" ")}\n`)
+        const r = yield* Backtest.run(resolved, {
+          tape: resolvePath(o.tape),
+          journal: join(dir, `run-${i + 1}.sqlite`),
+          fill,
+          balance
+        }).pipe(Effect.mapError((e) => new CliFailure({ message: e.message })))
+        rows.push(Sweep.rowOf(c, r))
+      }
+      yield* Console.log(Sweep.formatTable(rows, o.rank))
+      writeFileSync(resolvePath(o.html), Sweep.html(`sweep over ${o.tape}`, axes, rows, o.rank))
+      yield* Console.log(`\nplot: ${resolvePath(o.html)}`)
+    })
+).pipe(
+  Command.withDescription(
+    "backtest every combination of a grid of config values over one tape; prints them ranked by a metric and writes an HTML plot"
   )
 )
