@@ -11,7 +11,7 @@ import * as ConfigFile from "../src/ConfigFile.js"
 import { registry } from "../src/Plugins.js"
 import * as Record from "../src/Record.js"
 import { resolve } from "../src/Resolve.js"
-import { cli, tempDir } from "./helpers.js"
+import { cli, runnerRoot, tempDir } from "./helpers.js"
 
 const config = (flow: number) => `
 venues:
@@ -43,6 +43,12 @@ const resolved = (dir: string, flow: number) =>
     const raw = yield* ConfigFile.readFile(file)
     return yield* Either.match(resolve(file, raw, registry), { onLeft: Effect.fail, onRight: Effect.succeed })
   })
+
+const resolvedDefault = Effect.gen(function* () {
+  const file = join(runnerRoot, "config", "sim.yaml")
+  const raw = yield* ConfigFile.readFile(file)
+  return yield* Either.match(resolve(file, raw, registry), { onLeft: Effect.fail, onRight: Effect.succeed })
+})
 
 describe("record and backtest", () => {
   it.scopedLive(
@@ -86,6 +92,21 @@ describe("record and backtest", () => {
         assert.strictEqual(D.format(sum), D.format(D.d(at["total"]!)))
       }),
     60_000
+  )
+
+  it.effect("the shipped sample tape backtests with the default config (the README's example)", () =>
+    Effect.gen(function* () {
+      const r = yield* resolvedDefault
+      const out = yield* Backtest.run(r, {
+        tape: join(runnerRoot, "tapes", "sim-sample"),
+        journal: join(tempDir(), "sample.sqlite"),
+        fill: FillModel.FillModel.make({})
+      })
+      assert.strictEqual(out.summary.tape.markets, 8)
+      assert.strictEqual(out.summary.tape.gaps, 0)
+      assert.isTrue(out.report.totals.ordersPlaced > 50, `orders ${out.report.totals.ordersPlaced}`)
+      assert.isTrue(out.summary.markets.some((m) => m.fills > 0))
+    })
   )
 
   it.scopedLive(
