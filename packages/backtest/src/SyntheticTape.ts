@@ -158,12 +158,12 @@ export const write = (o: SyntheticOptions): Effect.Effect<number, Tape.TapeError
       }
       if (o.settle === true) {
         const t = start + totalMs
-        books.forEach((b, i) =>
+        books.forEach((b, i) => {
           frame(
             t,
             `{"type":"market_lifecycle_v2","sid":3,"msg":{"market_ticker":"${symbols[i]}","event_type":"settled","result":"${b.mid > 50 ? "yes" : "no"}"}}`
           )
-        )
+        })
       }
       yield* w.appendAll(batch.splice(0))
       return frames
