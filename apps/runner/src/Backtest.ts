@@ -56,6 +56,15 @@ export interface Summary {
   }
   readonly fill: FillModel.FillModel
   readonly markouts: ReadonlyArray<Analytics.Markout>
+  /** liquidity programs on the tape, scored every second of the replay */
+  readonly lip: ReadonlyArray<{
+    readonly program: string
+    readonly symbol: string
+    readonly snapshots: number
+    readonly periodScore: D.Decimal
+    readonly projectedPeriod: D.Decimal
+    readonly earned: D.Decimal
+  }>
   readonly markets: ReadonlyArray<MarketSummary>
   readonly attribution: Analytics.Attribution
   /** log lines of the run (strategy and risk messages), in order */
@@ -172,8 +181,15 @@ export const run = (resolved: Resolved, options: BacktestOptions): Effect.Effect
     )
     const report = Report.compute(entries, { lipTargetSize: D.int(resolved.config.run.lipTargetSize) })
     const st = replay.stats()
+    const lip = replay.lip()
+    const rewards = new Map<string, D.Decimal>()
+    for (const l of lip) rewards.set(l.program.symbol, D.add(rewards.get(l.program.symbol) ?? D.ZERO, l.earned))
+    const symbols = [
+      ...new Set([...replay.analytics.markets.keys(), ...[...rewards].filter(([, r]) => !D.isZero(r)).map(([s]) => s)])
+    ].sort()
     const markets: Array<MarketSummary> = []
-    for (const [symbol, m] of [...replay.analytics.markets].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    for (const symbol of symbols) {
+      const m = replay.analytics.markets.get(symbol) ?? Analytics.emptyPnl()
       const final = replay.finalValue(symbol)
       markets.push({
         symbol,
@@ -182,7 +198,7 @@ export const run = (resolved: Resolved, options: BacktestOptions): Effect.Effect
         position: m.position,
         final,
         settled: replay.settled(symbol),
-        attribution: Analytics.attribute(m, final ?? D.ZERO)
+        attribution: Analytics.attribute(m, final ?? D.ZERO, rewards.get(symbol) ?? D.ZERO)
       })
     }
     const summary: Summary = {
@@ -198,6 +214,14 @@ export const run = (resolved: Resolved, options: BacktestOptions): Effect.Effect
       },
       fill: options.fill,
       markouts: replay.analytics.markouts(),
+      lip: lip.map((l) => ({
+        program: l.program.id,
+        symbol: l.program.symbol,
+        snapshots: l.snapshots,
+        periodScore: l.periodScore,
+        projectedPeriod: l.projectedPeriod,
+        earned: l.earned
+      })),
       markets,
       attribution: sumAttr(markets.map((m) => m.attribution)),
       log
@@ -242,7 +266,17 @@ export const formatSummary = (s: Summary): string => {
       `  ${String(m.horizonMs / 1000).padStart(4)} s: ${per} per contract over ${m.fills} fills (${money(m.total)} total)`
     )
   }
-  lines.push("P&L attribution (exact; final value = settlement value, else the last mid):")
+  if (s.lip.some((l) => l.snapshots > 0)) {
+    lines.push("liquidity programs (scored every second of the replay, Kalshi's rules):")
+    for (const l of s.lip.filter((x) => x.snapshots > 0)) {
+      lines.push(
+        `  ${l.symbol.padEnd(30)} ${String(l.snapshots).padStart(6)} snapshots, period score ${D.format(l.periodScore, 4, "floor")}, period reward if the whole period looked like this $${D.format(l.projectedPeriod, 2, "floor")}, earned over the replay $${D.format(l.earned, 4, "floor")}`
+      )
+    }
+  }
+  lines.push(
+    "P&L attribution (exact; final value = settlement value, else the last mid; rewards = LIP earned over the replay):"
+  )
   lines.push(
     "  market                          fills  contracts  position  final     spread     inventory  fees       rewards    total"
   )

@@ -106,6 +106,13 @@ describe("record and backtest", () => {
       assert.strictEqual(out.summary.tape.gaps, 0)
       assert.isTrue(out.report.totals.ordersPlaced > 50, `orders ${out.report.totals.ordersPlaced}`)
       assert.isTrue(out.summary.markets.some((m) => m.fills > 0))
+      // the tape's liquidity programs are scored every second of the replay (90 s), and their reward attributed
+      const scored = out.summary.lip.filter((l) => l.snapshots > 0)
+      assert.isTrue(scored.length > 0 && scored.every((l) => l.snapshots >= 89 && l.snapshots <= 91))
+      assert.strictEqual(
+        D.format(out.summary.attribution.rewards),
+        D.format(D.sum(out.summary.lip.map((l) => l.earned)))
+      )
     })
   )
 

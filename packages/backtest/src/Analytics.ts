@@ -31,6 +31,16 @@ export interface MarketPnl {
   makerContracts: D.Decimal
 }
 
+export const emptyPnl = (): MarketPnl => ({
+  spread: D.ZERO,
+  midCost: D.ZERO,
+  position: D.ZERO,
+  fees: D.ZERO,
+  fills: 0,
+  contracts: D.ZERO,
+  makerContracts: D.ZERO
+})
+
 export interface Markout {
   readonly horizonMs: number
   /** fills measured (a fill whose market had no mid at the horizon is not) */
@@ -48,15 +58,7 @@ export class Analytics {
   private market(symbol: string): MarketPnl {
     let m = this.markets.get(symbol)
     if (m === undefined) {
-      m = {
-        spread: D.ZERO,
-        midCost: D.ZERO,
-        position: D.ZERO,
-        fees: D.ZERO,
-        fills: 0,
-        contracts: D.ZERO,
-        makerContracts: D.ZERO
-      }
+      m = emptyPnl()
       this.markets.set(symbol, m)
     }
     return m

@@ -44,7 +44,9 @@ export class ReplayConfig extends Schema.Class<ReplayConfig>("ReplayConfig")({
   fill: Schema.optionalWith(FillModel, { default: () => FillModel.make({}) }),
   /** starting cash */
   balance: Schema.optionalWith(D.NonNegative, { default: () => D.int(10_000) }),
-  currency: Schema.optionalWith(Schema.String, { default: () => "USD" })
+  currency: Schema.optionalWith(Schema.String, { default: () => "USD" }),
+  /** how often liquidity programs on the tape are scored (Kalshi samples every second; 0 = never) */
+  lipSampleMs: Schema.optionalWith(Schema.Int.pipe(Schema.nonNegative()), { default: () => 1000 })
 }) {}
 
 /** A small seeded generator (mulberry32): deterministic draws in [0, 1). */

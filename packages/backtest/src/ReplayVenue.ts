@@ -17,6 +17,7 @@ import {
   Fee,
   Ids,
   Incentive,
+  Lip,
   Market,
   Order,
   OrderBook,
@@ -109,6 +110,18 @@ export interface ReplayVenue {
   /** whether the market settled on the tape */
   readonly settled: (symbol: string) => boolean
   readonly programs: ReadonlyArray<Incentive.IncentiveProgram>
+  /** liquidity programs on the tape, scored once per `lipSampleMs` over the replay (Kalshi's rules, `Lip`) */
+  readonly lip: () => ReadonlyArray<LipResult>
+}
+
+export interface LipResult {
+  readonly program: Incentive.IncentiveProgram
+  readonly snapshots: number
+  readonly periodScore: D.Decimal
+  /** the period's reward if the whole period looked like the replay (`Lip.project`) */
+  readonly projectedPeriod: D.Decimal
+  /** the part of it the replayed span earns: projected × sampled time ÷ the program's length */
+  readonly earned: D.Decimal
 }
 
 const features: Exchange.Features = {
@@ -146,6 +159,46 @@ export const make = (head: Head, config: ReplayConfig, venue: string): Effect.Ef
     let nextFill = 0
     const stats = { records: 0, frames: 0, gaps: 0, malformed: 0, fills: 0, lastMs: head.startMs }
     const lastSeq = new Map<number, number>()
+
+    // LIP: one period per liquidity program of a replayed market, a snapshot every lipSampleMs
+    const lipEvery = config.lipSampleMs
+    const lipPrograms = head.programs.filter(
+      (p) => p.kind === "liquidity" && p.targetSize !== undefined && books.has(p.symbol) && lipEvery > 0
+    )
+    const periods = new Map<string, Lip.Period>(lipPrograms.map((p) => [p.id, Lip.emptyPeriod]))
+    const sampleLip = (t: number) => {
+      for (const p of lipPrograms) {
+        if (Incentive.statusAt(p, t) !== "active") continue
+        const b = books.get(p.symbol)!
+        if (!b.valid) continue
+        const side = (arr: Float64Array, buy: boolean) => {
+          const out: Array<readonly [D.Decimal, D.Decimal]> = []
+          for (let l = 0; l < arr.length; l++) {
+            let lots = arr[l]!
+            for (const o of b.orders)
+              if (o.status === "open" && o.level === l && (o.side === "buy") === buy)
+                lots += o.amountLots - o.filledLots
+            if (lots > 0) out.push([b.grid.priceAt(l), D.mulInt(b.lotStep, lots)])
+          }
+          return out
+        }
+        const ours = b.orders
+          .filter((o) => o.status === "open")
+          .map((o) => ({
+            side: o.side,
+            price: o.price,
+            size: D.mulInt(b.lotStep, o.amountLots - o.filledLots),
+            ahead: D.mulInt(b.lotStep, o.ahead)
+          }))
+        const snap = Lip.fromBook(b.grid, side(b.bids, true), side(b.asks, false), ours, b.market.status === "open")
+        const score = Lip.scoreSnapshot(snap, {
+          targetSize: p.targetSize!,
+          discountFactor: p.discountFactor ?? D.d("0.5")
+        })
+        periods.set(p.id, Lip.addSnapshot(periods.get(p.id)!, score))
+      }
+    }
+    let nextLip = lipPrograms.length > 0 ? head.startMs + lipEvery : Number.POSITIVE_INFINITY
 
     const ordersHub = yield* PubSub.unbounded<Order.Order>()
     const fillsHub = yield* PubSub.unbounded<Order.Fill>()
@@ -457,6 +510,12 @@ export const make = (head: Head, config: ReplayConfig, venue: string): Effect.Ef
             yield* showDue(at)
           }
         }
+        while (nextLip <= rec.t) {
+          const tn = yield* now
+          if (nextLip > tn) yield* Effect.sleep(nextLip - tn)
+          sampleLip(nextLip)
+          nextLip += lipEvery
+        }
         const t1 = yield* now
         if (rec.t > t1) {
           // with a batch window, the records of one window are applied together at its end (one socket batch)
@@ -634,6 +693,19 @@ export const make = (head: Head, config: ReplayConfig, venue: string): Effect.Ef
       stats: () => ({ ...stats }),
       finalValue: (symbol) => books.get(symbol)?.settlement ?? lastMid.get(symbol),
       settled: (symbol) => books.get(symbol)?.settlement !== undefined,
+      lip: () =>
+        lipPrograms.map((program) => {
+          const period = periods.get(program.id)!
+          const projection = Lip.project(period, program.periodReward, D.ZERO)
+          const length = Math.max(1, program.end - program.start)
+          return {
+            program,
+            snapshots: period.snapshots,
+            periodScore: projection.periodScore,
+            projectedPeriod: projection.earned,
+            earned: D.div(D.mulInt(projection.earned, period.snapshots * lipEvery), D.int(length), "floor")
+          }
+        }),
       programs: head.programs
     } satisfies ReplayVenue
   })
