@@ -484,6 +484,7 @@ export const make = (head: Head, config: ReplayConfig, venue: string): Effect.Ef
       readonly symbol: string
       readonly bids: Float64Array
       readonly asks: Float64Array
+      readonly valid: boolean
     }> = []
     const showDue = (t: number) =>
       Effect.suspend(() => {
@@ -493,6 +494,7 @@ export const make = (head: Head, config: ReplayConfig, venue: string): Effect.Ef
           const b = books.get(s.symbol)!
           b.vbids = s.bids
           b.vasks = s.asks
+          b.vvalid = s.valid
           b.version++
           done.add(s.symbol)
         }
@@ -528,7 +530,13 @@ export const make = (head: Head, config: ReplayConfig, venue: string): Effect.Ef
         if (latency) {
           for (const s of r2.touched) {
             const b = books.get(s)!
-            shown.push({ at: t + fm.feedLatencyMs, symbol: s, bids: b.bids.slice(), asks: b.asks.slice() })
+            shown.push({
+              at: t + fm.feedLatencyMs,
+              symbol: s,
+              bids: b.bids.slice(),
+              asks: b.asks.slice(),
+              valid: b.valid
+            })
           }
         } else yield* touch(r2.touched)
         yield* publish(r2.updates, r2.fills)
@@ -546,7 +554,7 @@ export const make = (head: Head, config: ReplayConfig, venue: string): Effect.Ef
 
     // ---- views ----
     const view = (b: B.MarketBook): OrderBook.BookView | undefined => {
-      if (!b.valid) return undefined
+      if (!(latency ? b.vvalid : b.valid)) return undefined
       const mine = new Map<string, number>()
       for (const o of b.orders) {
         if (o.status !== "open") continue

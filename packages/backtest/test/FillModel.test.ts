@@ -1,8 +1,12 @@
-import { Decimal as D, Fee } from "@alpha-hunter/core"
+import { Decimal as D, Fee, Ids } from "@alpha-hunter/core"
+import { TapeReader } from "@alpha-hunter/tape"
 import { assert, describe, it } from "@effect/vitest"
+import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
-import { FillModel } from "../src/index.js"
-import { delta, lifecycle, replay, snapshot, trade, writeTape } from "./helpers.js"
+import * as Exit from "effect/Exit"
+import * as Stream from "effect/Stream"
+import { FillModel, ReplayVenue, SimRuntime } from "../src/index.js"
+import { delta, lifecycle, replay, SYMBOL, snapshot, T0, trade, writeTape } from "./helpers.js"
 
 const model = (kind: FillModel.Kind, extra: Partial<{ seed: number; feedLatencyMs: number }> = {}) =>
   FillModel.FillModel.make({ kind, orderLatencyMs: 50, ...extra })
@@ -147,6 +151,48 @@ describe("fill model (hand-built tapes)", () => {
       )
       // 10 000 − 2.80 − 1.23 − 0.1176 − 0.0508 + 10 × 1 (settled YES): the resting orders were canceled at settlement
       assert.strictEqual(r.balance, "10005.8016")
+    })
+  )
+})
+
+describe("latency", () => {
+  it.effect("the strategy sees a recorded change feedLatencyMs after it happened", () =>
+    Effect.gen(function* () {
+      const dir = yield* writeTape([
+        [0, snapshot([["0.50", "100.00"]], [["0.55", "20.00"]])],
+        [2_000, delta("yes", "0.50", "50.00")],
+        [5_000, delta("no", "0.55", "-20.00")]
+      ])
+      const seen = (latency: number) => {
+        const program = Effect.scoped(
+          Effect.gen(function* () {
+            const reader = yield* TapeReader.open(dir)
+            const v = yield* ReplayVenue.make(
+              ReplayVenue.readHead(reader, "rec"),
+              FillModel.ReplayConfig.make({ fill: model("queue", { feedLatencyMs: latency }) }),
+              "rec"
+            )
+            const out: Array<string> = []
+            yield* v.exchange.watchBook(Ids.Symbol.make(SYMBOL)).pipe(
+              Stream.runForEach((view) =>
+                Effect.map(Clock.currentTimeMillis, (t) => {
+                  out.push(
+                    `${t - T0}:${view.bestLots("bid")}/${view.bestLevel("ask") < 0 ? "-" : view.bestLots("ask")}`
+                  )
+                })
+              ),
+              Effect.forkScoped
+            )
+            yield* v.feed
+            yield* Effect.sleep("1 second")
+            return out
+          })
+        )
+        const r = SimRuntime.run(program, { startMs: T0 })
+        return Exit.isSuccess(r.exit) ? r.exit.value : []
+      }
+      assert.deepStrictEqual(seen(0), ["0:100/20", "2000:150/20", "5000:150/-"])
+      assert.deepStrictEqual(seen(750), ["750:100/20", "2750:150/20", "5750:150/-"])
     })
   )
 })

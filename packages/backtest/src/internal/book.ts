@@ -53,6 +53,8 @@ export interface MarketBook {
   pending: Array<{ side: BookSide; level: number; lots: number; size: number }>
   orders: Array<Ours>
   valid: boolean
+  /** whether the shown book is valid (lags `valid` by the feed latency) */
+  vvalid: boolean
   version: number
   sequence: number | undefined
   timestamp: number
@@ -75,6 +77,7 @@ export const make = (market: Market.Market, grid: TickGrid.TickGrid, latency: bo
     pending: [],
     orders: [],
     valid: false,
+    vvalid: false,
     version: 0,
     sequence: undefined,
     timestamp: 0,
