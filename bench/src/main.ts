@@ -7,6 +7,7 @@
  * The sections that start the runner (tick_to_order, scale, dashboard, soak, startup) run it compiled; `build.ts`
  * compiles it first when its `dist/` is out of date.
  */
+import * as BacktestBench from "./backtest.js"
 import * as Batching from "./batching.js"
 import * as Build from "./build.js"
 import * as Child from "./child.js"
@@ -64,7 +65,8 @@ const names = [
   "scale",
   "dashboard",
   "startup",
-  "soak"
+  "soak",
+  "backtest"
 ] as const
 type Name = (typeof names)[number]
 const unknown = [...(only ?? []), ...skip].filter((n) => !(names as ReadonlyArray<string>).includes(n))
@@ -156,6 +158,9 @@ const main = async () => {
       sampleEveryMs: 10_000,
       log
     })
+  )
+  await section("backtest", () =>
+    BacktestBench.run({ minutes: quick ? 10 : 60, markets: 50, eventsPerSecond: 1, batchMs: 0, log })
   )
   results.durations_s.total = Math.round((Date.now() - started) / 100) / 10
   const json = Report.writeJson(results)

@@ -31,6 +31,7 @@ export interface Results {
   dashboard?: Section
   startup?: Section
   soak?: Section
+  backtest?: Section
   /** the packages compiled before the runner sections */
   build?: Section
   readonly durations_s: Record<string, number>
@@ -366,6 +367,27 @@ export const rows = (r: Partial<Results>): Array<Row> => {
           ? sk.rss_peak_mb < 400 && sk.cpu_pct < 50 && sk.loop_delay_p99_ms < 20 && sk.stale_books === 0
           : undefined
       )
+    })
+  }
+  const bk = r.backtest
+  if (bk !== undefined) {
+    out.push({
+      bench: "backtest",
+      metric: `${bk.minutes} min × ${bk.markets} markets (${bk.events_per_market_s}/s each), maker: wall (× real time)`,
+      ours: `${fmt(bk.wall_s)} s (${fmt(bk.x_real_time)}×)`,
+      peer: "",
+      floor: "",
+      target: "≥ 120× real time",
+      verdict: verdict(isNum(bk.x_real_time) ? bk.x_real_time >= 120 : undefined)
+    })
+    out.push({
+      bench: "backtest",
+      metric: "heap by quarter of the tape (MB)",
+      ours: Array.isArray(bk.heap_mb_quarters) ? bk.heap_mb_quarters.map((h: number) => fmt(h)).join(" → ") : "n/a",
+      peer: "",
+      floor: "",
+      target: "flat",
+      verdict: "info"
     })
   }
   return out

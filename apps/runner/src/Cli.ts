@@ -14,8 +14,10 @@ import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as App from "./App.js"
 import * as AppLive from "./AppLive.js"
+import * as CliBacktest from "./CliBacktest.js"
 import { CliFailure, configOption, configPath, loadOrExplain } from "./CliCommon.js"
 import * as CliControl from "./CliControl.js"
+import * as CliRecord from "./CliRecord.js"
 import * as CliSim from "./CliSim.js"
 import * as ConfigFile from "./ConfigFile.js"
 import { configJsonSchema } from "./ConfigSchema.js"
@@ -253,6 +255,9 @@ export const root = Command.make("alpha-hunter").pipe(
     cancelAll,
     report,
     CliSim.sim,
+    CliRecord.record,
+    CliBacktest.backtest,
+    CliBacktest.sweep,
     configSchema
   ])
 )

@@ -12,6 +12,7 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { CliFailure } from "./CliCommon.js"
 
 export const externalSimConfig = fileURLToPath(new URL("../config/external-sim.yaml", import.meta.url))
@@ -38,7 +39,14 @@ export const sim = Command.make(
       Options.withDefault(5),
       Options.withDescription("synthetic market actions per second (0 = none)")
     ),
-    noRateLimit: Options.boolean("no-rate-limit").pipe(Options.withDescription("no token buckets"))
+    noRateLimit: Options.boolean("no-rate-limit").pipe(Options.withDescription("no token buckets")),
+    replay: Options.text("replay").pipe(
+      Options.withDescription(
+        "drive the books from a recorded tape (see `record`; use the recording's --seed and --markets, and --flow-rate 0)"
+      ),
+      Options.optional
+    ),
+    speed: Options.integer("speed").pipe(Options.withDefault(1), Options.withDescription("replay speed, × real time"))
   },
   (o) =>
     Effect.scoped(
@@ -50,7 +58,8 @@ export const sim = Command.make(
           markets: o.markets,
           tier: o.tier,
           rateLimit: !o.noRateLimit,
-          flow: o.flowRate > 0 ? { ratePerSec: o.flowRate } : false
+          flow: o.flowRate > 0 ? { ratePerSec: o.flowRate } : false,
+          ...(Option.isSome(o.replay) ? { replay: { tape: o.replay.value, speed: Math.max(1, o.speed) } } : {})
         }).pipe(Effect.mapError((e) => new CliFailure({ message: e.message })))
         const key = yield* handle.generateKey().pipe(Effect.mapError((e) => new CliFailure({ message: e.message })))
         const dir = mkdtempSync(join(tmpdir(), "kalshi-sim-"))

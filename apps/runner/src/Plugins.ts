@@ -28,6 +28,10 @@ export const KalshiSimSection = Schema.Struct({
     default: () => "basic" as const
   }),
   port: Schema.optionalWith(Schema.Int.pipe(Schema.between(0, 65535)), { default: () => 0 }),
+  /** drive the simulator's books from a recorded tape (use the recording's seed and markets, and flow 0) */
+  replay: Schema.optional(
+    Schema.Struct({ tape: Schema.String, speed: Schema.optional(Schema.Number.pipe(Schema.positive())) })
+  ),
   /** Kalshi plugin settings to use against the simulator */
   kalshi: Schema.optionalWith(
     Schema.Struct({
@@ -57,7 +61,8 @@ export const kalshiSimPlugin = Plugin.exchangePlugin({
           seed: c.seed,
           markets: c.markets,
           tier: c.tier,
-          flow: c.flow > 0 ? { ratePerSec: c.flow } : false
+          flow: c.flow > 0 ? { ratePerSec: c.flow } : false,
+          ...(c.replay !== undefined ? { replay: { tape: c.replay.tape, speed: c.replay.speed ?? 1 } } : {})
         })
         const key = yield* sim.generateKey()
         const base = yield* KalshiConfig.decode({ restUrl: sim.restUrl, wsUrl: sim.wsUrl, apiKeyId: key.keyId })

@@ -6,6 +6,7 @@
 import * as crypto from "node:crypto"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
+import { TapeReader } from "@alpha-hunter/tape"
 import { Clock, Context, Data, Duration, Effect, Layer, type Scope } from "effect"
 import { parseMicros, parsePrice } from "./FixedPoint.js"
 import { type AuthWindow, parsePublicKey, type RegisteredKey } from "./internal/auth.js"
@@ -43,6 +44,7 @@ import {
 } from "./internal/incentives.js"
 import { buildMarket, defaultSpecs, type MarketSpec } from "./internal/markets.js"
 import { makePrng } from "./internal/prng.js"
+import * as Replay from "./internal/replay.js"
 import { makeRest, type Reply } from "./internal/rest.js"
 import { makeScheduler, type SimClock } from "./internal/scheduler.js"
 import { makeWs, WS_PATH } from "./internal/ws.js"
@@ -78,6 +80,11 @@ export interface Options {
   readonly rateLimit?: boolean
   /** synthetic participants: false (default), true (5 actions/s) or an explicit rate */
   readonly flow?: boolean | { readonly ratePerSec: number }
+  /**
+   * drive the books from a recorded tape (a directory `alpha-hunter record` wrote) at `speed` × real time
+   * (default 1); turn `flow` off for a faithful replay. See `internal/replay.ts`.
+   */
+  readonly replay?: { readonly tape: string; readonly speed?: number }
   readonly keys?: ReadonlyArray<KeySpec>
   /**
    * "real" (default): wall clock. "effect": the Effect `Clock` in context (TestClock in tests).
@@ -216,6 +223,10 @@ export interface SimHandle {
   readonly now: Effect.Effect<number>
   readonly nowSync: () => number
   readonly tickers: Effect.Effect<ReadonlyArray<string>>
+  /** with `replay`: records read and applied so far, and whether the tape has ended */
+  readonly replay: Effect.Effect<
+    { readonly records: number; readonly applied: number; readonly done: boolean } | undefined
+  >
   readonly registerKey: (keyId: string, publicKeyPem: string, userId?: string) => Effect.Effect<void, SimError>
   readonly generateKey: (opts?: {
     readonly type?: "rsa" | "ed25519"
@@ -600,6 +611,14 @@ export const make = (options: Options = {}): Effect.Effect<SimHandle, SimError, 
       yield* Effect.forkScoped(Effect.forever(tick))
     }
 
+    let replayStats: Replay.ReplayStats | undefined
+    if (options.replay !== undefined) {
+      const reader = yield* TapeReader.open(options.replay.tape).pipe(
+        Effect.mapError((e) => new SimError({ message: e.message, cause: e }))
+      )
+      replayStats = Replay.start(engine, scheduler, clock.now, reader.records(), options.replay.speed ?? 1)
+    }
+
     const flowRate =
       options.flow === undefined || options.flow === false ? 0 : options.flow === true ? 5 : options.flow.ratePerSec
     if (flowRate > 0) {
@@ -620,6 +639,7 @@ export const make = (options: Options = {}): Effect.Effect<SimHandle, SimError, 
       now: Effect.sync(clock.now),
       nowSync: clock.now,
       tickers: Effect.sync(() => [...engine.markets.keys()]),
+      replay: Effect.sync(() => (replayStats === undefined ? undefined : { ...replayStats })),
       registerKey,
       generateKey: (opts) =>
         Effect.gen(function* () {

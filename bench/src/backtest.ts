@@ -1,0 +1,109 @@
+/**
+ * Benchmark — backtest speed. A seeded synthetic tape in Kalshi's recorded format (`SyntheticTape`: 50
+ * markets, joins / cancels / trades around a drifting mid, `eventsPerSecond` book events per market) is
+ * backtested with the maker quoting every market, through the runner's `Backtest.run` (the live Run: Risk,
+ * journal, execution engine, venue port) on simulated time. Figures: wall time, × real time (tape span ÷
+ * wall), frames/s, and the JS heap at each quarter of the tape (memory flat with tape length: the last
+ * quarter's against the first's). Target (issue 14): one hour over 50 active markets in < 30 s (≥ 120×).
+ */
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { FillModel, SyntheticTape } from "@alpha-hunter/backtest"
+import * as Backtest from "@alpha-hunter/runner/Backtest"
+import { registry } from "@alpha-hunter/runner/Plugins"
+import { resolve } from "@alpha-hunter/runner/Resolve"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+
+export interface BacktestOptions {
+  readonly minutes: number
+  readonly markets: number
+  readonly eventsPerSecond: number
+  readonly batchMs: number
+  readonly log: (line: string) => void
+}
+
+const config = (markets: number) => ({
+  venues: { sim: { type: "paper" } },
+  strategies: {
+    mm: {
+      plugin: "maker",
+      venue: "sim",
+      markets: { status: "open", limit: markets },
+      mode: "liquidity",
+      params: { orderSize: "5", minSpreadTicks: 2, maxPosition: "50" }
+    }
+  },
+  risk: {
+    global: {
+      maxOrderSize: "50",
+      maxOrderNotional: "50",
+      maxPosition: "100",
+      maxGrossExposure: "100000",
+      maxOpenOrders: 1000,
+      orderRate: { max: 1000, windowMs: 1000 },
+      priceBand: { minBuy: "0.01", maxBuy: "0.99", minSell: "0.01", maxSell: "0.99" },
+      maxDailyLoss: "100000"
+    }
+  },
+  run: { sampleIntervalMs: 5000 }
+})
+
+export const run = async (o: BacktestOptions) => {
+  const dir = mkdtempSync(join(tmpdir(), "bench-backtest-"))
+  try {
+    const tape = join(dir, "tape")
+    const g0 = Date.now()
+    const frames = Effect.runSync(
+      SyntheticTape.write({
+        dir: tape,
+        markets: o.markets,
+        minutes: o.minutes,
+        eventsPerSecond: o.eventsPerSecond,
+        seed: 14
+      })
+    )
+    o.log(`backtest: ${frames} frames over ${o.minutes} min × ${o.markets} markets generated in ${Date.now() - g0} ms`)
+    const resolved = resolve("bench", config(o.markets), registry)
+    if (Either.isLeft(resolved)) throw new Error(resolved.left.message)
+    const heap: Array<number> = []
+    const t0 = Date.now()
+    const r = await Effect.runPromise(
+      Backtest.run(resolved.right, {
+        tape,
+        journal: join(dir, "journal.sqlite"),
+        fill: FillModel.FillModel.make({ kind: "queue", batchMs: o.batchMs }),
+        progress: (line) => {
+          heap.push(process.memoryUsage().heapUsed / 1e6)
+          if (heap.length % 10 === 0) o.log(line)
+        }
+      })
+    )
+    const wallS = (Date.now() - t0) / 1000
+    const spanS = (r.summary.tape.to - r.summary.tape.from) / 1000
+    const q = (f: number) => heap[Math.min(heap.length - 1, Math.floor(heap.length * f))] ?? Number.NaN
+    const out = {
+      minutes: o.minutes,
+      markets: o.markets,
+      events_per_market_s: o.eventsPerSecond,
+      batch_ms: o.batchMs,
+      frames,
+      wall_s: wallS,
+      x_real_time: spanS / wallS,
+      frames_per_s: frames / wallS,
+      orders_placed: r.report.totals.ordersPlaced,
+      fills: r.summary.markets.reduce((n, m) => n + m.fills, 0),
+      heap_mb_quarters: [q(0.25), q(0.5), q(0.75), q(0.999)],
+      heap_growth_pct: ((q(0.999) - q(0.25)) / q(0.25)) * 100,
+      rss_mb_end: process.memoryUsage().rss / 1e6,
+      target_met: spanS / wallS >= 120
+    }
+    o.log(
+      `backtest: ${spanS.toFixed(0)} s of tape in ${wallS.toFixed(1)} s (${out.x_real_time.toFixed(1)}×), ${out.orders_placed} orders, ${out.fills} fills, heap ${out.heap_mb_quarters.map((h) => h.toFixed(0)).join(" → ")} MB`
+    )
+    return out
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}

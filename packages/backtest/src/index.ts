@@ -1,0 +1,5 @@
+export * as Analytics from "./Analytics.js"
+export * as FillModel from "./FillModel.js"
+export * as ReplayVenue from "./ReplayVenue.js"
+export * as SimRuntime from "./SimRuntime.js"
+export * as SyntheticTape from "./SyntheticTape.js"

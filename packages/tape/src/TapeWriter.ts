@@ -1,0 +1,264 @@
+/**
+ * Writes a tape: records are buffered and written as one gzip chunk per `flushEvery` (or every
+ * `chunkRecords`), files rotate by size and age, and `index.json` is rewritten (atomically: a temporary file
+ * renamed over it) after every chunk.
+ *
+ * Resuming: opening a directory that already holds a tape cuts a torn last chunk off its last file, rebuilds
+ * the index from the files, starts a new file and writes a `gap` record ("recorder restarted"): what happened
+ * while the recorder was down is missing, and the tape says so.
+ *
+ * The writer's state is owned by the writer (each operation is one synchronous step, so fibers never see it
+ * half-changed); a crash loses at most the records buffered since the last chunk.
+ */
+import {
+  closeSync,
+  existsSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  writeFileSync,
+  writeSync
+} from "node:fs"
+import { join } from "node:path"
+import { gzipSync } from "node:zlib"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
+import type * as Scope from "effect/Scope"
+import { scanFile } from "./internal/chunks.js"
+import {
+  type FileEntry,
+  fileName,
+  fileNumber,
+  INDEX,
+  type Index,
+  MAGIC,
+  type MetaRecord,
+  TapeError,
+  type TapeRecord
+} from "./Tape.js"
+
+export interface WriterOptions {
+  /** start a new file past this many bytes (default 64 MiB) */
+  readonly rotateBytes?: number
+  /** start a new file when the current one spans this long (default 1 hour) */
+  readonly rotateAfter?: Duration.DurationInput
+  /** write a chunk at least this often (default 1 second) */
+  readonly flushEvery?: Duration.DurationInput
+  /** … or when this many records are buffered (default 5 000) */
+  readonly chunkRecords?: number
+  /** gzip level 1–9 (default 6) */
+  readonly level?: number
+  /** written first in every file */
+  readonly meta: Omit<MetaRecord, "k" | "t">
+}
+
+export interface WriterStats {
+  readonly files: number
+  readonly chunks: number
+  readonly records: number
+  /** bytes of JSON before compression, and written after */
+  readonly rawBytes: number
+  readonly bytes: number
+  /** time spent encoding and compressing chunks (ms, CPU on the writer's thread) */
+  readonly compressMs: number
+  /** on open: torn chunks cut off a previous run's last file */
+  readonly tornCut: number
+  readonly resumed: boolean
+}
+
+export interface TapeWriter {
+  readonly dir: string
+  /** buffers a record (written with the next chunk) */
+  readonly append: (record: TapeRecord) => Effect.Effect<void, TapeError>
+  readonly appendAll: (records: ReadonlyArray<TapeRecord>) => Effect.Effect<void, TapeError>
+  /** writes what is buffered as one chunk now */
+  readonly flush: Effect.Effect<void, TapeError>
+  readonly stats: Effect.Effect<WriterStats>
+}
+
+const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e))
+
+/** Reads the existing files of a tape directory (cutting a torn tail off the last one). */
+const resume = (dir: string): { files: Array<FileEntry>; next: number; tornCut: number } => {
+  const names = readdirSync(dir)
+    .filter((n) => fileNumber(n) !== undefined)
+    .sort()
+  const files: Array<FileEntry> = []
+  let tornCut = 0
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!
+    const path = join(dir, name)
+    const scan = scanFile(path)
+    if (scan.torn !== undefined && i === names.length - 1) {
+      const fd = openSync(path, "r+")
+      try {
+        ftruncateSync(fd, scan.goodEnd)
+      } finally {
+        closeSync(fd)
+      }
+      tornCut++
+    }
+    files.push({
+      file: name,
+      from: scan.from,
+      to: scan.to,
+      records: scan.records,
+      chunks: scan.chunks,
+      bytes: scan.torn !== undefined && i === names.length - 1 ? scan.goodEnd : scan.size
+    })
+  }
+  const last = names.length === 0 ? 0 : fileNumber(names[names.length - 1]!)!
+  return { files, next: last + 1, tornCut }
+}
+
+export const writeIndex = (dir: string, files: ReadonlyArray<FileEntry>): void => {
+  const index: Index = { version: 1, files }
+  const tmp = join(dir, `${INDEX}.tmp`)
+  writeFileSync(tmp, `${JSON.stringify(index, null, 1)}\n`)
+  renameSync(tmp, join(dir, INDEX))
+}
+
+/** Opens (creating, or resuming) the tape in `dir` for the life of the scope; the last chunk is written on close. */
+export const make = (dir: string, options: WriterOptions): Effect.Effect<TapeWriter, TapeError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const rotateBytes = options.rotateBytes ?? 64 * 1024 * 1024
+    const rotateMs = Duration.toMillis(Duration.decode(options.rotateAfter ?? "1 hour"))
+    const chunkRecords = options.chunkRecords ?? 5000
+    const level = options.level ?? 6
+    const opened = yield* Effect.try({
+      try: () => {
+        mkdirSync(dir, { recursive: true })
+        return resume(dir)
+      },
+      catch: (e) => new TapeError({ message: `cannot open the tape at ${dir}: ${messageOf(e)}`, cause: e })
+    })
+    const files = opened.files
+    const resumed = files.length > 0
+    const st = {
+      fd: -1,
+      number: opened.next,
+      entry: undefined as FileEntry | undefined,
+      buffer: [] as Array<string>,
+      bufferFrom: 0,
+      stats: {
+        files: 0,
+        chunks: 0,
+        records: 0,
+        rawBytes: 0,
+        bytes: 0,
+        compressMs: 0,
+        tornCut: opened.tornCut,
+        resumed
+      } satisfies WriterStats as { -readonly [K in keyof WriterStats]: WriterStats[K] }
+    }
+
+    const fail = (what: string) => (e: unknown) =>
+      new TapeError({ message: `tape ${dir}: cannot ${what}: ${messageOf(e)}`, cause: e })
+
+    const openNext = (t: number) => {
+      const name = fileName(st.number++)
+      const fd = openSync(join(dir, name), "wx")
+      writeSync(fd, MAGIC)
+      st.fd = fd
+      st.entry = { file: name, from: 0, to: 0, records: 0, chunks: 0, bytes: MAGIC.length }
+      files.push(st.entry)
+      st.stats.files++
+      st.buffer.unshift(JSON.stringify({ k: "meta", t, ...options.meta } satisfies MetaRecord))
+    }
+
+    const writeChunk = () => {
+      if (st.buffer.length === 0) return
+      const started = performance.now()
+      const text = `${st.buffer.join("\n")}\n`
+      const body = gzipSync(text, { level })
+      const head = Buffer.allocUnsafe(4)
+      head.writeUInt32BE(body.length, 0)
+      writeSync(st.fd, Buffer.concat([head, body]))
+      const first = JSON.parse(st.buffer[0]!) as TapeRecord
+      const last = JSON.parse(st.buffer[st.buffer.length - 1]!) as TapeRecord
+      const e = st.entry!
+      const next: FileEntry = {
+        file: e.file,
+        from: e.from === 0 ? first.t : e.from,
+        to: last.t,
+        records: e.records + st.buffer.length,
+        chunks: e.chunks + 1,
+        bytes: e.bytes + 4 + body.length
+      }
+      files[files.length - 1] = next
+      st.entry = next
+      st.stats.chunks++
+      st.stats.records += st.buffer.length
+      st.stats.rawBytes += Buffer.byteLength(text)
+      st.stats.bytes += 4 + body.length
+      st.buffer = []
+      writeIndex(dir, files)
+      st.stats.compressMs += performance.now() - started
+    }
+
+    const rotateIfDue = (t: number) => {
+      const e = st.entry!
+      if (e.bytes >= rotateBytes || (e.from > 0 && t - e.from >= rotateMs)) {
+        writeChunk()
+        closeSync(st.fd)
+        openNext(t)
+      }
+    }
+
+    const flush = Effect.try({ try: writeChunk, catch: fail("write a chunk") })
+
+    const appendAll = (records: ReadonlyArray<TapeRecord>) =>
+      Effect.try({
+        try: () => {
+          for (const r of records) {
+            if (st.buffer.length === 0) rotateIfDue(r.t)
+            st.buffer.push(JSON.stringify(r))
+            if (st.buffer.length >= chunkRecords) writeChunk()
+          }
+        },
+        catch: fail("append")
+      })
+
+    const start = yield* Effect.clockWith((c) => c.currentTimeMillis)
+    yield* Effect.acquireRelease(
+      Effect.try({
+        try: () => {
+          openNext(start)
+          if (resumed) {
+            st.buffer.push(
+              JSON.stringify({ k: "gap", t: start, reason: "recorder restarted (data missing since the last record)" })
+            )
+          }
+          writeChunk()
+        },
+        catch: fail("start a file")
+      }),
+      () =>
+        Effect.sync(() => {
+          try {
+            writeChunk()
+          } finally {
+            closeSync(st.fd)
+          }
+        }).pipe(Effect.catchAllDefect((d) => Effect.logError(`tape ${dir}: last chunk not written: ${messageOf(d)}`)))
+    )
+    yield* flush.pipe(
+      Effect.catchAll((e) => Effect.logError(e.message)),
+      Effect.repeat(Schedule.spaced(options.flushEvery ?? "1 second")),
+      Effect.forkScoped
+    )
+    return {
+      dir,
+      append: (r) => appendAll([r]),
+      appendAll,
+      flush,
+      stats: Effect.sync(() => ({ ...st.stats }))
+    } satisfies TapeWriter
+  })
+
+/** Whether `dir` holds a tape (an index or a tape file). */
+export const exists = (dir: string): boolean =>
+  existsSync(join(dir, INDEX)) || (existsSync(dir) && readdirSync(dir).some((n) => fileNumber(n) !== undefined))

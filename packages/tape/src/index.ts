@@ -1,0 +1,3 @@
+export * as Tape from "./Tape.js"
+export * as TapeReader from "./TapeReader.js"
+export * as TapeWriter from "./TapeWriter.js"
