@@ -13,6 +13,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as FiberMap from "effect/FiberMap"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
@@ -130,6 +131,17 @@ export const toQuote = (q: Q.SideQuote, p: Prepared, side?: "buy" | "sell", best
   })
 }
 
+/**
+ * The most lots of one order at a level under the Risk limits (size, cost at the level's price, price band,
+ * position room), in the market's lots (rounded down to its step).
+ */
+export const capsOf =
+  (limits: Strategy.MarketLimits, p: Prepared) =>
+  (side: "buy" | "sell", level: number): number => {
+    const x = Strategy.largestOrder(limits, side, p.grid.priceAt(level))
+    return x === undefined ? Number.POSITIVE_INFINITY : lotsOf(x, p.step)
+  }
+
 /** True when the resting orders already are exactly the wanted quotes (nothing to send). */
 const alreadyMatches = (
   own: ReadonlyArray<Order.Order>,
@@ -159,6 +171,8 @@ export const make = (config: MakerConfig, id: string) =>
     const md = yield* Strategy.MarketData
     const pf = yield* Strategy.Portfolio
     const gw = yield* Strategy.OrderGateway
+    // the Risk limits on our next order, when the runner provides them: every size is planned within them
+    const orderLimits = yield* Effect.serviceOption(Strategy.OrderLimits)
     const lastFills = yield* Ref.make(new Map<string, FillTimes>())
     const lastTakes = yield* Ref.make(new Map<string, number>())
     const targets = yield* Ref.make(
@@ -184,9 +198,11 @@ export const make = (config: MakerConfig, id: string) =>
     }
 
     /** Cancels aged orders, then sends the wanted quotes unless they already rest. */
-    const apply = (p: Prepared, quotes: Q.Quotes, own: ReadonlyArray<Order.Order>, input?: Q.QuoteInput) =>
+    const apply = (p: Prepared, wanted: Q.Quotes, own: ReadonlyArray<Order.Order>, input?: Q.QuoteInput) =>
       Effect.gen(function* () {
         const symbol = p.market.symbol
+        // one step from what rests: a quote that would meet our own resting order on the other side waits a round
+        const quotes = input === undefined ? wanted : Q.stepFrom(wanted, input.own)
         for (const orderId of quotes.cancel) {
           yield* gw.cancel(symbol, Ids.OrderId.make(orderId)).pipe(Effect.catchAll(log(symbol, "cancel")))
         }
@@ -231,8 +247,19 @@ export const make = (config: MakerConfig, id: string) =>
           yield* Effect.logInfo(`maker ${id}: take refused in ${symbol}: ${planned.left}`)
           return
         }
+        // within the Risk limits at the take's limit price
+        const limits = Option.isSome(orderLimits) ? yield* orderLimits.value.limits(symbol) : undefined
+        const largest = limits === undefined ? undefined : Strategy.largestOrder(limits, side, planned.right.limitPrice)
+        const amount =
+          largest === undefined
+            ? planned.right.amount
+            : D.min(planned.right.amount, D.mulInt(p.step, lotsOf(largest, p.step)))
+        if (amount <= 0n) {
+          yield* Effect.logInfo(`maker ${id}: take refused in ${symbol}: no room within the risk limits`)
+          return
+        }
         yield* Ref.update(lastTakes, (m) => new Map(m).set(symbol, now))
-        const plan = planned.right
+        const plan = { ...planned.right, amount }
         yield* gw
           .submit(
             Order.OrderRequest.make({
@@ -254,6 +281,7 @@ export const make = (config: MakerConfig, id: string) =>
         const orders = (yield* pf.openOrders(symbol)).filter((o) => o.symbol === symbol && !Order.isTerminal(o.status))
         const position = yield* pf.position(symbol)
         const fills = (yield* Ref.get(lastFills)).get(symbol)
+        const limits = Option.isSome(orderLimits) ? yield* orderLimits.value.limits(symbol) : undefined
         const input: Q.QuoteInput = {
           bids: bookSide(book, "bid", p),
           asks: bookSide(book, "ask", p),
@@ -263,7 +291,8 @@ export const make = (config: MakerConfig, id: string) =>
           open: p.market.status === "open",
           closeTime: p.market.closeTime,
           lastBuyFillAt: fills?.buy,
-          lastSellFillAt: fills?.sell
+          lastSellFillAt: fills?.sell,
+          ...(limits === undefined ? {} : { capLots: capsOf(limits, p) })
         }
         if (config.mode === "liquidity" || exec === undefined) {
           // program-aware where the venue lists a liquidity program for the market, else the plain rule
