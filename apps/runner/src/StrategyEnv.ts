@@ -123,9 +123,12 @@ export const strategyEnv = (
             : gateway.submit(request)
         )
     })
+    // the Risk limits on its next order, read-only (one Ref read): a strategy sizes within them, not by refusal
+    const orderLimits = Strategy.OrderLimits.of({ limits: (symbol) => risk.limitsNow(scope, symbol) })
     const env = Context.make(Strategy.MarketData, marketData).pipe(
       Context.add(Strategy.Portfolio, portfolio),
-      Context.add(Strategy.OrderGateway, trackingGateway)
+      Context.add(Strategy.OrderGateway, trackingGateway),
+      Context.add(Strategy.OrderLimits, orderLimits)
     )
     // the venue's incentive programs, read-only, when it has them: an optional service (`Effect.serviceOption`)
     return Option.match(session.incentives, {

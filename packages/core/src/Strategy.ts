@@ -18,7 +18,7 @@ import { Symbol as SymbolSchema } from "./Ids.js"
 import type { Market } from "./Market.js"
 import type { Fill, Order, OrderRequest, Position } from "./Order.js"
 import type { BookView } from "./OrderBook.js"
-import type { RiskDenied } from "./Risk.js"
+import type { RiskDenied, TradingState } from "./Risk.js"
 
 /** One resting quote a strategy wants: a price and an amount. */
 export class Quote extends Schema.Class<Quote>("Quote")({
@@ -103,10 +103,77 @@ export interface OrderGatewayService {
 }
 export class OrderGateway extends Context.Tag("@alpha-hunter/core/OrderGateway")<OrderGateway, OrderGatewayService>() {}
 
+/** Price bounds of a new order per side, inclusive (undefined: none). */
+export interface PriceBounds {
+  readonly minBuy: D.Decimal | undefined
+  readonly maxBuy: D.Decimal | undefined
+  readonly minSell: D.Decimal | undefined
+  readonly maxSell: D.Decimal | undefined
+}
+
+/**
+ * The tightest pre-trade limits Risk applies to a new order of one strategy in one market, as they stand now:
+ * the strictest of the levels that apply (global, the venue, the strategy). Undefined = no limit. An order within
+ * `largestOrder` passes Risk's size, cost, price band and position checks (per market and per event); the
+ * other checks (order rate, open orders, gross exposure, loss) remain Risk's alone.
+ */
+export interface MarketLimits {
+  /** the trading state in force for the strategy in this market */
+  readonly state: TradingState
+  /** most contracts in one order */
+  readonly maxOrderSize: D.Decimal | undefined
+  /** most cost of one order: a buy costs price × amount, a sell of a binary contract (settlement − price) × amount */
+  readonly maxOrderNotional: D.Decimal | undefined
+  /** the market's settlement value when binary (a sell's cost, above); undefined: a sell costs price × amount */
+  readonly settlement: D.Decimal | undefined
+  /**
+   * Most contracts the strategy's buy orders in this market may total before a position limit (per market or
+   * per event, worst case: every resting order filled) — its own resting buys counted as replaced, as a
+   * `setQuotes` target replaces them. 0 while halted; while reducing, only what reduces the position.
+   */
+  readonly maxBuy: D.Decimal | undefined
+  readonly maxSell: D.Decimal | undefined
+  readonly priceBand: PriceBounds
+  /** more orders that may be open (resting plus in flight) */
+  readonly openOrdersLeft: number | undefined
+  /** dollars of exposure left before the gross exposure limit, counting everything resting now */
+  readonly grossExposureLeft: D.Decimal | undefined
+}
+
+/**
+ * The largest amount of one order at `price` on `side` within `limits` (exact; undefined = no limit; 0 = none
+ * allowed: out of the price band, halted, or no room). A strategy rounds it down to its market's lot.
+ */
+export const largestOrder = (limits: MarketLimits, side: "buy" | "sell", price: D.Decimal): D.Decimal | undefined => {
+  const band = limits.priceBand
+  const [lo, hi] = side === "buy" ? [band.minBuy, band.maxBuy] : [band.minSell, band.maxSell]
+  if ((lo !== undefined && price < lo) || (hi !== undefined && price > hi)) return D.ZERO
+  let cap = side === "buy" ? limits.maxBuy : limits.maxSell
+  const min = (x: D.Decimal) => (cap === undefined ? x : D.min(cap, x))
+  if (limits.maxOrderSize !== undefined) cap = min(limits.maxOrderSize)
+  if (limits.maxOrderNotional !== undefined) {
+    const unit =
+      side === "sell" && limits.settlement !== undefined ? D.max(D.ZERO, D.sub(limits.settlement, price)) : price
+    // floor(notional / unit) at 18 digits: unit × it, rounded up as Risk rounds a cost, stays within the notional
+    if (unit > 0n) cap = min(D.div(limits.maxOrderNotional, unit, "floor"))
+  }
+  return cap === undefined ? undefined : D.max(D.ZERO, cap)
+}
+
+/**
+ * Reads the pre-trade limits for the strategy's orders: read-only, no request, no clock. Optional for a strategy
+ * (`Effect.serviceOption`): the runner provides it from its Risk engine; a strategy must work without it.
+ */
+export interface OrderLimitsService {
+  readonly limits: (symbol: Symbol) => Effect.Effect<MarketLimits>
+}
+export class OrderLimits extends Context.Tag("@alpha-hunter/core/OrderLimits")<OrderLimits, OrderLimitsService>() {}
+
 /**
  * Everything a strategy may depend on. Note: no `Exchange`. A strategy may also read the venue's incentive
  * programs (`Incentive.IncentivePrograms`, read-only) as an optional service, `Effect.serviceOption`: the
- * runner provides it when the venue's plugin has programs, and a strategy must work without it.
+ * runner provides it when the venue's plugin has programs, and a strategy must work without it. The same goes
+ * for `OrderLimits` (the Risk limits on its next order, read-only).
  */
 export type StrategyEnv = MarketData | Portfolio | OrderGateway
 

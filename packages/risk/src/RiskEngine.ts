@@ -5,7 +5,7 @@
  *
  * State lives in a Ref created by the layer; time comes from `Clock` (daily reset, rate window).
  */
-import { type Decimal as D, type Market, Risk } from "@alpha-hunter/core"
+import { type Decimal as D, type Market, Risk, type Strategy } from "@alpha-hunter/core"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -58,6 +58,12 @@ export interface RiskEngineService extends Risk.RiskService {
    * pause), read without advancing time: one Ref read, for a strategy deciding whether to ask at all.
    */
   readonly stateNow: (scope: Risk.RiskScope, symbol?: string) => Effect.Effect<Risk.TradingState>
+  /**
+   * The tightest pre-trade limits on a new order of the scope's strategy in `symbol` (size, cost, price band,
+   * room per side before a position limit, state), read like `stateNow`: one Ref read, time not advanced.
+   * What the runner hands a strategy as core `Strategy.OrderLimits`.
+   */
+  readonly limitsNow: (scope: Risk.RiskScope, symbol: string) => Effect.Effect<Strategy.MarketLimits>
   /**
    * P&L realised and fees paid earlier today for (venue, strategy), before a restart (from the journal): they
    * count in today's P&L, so the daily loss limit holds across a restart (a breach acts at once).
@@ -182,6 +188,8 @@ export const make = (config: RiskConfig): Effect.Effect<RiskEngineService, never
               : st
           })
         ),
+      limitsNow: (scope, symbol) =>
+        Ref.get(ref).pipe(Effect.map((s) => Engine.orderLimits(s, config, scope.venue, scope.strategy ?? "", symbol))),
       carryDaily: (scope, realized, fees) => run((s, now) => Engine.carryDaily(s, config, scope, realized, fees, now))
     }
     return service

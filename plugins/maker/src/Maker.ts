@@ -7,128 +7,24 @@
  * Decimals: the view's levels and lots go to `Quoting` as they are. It never touches the exchange. On stop, a
  * finalizer cancels every order it has resting.
  */
-import { Decimal as D, Ids, type Market, Order, type OrderBook, Plugin, Strategy, TickGrid } from "@alpha-hunter/core"
+import { Decimal as D, Ids, type Market, Order, type OrderBook, Plugin, Strategy } from "@alpha-hunter/core"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as FiberMap from "effect/FiberMap"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
-import { MakerConfig, paramsFor, type ResolvedParams, type Target } from "./MakerConfig.js"
+import { MakerConfig, paramsFor, type Target } from "./MakerConfig.js"
+import { bookSide, capsOf, lotsOf, ownOrders, type Prepared, prepare, toQuote } from "./Prepared.js"
 import * as ProgramQuoting from "./ProgramQuoting.js"
 import * as Q from "./Quoting.js"
 import * as Signals from "./Signals.js"
 import * as Take from "./Take.js"
 
-type Decimal = D.Decimal
-
-/** A market prepared for the hot path: its grid, lot step and parameters in levels/lots. */
-export interface Prepared {
-  readonly market: Market.Market
-  readonly grid: TickGrid.TickGrid
-  readonly step: Decimal
-  readonly params: ResolvedParams
-  readonly quote: Q.QuoteParams
-  /**
-   * How a book lot converts to a market lot: `lotStep` is the book's lot; when the market's step is a whole
-   * number `lotRatio` of them, a size is `floor(lots / lotRatio)` (1: the same lot, no conversion).
-   */
-  readonly lotStep: Decimal
-  readonly lotRatio: number | undefined
-}
-
-/** Whole lots in an amount (floor toward zero). */
-export const lotsOf = (x: Decimal, step: Decimal): number => Number(D.divToInt(x, step, "down"))
-
-/**
- * Prepares a market once per market snapshot and book grid (not per update). `grid` is the grid the book's
- * levels are on (the view's); `lotStep` the book's lot.
- */
-export const prepare = (
-  market: Market.Market,
-  params: ResolvedParams,
-  grid: TickGrid.TickGrid = TickGrid.unsafeMake(market.tickGrid),
-  lotStep: Decimal = market.amountStep
-): Prepared => {
-  const step = market.amountStep
-  const lots = (x: Decimal) => lotsOf(x, step)
-  const curve = [
-    { minSpreadTicks: 0, lots: lots(params.orderSize) },
-    ...[...params.sizeCurve]
-      .sort((a, b) => a.minSpreadTicks - b.minSpreadTicks)
-      .map((e) => ({ minSpreadTicks: e.minSpreadTicks, lots: lots(e.size) }))
-  ]
-  const minLevel = params.minPrice === undefined ? 0 : Math.max(0, grid.ceilLevel(params.minPrice))
-  const maxLevel =
-    params.maxPrice === undefined ? grid.size - 1 : Math.min(grid.size - 1, grid.floorLevel(params.maxPrice))
-  return {
-    market,
-    grid,
-    step,
-    params,
-    lotStep,
-    lotRatio: D.isMultipleOf(step, lotStep) ? Number(D.divToInt(step, lotStep)) : undefined,
-    quote: {
-      minSpreadTicks: params.minSpreadTicks,
-      minSizeAheadLots: lots(params.minSizeAhead),
-      sizeCurve: curve,
-      maxPositionLots: params.maxPosition === undefined ? Number.POSITIVE_INFINITY : lots(params.maxPosition),
-      inventorySkew: params.inventorySkew,
-      requoteToleranceTicks: params.requoteToleranceTicks,
-      requoteSizeTolerance: params.requoteSizeTolerance,
-      maxOrderAgeMs: params.maxOrderAgeMs,
-      filledOrderDelayMs: params.filledOrderDelayMs,
-      stopBeforeCloseMs: params.stopBeforeCloseMs,
-      minLevel,
-      maxLevel,
-      tightSpread: params.tightSpread
-    }
-  }
-}
-
-/**
- * One side of the book in the market's levels and lots, best first. When the book's lot is the market's
- * (every venue so far) this is the view's own arrays: nothing is converted or copied.
- */
-export const bookSide = (view: OrderBook.BookView, side: OrderBook.BookSide, p: Prepared): Q.SideLevels => {
-  const s = view.levels(side)
-  const r = p.lotRatio
-  if (r === 1) return s
-  const lots: Array<number> = new Array(s.lots.length)
-  for (let i = 0; i < s.lots.length; i++) {
-    lots[i] = r === undefined ? lotsOf(D.mulInt(p.lotStep, s.lots[i]!), p.step) : Math.floor(s.lots[i]! / r)
-  }
-  return { levels: s.levels, lots }
-}
-
-export const ownOrders = (orders: ReadonlyArray<Order.Order>, p: Prepared): ReadonlyArray<Q.OwnOrder> => {
-  const out: Array<Q.OwnOrder> = []
-  for (const o of orders) {
-    if (o.symbol !== p.market.symbol || Order.isTerminal(o.status)) continue
-    const level = p.grid.levelOf(o.price)
-    if (level < 0) continue
-    out.push({ id: o.id, side: o.side, level, lots: lotsOf(o.remaining, p.step), createdAt: o.timestamp })
-  }
-  return out
-}
-
-/**
- * A side quote as a core Quote. `best` is the best level on that side without our own orders (-1 when
- * empty); the quote records how many ticks (and how much price) it improves on it, for the report.
- */
-export const toQuote = (q: Q.SideQuote, p: Prepared, side?: "buy" | "sell", best = -1): Strategy.Quote => {
-  const price = p.grid.priceAt(q.level)
-  if (side === undefined || best < 0) return Strategy.quote({ price, amount: D.mulInt(p.step, q.lots) })
-  const ticks = side === "buy" ? q.level - best : best - q.level
-  return Strategy.quote({
-    price,
-    amount: D.mulInt(p.step, q.lots),
-    improvementTicks: ticks,
-    improvement: side === "buy" ? D.sub(price, p.grid.priceAt(best)) : D.sub(p.grid.priceAt(best), price)
-  })
-}
+export { bookSide, capsOf, lotsOf, ownOrders, type Prepared, prepare, toQuote } from "./Prepared.js"
 
 /** True when the resting orders already are exactly the wanted quotes (nothing to send). */
 const alreadyMatches = (
@@ -159,6 +55,8 @@ export const make = (config: MakerConfig, id: string) =>
     const md = yield* Strategy.MarketData
     const pf = yield* Strategy.Portfolio
     const gw = yield* Strategy.OrderGateway
+    // the Risk limits on our next order, when the runner provides them: every size is planned within them
+    const orderLimits = yield* Effect.serviceOption(Strategy.OrderLimits)
     const lastFills = yield* Ref.make(new Map<string, FillTimes>())
     const lastTakes = yield* Ref.make(new Map<string, number>())
     const targets = yield* Ref.make(
@@ -184,9 +82,11 @@ export const make = (config: MakerConfig, id: string) =>
     }
 
     /** Cancels aged orders, then sends the wanted quotes unless they already rest. */
-    const apply = (p: Prepared, quotes: Q.Quotes, own: ReadonlyArray<Order.Order>, input?: Q.QuoteInput) =>
+    const apply = (p: Prepared, wanted: Q.Quotes, own: ReadonlyArray<Order.Order>, input?: Q.QuoteInput) =>
       Effect.gen(function* () {
         const symbol = p.market.symbol
+        // one step from what rests: a quote that would meet our own resting order on the other side waits a round
+        const quotes = input === undefined ? wanted : Q.stepFrom(wanted, input.own)
         for (const orderId of quotes.cancel) {
           yield* gw.cancel(symbol, Ids.OrderId.make(orderId)).pipe(Effect.catchAll(log(symbol, "cancel")))
         }
@@ -231,8 +131,19 @@ export const make = (config: MakerConfig, id: string) =>
           yield* Effect.logInfo(`maker ${id}: take refused in ${symbol}: ${planned.left}`)
           return
         }
+        // within the Risk limits at the take's limit price
+        const limits = Option.isSome(orderLimits) ? yield* orderLimits.value.limits(symbol) : undefined
+        const largest = limits === undefined ? undefined : Strategy.largestOrder(limits, side, planned.right.limitPrice)
+        const amount =
+          largest === undefined
+            ? planned.right.amount
+            : D.min(planned.right.amount, D.mulInt(p.step, lotsOf(largest, p.step)))
+        if (amount <= 0n) {
+          yield* Effect.logInfo(`maker ${id}: take refused in ${symbol}: no room within the risk limits`)
+          return
+        }
         yield* Ref.update(lastTakes, (m) => new Map(m).set(symbol, now))
-        const plan = planned.right
+        const plan = { ...planned.right, amount }
         yield* gw
           .submit(
             Order.OrderRequest.make({
@@ -254,6 +165,7 @@ export const make = (config: MakerConfig, id: string) =>
         const orders = (yield* pf.openOrders(symbol)).filter((o) => o.symbol === symbol && !Order.isTerminal(o.status))
         const position = yield* pf.position(symbol)
         const fills = (yield* Ref.get(lastFills)).get(symbol)
+        const limits = Option.isSome(orderLimits) ? yield* orderLimits.value.limits(symbol) : undefined
         const input: Q.QuoteInput = {
           bids: bookSide(book, "bid", p),
           asks: bookSide(book, "ask", p),
@@ -263,7 +175,8 @@ export const make = (config: MakerConfig, id: string) =>
           open: p.market.status === "open",
           closeTime: p.market.closeTime,
           lastBuyFillAt: fills?.buy,
-          lastSellFillAt: fills?.sell
+          lastSellFillAt: fills?.sell,
+          ...(limits === undefined ? {} : { capLots: capsOf(limits, p) })
         }
         if (config.mode === "liquidity" || exec === undefined) {
           // program-aware where the venue lists a liquidity program for the market, else the plain rule

@@ -4,7 +4,7 @@
  *
  * Per side (YES bids; NO bids = our asks) the candidates are: join the others' best price, or improve it by one
  * tick (never onto or past the other side's best); sizes from the least that makes the side's whole book reach
- * Target Size up to the cap (`maxLots`: the program size cap ∩ the inventory room). Each candidate's value per
+ * Target Size up to the cap (`maxLots`: the program size cap ∩ the inventory room ∩ the Risk limits at that price). Each candidate's value per
  * day is
  *
  *   reward − expected fill cost − hurdle × collateral
@@ -169,6 +169,10 @@ export const sizes = (needLots: number, targetLots: number, maxLots: number): Re
   return [...new Set(all.filter((q) => q >= from && q <= maxLots))].sort((a, b) => a - b)
 }
 
+/** A size cap: one number, or per level (the Risk limits on an order depend on its price). */
+export type Cap = number | ((level: number) => number)
+const capOf = (cap: Cap, level: number): number => (typeof cap === "number" ? cap : cap(level))
+
 const better = (a: Option, b: Option) => a.value > b.value || (a.value === b.value && a.collateral < b.collateral)
 
 /** The candidates of one side: the best size at each candidate level (join, improve), best value first. */
@@ -177,7 +181,7 @@ export const planSide = (
   book: SideLevels,
   opposite: SideLevels,
   own: ReadonlyArray<OwnOrder>,
-  maxLots: number,
+  maxLots: Cap,
   terms: Terms,
   g: Geometry,
   s: Settings
@@ -199,10 +203,11 @@ export const planSide = (
   if (levels.length === 0) return skip("range")
   const step = g.step
   const targetLots = Number(D.divToInt(terms.target, step, "ceil"))
-  const candidates = sizes(Math.max(0, targetLots - depthLots), targetLots, maxLots)
-  if (candidates.length === 0) return skip("short")
   const options: Array<Option> = []
   for (const level of levels) {
+    // a level where the cap is short of what reaches Target has no candidate
+    const candidates = sizes(Math.max(0, targetLots - depthLots), targetLots, capOf(maxLots, level))
+    if (candidates.length === 0) continue
     let top: Option | undefined
     for (const lots of candidates) {
       const o = evaluate(mine, side, level, lots, terms, g, s)
@@ -210,6 +215,7 @@ export const planSide = (
     }
     options.push(top!)
   }
+  if (options.length === 0) return skip("short")
   options.sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0))
   return { side, options, skip: undefined, depthLots, bestLevel: best }
 }
@@ -331,7 +337,7 @@ export const settleSide = (
   own: ReadonlyArray<OwnOrder>,
   book: SideLevels,
   opposite: SideLevels,
-  maxLots: number,
+  maxLots: Cap,
   terms: Terms,
   g: Geometry,
   s: Settings,
@@ -351,7 +357,7 @@ export const settleSide = (
     mine.level >= g.minLevel &&
     mine.level <= g.maxLevel &&
     (oppBest < 0 || (side === "buy" ? mine.level < oppBest : mine.level > oppBest)) &&
-    mine.lots <= maxLots &&
+    mine.lots <= capOf(maxLots, mine.level) &&
     depth + mine.lots >= targetLots
   if (!sound) return fresh
   if (now - mine.createdAt < s.minRestMs) return { level: mine.level, lots: mine.lots, keep: mine.id }

@@ -14,10 +14,10 @@ import { Decimal as D, Incentive, type Lip } from "@alpha-hunter/core"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
-import type { Prepared } from "./Maker.js"
 import type { MakerConfig } from "./MakerConfig.js"
+import type { Prepared } from "./Prepared.js"
 import * as Plan from "./ProgramPlan.js"
-import type * as Q from "./Quoting.js"
+import * as Q from "./Quoting.js"
 
 const DAY_MS = 86_400_000
 /** the budget is shared again at most this often (a market joining the board is placed at once) */
@@ -61,15 +61,24 @@ export const settingsOf = (c: MakerConfig["programs"]): Plan.Settings => ({
   requoteGain: c.requoteGain
 })
 
-/** What a plan depends on: the others' book (our orders removed), the size caps and the terms. */
-export const planKey = (input: Q.QuoteInput, bidCap: number, askCap: number, terms: Plan.Terms): string => {
-  const side = (book: Q.SideLevels, which: Plan.Side) => {
+/**
+ * What a plan depends on: the others' book (our orders removed), the size caps at the levels a side can be
+ * planned at (the others' best, one tick better) and the terms.
+ */
+export const planKey = (
+  input: Q.QuoteInput,
+  bidCap: (level: number) => number,
+  askCap: (level: number) => number,
+  terms: Plan.Terms
+): string => {
+  const side = (book: Q.SideLevels, which: Plan.Side, cap: (level: number) => number) => {
     const o = Plan.others(book, input.own, which)
     let k = ""
     for (let i = 0; i < o.levels.length; i++) k += `${o.levels[i]}:${o.lots[i]},`
-    return k
+    const best = o.levels[0]
+    return best === undefined ? k : `${k}/${cap(best)}/${cap(which === "buy" ? best + 1 : best - 1)}`
   }
-  return `${side(input.bids, "buy")}|${side(input.asks, "sell")}|${bidCap}|${askCap}|${terms.target}|${terms.discountFactor}|${terms.rewardPerDay}`
+  return `${side(input.bids, "buy", bidCap)}|${side(input.asks, "sell", askCap)}|${terms.target}|${terms.discountFactor}|${terms.rewardPerDay}`
 }
 
 /**
@@ -90,8 +99,11 @@ export const quotesFor = (
   const g = geometry(p)
   const q = input.positionLots
   const max = p.quote.maxPositionLots
-  const bidCap = Math.min(maxSizeLots, Number.isFinite(max) ? max - q : maxSizeLots)
-  const askCap = Math.min(maxSizeLots, Number.isFinite(max) ? max + q : maxSizeLots)
+  const bidRoom = Math.min(maxSizeLots, Number.isFinite(max) ? max - q : maxSizeLots)
+  const askRoom = Math.min(maxSizeLots, Number.isFinite(max) ? max + q : maxSizeLots)
+  // the program cap and inventory room, and the Risk limits on an order at the level
+  const bidCap = (level: number) => Math.min(bidRoom, Q.capAt(input, "buy", level))
+  const askCap = (level: number) => Math.min(askRoom, Q.capAt(input, "sell", level))
   const key = planKey(input, bidCap, askCap, terms)
   const plan =
     cached !== undefined && cached.key === key
@@ -104,7 +116,12 @@ export const quotesFor = (
         )
   if (plan.fallback !== undefined) return { plan, key, quotes: undefined }
   const inDelay = (t: number | undefined) => t !== undefined && input.now - t < p.quote.filledOrderDelayMs
-  const side = (o: Plan.Option | undefined, which: Plan.Side, cap: number, lastFill: number | undefined) => {
+  const side = (
+    o: Plan.Option | undefined,
+    which: Plan.Side,
+    cap: (level: number) => number,
+    lastFill: number | undefined
+  ) => {
     if (o === undefined) return undefined
     const book = which === "buy" ? input.bids : input.asks
     const opposite = which === "buy" ? input.asks : input.bids
@@ -228,7 +245,9 @@ export const make = (config: MakerConfig, id: string): Effect.Effect<ProgramQuot
             return undefined
           }
           const granted = yield* bid(symbol, full.plan, input.now)
-          // the market where the budget runs out is planned again with sizes scaled down to what is left
+          // the market where the budget runs out is planned again with sizes scaled down to what is left (from
+          // the plan's own sizes, which the caps and limits already bound)
+          const planLots = Math.max(full.plan.bid?.lots ?? 0, full.plan.ask?.lots ?? 0)
           const { plan, quotes } =
             granted === undefined || granted >= full.plan.collateral
               ? full
@@ -237,7 +256,7 @@ export const make = (config: MakerConfig, id: string): Effect.Effect<ProgramQuot
                   input,
                   terms,
                   settings,
-                  Number(D.divToInt(D.mulInt(granted, maxSizeLots), full.plan.collateral, "down")),
+                  Number(D.divToInt(D.mulInt(granted, planLots), full.plan.collateral, "down")),
                   planned
                 )
           if (granted === undefined || quotes === undefined) {

@@ -64,7 +64,16 @@ export interface QuoteInput {
   readonly closeTime: number | undefined
   readonly lastBuyFillAt: number | undefined
   readonly lastSellFillAt: number | undefined
+  /**
+   * The most lots one order may have at a level under the Risk limits (size, cost at that price, price band,
+   * position room; absent: no limit). Every size is clamped to it.
+   */
+  readonly capLots?: (side: "buy" | "sell", level: number) => number
 }
+
+/** The Risk cap of one order at a level (Infinity without limits). */
+export const capAt = (input: QuoteInput, side: "buy" | "sell", level: number): number =>
+  input.capLots === undefined ? Number.POSITIVE_INFINITY : Math.max(0, input.capLots(side, level))
 
 export interface SideQuote {
   readonly level: number
@@ -85,6 +94,7 @@ export type SkipReason =
   | "delay"
   | "size"
   | "target"
+  | "limit"
 
 export interface Quotes {
   readonly bid: SideQuote | undefined
@@ -181,7 +191,7 @@ const holdDuringDelay = (
   capLots: number
 ): SideQuote | undefined => {
   for (const o of input.own) {
-    if (o.side !== side || o.lots > capLots) continue
+    if (o.side !== side || o.lots > Math.min(capLots, capAt(input, side, o.level))) continue
     const sound =
       side === "buy"
         ? (bestAsk < 0 || o.level < bestAsk) && (bestBid < 0 || o.level <= bestBid + 1)
@@ -241,10 +251,13 @@ export const quote = (input: QuoteInput, p: QuoteParams): Quotes => {
   const r = Number.isFinite(max) && max > 0 ? Math.max(-1, Math.min(1, q / max)) : 0
   const bidRoom = Number.isFinite(max) ? max - q : Number.MAX_SAFE_INTEGER
   const askRoom = Number.isFinite(max) ? max + q : Number.MAX_SAFE_INTEGER
-  const bidLots = Math.min(Math.floor(base * Math.max(0, Math.min(2, 1 - p.inventorySkew * r))), bidRoom)
-  const askLots = Math.min(Math.floor(base * Math.max(0, Math.min(2, 1 + p.inventorySkew * r))), askRoom)
-  if (bidSkip === undefined && bidLots <= 0) bidSkip = bidRoom <= 0 ? "inventory" : "size"
-  if (askSkip === undefined && askLots <= 0) askSkip = askRoom <= 0 ? "inventory" : "size"
+  const bidWanted = Math.min(Math.floor(base * Math.max(0, Math.min(2, 1 - p.inventorySkew * r))), bidRoom)
+  const askWanted = Math.min(Math.floor(base * Math.max(0, Math.min(2, 1 + p.inventorySkew * r))), askRoom)
+  // and by the Risk limits at the level quoted
+  const bidLots = bidSkip === undefined ? Math.min(bidWanted, capAt(input, "buy", bidLevel)) : bidWanted
+  const askLots = askSkip === undefined ? Math.min(askWanted, capAt(input, "sell", askLevel)) : askWanted
+  if (bidSkip === undefined && bidLots <= 0) bidSkip = bidRoom <= 0 ? "inventory" : bidWanted > 0 ? "limit" : "size"
+  if (askSkip === undefined && askLots <= 0) askSkip = askRoom <= 0 ? "inventory" : askWanted > 0 ? "limit" : "size"
 
   const cancel: Array<string> = []
   let bid: SideQuote | undefined
@@ -313,13 +326,51 @@ export const work = (input: WorkInput, p: QuoteParams): WorkResult => {
     if (b.ref < 0) return skip("thin")
     const level = Math.min(b.ref + 1, p.maxLevel, input.capLevel, a.best >= 0 ? a.best - 1 : p.maxLevel)
     if (level < p.minLevel) return skip("range")
-    const bid = settle("buy", level, lots, input, p, cancel)
+    const capped = Math.min(lots, capAt(input, "buy", level))
+    if (capped <= 0) return skip("limit")
+    const bid = settle("buy", level, capped, input, p, cancel)
     return { _tag: "Quote", quotes: { bid, ask: undefined, cancel, bidSkip: undefined, askSkip: "target" } }
   }
   if (a.best < 0) return skip("empty")
   if (a.ref < 0) return skip("thin")
   const level = Math.max(a.ref - 1, p.minLevel, input.capLevel, b.best >= 0 ? b.best + 1 : p.minLevel)
   if (level > p.maxLevel) return skip("range")
-  const ask = settle("sell", level, lots, input, p, cancel)
+  const capped = Math.min(lots, capAt(input, "sell", level))
+  if (capped <= 0) return skip("limit")
+  const ask = settle("sell", level, capped, input, p, cancel)
   return { _tag: "Quote", quotes: { bid: undefined, ask, cancel, bidSkip: "target", askSkip: undefined } }
+}
+
+/**
+ * The wanted quotes as one step from the orders resting now. The gateway moves a side's orders one at a time
+ * (bids first), and Risk refuses a bid at or above one of our resting asks (or an ask at or below a resting
+ * bid) as a self-cross, so a new quote that would meet one of our resting orders on the other side waits a
+ * round: the side keeps its resting order where that one does not meet (else it is left out, i.e. canceled,
+ * which goes first). The other side moves now; the next book update (our own order moved) moves this one.
+ */
+export const stepFrom = (q: Quotes, own: ReadonlyArray<OwnOrder>): Quotes => {
+  let lowestAsk = Number.POSITIVE_INFINITY
+  let highestBid = Number.NEGATIVE_INFINITY
+  for (const o of own) {
+    if (q.cancel.includes(o.id)) continue
+    if (o.side === "sell") lowestAsk = Math.min(lowestAsk, o.level)
+    else highestBid = Math.max(highestBid, o.level)
+  }
+  const hold = (side: "buy" | "sell", meets: (level: number) => boolean): SideQuote | undefined => {
+    let keep: OwnOrder | undefined
+    for (const o of own) {
+      if (o.side !== side || q.cancel.includes(o.id) || meets(o.level)) continue
+      if (keep === undefined || o.createdAt < keep.createdAt) keep = o
+    }
+    return keep === undefined ? undefined : { level: keep.level, lots: keep.lots, keep: keep.id }
+  }
+  if (q.bid !== undefined && q.bid.keep === undefined && q.bid.level >= lowestAsk) {
+    const bid = hold("buy", (l) => l >= lowestAsk)
+    return { ...q, bid, bidSkip: bid === undefined ? "tight" : q.bidSkip }
+  }
+  if (q.ask !== undefined && q.ask.keep === undefined && q.ask.level <= highestBid) {
+    const ask = hold("sell", (l) => l <= highestBid)
+    return { ...q, ask, askSkip: ask === undefined ? "tight" : q.askSkip }
+  }
+  return q
 }

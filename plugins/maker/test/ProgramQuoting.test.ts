@@ -124,3 +124,26 @@ describe("ProgramQuoting.quotesFor", () => {
     assert.deepStrictEqual(switched.quotes?.bid, { level: 40, lots: 100, keep: undefined })
   })
 })
+
+describe("ProgramQuoting.quotesFor within the Risk limits", () => {
+  it("plans with the capped sizes, and the plan key follows the caps", () => {
+    const capped = { ...input([]), capLots: (_side: "buy" | "sell", _level: number) => 40 }
+    const r = quotesFor(p, capped, terms, settings, 100)
+    assert.isTrue((r.quotes?.bid?.lots ?? 0) <= 40 && (r.quotes?.ask?.lots ?? 0) <= 40)
+    assert.isDefined(r.quotes?.bid)
+    assert.notStrictEqual(r.key, quotesFor(p, input([]), terms, settings, 100).key)
+  })
+
+  it("a side whose cap cannot reach its share of Target is planned as such (short: the plain rule)", () => {
+    // others' bid side 400 ≥ Target 300 needs nothing; a thin ask side (100) needs 200 of ours, above a cap of 50
+    const thin: Q.QuoteInput = {
+      ...input([]),
+      asks: { levels: [45], lots: [100] },
+      capLots: () => 50
+    }
+    const r = quotesFor(p, thin, terms, settings, 100)
+    assert.isDefined(r.plan.fallback)
+    assert.isUndefined(r.quotes)
+    assert.isDefined(quotesFor(p, { ...thin, capLots: () => 300 }, terms, settings, 300).quotes)
+  })
+})

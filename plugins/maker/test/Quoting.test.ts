@@ -243,3 +243,97 @@ describe("execution mode: maker path", () => {
     assert.deepStrictEqual(work({ deltaLots: 0 }), { _tag: "Idle", reason: "target" })
   })
 })
+
+describe("quoting within the Risk limits (capLots)", () => {
+  // a cap by price: 0.50 of notional per lot level (level 40 → 12 lots, level 49 → 10), and none above level 60
+  const capLots = (side: "buy" | "sell", level: number) => (level > 60 ? 0 : side === "buy" ? 12 : 10)
+
+  it("sizes are clamped to the cap at the level quoted; a cap of 0 skips the side as `limit`", () => {
+    const q = Q.quote(input([[40, 100]], [[50, 100]]), params({ sizeCurve: [{ minSpreadTicks: 0, lots: 30 }] }))
+    assert.deepStrictEqual([q.bid?.lots, q.ask?.lots], [30, 30])
+    const capped = Q.quote(
+      input([[40, 100]], [[50, 100]], { capLots }),
+      params({ sizeCurve: [{ minSpreadTicks: 0, lots: 30 }] })
+    )
+    assert.deepStrictEqual([capped.bid?.lots, capped.ask?.lots], [12, 10])
+    const none = Q.quote(input([[70, 100]], [[80, 100]], { capLots }), params())
+    assert.deepStrictEqual([none.bid, none.ask, none.bidSkip, none.askSkip], [undefined, undefined, "limit", "limit"])
+  })
+
+  it("a resting order above the cap is replaced, one within it kept", () => {
+    const own = (lots: number): ReadonlyArray<Q.OwnOrder> => [
+      { id: "b", side: "buy", level: 41, lots, createdAt: 99_000 }
+    ]
+    const p = params({ sizeCurve: [{ minSpreadTicks: 0, lots: 30 }], requoteSizeTolerance: 1 })
+    const over = Q.quote(
+      input(
+        [
+          [41, 20],
+          [40, 100]
+        ],
+        [[50, 100]],
+        { own: own(20), capLots }
+      ),
+      p
+    )
+    assert.deepStrictEqual(over.bid, { level: 41, lots: 12, keep: undefined })
+    const within = Q.quote(
+      input(
+        [
+          [41, 12],
+          [40, 100]
+        ],
+        [[50, 100]],
+        { own: own(12), capLots }
+      ),
+      p
+    )
+    assert.strictEqual(within.bid?.keep, "b")
+  })
+
+  it("execution mode works at most the cap", () => {
+    const r = Q.work(
+      { ...input([[40, 100]], [[50, 100]], { capLots }), deltaLots: 50, capLevel: 98, maxOrderLots: 40 },
+      params()
+    )
+    assert.strictEqual(r._tag === "Quote" ? r.quotes.bid?.lots : undefined, 12)
+  })
+})
+
+describe("one step from what rests (stepFrom)", () => {
+  const quotes = (bid: Q.SideQuote | undefined, ask: Q.SideQuote | undefined): Q.Quotes => ({
+    bid,
+    ask,
+    cancel: [],
+    bidSkip: undefined,
+    askSkip: undefined
+  })
+  const own: ReadonlyArray<Q.OwnOrder> = [
+    { id: "b", side: "buy", level: 72, lots: 50, createdAt: 0 },
+    { id: "a", side: "sell", level: 74, lots: 50, createdAt: 0 }
+  ]
+
+  it("a new bid at or above our resting ask waits a round at its resting price; the ask moves now", () => {
+    const q = Q.stepFrom(
+      quotes({ level: 74, lots: 50, keep: undefined }, { level: 75, lots: 50, keep: undefined }),
+      own
+    )
+    assert.deepStrictEqual(q.bid, { level: 72, lots: 50, keep: "b" })
+    assert.deepStrictEqual(q.ask, { level: 75, lots: 50, keep: undefined })
+    // the next round, the ask has moved: the bid goes in
+    const moved = own.map((o) => (o.id === "a" ? { ...o, level: 75 } : o))
+    const next = Q.stepFrom(quotes({ level: 74, lots: 50, keep: undefined }, { level: 75, lots: 50, keep: "a" }), moved)
+    assert.deepStrictEqual(next.bid, { level: 74, lots: 50, keep: undefined })
+  })
+
+  it("a new ask at or below our resting bid waits the same way; quotes that meet nothing pass unchanged", () => {
+    const q = Q.stepFrom(
+      quotes({ level: 71, lots: 50, keep: undefined }, { level: 72, lots: 50, keep: undefined }),
+      own
+    )
+    assert.deepStrictEqual(q.ask, { level: 74, lots: 50, keep: "a" })
+    assert.deepStrictEqual(q.bid, { level: 71, lots: 50, keep: undefined })
+    const fine = quotes({ level: 73, lots: 50, keep: undefined }, { level: 74, lots: 50, keep: "a" })
+    assert.strictEqual(Q.stepFrom(fine, own), fine)
+  })
+})

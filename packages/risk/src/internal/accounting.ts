@@ -57,6 +57,7 @@ export const onOrder = (
       side: order.side,
       price: order.price,
       remaining: order.remaining,
+      filled: order.filled,
       unresolved: order.status === "unknown",
       expiresAt: undefined
     })

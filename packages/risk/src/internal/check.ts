@@ -211,15 +211,23 @@ export const proposedOf = (
     }
   }
   const c = intent.current
+  const replaced = Option.getOrUndefined(HashMap.get(s.orders, orderIdKey(venue, intent.orderId)))
+  // an edit's amount is the order's new total: what would rest (and is checked) is that less what has filled
+  const amount =
+    intent.edit.amount === undefined
+      ? c.amount
+      : replaced === undefined
+        ? intent.edit.amount
+        : D.max(D.ZERO, D.sub(intent.edit.amount, replaced.filled))
   return {
     venue,
     strategy,
     symbol: intent.symbol,
     side: c.side,
     price: intent.edit.price ?? c.price,
-    amount: intent.edit.amount ?? c.amount,
+    amount,
     newOrder: false,
-    replaced: Option.getOrUndefined(HashMap.get(s.orders, orderIdKey(venue, intent.orderId)))
+    replaced
   }
 }
 
@@ -316,6 +324,7 @@ export const check = (
       side: p.side,
       price: p.price,
       remaining: p.amount,
+      filled: D.ZERO,
       unresolved: false,
       expiresAt: now + cfg.pendingTtlMs
     })

@@ -21,6 +21,7 @@ export {
 export { check } from "./check.js"
 export type { Change, EngineState, Result } from "./model.js"
 export { dayStartOf, empty } from "./model.js"
+export { orderLimits } from "./orderLimits.js"
 export { effectiveState, GLOBAL, marketKey, marketState, scopeKey, scopeOfKey } from "./scope.js"
 export { setState } from "./stateMachine.js"
 export { tick } from "./time.js"

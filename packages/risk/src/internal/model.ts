@@ -45,6 +45,8 @@ export interface OpenOrder {
   readonly side: "buy" | "sell"
   readonly price: Decimal
   readonly remaining: Decimal
+  /** already filled: an amend's new amount is the order's total, so what would rest is that less this */
+  readonly filled: Decimal
   /** the venue's result is unknown: block the market until resolved */
   readonly unresolved: boolean
   /** in-flight reservation (approved, not yet acknowledged) expiring at this time */

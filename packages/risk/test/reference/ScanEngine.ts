@@ -45,6 +45,7 @@ export interface OpenOrder {
   readonly remaining: Decimal
   /** the venue's result is unknown: block the market until resolved */
   readonly unresolved: boolean
+  readonly filled: Decimal
   /** in-flight reservation (approved, not yet acknowledged) expiring at this time */
   readonly expiresAt: number | undefined
 }
@@ -594,13 +595,19 @@ export const check = (
     clientKey = r.clientOrderId === undefined ? undefined : `${venue}${SEP}cid:${r.clientOrderId}`
   } else {
     const c = intent.current
+    const replaced = Option.getOrUndefined(HashMap.get(s.orders, `${venue}${SEP}id:${intent.orderId}`))
     p = {
       venue,
       strategy,
       symbol: intent.symbol,
       side: c.side,
       price: intent.edit.price ?? c.price,
-      amount: intent.edit.amount ?? c.amount,
+      amount:
+        intent.edit.amount === undefined
+          ? c.amount
+          : replaced === undefined
+            ? intent.edit.amount
+            : D.max(D.ZERO, D.sub(intent.edit.amount, replaced.filled)),
       newOrder: false,
       exclude: `${venue}${SEP}id:${intent.orderId}`
     }
@@ -680,6 +687,7 @@ export const check = (
         price: p.price,
         remaining: p.amount,
         unresolved: false,
+        filled: D.ZERO,
         expiresAt: now + cfg.pendingTtlMs
       })
     }
@@ -713,6 +721,7 @@ export const onOrder = (s0: EngineState, cfg: RiskConfig, scope: Risk.RiskScope,
       side: order.side,
       price: order.price,
       remaining: order.remaining,
+      filled: order.filled,
       unresolved: order.status === "unknown",
       expiresAt: undefined
     })
