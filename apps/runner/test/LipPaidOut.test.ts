@@ -8,6 +8,7 @@ import { Decimal as D } from "@alpha-hunter/core"
 import { KalshiSim } from "@alpha-hunter/kalshi-sim"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import type { Entry } from "../src/Journal.js"
 import * as Report from "../src/Report.js"
 import { decodeStatus } from "../src/ReportLip.js"
 import { cli, readJournal, tempDir, waitUntil, writeFile } from "./helpers.js"
@@ -60,7 +61,7 @@ run: { sampleIntervalMs: 250, sampleFlushMs: 500 }
         )
         const run = cli(["run", "--config", config])
         yield* Effect.addFinalizer(() => Effect.sync(() => run.child.kill("SIGKILL")))
-        let entries: ReadonlyArray<{ kind: string; symbol?: string | undefined; data: Record<string, unknown> }> = []
+        let entries: ReadonlyArray<Entry> = []
         const poll = (f: () => boolean) => () => {
           Effect.runFork(
             readJournal(journal).pipe(
@@ -74,7 +75,7 @@ run: { sampleIntervalMs: 250, sampleFlushMs: 500 }
         }
         // both programs scored with a reward of our own in the journal
         const scored = (programId: string) => {
-          const r = Report.compute(entries as never).lipPrograms.find((p) => p.programId === programId)
+          const r = Report.compute(entries).lipPrograms.find((p) => p.programId === programId)
           return r !== undefined && r.payableReward > 0n
         }
         yield* waitUntil(
@@ -86,7 +87,7 @@ run: { sampleIntervalMs: 250, sampleFlushMs: 500 }
           yield* control(sim.controlUrl, { action: "set_program", program_id: paid.id, paid_out: true }),
           200
         )
-        const statusOf = (e: (typeof entries)[number]) => (e.kind === "sample" ? decodeStatus(e.data) : undefined)
+        const statusOf = (e: Entry) => (e.kind === "sample" ? decodeStatus(e.data) : undefined)
         yield* waitUntil(
           "the paid-out status journaled",
           poll(() => entries.some((e) => statusOf(e)?.programId === paid.id)),
