@@ -9,6 +9,10 @@
  *
  * The day's tallies also feed the `/metrics` LIP gauges (score, projected reward, coverage per market),
  * set to 0 for every sampled market at start.
+ *
+ * The programs scored are followed to their end (`IncentivePrograms.follow`); each flush journals the status
+ * changes the venue plugin has read since (closed, paid out) as `sample` entries `{ program, status }` on the
+ * program's market, so the report, which reads only the journal, knows which programs were paid out.
  */
 import { Decimal as D, Ids, type Incentive, Lip } from "@alpha-hunter/core"
 import * as Clock from "effect/Clock"
@@ -22,6 +26,7 @@ import type * as Scope from "effect/Scope"
 import type * as Journal from "./Journal.js"
 import * as LipSample from "./LipSample.js"
 import * as Metrics from "./Metrics.js"
+import * as ReportLip from "./ReportLip.js"
 import { type Resolved, selectedSymbols } from "./Resolve.js"
 import type { VenueSession } from "./Venues.js"
 
@@ -147,8 +152,23 @@ export const start = (
     const flush = Effect.gen(function* () {
       const now = yield* Clock.currentTimeMillis
       const { from, tallies } = yield* Ref.getAndSet(pending, { from: now, tallies: new Map() })
-      if (tallies.size === 0) return
       const rows: Array<Journal.NewEntry> = []
+      for (const { session } of markets) {
+        if (Option.isNone(session.incentives)) continue
+        for (const c of yield* session.incentives.value.takeChanges) {
+          rows.push({
+            kind: "sample",
+            venue: session.name,
+            symbol: c.program.symbol,
+            data: ReportLip.encodeStatus(c.program.id, c.status)
+          })
+        }
+      }
+      if (tallies.size === 0) {
+        if (rows.length > 0)
+          yield* journal.appendAll(rows).pipe(Effect.catchAll((e) => log(`LIP sampler: ${e.message}`)))
+        return
+      }
       for (const [k, t] of tallies) {
         const [venue, symbol] = k.split("\u0000") as [string, string]
         rows.push({ kind: "sample", venue, symbol, data: LipSample.encode(t, from, now) })
@@ -176,12 +196,16 @@ export const start = (
           if (list === undefined) bySymbol.set(p.symbol, [p])
           else list.push(p)
         }
+        const scored: Array<Incentive.IncentiveProgram> = []
         for (const symbol of symbols) {
           const programs = bySymbol.get(symbol) ?? []
+          scored.push(...programs)
           const need = programs.reduce((m, p) => D.max(m, p.targetSize!), D.ZERO)
           const snap = yield* snapshotOf(session, symbol, need)
           if (snap !== undefined) updates.push([key(session.name, symbol), snap, programs])
         }
+        // followed to their end (paid out or not), the plugin reads their final status
+        if (Option.isSome(session.incentives) && scored.length > 0) yield* session.incentives.value.follow(scored)
       }
       yield* Ref.update(pending, (p) => {
         const tallies = new Map(p.tallies)

@@ -5,8 +5,13 @@
  * out, the realised reward — and per program over the window (the $1.00 minimum applies to a program's
  * reward, not to a day's). Markets without a program get rows too (program "—"): coverage against the best
  * price, uptime, time at best, quoted size and spread.
+ *
+ * A program is paid out when its own samples say so (the venue listed it paid out while we scored it) or when
+ * the sampler journaled the status the venue listed after its end (`sample` entries `{ program, status }`, at
+ * any time: a program is usually paid out after the window). Kalshi publishes no per-account figure, so the
+ * realised reward is the payable reward as we scored it.
  */
-import { Decimal as D, Lip } from "@alpha-hunter/core"
+import { Decimal as D, type Incentive, Lip } from "@alpha-hunter/core"
 import type { Entry } from "./Journal.js"
 import * as LipSample from "./LipSample.js"
 
@@ -86,6 +91,20 @@ export interface LipSection {
   readonly totals: LipTotals
 }
 
+/** The `data` of a `sample` entry that records a followed program's status (closed, paid out). */
+export const encodeStatus = (programId: string, status: Incentive.ProgramStatus): Record<string, unknown> => ({
+  program: programId,
+  status
+})
+
+/** A program-status entry's program id and status, or undefined (a minute's aggregate or anything else). */
+export const decodeStatus = (
+  d: Record<string, unknown>
+): { readonly programId: string; readonly status: string } | undefined =>
+  typeof d["program"] === "string" && typeof d["status"] === "string"
+    ? { programId: d["program"], status: d["status"] }
+    : undefined
+
 const DAY = 86_400_000
 const CENT = D.d("0.01")
 const floorCent = (x: D.Decimal) => D.roundToStep(x, CENT, "floor")
@@ -110,6 +129,13 @@ export const lipSection = (entries: ReadonlyArray<Entry>, from: number, to: numb
       day,
       tally: LipSample.combine(x?.tally ?? LipSample.emptyTally, t)
     })
+  }
+  // programs the venue listed paid out after we scored them (journaled at any time)
+  const paidOut = new Set<string>()
+  for (const e of entries) {
+    if (e.kind !== "sample") continue
+    const s = decodeStatus(e.data)
+    if (s?.status === "paid_out") paidOut.add(`${e.venue}\u0000${s.programId}`)
   }
   const rows: Array<LipDayRow> = []
   const programs = new Map<string, { p: LipSample.ProgramTally; venue: string; symbol: string; exact: D.Decimal }>()
@@ -179,6 +205,7 @@ export const lipSection = (entries: ReadonlyArray<Entry>, from: number, to: numb
     .map(({ venue, symbol, p, exact }) => {
       const projected = floorCent(exact)
       const payable = projected >= Lip.MINIMUM_REWARD ? projected : D.ZERO
+      const paid = p.paidOut || paidOut.has(`${venue}\u0000${p.id}`)
       return {
         venue,
         symbol,
@@ -193,8 +220,8 @@ export const lipSection = (entries: ReadonlyArray<Entry>, from: number, to: numb
         score: scoreOf(p.period),
         projectedReward: projected,
         payableReward: payable,
-        paidOut: p.paidOut,
-        realisedReward: p.paidOut ? payable : undefined
+        paidOut: paid,
+        realisedReward: paid ? payable : undefined
       }
     })
     .sort((a, b) => (`${a.venue} ${a.symbol} ${a.programId}` < `${b.venue} ${b.symbol} ${b.programId}` ? -1 : 1))

@@ -41,6 +41,12 @@ export class IncentiveProgram extends Schema.Class<IncentiveProgram>("IncentiveP
 export const statusAt = (p: IncentiveProgram, nowMs: number): ProgramStatus =>
   p.paidOut ? "paid_out" : nowMs < p.start ? "upcoming" : nowMs < p.end ? "active" : "closed"
 
+/** A followed program's new status as the venue lists it (`closed`, then `paid_out`, which is final). */
+export interface ProgramStatusChange {
+  readonly program: IncentiveProgram
+  readonly status: ProgramStatus
+}
+
 export interface IncentiveProgramsService {
   /** the programs last read (active and upcoming), without a venue call */
   readonly current: Effect.Effect<ReadonlyArray<IncentiveProgram>>
@@ -48,6 +54,15 @@ export interface IncentiveProgramsService {
   readonly refresh: Effect.Effect<ReadonlyArray<IncentiveProgram>, ExchangeError>
   /** programs of one market from `current` */
   readonly forSymbol: (symbol: string) => Effect.Effect<ReadonlyArray<IncentiveProgram>>
+  /**
+   * follow these programs to their end (the ones we score): their status is read on a slow schedule once they
+   * leave the active list; a program is followed until the venue lists it paid out
+   */
+  readonly follow: (programs: ReadonlyArray<IncentiveProgram>) => Effect.Effect<void>
+  /** read the final status of the followed programs now (`closed` and `paid_out` lists) */
+  readonly refreshEnded: Effect.Effect<ReadonlyArray<ProgramStatusChange>, ExchangeError>
+  /** the status changes of followed programs since the last call (each once) */
+  readonly takeChanges: Effect.Effect<ReadonlyArray<ProgramStatusChange>>
 }
 
 export class IncentivePrograms extends Context.Tag("@alpha-hunter/core/IncentivePrograms")<

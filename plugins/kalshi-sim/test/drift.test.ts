@@ -73,6 +73,20 @@ describe("drift controls (a series' fee type, a program's parameters, a market's
         const after = (yield* client.get("/incentive_programs?status=active&type=liquidity")).body.incentive_programs[0]
         assert.deepStrictEqual([after.id, after.target_size_fp, after.discount_factor_bps], [p.id, "555.00", 2500])
 
+        // paid out: listed under status=paid_out (and no longer as active); a non-boolean is refused
+        assert.strictEqual(
+          (yield* control(sim.controlUrl, { action: "set_program", program_id: p.id, paid_out: "yes" })).status,
+          400
+        )
+        yield* control(sim.controlUrl, { action: "set_program", program_id: p.id, paid_out: true })
+        const paid = (yield* client.get("/incentive_programs?status=paid_out&limit=10000")).body.incentive_programs
+        assert.deepStrictEqual(
+          paid.map((x: { id: string; paid_out: boolean }) => [x.id, x.paid_out]),
+          [[p.id, true]]
+        )
+        const active = (yield* client.get("/incentive_programs?status=active&type=liquidity")).body.incentive_programs
+        assert.isFalse(active.some((x: { id: string }) => x.id === p.id))
+
         const ws = yield* connectWs(sim, key)
         ws.send({ id: 1, cmd: "subscribe", params: { channels: ["market_lifecycle_v2"] } })
         yield* ws.next((f: Frame) => f.type === "subscribed")

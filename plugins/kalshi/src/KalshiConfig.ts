@@ -85,6 +85,11 @@ export const IncentivesConfig = Schema.Struct({
    * Programs are listed about nine hours before they start, so minutes are plenty.
    */
   refreshMs: Schema.optionalWith(Schema.Number, { default: () => 300_000 }),
+  /**
+   * read the `closed` and `paid_out` lists this often (from start) for the programs we score, so the report
+   * knows which were paid out; 0 = never. Nothing is read while no program is followed.
+   */
+  endedRefreshMs: Schema.optionalWith(Schema.Number, { default: () => 3_600_000 }),
   /** take each market's fee model from its series' `fee_type` / `fee_multiplier` (and event overrides) */
   feesBySeries: Schema.optionalWith(Schema.Boolean, { default: () => true })
 })

@@ -90,7 +90,12 @@ export const make = (
       feed,
       feesBySeries: cfg.incentives.feesBySeries
     })
-    const incentives = yield* KalshiIncentives.make({ venue, api, refreshMs: cfg.incentives.refreshMs })
+    const incentives = yield* KalshiIncentives.make({
+      venue,
+      api,
+      refreshMs: cfg.incentives.refreshMs,
+      endedRefreshMs: cfg.incentives.endedRefreshMs
+    })
     const viewReady = yield* Deferred.make<Venue.VenueView>()
     const safety = yield* KalshiSafety.make({
       ...io,

@@ -3,7 +3,13 @@
  * /incentive_programs` read in full (every page, `next_cursor`) for the active and the upcoming programs,
  * refreshed on a schedule so a program is noticed ahead of its start (they are listed about nine hours
  * early). A failed refresh keeps the last list and is logged; it never stops the venue.
- * State: one `Ref` with the last list.
+ *
+ * Programs we score are followed to their end: on a slower schedule (an hour by default) the `closed` and
+ * `paid_out` lists are read (there is no filter by market, so each list is read whole, 10 000 a page) and only
+ * the followed ids are kept; each status change is queued once for the runner (`takeChanges`). A program the
+ * venue lists paid out is final: it leaves the followed set and the active list. Nothing is read while
+ * nothing is followed.
+ * State: `Ref`s with the last list, the followed programs (their last final status) and the queued changes.
  */
 
 import type { ExchangeError as E } from "@alpha-hunter/core"
@@ -20,12 +26,25 @@ export interface IncentivesOptions {
   readonly api: Pick<Endpoints, "getIncentivePrograms">
   /** ms between refreshes; 0 = only on demand */
   readonly refreshMs: number
+  /** ms between reads of the closed and paid-out lists (for followed programs); 0 = only on demand */
+  readonly endedRefreshMs?: number
 }
+
+interface Followed {
+  readonly program: Incentive.IncentiveProgram
+  /** the last final status the venue listed (undefined: not closed yet) */
+  readonly status: "closed" | undefined
+}
+
+/** The largest page `GET /incentive_programs` serves. */
+const PAGE = 10_000
 
 export const make = (o: IncentivesOptions): Effect.Effect<Incentive.IncentiveProgramsService, never, Scope.Scope> =>
   Effect.gen(function* () {
     const venue = Ids.VenueId.make(o.venue)
     const state = yield* Ref.make<ReadonlyArray<Incentive.IncentiveProgram>>([])
+    const followed = yield* Ref.make<ReadonlyMap<string, Followed>>(new Map())
+    const pending = yield* Ref.make<ReadonlyArray<Incentive.ProgramStatusChange>>([])
 
     const refresh: Effect.Effect<ReadonlyArray<Incentive.IncentiveProgram>, E.ExchangeError> = Effect.gen(function* () {
       const active = yield* o.api.getIncentivePrograms({ status: "active" })
@@ -46,6 +65,60 @@ export const make = (o: IncentivesOptions): Effect.Effect<Incentive.IncentivePro
       return programs
     })
 
+    const follow = (programs: ReadonlyArray<Incentive.IncentiveProgram>) =>
+      Effect.gen(function* () {
+        const known = yield* Ref.get(followed)
+        const fresh = programs.filter((p) => !p.paidOut && !known.has(p.id))
+        if (fresh.length === 0) return
+        yield* Ref.update(followed, (m) => {
+          const next = new Map(m)
+          for (const p of fresh) if (!next.has(p.id)) next.set(p.id, { program: p, status: undefined })
+          return next
+        })
+      })
+
+    const refreshEnded: Effect.Effect<ReadonlyArray<Incentive.ProgramStatusChange>, E.ExchangeError> = Effect.gen(
+      function* () {
+        if ((yield* Ref.get(followed)).size === 0) return []
+        // closed first: a program paid out between the two reads ends as paid out
+        const lists = [
+          ["closed", yield* o.api.getIncentivePrograms({ status: "closed", limit: PAGE })],
+          ["paid_out", yield* o.api.getIncentivePrograms({ status: "paid_out", limit: PAGE })]
+        ] as const
+        const changes: Array<Incentive.ProgramStatusChange> = []
+        const next = new Map(yield* Ref.get(followed))
+        for (const [status, list] of lists) {
+          for (const w of list) {
+            const f = next.get(w.id)
+            if (f === undefined || f.status === status) continue
+            const program = parse.incentiveProgram(venue, w)
+            changes.push({ program, status })
+            if (status === "paid_out") next.delete(w.id)
+            else next.set(w.id, { program, status })
+          }
+        }
+        if (changes.length === 0) return changes
+        // applied to the set as it is now (a program followed during the reads stays followed)
+        yield* Ref.update(followed, (m) => {
+          const after = new Map(m)
+          for (const c of changes) {
+            if (c.status === "paid_out") after.delete(c.program.id)
+            else after.set(c.program.id, { program: c.program, status: "closed" })
+          }
+          return after
+        })
+        yield* Ref.update(pending, (xs) => [...xs, ...changes])
+        const paid = new Set(changes.filter((c) => c.status === "paid_out").map((c) => c.program.id))
+        if (paid.size > 0) yield* Ref.update(state, (ps) => ps.filter((p) => !paid.has(p.id)))
+        for (const c of changes) {
+          yield* Effect.logInfo(
+            `${o.venue}: ${c.program.kind} program ${c.program.id} on ${c.program.symbol} ${c.status}`
+          )
+        }
+        return changes
+      }
+    )
+
     if (o.refreshMs > 0) {
       yield* refresh.pipe(
         Effect.catchAll((e) => Effect.logWarning(`${o.venue}: incentive programs not refreshed: ${e.message}`)),
@@ -53,10 +126,21 @@ export const make = (o: IncentivesOptions): Effect.Effect<Incentive.IncentivePro
         Effect.forkScoped
       )
     }
+    const endedMs = o.endedRefreshMs ?? 0
+    if (endedMs > 0) {
+      yield* refreshEnded.pipe(
+        Effect.catchAll((e) => Effect.logWarning(`${o.venue}: ended incentive programs not read: ${e.message}`)),
+        Effect.repeat(Schedule.spaced(`${endedMs} millis`)),
+        Effect.forkScoped
+      )
+    }
 
     return {
       current: Ref.get(state),
       refresh,
-      forSymbol: (symbol) => Effect.map(Ref.get(state), (ps) => ps.filter((p) => p.symbol === symbol))
+      forSymbol: (symbol) => Effect.map(Ref.get(state), (ps) => ps.filter((p) => p.symbol === symbol)),
+      follow,
+      refreshEnded,
+      takeChanges: Ref.getAndSet(pending, [])
     } satisfies Incentive.IncentiveProgramsService
   })

@@ -61,6 +61,56 @@ describe("incentive programs and fees from the venue", () => {
     })
   )
 
+  it.scopedLive("followed programs: closed, then paid out, each told once; a program not followed is not told", () =>
+    Effect.gen(function* () {
+      const markets = [{ ticker: "KXP-26DEC31-T0" }, { ticker: "KXP-26DEC31-T1" }]
+      const { sim, programs } = yield* build({
+        markets,
+        incentives: markets.map((m, i) => ({
+          ticker: m.ticker,
+          periodRewardCentiCents: 200_000,
+          targetSize: 100,
+          // the first ends a second from now
+          ...(i === 0 ? { endMs: Date.now() + 1_000 } : {})
+        }))
+      })
+      assert.deepStrictEqual(yield* programs.refreshEnded, [], "nothing followed")
+      const all = yield* programs.refresh
+      const ours = all.find((p) => p.symbol === markets[0]!.ticker)!
+      const other = all.find((p) => p.symbol === markets[1]!.ticker)!
+      yield* programs.follow([ours])
+      yield* programs.follow([ours]) // once
+      assert.deepStrictEqual(yield* programs.refreshEnded, [], "still active")
+      yield* Effect.sleep("1200 millis")
+      assert.deepStrictEqual(
+        (yield* programs.refreshEnded).map((c) => [c.program.id, c.status]),
+        [[ours.id, "closed"]]
+      )
+      assert.deepStrictEqual(yield* programs.refreshEnded, [], "closed is told once")
+      // both paid out at the venue: only the followed one is told, and it leaves the active list
+      yield* sim.control.setProgram(ours.id, { paidOut: true })
+      yield* sim.control.setProgram(other.id, { paidOut: true })
+      const changes = yield* programs.refreshEnded
+      assert.deepStrictEqual(
+        changes.map((c) => [c.program.id, c.status, c.program.paidOut]),
+        [[ours.id, "paid_out", true]]
+      )
+      assert.strictEqual(D.format(changes[0]!.program.periodReward), "20")
+      assert.isFalse((yield* programs.current).some((p) => p.id === ours.id))
+      assert.deepStrictEqual(
+        (yield* programs.takeChanges).map((c) => [c.program.id, c.status]),
+        [
+          [ours.id, "closed"],
+          [ours.id, "paid_out"]
+        ]
+      )
+      assert.deepStrictEqual(yield* programs.takeChanges, [], "taken once")
+      // paid out is final: no longer followed, not told again
+      assert.deepStrictEqual(yield* programs.refreshEnded, [])
+      assert.deepStrictEqual(yield* programs.takeChanges, [])
+    })
+  )
+
   it.scopedLive("each market's fee model is its series' fee_type: maker fees only where the series charges them", () =>
     Effect.gen(function* () {
       const { exchange } = yield* build({

@@ -61,6 +61,8 @@ export interface ProgramChange {
   readonly targetSize?: number
   readonly discountFactorBps?: number
   readonly periodRewardCentiCents?: number
+  /** the venue marks the program paid out (`status=paid_out` from then on) */
+  readonly paidOut?: boolean
 }
 
 /** Changes a program's parameters in place (same id). */
@@ -72,7 +74,8 @@ export const setProgram = (programs: Array<Program>, id: string, change: Program
     ...p,
     targetSize: change.targetSize ?? p.targetSize,
     discountFactorBps: change.discountFactorBps ?? p.discountFactorBps,
-    periodReward: change.periodRewardCentiCents ?? p.periodReward
+    periodReward: change.periodRewardCentiCents ?? p.periodReward,
+    paidOut: change.paidOut ?? p.paidOut
   }
   programs[i] = next
   return next
@@ -108,7 +111,7 @@ export interface DriftContext {
 
 /**
  * `POST /_sim/control` drift actions: `set_series_fee` (`series`, `fee_type`, `fee_multiplier`?, `scheduled_ms`?),
- * `set_program` (`program_id`, `target_size`?, `discount_factor_bps`?, `period_reward`?),
+ * `set_program` (`program_id`, `target_size`?, `discount_factor_bps`?, `period_reward`?, `paid_out`?),
  * `set_price_level_structure` (`ticker`, `price_level_structure`). Returns what is wrong, if anything.
  */
 export const driftControl = (action: string, body: Record<string, unknown>, ctx: DriftContext): string | undefined => {
@@ -135,10 +138,13 @@ export const driftControl = (action: string, body: Record<string, unknown>, ctx:
       const t = num("target_size")
       const df = num("discount_factor_bps")
       const reward = num("period_reward")
+      const paid = body["paid_out"]
+      if (paid !== undefined && typeof paid !== "boolean") return "paid_out must be true or false"
       setProgram(ctx.programs, body["program_id"], {
         ...(t !== undefined ? { targetSize: t } : {}),
         ...(df !== undefined ? { discountFactorBps: df } : {}),
-        ...(reward !== undefined ? { periodRewardCentiCents: reward } : {})
+        ...(reward !== undefined ? { periodRewardCentiCents: reward } : {}),
+        ...(paid !== undefined ? { paidOut: paid } : {})
       })
     } else {
       if (typeof body["ticker"] !== "string" || typeof body["price_level_structure"] !== "string") {
