@@ -162,6 +162,7 @@ export const run = (resolved: Resolved, options: BacktestOptions): Effect.Effect
       try: () =>
         SimRuntime.run(program, {
           startMs: head.startMs,
+          seed: options.fill.seed,
           onAdvance: (now) => {
             if (options.progress === undefined || now - lastProgress < 60_000) return
             lastProgress = now

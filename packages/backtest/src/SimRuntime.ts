@@ -13,6 +13,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
+import * as Random from "effect/Random"
 import type * as Scheduler from "effect/Scheduler"
 
 interface Sleeper {
@@ -133,6 +134,11 @@ export interface RunOptions {
   readonly spinLimit?: number
   /** called after every clock move (progress reporting); `now` is simulated time */
   readonly onAdvance?: (now: number) => void
+  /**
+   * seeds Effect's `Random` for the whole program (what runs inside it — e.g. the LIP sampler's offset inside
+   * each second — draws from it): the same seed, the same run
+   */
+  readonly seed: number
 }
 
 export interface RunResult<A, E> {
@@ -150,7 +156,9 @@ export const run = <A, E>(program: Effect.Effect<A, E>, options: RunOptions): Ru
   const scheduler = new StepScheduler()
   const clock = new SimClock(options.startMs)
   const spin = options.spinLimit ?? 5_000_000
-  const fiber = Effect.runFork(Effect.withClock(program, clock), { scheduler })
+  const fiber = Effect.runFork(Effect.withRandom(Effect.withClock(program, clock), Random.make(options.seed)), {
+    scheduler
+  })
   for (;;) {
     if (!scheduler.drain(spin))
       throw new Stalled(`the program does not settle at ${new Date(clock.now).toISOString()} (a fiber spins)`)

@@ -188,7 +188,7 @@ describe("latency", () => {
             return out
           })
         )
-        const r = SimRuntime.run(program, { startMs: T0 })
+        const r = SimRuntime.run(program, { startMs: T0, seed: 1 })
         return Exit.isSuccess(r.exit) ? r.exit.value : []
       }
       assert.deepStrictEqual(seen(0), ["0:100/20", "2000:150/20", "5000:150/-"])

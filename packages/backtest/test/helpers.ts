@@ -134,7 +134,7 @@ export const replay = (dir: string, fill: FillModel.FillModel, sends: ReadonlyAr
       }
     })
   )
-  const r = SimRuntime.run(program, { startMs: T0 })
+  const r = SimRuntime.run(program, { startMs: T0, seed: 1 })
   if (Exit.isFailure(r.exit)) throw new Error(String(r.exit.cause))
   return r.exit.value
 }
