@@ -14,18 +14,7 @@ import * as Layer from "effect/Layer"
 import * as App from "../src/App.js"
 import * as Journal from "../src/Journal.js"
 import { registry } from "../src/Plugins.js"
-import { tempDir, writeFile } from "./helpers.js"
-
-const poll = <A, E>(what: string, f: Effect.Effect<A | undefined, E>, timeoutMs = 10_000) =>
-  Effect.gen(function* () {
-    const deadline = Date.now() + timeoutMs
-    while (Date.now() < deadline) {
-      const a = yield* f
-      if (a !== undefined) return a
-      yield* Effect.sleep(50)
-    }
-    return yield* Effect.dieMessage(`timed out waiting for ${what}`)
-  })
+import { poll, tempDir, writeFile } from "./helpers.js"
 
 describe("venue health through the runner", () => {
   it.scopedLive(

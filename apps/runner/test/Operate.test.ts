@@ -21,18 +21,7 @@ import * as AppLive from "../src/AppLive.js"
 import * as Control from "../src/Control.js"
 import { registry } from "../src/Plugins.js"
 import { Run } from "../src/Run.js"
-import { cli, readJournal, tempDir, waitUntil, webhookReceiver, writeFile } from "./helpers.js"
-
-const poll = <A, E>(what: string, f: Effect.Effect<A | undefined, E>, timeoutMs = 10_000) =>
-  Effect.gen(function* () {
-    const deadline = Date.now() + timeoutMs
-    while (Date.now() < deadline) {
-      const a = yield* f
-      if (a !== undefined) return a
-      yield* Effect.sleep(50)
-    }
-    return yield* Effect.dieMessage(`timed out waiting for ${what}`)
-  })
+import { cli, poll, readJournal, tempDir, waitUntil, webhookReceiver, writeFile } from "./helpers.js"
 
 describe("operating a running bot", () => {
   it.scopedLive(

@@ -165,3 +165,15 @@ export const webhookReceiver = Effect.acquireRelease(
       r.server.close()
     })
 )
+
+/** Polls `f` every 50 ms until it yields a value (not undefined); dies naming `what` after `timeoutMs`. */
+export const poll = <A, E>(what: string, f: Effect.Effect<A | undefined, E>, timeoutMs = 10_000) =>
+  Effect.gen(function* () {
+    const deadline = Date.now() + timeoutMs
+    while (Date.now() < deadline) {
+      const a = yield* f
+      if (a !== undefined) return a
+      yield* Effect.sleep(50)
+    }
+    return yield* Effect.dieMessage(`timed out waiting for ${what}`)
+  })
