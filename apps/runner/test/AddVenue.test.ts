@@ -6,30 +6,20 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as App from "../src/App.js"
 import * as Journal from "../src/Journal.js"
-import { registry } from "../src/Plugins.js"
 import { tempDir } from "./helpers.js"
-import * as ToyVenue from "./ToyVenue.js"
+import { toyConfig, withToy } from "./toyRun.js"
 
 describe("adding a venue plugin", () => {
   it.scopedLive(
     "the maker quotes a venue the runner has never seen, through the production engine, and stops clean",
     () =>
       Effect.gen(function* () {
-        const withToy: App.Registry = { ...registry, venues: { ...registry.venues, toy: ToyVenue.plugin } }
-        const raw = {
-          venues: { t: { type: "toy", symbol: "TOY-1", bid: "0.40", ask: "0.50" } },
-          strategies: {
-            mm: { plugin: "maker", venue: "t", markets: ["TOY-1"], mode: "liquidity", params: { orderSize: "2" } }
-          },
-          risk: {},
-          run: { sampleIntervalMs: 0 }
-        }
         const dir = tempDir()
         // a bad section is reported with the plugin's own schema, before anything connects
-        const bad = App.resolve(`${dir}/bad.yaml`, { ...raw, venues: { t: { type: "toy", symbol: 1 } } }, withToy)
+        const bad = App.resolve(`${dir}/bad.yaml`, { ...toyConfig, venues: { t: { type: "toy", symbol: 1 } } }, withToy)
         assert.isTrue(Either.isLeft(bad))
         if (Either.isLeft(bad)) assert.include(bad.left.message, "venues.t.symbol")
-        const resolved = Either.getOrThrow(App.resolve(`${dir}/toy.yaml`, raw, withToy))
+        const resolved = Either.getOrThrow(App.resolve(`${dir}/toy.yaml`, toyConfig, withToy))
         const journal = yield* Layer.build(Journal.layer(`${dir}/j.sqlite`))
         const lines: Array<string> = []
         const handle = yield* Effect.provide(

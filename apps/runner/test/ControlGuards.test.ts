@@ -6,14 +6,9 @@
 import * as http from "node:http"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
-import * as Layer from "effect/Layer"
-import * as App from "../src/App.js"
 import * as Control from "../src/Control.js"
-import * as Journal from "../src/Journal.js"
-import { registry } from "../src/Plugins.js"
 import { tempDir } from "./helpers.js"
-import * as ToyVenue from "./ToyVenue.js"
+import { startToy } from "./toyRun.js"
 
 /** One raw request (node:http lets a test set Host and Origin as a browser would). */
 const call = (url: string, o: { method: string; path: string; headers?: Record<string, string>; body?: string }) =>
@@ -36,19 +31,8 @@ const call = (url: string, o: { method: string; path: string; headers?: Record<s
 describe("control API guards on loopback", () => {
   it.scopedLive("a foreign Host, a cross-site Origin and an oversized body are refused; the CLI's calls pass", () =>
     Effect.gen(function* () {
-      const withToy: App.Registry = { ...registry, venues: { ...registry.venues, toy: ToyVenue.plugin } }
-      const raw = {
-        venues: { t: { type: "toy", symbol: "TOY-1", bid: "0.40", ask: "0.50" } },
-        strategies: {
-          mm: { plugin: "maker", venue: "t", markets: ["TOY-1"], mode: "liquidity", params: { orderSize: "2" } }
-        },
-        risk: {},
-        run: { sampleIntervalMs: 0 }
-      }
       const dir = tempDir()
-      const resolved = Either.getOrThrow(App.resolve(`${dir}/toy.yaml`, raw, withToy))
-      const journal = yield* Layer.build(Journal.layer(`${dir}/j.sqlite`))
-      const handle = yield* Effect.provide(App.start(resolved, { log: () => Effect.void }), journal)
+      const { handle } = yield* startToy(dir)
       const url = yield* Control.serve(handle, {
         host: "127.0.0.1",
         port: 0,

@@ -1,16 +1,11 @@
 /** The dashboard's server side in process: the SSE stream's payloads, exact figures, the token and the page cap. */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
-import * as Layer from "effect/Layer"
-import * as App from "../src/App.js"
 import * as Control from "../src/Control.js"
 import * as Dashboard from "../src/Dashboard.js"
 import type * as Data from "../src/DashboardData.js"
-import * as Journal from "../src/Journal.js"
-import { registry } from "../src/Plugins.js"
 import { tempDir } from "./helpers.js"
-import * as ToyVenue from "./ToyVenue.js"
+import { startToy } from "./toyRun.js"
 
 interface Event {
   readonly event: string
@@ -43,19 +38,8 @@ const readEvents = (url: string, token: string, count: number) =>
 describe("dashboard server", () => {
   it.scopedLive("a snapshot, then deltas with only what changed; exact money; the token; at most maxPages pages", () =>
     Effect.gen(function* () {
-      const withToy: App.Registry = { ...registry, venues: { ...registry.venues, toy: ToyVenue.plugin } }
-      const raw = {
-        venues: { t: { type: "toy", symbol: "TOY-1", bid: "0.40", ask: "0.50" } },
-        strategies: {
-          mm: { plugin: "maker", venue: "t", markets: ["TOY-1"], mode: "liquidity", params: { orderSize: "2" } }
-        },
-        risk: {},
-        run: { sampleIntervalMs: 0 }
-      }
       const dir = tempDir()
-      const resolved = Either.getOrThrow(App.resolve(`${dir}/toy.yaml`, raw, withToy))
-      const journal = yield* Layer.build(Journal.layer(`${dir}/j.sqlite`))
-      const handle = yield* Effect.provide(App.start(resolved, { log: () => Effect.void }), journal)
+      const { resolved, handle } = yield* startToy(dir)
       for (let i = 0; i < 200; i++) {
         if ((yield* handle.sessions[0]!.engine.live).filter((t) => t.status === "open").length === 2) break
         yield* Effect.sleep(20)
