@@ -87,6 +87,14 @@ export interface TapeWriter {
   readonly stats: Effect.Effect<WriterStats>
 }
 
+/** A chunk's text taken from the buffer, with its record count and time span, before compression. */
+interface PendingChunk {
+  readonly text: string
+  readonly count: number
+  readonly from: number
+  readonly to: number
+}
+
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e))
 
 /** Reads the existing files of a tape directory (cutting a torn tail off the last one). */
@@ -182,7 +190,7 @@ export const make = (dir: string, options: WriterOptions): Effect.Effect<TapeWri
     }
 
     /** Takes the buffered records as the next chunk's text (rotating first when the file is due). */
-    const takeChunk = (): { readonly text: string; readonly count: number; from: number; to: number } | undefined => {
+    const takeChunk = (): PendingChunk | undefined => {
       if (st.buffer.length === 0 && st.meta === undefined) return undefined
       const e = st.entry!
       if (st.buffer.length > 0 && (e.bytes >= rotateBytes || (e.from > 0 && st.firstT - e.from >= rotateMs))) {
@@ -203,7 +211,7 @@ export const make = (dir: string, options: WriterOptions): Effect.Effect<TapeWri
     }
 
     /** Writes a compressed chunk to the current file and the index after it. */
-    const commit = (chunk: { readonly text: string; readonly count: number; from: number; to: number }, body: Buffer) => {
+    const commit = (chunk: PendingChunk, body: Buffer) => {
       const head = Buffer.allocUnsafe(4)
       head.writeUInt32BE(body.length, 0)
       writeSync(st.fd, Buffer.concat([head, body]))
