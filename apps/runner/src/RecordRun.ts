@@ -261,9 +261,8 @@ export const recordVenue = (
             if (sid !== null && type === "subscribed") channelOf.set(Number(sid[1]), m[1]!)
           }
           const ticker = tickerOf(raw)
-          if (ticker !== undefined && !wanted.has(ticker)) continue
           const rec = Tape.frameRecord(it.t, raw.trimEnd())
-          if (rec.sid !== undefined && ticker !== undefined && type?.startsWith("orderbook_")) {
+          if (rec.sid !== undefined && ticker !== undefined && wanted.has(ticker) && type?.startsWith("orderbook_")) {
             const on = sidSymbols.get(rec.sid)
             if (on === undefined) sidSymbols.set(rec.sid, new Set([ticker]))
             else on.add(ticker)
@@ -286,6 +285,8 @@ export const recordVenue = (
               })
             }
           }
+          // (after the seq check: a subscription carrying other markets too, e.g. lifecycle, stays in sequence)
+          if (ticker !== undefined && !wanted.has(ticker)) continue
           counts.frames++
           out.push(rec)
         }
