@@ -36,9 +36,7 @@ export const RecordSection = Schema.Struct({
    * frames held (MiB of text) while the writer catches up; past it frames are dropped and a gap is written
    * (the feed never waits for the recorder), then fresh snapshots are asked for
    */
-  queueMb: Schema.optionalWith(Schema.Number.pipe(Schema.greaterThan(0), Schema.lessThanOrEqualTo(1024)), {
-    default: () => 32
-  }),
+  queueMb: Schema.optionalWith(Schema.Int.pipe(Schema.between(1, 1024)), { default: () => 32 }),
   /** market definitions and incentive programs are compared this often and written again when changed */
   refreshMs: Schema.optionalWith(Schema.Int.pipe(Schema.between(1000, 3_600_000)), { default: () => 60_000 })
 })

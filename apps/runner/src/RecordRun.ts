@@ -196,7 +196,7 @@ export const recordVenue = (
       flushEvery: section.flushMs,
       level: section.level
     }).pipe(Effect.mapError((e) => new RecordError({ message: `record: ${e.message}` })))
-    const handoff = yield* makeHandoff(Math.max(1024, Math.floor(section.queueMb * 1024 * 1024)))
+    const handoff = yield* makeHandoff(Math.floor(section.queueMb * 1024 * 1024))
     const counts = { frames: 0, gaps: 0, reconnects: 0 }
     const stats = Effect.map(
       writer.stats,

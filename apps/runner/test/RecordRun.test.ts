@@ -5,19 +5,25 @@
  */
 import { join } from "node:path"
 import { FillModel } from "@alpha-hunter/backtest"
+import { Ids } from "@alpha-hunter/core"
 import { KalshiSim } from "@alpha-hunter/kalshi-sim"
 import { type Tape, TapeReader } from "@alpha-hunter/tape"
 import { assert, describe, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
+import * as Schema from "effect/Schema"
 import * as App from "../src/App.js"
 import * as Backtest from "../src/Backtest.js"
 import * as ConfigFile from "../src/ConfigFile.js"
+import * as Journal from "../src/Journal.js"
 import { registry } from "../src/Plugins.js"
+import { RecordSection } from "../src/RecordConfig.js"
 import * as RecordRun from "../src/RecordRun.js"
-import { cli, simBot, tempDir, waitUntil, writeFile } from "./helpers.js"
+import { cli, poll, simBot, tempDir, waitUntil, writeFile } from "./helpers.js"
 
 const delta = (seq: number, pad = 0) =>
   `{"type":"orderbook_delta","sid":1,"seq":${seq},"msg":{"market_ticker":"A","price_dollars":"0.5","delta_fp":"1.00","side":"yes"${" ".repeat(pad)}}}`
@@ -238,5 +244,61 @@ describe("recording beside the bot", () => {
         assert.isAbove(out.report.totals.ordersPlaced, 0)
       }),
     120_000
+  )
+
+  it.scopedLive(
+    "a writer that falls behind never holds up the feed: frames past the bound are a gap on the tape, the bot's books stay live",
+    () =>
+      Effect.gen(function* () {
+        const sim = yield* KalshiSim.make({ markets: 2, seed: 3, flow: { ratePerSec: 40 } })
+        const { config } = yield* simBot({ markets: 2, seed: 3, flowPerSec: 40, sim })
+        const raw = yield* ConfigFile.readFile(config)
+        const resolved = yield* Either.match(App.resolve(config, raw, registry), {
+          onLeft: Effect.fail,
+          onRight: Effect.succeed
+        })
+        const dir = tempDir()
+        const journal = yield* Layer.build(Journal.layer(join(dir, "j.sqlite")))
+        const handle = yield* Effect.provide(App.start(resolved, { log: () => Effect.void }), journal)
+        const session = handle.sessions[0]!
+        const symbols = RecordRun.tradedSymbols(resolved, session)
+        // a queue of 400 characters: a delta fits, a book snapshot never does (as if the writer were far behind)
+        const section = Schema.decodeSync(RecordSection)({ out: join(dir, "tape") })
+        const tape = join(dir, "tape")
+        const stats = yield* Effect.scoped(
+          Effect.gen(function* () {
+            const r = yield* RecordRun.recordVenue(
+              session,
+              symbols,
+              tape,
+              { ...section, queueMb: 400 / 1048576 },
+              () => Effect.void
+            )
+            yield* poll(
+              "frames dropped",
+              Effect.map(r.stats, (s) => (s.dropped > 0 && s.frames > 10 ? s : undefined))
+            )
+            return yield* r.stats
+          })
+        )
+        assert.isAtMost(stats.maxQueuedChars, 400)
+        const recs = [...(yield* TapeReader.open(tape)).records()]
+        const behind = recs.filter(
+          (r) => r.k === "gap" && /recorder fell behind: \d+ frame\(s\) dropped/.test(r.reason)
+        )
+        assert.isAtLeast(behind.length, 1)
+        // the bot's own books were never held up
+        for (const s of symbols) {
+          assert.isTrue(
+            Option.isSome(
+              yield* poll(
+                `${s} live`,
+                Effect.map(session.lastView(Ids.Symbol.make(s)), (v) => (Option.isSome(v) ? v : undefined))
+              )
+            )
+          )
+        }
+      }),
+    60_000
   )
 })
