@@ -4,7 +4,7 @@
  * section. Flags: `--only feed,signing,…`, `--skip scale,soak`, `--quick` (small sizes, for trying the
  * harness), `--soak-minutes N` (default 10; 1 with `--quick`), `--startup-markets N` (default 100),
  * `--no-build` (use the runner's `dist/` as it is), `--key ed25519` (tick-to-order signing key).
- * The sections that start the runner (tick_to_order, scale, dashboard, soak, startup) run it compiled; `build.ts`
+ * The sections that start the runner (tick_to_order, scale, dashboard, record, soak, startup) run it compiled; `build.ts`
  * compiles it first when its `dist/` is out of date.
  */
 import * as BacktestBench from "./backtest.js"
@@ -15,6 +15,7 @@ import * as Dashboard from "./dashboard.js"
 import * as Feed from "./feed.js"
 import * as Limiter from "./limiter.js"
 import * as LipQuoting from "./lipQuoting.js"
+import * as RecordBench from "./record.js"
 import * as Report from "./report.js"
 import * as Scale from "./scale.js"
 import * as Signing from "./signing.js"
@@ -64,6 +65,7 @@ const names = [
   "tick_to_order",
   "scale",
   "dashboard",
+  "record",
   "startup",
   "soak",
   "backtest"
@@ -114,7 +116,7 @@ const main = async () => {
   await section("limiter", () => Limiter.run({ requests: quick ? 40 : 200, log }))
   await section("batching", () => Batching.run({ log }))
   await section("lip_quoting", () => LipQuoting.run({ seconds: quick ? 8 : 30, seed: 20_261_202, log }))
-  const needsRunner = (["tick_to_order", "scale", "dashboard", "startup", "soak"] as const).some(enabled)
+  const needsRunner = (["tick_to_order", "scale", "dashboard", "record", "startup", "soak"] as const).some(enabled)
   if (needsRunner && Child.runnerMode() === "dist") {
     const t0 = Date.now()
     try {
@@ -138,6 +140,15 @@ const main = async () => {
       markets: 1000,
       warmupMs: quick ? 5_000 : 10_000,
       windowMs: quick ? 4_000 : 10_000,
+      rounds: quick ? 1 : 3,
+      log
+    })
+  )
+  await section("record", () =>
+    RecordBench.run({
+      markets: quick ? 200 : 1000,
+      warmupMs: quick ? 6_000 : 15_000,
+      windowMs: quick ? 6_000 : 15_000,
       rounds: quick ? 1 : 3,
       log
     })

@@ -29,6 +29,7 @@ export interface Results {
   tick_to_order?: Section
   scale?: Section
   dashboard?: Section
+  record?: Section
   startup?: Section
   soak?: Section
   backtest?: Section
@@ -318,6 +319,27 @@ export const rows = (r: Partial<Results>): Array<Row> => {
       floor: "",
       target: "(info)",
       verdict: "info"
+    })
+  }
+  const rec = r.record
+  if (rec !== undefined) {
+    out.push({
+      bench: `record ${count(rec.markets)} mkts`,
+      metric: "runner CPU % of a core: not recording → recording the tape (difference)",
+      ours: `${fmt(rec.cpu_off_pct, "%")} → ${fmt(rec.cpu_on_pct, "%")} (${isNum(rec.cpu_delta_pct) && rec.cpu_delta_pct >= 0 ? "+" : ""}${fmt(rec.cpu_delta_pct)})`,
+      peer: "",
+      floor: "",
+      target: "(info)",
+      verdict: "info"
+    })
+    out.push({
+      bench: `record ${count(rec.markets)} mkts`,
+      metric: "tape on disk bytes/s, records/s; frames dropped",
+      ours: `${fmt(rec.disk_bytes_per_s)}, ${fmt(rec.records_per_s)}; ${fmt(rec.frames_dropped)}`,
+      peer: "",
+      floor: "",
+      target: "0 dropped",
+      verdict: verdict(isNum(rec.frames_dropped) ? rec.frames_dropped === 0 : undefined)
     })
   }
   const st = r.startup

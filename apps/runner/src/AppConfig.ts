@@ -7,6 +7,7 @@
  */
 import * as Schema from "effect/Schema"
 import { HealingConfig } from "./Healing.js"
+import { RecordSection } from "./RecordConfig.js"
 
 const Name = Schema.String.pipe(
   Schema.pattern(/^[A-Za-z0-9_.-]+$/, { message: () => "expected a name of letters, digits, _ . -" })
@@ -157,6 +158,8 @@ export const AppConfig = Schema.Struct({
   metrics: Schema.optional(MetricsSection),
   control: Schema.optionalWith(ControlSection, { default: () => Schema.decodeSync(ControlSection)({}) }),
   alerts: Schema.optionalWith(AlertsSection, { default: () => Schema.decodeSync(AlertsSection)({}) }),
-  run: Schema.optionalWith(RunSection, { default: () => Schema.decodeSync(RunSection)({}) })
+  run: Schema.optionalWith(RunSection, { default: () => Schema.decodeSync(RunSection)({}) }),
+  /** record the public tape of the traded markets while trading (`--record DIR` sets `out`) */
+  record: Schema.optional(RecordSection)
 })
 export type AppConfig = typeof AppConfig.Type

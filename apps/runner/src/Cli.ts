@@ -31,10 +31,17 @@ const log = (line: string) => Console.log(line)
 
 // ---- run ------------------------------------------------------------------------------------------------
 
-const run = Command.make("run", { config: configOption }, ({ config }) =>
+const recordOption = Options.directory("record").pipe(
+  Options.withDescription(
+    "also record the public tape of the traded markets to this directory while trading (sets record.out; the same directory again resumes it)"
+  ),
+  Options.optional
+)
+
+const run = Command.make("run", { config: configOption, record: recordOption }, ({ config, record }) =>
   Effect.gen(function* () {
     const file = configPath(config)
-    const resolved = yield* loadOrExplain(file)
+    const resolved = yield* Effect.flatMap(loadOrExplain(file), (r) => CliRecord.withRecord(r, record))
     yield* log(`alpha-hunter: config ${file}`)
     const journalPath = resolvePath(resolved.config.journal.path)
     yield* log(`journal: ${journalPath}`)

@@ -9,9 +9,32 @@ import * as Console from "effect/Console"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import type { MarketSelector } from "./AppConfig.js"
 import { CliFailure, configOption, configPath, loadOrExplain } from "./CliCommon.js"
 import * as Record from "./Record.js"
+import { RecordSection, recordedVenues } from "./RecordConfig.js"
+import type { Resolved } from "./Resolve.js"
+
+/**
+ * `run --record DIR`: the config's `record` section with `out` set to DIR (its defaults when the config has
+ * none), checked before anything connects.
+ */
+export const withRecord = (resolved: Resolved, dir: Option.Option<string>): Effect.Effect<Resolved, CliFailure> => {
+  if (Option.isNone(dir)) return Effect.succeed(resolved)
+  const section: RecordSection =
+    resolved.config.record !== undefined
+      ? { ...resolved.config.record, out: dir.value }
+      : Schema.decodeUnknownSync(RecordSection)({ out: dir.value })
+  const { issues } = recordedVenues(
+    section,
+    Object.fromEntries(resolved.venues.map((v) => [v.name, { type: v.plugin.name }])),
+    Object.fromEntries(resolved.strategies.map((s) => [s.name, { venue: s.section.venue }]))
+  )
+  return issues.length > 0
+    ? Effect.fail(new CliFailure({ message: `--record: ${issues[0]!.message}` }))
+    : Effect.succeed({ ...resolved, config: { ...resolved.config, record: section } })
+}
 
 export const durationOf = (s: string, flag: string): Effect.Effect<number, CliFailure> => {
   const d = Duration.decodeUnknown(s as Duration.DurationInput)

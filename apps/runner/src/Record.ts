@@ -119,6 +119,37 @@ const encodeProgram = (p: Incentive.IncentiveProgram) => {
   return Schema.encodeSync(Incentive.IncentiveProgram)(Incentive.IncentiveProgram.make(rest))
 }
 
+/**
+ * The definition records to write: the markets in `wanted` and their programs that are new or changed since
+ * the last call (`last` remembers what was written, by market and by program).
+ */
+export const changedDefinitions = (
+  last: Map<string, string>,
+  wanted: ReadonlySet<string>,
+  markets: ReadonlyArray<Market.Market>,
+  programs: ReadonlyArray<Incentive.IncentiveProgram>,
+  t: number
+): Array<Tape.TapeRecord> => {
+  const out: Array<Tape.TapeRecord> = []
+  for (const m of markets) {
+    if (!wanted.has(m.symbol)) continue
+    const enc = encodeMarket(m)
+    const key = JSON.stringify(enc)
+    if (last.get(`m:${m.symbol}`) === key) continue
+    last.set(`m:${m.symbol}`, key)
+    out.push({ k: "market", t, market: enc })
+  }
+  for (const p of programs) {
+    if (!wanted.has(p.symbol)) continue
+    const enc = encodeProgram(p)
+    const key = JSON.stringify(enc)
+    if (last.get(`p:${p.id}`) === key) continue
+    last.set(`p:${p.id}`, key)
+    out.push({ k: "program", t, program: enc })
+  }
+  return out
+}
+
 /** Starts recording in the current scope; the tape's last chunk is written when the scope closes. */
 export const start = (
   resolved: Resolved,
@@ -157,25 +188,7 @@ export const start = (
       const ps = yield* programs.refresh.pipe(
         Effect.orElseSucceed(() => [] as ReadonlyArray<Incentive.IncentiveProgram>)
       )
-      const t = yield* now
-      const out: Array<Tape.TapeRecord> = []
-      for (const m of ms) {
-        if (!wanted.has(m.symbol)) continue
-        const enc = encodeMarket(m)
-        const key = JSON.stringify(enc)
-        if (lastDef.get(`m:${m.symbol}`) === key) continue
-        lastDef.set(`m:${m.symbol}`, key)
-        out.push({ k: "market", t, market: enc })
-      }
-      for (const p of ps) {
-        if (!wanted.has(p.symbol)) continue
-        const enc = encodeProgram(p)
-        const key = JSON.stringify(enc)
-        if (lastDef.get(`p:${p.id}`) === key) continue
-        lastDef.set(`p:${p.id}`, key)
-        out.push({ k: "program", t, program: enc })
-      }
-      yield* Effect.ignore(writer.appendAll(out))
+      yield* Effect.ignore(writer.appendAll(changedDefinitions(lastDef, wanted, ms, ps, yield* now)))
     })
     yield* definitions.pipe(Effect.mapError((e) => new RecordError({ message: `cannot read markets: ${e.message}` })))
     yield* definitions.pipe(

@@ -9,6 +9,7 @@ import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import { AppConfig, type MarketSelector, StrategySection, VenueSection } from "./AppConfig.js"
 import * as ConfigFile from "./ConfigFile.js"
+import { recordedVenues } from "./RecordConfig.js"
 import { type AnyExchangePlugin, type AnyStrategyPlugin, decodeSection, type Registry } from "./Registry.js"
 
 export interface ResolvedStrategy {
@@ -118,6 +119,8 @@ export const resolve = (
     top["risk"] ?? {}
   )
   if (Either.isLeft(risk)) issues.push(...ConfigFile.issuesOf(risk.left, ["risk"]))
+  const record = Either.isRight(envelope) ? envelope.right.record : undefined
+  if (record !== undefined) issues.push(...recordedVenues(record, venueSections, strategySections).issues)
   if (issues.length > 0 || Either.isLeft(risk) || Either.isLeft(envelope)) {
     return Either.left(new ConfigFile.ConfigError({ file, issues: ConfigFile.tidy(issues, raw) }))
   }

@@ -19,6 +19,7 @@ import * as DailyPnl from "./DailyPnl.js"
 import { errorText } from "./Errors.js"
 import * as Journal from "./Journal.js"
 import * as LipSampler from "./LipSampler.js"
+import * as RecordRun from "./RecordRun.js"
 import { type Resolved, selectedSymbols, strategyOf } from "./Resolve.js"
 import { strategyEnv } from "./StrategyEnv.js"
 import * as Tripwire from "./Tripwire.js"
@@ -137,12 +138,17 @@ const VenuesLive = (resolved: Resolved, log: Log) =>
 
 export class Run extends Context.Tag("@alpha-hunter/runner/Run")<Run, RunHandle>() {}
 
+/** The recorder (`record:` / `run --record DIR`): taps the venues' feeds before any strategy subscribes a book. */
+const RecordLive = (resolved: Resolved, log: Log) =>
+  Layer.scopedDiscard(Effect.flatMap(Venues, (sessions) => RecordRun.start(resolved, sessions, log)))
+
 /**
  * The run as one Layer graph: Risk → (journal of its changes) → venues → strategies, sampler and the stop
  * path. Only the journal comes from outside (the CLI owns its file).
  */
 export const layer = (resolved: Resolved, options: { readonly log: Log }): Layer.Layer<Run, unknown, Journal.Journal> =>
   Layer.scoped(Run, runStrategies(resolved, options)).pipe(
+    Layer.provide(RecordLive(resolved, options.log)),
     Layer.provide(
       VenuesLive(resolved, options.log).pipe(
         Layer.provideMerge(

@@ -53,6 +53,8 @@ export interface VenueSession {
   readonly book: (symbol: Ids.Symbol) => Stream.Stream<OrderBook.BookView, ExchangeError.ExchangeError>
   /** The newest view any reader of the market was handed (none until the first): what the sampler reads. */
   readonly lastView: (symbol: Ids.Symbol) => Effect.Effect<Option.Option<OrderBook.BookView>>
+  /** everything the venue's plugin provides (add-ons that know a plugin's own services look here: the recorder) */
+  readonly services?: Context.Context<unknown>
 }
 
 /** At most this many orders that ended while we were down are looked up at a restart (the rest: see the report). */
@@ -64,7 +66,8 @@ export const openPlugin = (v: Resolved["venues"][number]) =>
     exchange: Context.get(ctx, Exchange.Exchange),
     diagnostics: Context.get(ctx, Diagnostics.Diagnostics),
     // a plugin that has programs provides them beside Exchange (not part of the declared plugin layer type)
-    incentives: Context.getOption(ctx as Context.Context<unknown>, Incentive.IncentivePrograms)
+    incentives: Context.getOption(ctx as Context.Context<unknown>, Incentive.IncentivePrograms),
+    services: ctx as Context.Context<unknown>
   }))
 
 /** Opens one venue: markets, execution engine, health routing, order/fill streams, restart reconciliation. */
@@ -76,7 +79,7 @@ export const openVenue = (
   log: (line: string) => Effect.Effect<void>
 ) =>
   Effect.gen(function* () {
-    const { exchange, diagnostics, incentives } = yield* openPlugin(v)
+    const { exchange, diagnostics, incentives, services } = yield* openPlugin(v)
     const inProcess = v.plugin.account?.(v.config) === undefined
     for (const line of diagnostics.banner) yield* log(`[${v.name}] ${line}`)
     const marketList = yield* exchange.fetchMarkets()
@@ -320,6 +323,7 @@ export const openVenue = (
       updateMarket,
       inProcess,
       book,
-      lastView
+      lastView,
+      services
     } satisfies VenueSession
   })

@@ -8,7 +8,9 @@
  * while the recorder was down is missing, and the tape says so.
  *
  * The writer's state is owned by the writer (each operation is one synchronous step, so fibers never see it
- * half-changed); a crash loses at most the records buffered since the last chunk.
+ * half-changed; with `compress: "thread"` a chunk's records are taken in one step, compressed on the thread
+ * pool, and written in one step, one chunk at a time); a crash loses at most the records buffered since the
+ * last chunk, and leaves at most one torn chunk, which readers skip and a resuming writer cuts off.
  */
 import {
   closeSync,
@@ -22,7 +24,7 @@ import {
   writeSync
 } from "node:fs"
 import { join } from "node:path"
-import { gzipSync } from "node:zlib"
+import { gzip, gzipSync } from "node:zlib"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
@@ -51,6 +53,12 @@ export interface WriterOptions {
   readonly chunkRecords?: number
   /** gzip level 1–9 (default 6) */
   readonly level?: number
+  /**
+   * where chunks are compressed: `inline` (default: on the caller's thread, synchronously) or `thread` (on
+   * libuv's thread pool, so a writer beside a live bot never stalls its event loop; `appendAll` then waits
+   * for a full chunk to be written)
+   */
+  readonly compress?: "inline" | "thread"
   /** written first in every file */
   readonly meta: Omit<MetaRecord, "k" | "t">
 }
@@ -77,6 +85,14 @@ export interface TapeWriter {
   /** writes what is buffered as one chunk now */
   readonly flush: Effect.Effect<void, TapeError>
   readonly stats: Effect.Effect<WriterStats>
+}
+
+/** A chunk's text taken from the buffer, with its record count and time span, before compression. */
+interface PendingChunk {
+  readonly text: string
+  readonly count: number
+  readonly from: number
+  readonly to: number
 }
 
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e))
@@ -128,6 +144,7 @@ export const make = (dir: string, options: WriterOptions): Effect.Effect<TapeWri
     const rotateMs = Duration.toMillis(Duration.decode(options.rotateAfter ?? "1 hour"))
     const chunkRecords = options.chunkRecords ?? 5000
     const level = options.level ?? 6
+    const offThread = options.compress === "thread"
     const opened = yield* Effect.try({
       try: () => {
         mkdirSync(dir, { recursive: true })
@@ -141,8 +158,11 @@ export const make = (dir: string, options: WriterOptions): Effect.Effect<TapeWri
       fd: -1,
       number: opened.next,
       entry: undefined as FileEntry | undefined,
+      /** the meta line of a file just opened (it leads the file's first chunk) */
+      meta: undefined as { readonly t: number; readonly line: string } | undefined,
       buffer: [] as Array<string>,
-      bufferFrom: 0,
+      firstT: 0,
+      lastT: 0,
       stats: {
         files: 0,
         chunks: 0,
@@ -166,61 +186,95 @@ export const make = (dir: string, options: WriterOptions): Effect.Effect<TapeWri
       st.entry = { file: name, from: 0, to: 0, records: 0, chunks: 0, bytes: MAGIC.length }
       files.push(st.entry)
       st.stats.files++
-      st.buffer.unshift(JSON.stringify({ k: "meta", t, ...options.meta } satisfies MetaRecord))
+      st.meta = { t, line: JSON.stringify({ k: "meta", t, ...options.meta } satisfies MetaRecord) }
     }
 
-    const writeChunk = () => {
-      if (st.buffer.length === 0) return
-      const started = performance.now()
-      const text = `${st.buffer.join("\n")}\n`
-      const body = gzipSync(text, { level })
+    /** Takes the buffered records as the next chunk's text (rotating first when the file is due). */
+    const takeChunk = (): PendingChunk | undefined => {
+      if (st.buffer.length === 0 && st.meta === undefined) return undefined
+      const e = st.entry!
+      if (st.buffer.length > 0 && (e.bytes >= rotateBytes || (e.from > 0 && st.firstT - e.from >= rotateMs))) {
+        closeSync(st.fd)
+        openNext(st.firstT)
+      }
+      const hadRecords = st.buffer.length > 0
+      const lines = st.buffer
+      let from = st.firstT
+      if (st.meta !== undefined) {
+        lines.unshift(st.meta.line)
+        from = st.meta.t
+        st.meta = undefined
+      }
+      const to = hadRecords ? st.lastT : from
+      st.buffer = []
+      return { text: `${lines.join("\n")}\n`, count: lines.length, from, to }
+    }
+
+    /** Writes a compressed chunk to the current file and the index after it. */
+    const commit = (chunk: PendingChunk, body: Buffer) => {
       const head = Buffer.allocUnsafe(4)
       head.writeUInt32BE(body.length, 0)
       writeSync(st.fd, Buffer.concat([head, body]))
-      const first = JSON.parse(st.buffer[0]!) as TapeRecord
-      const last = JSON.parse(st.buffer[st.buffer.length - 1]!) as TapeRecord
       const e = st.entry!
       const next: FileEntry = {
         file: e.file,
-        from: e.from === 0 ? first.t : e.from,
-        to: last.t,
-        records: e.records + st.buffer.length,
+        from: e.from === 0 ? chunk.from : e.from,
+        to: chunk.to,
+        records: e.records + chunk.count,
         chunks: e.chunks + 1,
         bytes: e.bytes + 4 + body.length
       }
       files[files.length - 1] = next
       st.entry = next
       st.stats.chunks++
-      st.stats.records += st.buffer.length
-      st.stats.rawBytes += Buffer.byteLength(text)
+      st.stats.records += chunk.count
+      st.stats.rawBytes += Buffer.byteLength(chunk.text)
       st.stats.bytes += 4 + body.length
-      st.buffer = []
       writeIndex(dir, files)
+    }
+
+    const writeChunk = () => {
+      const started = performance.now()
+      const chunk = takeChunk()
+      if (chunk === undefined) return
+      commit(chunk, gzipSync(chunk.text, { level }))
       st.stats.compressMs += performance.now() - started
     }
 
-    const rotateIfDue = (t: number) => {
-      const e = st.entry!
-      if (e.bytes >= rotateBytes || (e.from > 0 && t - e.from >= rotateMs)) {
-        writeChunk()
-        closeSync(st.fd)
-        openNext(t)
+    // off-thread compression: one chunk at a time (a permit), never interrupted half-way (its records are taken)
+    const permit = yield* Effect.makeSemaphore(1)
+    const writeChunkOffThread = Effect.uninterruptible(
+      permit.withPermits(1)(
+        Effect.gen(function* () {
+          const chunk = yield* Effect.try({ try: takeChunk, catch: fail("rotate") })
+          if (chunk === undefined) return
+          const started = performance.now()
+          const body = yield* Effect.async<Buffer, TapeError>((resume) => {
+            gzip(chunk.text, { level }, (err, out) =>
+              resume(err === null ? Effect.succeed(out) : Effect.fail(fail("compress a chunk")(err)))
+            )
+          })
+          st.stats.compressMs += performance.now() - started
+          yield* Effect.try({ try: () => commit(chunk, body), catch: fail("write a chunk") })
+        })
+      )
+    )
+
+    const flush = offThread ? writeChunkOffThread : Effect.try({ try: writeChunk, catch: fail("write a chunk") })
+
+    const push = (records: ReadonlyArray<TapeRecord>): boolean => {
+      for (const r of records) {
+        if (st.buffer.length === 0) st.firstT = r.t
+        st.lastT = r.t
+        st.buffer.push(JSON.stringify(r))
+        if (!offThread && st.buffer.length >= chunkRecords) writeChunk()
       }
+      return offThread && st.buffer.length >= chunkRecords
     }
-
-    const flush = Effect.try({ try: writeChunk, catch: fail("write a chunk") })
-
     const appendAll = (records: ReadonlyArray<TapeRecord>) =>
-      Effect.try({
-        try: () => {
-          for (const r of records) {
-            if (st.buffer.length === 0) rotateIfDue(r.t)
-            st.buffer.push(JSON.stringify(r))
-            if (st.buffer.length >= chunkRecords) writeChunk()
-          }
-        },
-        catch: fail("append")
-      })
+      Effect.flatMap(Effect.try({ try: () => push(records), catch: fail("append") }), (full) =>
+        full ? writeChunkOffThread : Effect.void
+      )
 
     const start = yield* Effect.clockWith((c) => c.currentTimeMillis)
     yield* Effect.acquireRelease(
@@ -228,6 +282,8 @@ export const make = (dir: string, options: WriterOptions): Effect.Effect<TapeWri
         try: () => {
           openNext(start)
           if (resumed) {
+            st.firstT = start
+            st.lastT = start
             st.buffer.push(
               JSON.stringify({ k: "gap", t: start, reason: "recorder restarted (data missing since the last record)" })
             )
@@ -237,13 +293,10 @@ export const make = (dir: string, options: WriterOptions): Effect.Effect<TapeWri
         catch: fail("start a file")
       }),
       () =>
-        Effect.sync(() => {
-          try {
-            writeChunk()
-          } finally {
-            closeSync(st.fd)
-          }
-        }).pipe(Effect.catchAllDefect((d) => Effect.logError(`tape ${dir}: last chunk not written: ${messageOf(d)}`)))
+        (offThread ? Effect.orDie(writeChunkOffThread) : Effect.sync(writeChunk)).pipe(
+          Effect.ensuring(Effect.sync(() => closeSync(st.fd))),
+          Effect.catchAllDefect((d) => Effect.logError(`tape ${dir}: last chunk not written: ${messageOf(d)}`))
+        )
     )
     yield* flush.pipe(
       Effect.catchAll((e) => Effect.logError(e.message)),

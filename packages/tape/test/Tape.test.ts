@@ -111,4 +111,62 @@ describe("tape", () => {
       assert.notInclude(r.message, "\n")
     })
   )
+
+  it.scoped(
+    "compressed on the thread pool: the same tape, chunk by chunk, rotated, the last chunk written on close",
+    () =>
+      Effect.gen(function* () {
+        const dir = dirOf()
+        yield* Effect.scoped(
+          Effect.gen(function* () {
+            const w = yield* TapeWriter.make(dir, {
+              meta,
+              compress: "thread",
+              chunkRecords: 20,
+              rotateBytes: 600,
+              flushEvery: "10 millis",
+              level: 1
+            })
+            // appends from two fibers while the periodic flush runs: every record lands once, in each fiber's order
+            yield* Effect.all(
+              [
+                Effect.forEach(
+                  Array.from({ length: 100 }, (_, i) => i + 1),
+                  (i) => w.append(frame(1000 + i, i))
+                ),
+                Effect.forEach(
+                  Array.from({ length: 100 }, (_, i) => i + 1),
+                  (i) => w.append(Tape.frameRecord(1000 + i, `{"type":"trade","sid":2,"seq":${i},"msg":{}}`))
+                )
+              ],
+              { concurrency: 2 }
+            )
+            const s = yield* w.stats
+            assert.isTrue(s.files > 1, `files ${s.files}`)
+            // the last ones are still buffered: the scope's close writes them
+          })
+        )
+        const recs = yield* all(dir)
+        const bySid = (sid: number) => recs.flatMap((r) => (r.k === "frame" && r.sid === sid ? [r.seq] : []))
+        assert.deepStrictEqual(
+          bySid(1),
+          Array.from({ length: 100 }, (_, i) => i + 1)
+        )
+        assert.deepStrictEqual(
+          bySid(2),
+          Array.from({ length: 100 }, (_, i) => i + 1)
+        )
+        const index = JSON.parse(readFileSync(join(dir, Tape.INDEX), "utf8")) as Tape.Index
+        assert.strictEqual(index.files.length, readdirSync(dir).filter((n) => n.endsWith(".aht")).length)
+        assert.strictEqual(
+          index.files.reduce((n, f) => n + f.records, 0),
+          recs.length
+        )
+        // every file starts with its meta record
+        for (const f of index.files) {
+          const first = [...TapeReader.fileRecords(join(dir, f.file))][0]!
+          assert.strictEqual(first.k, "meta")
+        }
+      })
+  )
 })

@@ -95,7 +95,32 @@ export interface KalshiFeed {
   readonly stats: () => FeedStats
   /** ms since the last frame or ping */
   readonly lastActivity: Effect.Effect<number>
+  /**
+   * Taps the raw frames for the life of the scope, and subscribes `channels` for every book the feed carries
+   * (now and on every reconnect). Books already subscribed are asked for a fresh snapshot, so the listener
+   * starts from one.
+   */
+  readonly tap: (listener: FeedTap, channels?: ReadonlyArray<TapChannel>) => Effect.Effect<void, never, Scope.Scope>
+  /** Asks a fresh snapshot of every subscribed book on its own subscription (a listener that lost frames). */
+  readonly resnapshot: Effect.Effect<void>
 }
+
+/**
+ * A listener on the feed's raw frames (a recorder writing the public tape beside the bot). Its callbacks run on
+ * the socket's callback, in arrival order, so they must only hand off (e.g. into a bounded queue) and never
+ * throw: the feed does not wait for them.
+ */
+export interface FeedTap {
+  /** a text frame exactly as received (private channels included: the listener keeps what it wants) */
+  readonly frame: (receivedMs: number, raw: string) => void
+  /** a connection opened (sids and seqs restart on it); frames of this connection follow */
+  readonly opened: (atMs: number) => void
+  /** an open connection ended (frames may be missing until the next `opened` and its snapshots) */
+  readonly closed: (atMs: number, reason: string) => void
+}
+
+/** Public channels a tap asks for beside the books (the feed itself ignores them). */
+export type TapChannel = "trade" | "ticker"
 
 export interface FeedOptions {
   readonly url: string
@@ -141,7 +166,11 @@ export const make = (options: FeedOptions): Effect.Effect<KalshiFeed, never, Sco
     const recoverKick = yield* Queue.sliding<void>(1)
 
     const session = yield* Ref.make(Session.initial)
+    // the listeners on raw frames (read by the socket callback; replaced, never mutated, by `tap`)
+    const taps: Connection.Taps = { list: [] }
+    const tapChannels = yield* Ref.make<ReadonlyArray<TapChannel>>([])
     const connection = yield* Connection.make({
+      taps,
       url: options.url,
       signer: options.signer,
       config: cfg,
@@ -153,7 +182,14 @@ export const make = (options: FeedOptions): Effect.Effect<KalshiFeed, never, Sco
     })
     const commands = Session.makeCommands(session, connection.write, cfg.probeTimeoutMs)
 
-    const subscribeBooks = (tickers: ReadonlyArray<string>) =>
+    const subscribeExtra = (tickers: ReadonlyArray<string>) =>
+      Effect.flatMap(Ref.get(tapChannels), (channels) =>
+        tickers.length === 0 || channels.length === 0
+          ? Effect.void
+          : Effect.asVoid(commands.send("subscribe", { channels, market_tickers: tickers }, channels))
+      )
+    /** the books' subscription alone (recovery re-subscribes books; a tap's channels stay as they are) */
+    const subscribeBooksOnly = (tickers: ReadonlyArray<string>) =>
       tickers.length === 0
         ? Effect.succeed(-1)
         : commands.send(
@@ -161,6 +197,9 @@ export const make = (options: FeedOptions): Effect.Effect<KalshiFeed, never, Sco
             { channels: ["orderbook_delta"], market_tickers: tickers, use_yes_price: frames.useYes },
             ["orderbook_delta"]
           )
+    /** new books (and every book on a new connection): the books, then a tap's channels for them */
+    const subscribeBooks = (tickers: ReadonlyArray<string>) =>
+      subscribeBooksOnly(tickers).pipe(Effect.tap(() => subscribeExtra(tickers)))
     const subscribePrivate = commands.send("subscribe", { channels: ["user_orders", "fill", "market_positions"] }, [
       "user_orders",
       "fill",
@@ -171,6 +210,10 @@ export const make = (options: FeedOptions): Effect.Effect<KalshiFeed, never, Sco
       const reconnect = yield* Ref.modify(session, (s) => [s.everConnected, Session.opened(s)] as const)
       stats.connects++
       yield* Ref.set(activity, yield* now)
+      if (taps.list.length > 0) {
+        const t = yield* now
+        for (const l of taps.list) l.opened(t)
+      }
       // before any command: the processor resets sequences and books ahead of this connection's frames
       yield* Queue.offer(inbox, { _tag: "Opened", reconnect })
       if (privateChannels) yield* subscribePrivate
@@ -211,7 +254,7 @@ export const make = (options: FeedOptions): Effect.Effect<KalshiFeed, never, Sco
       stats,
       now,
       activity,
-      subscribeBooks,
+      subscribeBooks: subscribeBooksOnly,
       kill: connection.kill
     }
     yield* Recovery.recovery(recoveryDeps)
@@ -267,6 +310,39 @@ export const make = (options: FeedOptions): Effect.Effect<KalshiFeed, never, Sco
         )
       )
 
+    const resnapshot = Effect.gen(function* () {
+      const bySid = new Map<number, Array<string>>()
+      for (const b of (yield* Ref.get(registry)).values()) {
+        const sid = b.slot.sid
+        if (sid !== undefined) bySid.set(sid, [...(bySid.get(sid) ?? []), b.slot.symbol])
+      }
+      for (const [sid, tickers] of bySid) {
+        yield* commands.send("update_subscription", { sid, action: "get_snapshot", market_tickers: tickers })
+      }
+    })
+
+    const tap = (listener: FeedTap, channels: ReadonlyArray<TapChannel> = []) =>
+      Effect.gen(function* () {
+        yield* Effect.acquireRelease(
+          Effect.sync(() => {
+            taps.list = [...taps.list, listener]
+          }),
+          () =>
+            Effect.sync(() => {
+              taps.list = taps.list.filter((l) => l !== listener)
+            })
+        )
+        const added = yield* Ref.modify(tapChannels, (cs) => {
+          const fresh = channels.filter((c) => !cs.includes(c))
+          return [fresh, [...cs, ...fresh]] as const
+        })
+        const tickers = [...(yield* Ref.get(registry)).keys()]
+        if (added.length > 0 && tickers.length > 0) {
+          yield* commands.send("subscribe", { channels: added, market_tickers: tickers }, added)
+        }
+        yield* resnapshot
+      })
+
     const slotOf = (symbol: string) => Effect.map(Ref.get(registry), (r) => r.get(symbol)?.slot)
 
     return {
@@ -288,6 +364,8 @@ export const make = (options: FeedOptions): Effect.Effect<KalshiFeed, never, Sco
       reconnect: connection.kill("forced"),
       regrid: (symbol, grid) => Queue.offer(inbox, { _tag: "Regrid", symbol, grid }).pipe(Effect.asVoid),
       stats: () => stats,
-      lastActivity: Effect.zipWith(now, Ref.get(activity), (n, t) => n - t)
+      lastActivity: Effect.zipWith(now, Ref.get(activity), (n, t) => n - t),
+      tap,
+      resnapshot
     } satisfies KalshiFeed
   })

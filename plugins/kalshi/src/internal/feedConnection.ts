@@ -14,7 +14,7 @@ import type * as Scope from "effect/Scope"
 import * as SubscriptionRef from "effect/SubscriptionRef"
 import * as WS from "ws"
 import type { FeedConfig } from "../KalshiConfig.js"
-import type { ConnectionState, FeedStats } from "../KalshiFeed.js"
+import type { ConnectionState, FeedStats, FeedTap } from "../KalshiFeed.js"
 import { type Input, PING } from "./feedProcessor.js"
 import * as Session from "./feedSession.js"
 import type { Signer } from "./sign.js"
@@ -31,6 +31,11 @@ const signedConstructor =
     return ws as unknown as globalThis.WebSocket
   }
 
+/** The feed's raw-frame listeners (`KalshiFeed.tap`): the list is replaced, never changed in place. */
+export interface Taps {
+  list: ReadonlyArray<FeedTap>
+}
+
 export interface Connection {
   readonly write: (text: string) => Effect.Effect<void, Socket.SocketError>
   /** Runs the connect → run → reconnect loop (never ends). `onOpen` runs on every open. */
@@ -41,6 +46,7 @@ export interface Connection {
 
 export const make = (options: {
   readonly url: string
+  readonly taps: Taps
   readonly signer: Signer
   readonly config: FeedConfig
   readonly inbox: Queue.Queue<Input>
@@ -72,8 +78,14 @@ export const make = (options: {
     const write = yield* socket.writer
     const kill = yield* Ref.make<Deferred.Deferred<void, Socket.SocketError> | undefined>(undefined)
     const decoder = new TextDecoder()
+    const taps = options.taps
     const onMessage = (data: string | Uint8Array): void => {
-      Queue.unsafeOffer(inbox, typeof data === "string" ? data : decoder.decode(data))
+      const text = typeof data === "string" ? data : decoder.decode(data)
+      Queue.unsafeOffer(inbox, text)
+      const ls = taps.list
+      if (ls.length === 0) return
+      const t = clock.unsafeCurrentTimeMillis()
+      for (const l of ls) l.frame(t, text)
     }
 
     /** One connection, until it ends; how long it lived (ms). */
@@ -88,6 +100,10 @@ export const make = (options: {
         stats.closes++
         yield* SubscriptionRef.set(options.state, "closed")
         const reason = r._tag === "Left" ? r.left.message : "closed"
+        if (wasOpen && taps.list.length > 0) {
+          const t = yield* now
+          for (const l of taps.list) l.closed(t, reason)
+        }
         yield* Queue.offer(inbox, { _tag: "Closed", reason, wasOpen })
         yield* Effect.logWarning(
           `kalshi ws: connection ended (${reason}${stats.lastHandshakeError ? `; last error: ${stats.lastHandshakeError}` : ""}); reconnecting`

@@ -52,6 +52,9 @@ export type Registry = ReadonlyMap<string, FeedBook>
 
 const TERMINAL = new Set([10, 17, 25])
 
+/** Public channels only a tap subscribes (`KalshiFeed.tap`): the feed neither reads nor recovers them. */
+const TAP_ONLY = new Set(["trade", "ticker"])
+
 /** A deferred effect of the batch. */
 type Note =
   | { readonly _tag: "Log"; readonly message: string }
@@ -136,7 +139,7 @@ export const runBatch = (
         return
       case "ChannelError": {
         const channels = (c.id !== undefined ? session.cmdChannels.get(c.id) : undefined) ?? []
-        if (!TERMINAL.has(c.code)) {
+        if (!TERMINAL.has(c.code) || (channels.length > 0 && channels.every((x) => TAP_ONLY.has(x)))) {
           out.notes.push({ _tag: "Log", message: `kalshi ws: error ${c.code} (${c.text}) for command ${c.id ?? "-"}` })
           return
         }

@@ -365,6 +365,10 @@ const general = (st: FrameState, raw: string, now: number): Change => {
 /** One frame → its change. `now`: epoch ms (taken once per batch by the caller). */
 export const step = (st: FrameState, raw: string, now: number): Change => {
   st.stats.frames++
+  // trades and tickers (subscribed only for a tap, e.g. a recorder): nothing for the feed to do
+  if (raw.startsWith('{"type":"t') && (raw.startsWith('{"type":"trade"') || raw.startsWith('{"type":"ticker"'))) {
+    return NONE
+  }
   const sc = st.scratch
   if (!st.scan || !scanDelta(raw, sc)) return general(st, raw, now)
   const gap = Number.isNaN(sc.sid) || Number.isNaN(sc.seq) ? undefined : seqCheck(st, sc.sid, sc.seq, false)
