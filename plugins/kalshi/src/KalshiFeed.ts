@@ -64,6 +64,9 @@ export interface BookInfo {
   readonly sid: number | undefined
   readonly sequence: number
   readonly lastUpdateMs: number
+  /** readers of its Decimal books now (its Decimal hub exists only while there are some) */
+  readonly decimalReaders: number
+  readonly decimalHub: boolean
 }
 
 export interface KalshiFeed {
@@ -290,11 +293,19 @@ export const make = (options: FeedOptions): Effect.Effect<KalshiFeed, never, Sco
           b?.valid ? Option.some(b.ladder.toOrderBook(b.sym, b.grid, Frames.LOT)) : Option.none()
         ),
       bookInfo: (symbol) =>
-        Effect.map(slotOf(symbol), (b) =>
-          b === undefined
-            ? Option.none()
-            : Option.some({ valid: b.valid, sid: b.sid, sequence: b.ladder.sequence, lastUpdateMs: b.lastUpdate })
-        ),
+        Effect.map(Ref.get(registry), (r) => {
+          const e = r.get(symbol)
+          if (e === undefined) return Option.none()
+          const b = e.slot
+          return Option.some({
+            valid: b.valid,
+            sid: b.sid,
+            sequence: b.ladder.sequence,
+            lastUpdateMs: b.lastUpdate,
+            decimalReaders: e.decimalReaders,
+            decimalHub: e.hub !== undefined
+          })
+        }),
       events: Stream.fromPubSub(privateHub),
       subscribeEvents: PubSub.subscribe(privateHub),
       reconnect: connection.kill("forced"),
