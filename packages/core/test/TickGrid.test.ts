@@ -108,7 +108,7 @@ describe("TickGrid", () => {
 
   it("interner: bounded — past its capacity it starts a fresh set, and the grids it handed out stay valid", () => {
     const gridOf = TickGrid.interner(2)
-    const spec = (step: string) => ({ ranges: [range("0", "1", step)] })
+    const spec = (step: string): TickGrid.TickGridSpec => ({ ranges: [range("0", "1", step)] })
     const first = Either.getOrThrow(gridOf(spec("0.01")))
     assert.strictEqual(Either.getOrThrow(gridOf(spec("0.01"))), first)
     Either.getOrThrow(gridOf(spec("0.1")))
