@@ -9,6 +9,12 @@
  *   socket's tick in the same FIFO queue as the fibers, so it runs in turn.
  * - Node clamps `setTimeout(0)` to 1 ms: every forced yield put an idle millisecond into the decision in
  *   flight. `setImmediate` still lets sockets and timers run, without the wait.
+ *
+ * The yield also comes after `maxBusyMs` without an event-loop turn, whatever the depth: each fiber has
+ * its own drain chain, and a burst of 1,000 markets' fibers (every quote at start, a requote wave) kept the
+ * next-tick queue full for seconds before any chain reached its 2048th drain — timers, sockets and the
+ * WebSocket waited that long (a 4 s event-loop stall measured at 1,000 markets). A turn is noticed by one
+ * `setImmediate` posted when a busy period starts; the decision path itself still drains on next ticks.
  */
 
 import type * as Fiber from "effect/Fiber"
@@ -16,10 +22,24 @@ import * as FiberRef from "effect/FiberRef"
 import * as Scheduler from "effect/Scheduler"
 
 export class ImmediateYieldScheduler implements Scheduler.Scheduler {
-  constructor(readonly maxNextTickBeforeYield: number) {}
+  constructor(
+    readonly maxNextTickBeforeYield: number,
+    readonly maxBusyMs = 5
+  ) {}
+
+  /** when the event loop last had no turn pending (ms), or -1 when a turn happened since the last drain */
+  private busySince = -1
+  private readonly turned = () => {
+    this.busySince = -1
+  }
 
   private readonly runnerOf = Scheduler.SchedulerRunner.cached((depth, drain) => {
-    if (depth >= this.maxNextTickBeforeYield) setImmediate(() => drain(0))
+    const now = performance.now()
+    if (this.busySince < 0) {
+      this.busySince = now
+      setImmediate(this.turned)
+    }
+    if (depth >= this.maxNextTickBeforeYield || now - this.busySince >= this.maxBusyMs) setImmediate(() => drain(0))
     else process.nextTick(drain, depth + 1)
   })
 

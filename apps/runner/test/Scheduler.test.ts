@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Scheduler from "effect/Scheduler"
-import { scheduler } from "../src/Scheduler.js"
+import { ImmediateYieldScheduler, scheduler } from "../src/Scheduler.js"
 
 /** Yields `n` times; `at` is called once, after the first yield, to schedule foreign work. */
 const loop = (n: number, seen: { i: number }, at: () => void) =>
@@ -50,6 +50,39 @@ describe("the runner's scheduler", () => {
       assert.strictEqual(timers, 0)
       // 10,000 yields are past 2048 drains in a row: the loop gave the event loop a turn
       assert.isTrue(immediateRan)
+    })
+  )
+
+  it.live("a burst of many fibers, each short of 2048 drains, still lets the event loop turn every few ms", () =>
+    Effect.gen(function* () {
+      // 100 fibers × 100 yields, each drain ~0.1 ms of work: 1 s of next ticks under a depth-only rule
+      const spin = (ms: number) => {
+        const end = performance.now() + ms
+        while (performance.now() < end) {}
+      }
+      const fiberWork = Effect.gen(function* () {
+        for (let i = 0; i < 100; i++) {
+          spin(0.1)
+          yield* Effect.yieldNow()
+        }
+      })
+      let turns = 0
+      let busy = true
+      const tick = () => {
+        turns++
+        if (busy) setImmediate(tick)
+      }
+      setImmediate(tick)
+      const started = performance.now()
+      yield* Effect.forEach(Array.from({ length: 100 }), () => fiberWork, {
+        concurrency: "unbounded",
+        discard: true
+      }).pipe(Effect.withScheduler(new ImmediateYieldScheduler(2048, 5)))
+      busy = false
+      const elapsedMs = performance.now() - started
+      // the event loop turned all along (about once per 5 ms of work), not once at the end
+      assert.isAtLeast(turns, Math.floor(elapsedMs / 50))
+      assert.isAtLeast(turns, 10)
     })
   )
 })

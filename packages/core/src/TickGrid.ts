@@ -199,6 +199,32 @@ export const make = (spec: TickGridSpec): Either.Either<TickGrid, InvalidTickGri
   })
 }
 
+/** A spec as one string: equal specs (same ranges, same bounds) have the same key. */
+export const specKey = (spec: TickGridSpec): string =>
+  `${spec.ranges.map((r) => `${r.start}:${r.end}:${r.step}`).join(",")}|${spec.min ?? ""}|${spec.max ?? ""}`
+
+/**
+ * `make`, shared by spec: markets with the same price structure get the same grid, so its level tables
+ * (price → level map, prices, unit index: ~100 KB for a 1,000-level grid once used) exist once, not once per
+ * market — 1,000 markets sit on a handful of grids. Grids are immutable values, so sharing one changes
+ * nothing for its users. Bounded: at most `capacity` grids are held; a new spec past that starts a fresh set
+ * (a grid dropped stays valid wherever it is used). Each owner (a venue's market catalog) keeps its own.
+ */
+export const interner = (capacity = 64): ((spec: TickGridSpec) => Either.Either<TickGrid, InvalidTickGrid>) => {
+  const grids = new Map<string, TickGrid>()
+  return (spec) => {
+    const key = specKey(spec)
+    const known = grids.get(key)
+    if (known !== undefined) return Either.right(known)
+    const made = make(spec)
+    if (Either.isRight(made)) {
+      if (grids.size >= capacity) grids.clear()
+      grids.set(key, made.right)
+    }
+    return made
+  }
+}
+
 /** Builds a grid from a spec known to be valid (throws otherwise). */
 export const unsafeMake = (spec: TickGridSpec): TickGrid => {
   const r = make(spec)

@@ -86,4 +86,38 @@ describe("TickGrid", () => {
     })
     assert.isTrue(Either.isLeft(decoded) && decoded.left.message.includes("step"))
   })
+
+  it("interner: markets with the same price structure share one grid (and its tables); another spec gets its own", () => {
+    const gridOf = TickGrid.interner(2)
+    const cent = () => ({ ranges: [range("0", "1", "0.01")], min: D.d("0.01"), max: D.d("0.99") }) as const
+    const a = gridOf(cent())
+    const b = gridOf(cent())
+    assert.isTrue(Either.isRight(a) && Either.isRight(b))
+    if (Either.isLeft(a) || Either.isLeft(b)) return
+    // equal specs from different objects: the same grid, so the unit table is built once
+    assert.strictEqual(a.right, b.right)
+    assert.strictEqual(a.right.unitIndex(4), b.right.unitIndex(4))
+    assert.strictEqual(a.right.levelOf(D.d("0.56")), 55)
+    // the bounds are part of the key
+    const wider = gridOf({ ranges: [range("0", "1", "0.01")], min: D.d("0.02"), max: D.d("0.99") })
+    assert.isTrue(Either.isRight(wider) && wider.right !== a.right && wider.right.size === 98)
+    // an invalid spec fails as `make` does, and is not held
+    const bad = gridOf({ ranges: [range("0", "1", "0.03")] })
+    assert.isTrue(Either.isLeft(bad) && bad.left.message.includes("multiple of step"))
+  })
+
+  it("interner: bounded — past its capacity it starts a fresh set, and the grids it handed out stay valid", () => {
+    const gridOf = TickGrid.interner(2)
+    const spec = (step: string): TickGrid.TickGridSpec => ({ ranges: [range("0", "1", step)] })
+    const first = Either.getOrThrow(gridOf(spec("0.01")))
+    assert.strictEqual(Either.getOrThrow(gridOf(spec("0.01"))), first)
+    Either.getOrThrow(gridOf(spec("0.1")))
+    // a third spec: the set held two, so it starts afresh; "0.01" is built again (a new, equal grid)
+    Either.getOrThrow(gridOf(spec("0.05")))
+    const again = Either.getOrThrow(gridOf(spec("0.01")))
+    assert.notStrictEqual(again, first)
+    assert.strictEqual(again.size, first.size)
+    assert.strictEqual(first.levelOf(D.d("0.56")), 56)
+    assert.strictEqual(TickGrid.specKey(spec("0.01")), TickGrid.specKey(first.spec))
+  })
 })

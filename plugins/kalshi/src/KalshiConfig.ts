@@ -39,6 +39,11 @@ export type MarketFilter = typeof MarketFilter.Type
 export const SafetyConfig = Schema.Struct({
   /** put maker (post-only GTC) orders in an order group with this rolling-15 s contracts limit; 0 disables */
   orderGroupContractsLimit: Schema.optionalWith(Schema.Number, { default: () => 1000 }),
+  /**
+   * after Kalshi refuses a create because the order group tripped, creates pause this long (its rolling
+   * window), then the group is reset
+   */
+  orderGroupPauseMs: Schema.optionalWith(Schema.Number, { default: () => 15_000 }),
   /** ask Kalshi to cancel resting orders when a trading or exchange pause starts */
   cancelOrderOnPause: Schema.optionalWith(Schema.Boolean, { default: () => true }),
   /** GTC orders without an expiry get one this many seconds ahead (dead-man fallback); 0 disables */

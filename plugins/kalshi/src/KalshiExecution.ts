@@ -24,6 +24,9 @@ import type { KalshiInstruments } from "./KalshiInstruments.js"
 import type { Costs, KalshiLimiter } from "./KalshiLimiter.js"
 import type { KalshiSafety } from "./KalshiSafety.js"
 
+/** Kalshi's code for a create refused because its order group tripped (refused until the group is reset) */
+const GROUP_TRIPPED = "exceeded_order_group_risk_limit"
+
 export type KalshiExecution = Pick<
   Venue.VenuePrimitives,
   "admit" | "prepare" | "submit" | "cancel" | "amend" | "cancelAll" | "lookup" | "openOrders" | "fills"
@@ -75,7 +78,11 @@ export const make = (o: {
         const isMaker = request.postOnly && request.timeInForce === "GTC"
         const group = isMaker ? yield* o.safety.orderGroup(m.exchangeIndex) : undefined
         const target = { exchangeIndex: m.exchangeIndex, group }
-        return { request, ...encode.createBody(request, request.clientOrderId, target, o.safety.policy, now()) }
+        return {
+          request,
+          exchangeIndex: m.exchangeIndex,
+          ...encode.createBody(request, request.clientOrderId, target, o.safety.policy, now())
+        }
       })
 
     const submit = (items: ReadonlyArray<Venue.CreateItem>) =>
@@ -90,6 +97,12 @@ export const make = (o: {
             : yield* writes.creates(
                 ready.map((e) => ({ symbol: e.request.symbol, cid: e.request.clientOrderId, body: e.body }))
               )
+        // a create refused because its order group tripped: pause creates, the group is reset after
+        const tripped = new Set<number>()
+        for (const [i, r] of results.entries()) {
+          if (r._tag === "Err" && r.error.code === GROUP_TRIPPED) tripped.add(ready[i]!.exchangeIndex)
+        }
+        for (const i of tripped) yield* o.safety.groupTripped(i)
         let k = 0
         return encoded.map((e): WriteOutcome.WriteOutcome => {
           if (Either.isLeft(e)) return certain(e.left)

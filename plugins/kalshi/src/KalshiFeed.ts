@@ -64,6 +64,9 @@ export interface BookInfo {
   readonly sid: number | undefined
   readonly sequence: number
   readonly lastUpdateMs: number
+  /** readers of its Decimal books now (its Decimal hub exists only while there are some) */
+  readonly decimalReaders: number
+  readonly decimalHub: boolean
 }
 
 export interface KalshiFeed {
@@ -268,7 +271,7 @@ export const make = (options: FeedOptions): Effect.Effect<KalshiFeed, never, Sco
         const fresh: FeedBook = {
           slot: Frames.makeBook(symbol, grid),
           changed: yield* ChangeSignal.make,
-          hub: yield* PubSub.sliding<OrderBook.OrderBook>(1024),
+          hub: undefined,
           decimalReaders: 0
         }
         const [b, created] = yield* Ref.modify(registry, (r): readonly [readonly [FeedBook, boolean], Registry] => {
@@ -282,18 +285,30 @@ export const make = (options: FeedOptions): Effect.Effect<KalshiFeed, never, Sco
         return b
       })
 
-    const readers = (symbol: string, delta: number) =>
+    // the Decimal hub (its 1,024-slot ring) exists only while the book has Decimal readers: a reader brings
+    // one when the book has none; the last reader to leave drops it
+    const addReader = (symbol: string, spare: PubSub.PubSub<OrderBook.OrderBook>) =>
+      Ref.modify(registry, (r): readonly [PubSub.PubSub<OrderBook.OrderBook>, Registry] => {
+        const e = r.get(symbol)
+        if (e === undefined) return [spare, r]
+        const hub = e.hub ?? spare
+        return [hub, new Map(r).set(symbol, { ...e, hub, decimalReaders: e.decimalReaders + 1 })]
+      })
+    const removeReader = (symbol: string) =>
       Ref.update(registry, (r) => {
         const e = r.get(symbol)
-        return e === undefined ? r : new Map(r).set(symbol, { ...e, decimalReaders: e.decimalReaders + delta })
+        if (e === undefined) return r
+        const decimalReaders = e.decimalReaders - 1
+        return new Map(r).set(symbol, { ...e, decimalReaders, hub: decimalReaders > 0 ? e.hub : undefined })
       })
 
     const book = (symbol: string, grid: TickGrid.TickGrid) =>
       Stream.unwrapScoped(
         Effect.gen(function* () {
           const b = yield* ensureBook(symbol, grid)
-          yield* Effect.acquireRelease(readers(symbol, 1), () => readers(symbol, -1))
-          const sub = yield* PubSub.subscribe(b.hub)
+          const spare = yield* PubSub.sliding<OrderBook.OrderBook>(1024)
+          const hub = yield* Effect.acquireRelease(addReader(symbol, spare), () => removeReader(symbol))
+          const sub = yield* PubSub.subscribe(hub)
           const s = b.slot
           const first = s.valid ? [s.ladder.toOrderBook(s.sym, s.grid, Frames.LOT)] : []
           return Stream.concat(Stream.fromIterable(first), Stream.fromQueue(sub))
@@ -354,11 +369,19 @@ export const make = (options: FeedOptions): Effect.Effect<KalshiFeed, never, Sco
           b?.valid ? Option.some(b.ladder.toOrderBook(b.sym, b.grid, Frames.LOT)) : Option.none()
         ),
       bookInfo: (symbol) =>
-        Effect.map(slotOf(symbol), (b) =>
-          b === undefined
-            ? Option.none()
-            : Option.some({ valid: b.valid, sid: b.sid, sequence: b.ladder.sequence, lastUpdateMs: b.lastUpdate })
-        ),
+        Effect.map(Ref.get(registry), (r) => {
+          const e = r.get(symbol)
+          if (e === undefined) return Option.none()
+          const b = e.slot
+          return Option.some({
+            valid: b.valid,
+            sid: b.sid,
+            sequence: b.ladder.sequence,
+            lastUpdateMs: b.lastUpdate,
+            decimalReaders: e.decimalReaders,
+            decimalHub: e.hub !== undefined
+          })
+        }),
       events: Stream.fromPubSub(privateHub),
       subscribeEvents: PubSub.subscribe(privateHub),
       reconnect: connection.kill("forced"),

@@ -116,9 +116,11 @@ export const make = (o: {
     const put = (e: MarketEntry) =>
       Ref.update(catalog, (c) => ({ ...c, markets: HashMap.set(c.markets, e.market.symbol, e) }))
 
+    // one grid per distinct price structure, shared by its markets (and kept across reloads)
+    const gridOf = TickGrid.interner()
     const entryOf = (m: wire.Market): Either.Either<MarketEntry, E.BadVenueData> => {
       const market = parse.market(venueId, m)
-      const grid = TickGrid.make(market.tickGrid)
+      const grid = gridOf(market.tickGrid)
       if (Either.isLeft(grid)) {
         return Either.left(new E.BadVenueData({ venue: o.venue, message: `market ${m.ticker}: ${grid.left.message}` }))
       }

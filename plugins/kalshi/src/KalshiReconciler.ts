@@ -65,11 +65,14 @@ export const make = (o: {
       yield* Ref.set(pending, !clean)
       const ps = yield* view.stats
       yield* Ref.update(stats, (s) => ({ ...s, desyncs: ps.desyncs, lookups: ps.verifyLookups }))
-      // fills REST knows and the stream did not deliver
+      // fills REST knows and the stream did not deliver (the ten minutes' list is mostly fills already seen:
+      // those are skipped by trade id before a core fill is built)
       const fills = yield* o.api.getFills({ min_ts: Math.floor((t - 10 * 60_000) / 1000), ...o.sub }, 1)
       const seen = yield* view.snapshot
-      for (const f of fills.map(parse.fill)) {
-        if (!OrderStore.hasFill(seen, f.id) && t - f.timestamp > cfg.graceMs) yield* view.fill(f, "rest")
+      for (const w of fills) {
+        if (OrderStore.hasFill(seen, parse.fillId(w))) continue
+        const f = parse.fill(w)
+        if (t - f.timestamp > cfg.graceMs) yield* view.fill(f, "rest")
       }
     })
 

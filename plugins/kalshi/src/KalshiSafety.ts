@@ -1,12 +1,17 @@
 /**
  * Venue safety nets and the emergency stop:
  * - order groups: maker orders (post-only GTC) join one order group per exchange shard, created on first
- *   use with `safety.orderGroupContractsLimit` (Kalshi cancels the group's orders when it trips);
+ *   use with `safety.orderGroupContractsLimit` (Kalshi cancels the group's orders when it trips, and refuses
+ *   every create into it until it is reset). A create refused that way trips our side too: creates are
+ *   refused locally for `safety.orderGroupPauseMs` (a `Halted` on health; no request storm into a group
+ *   that refuses everything), then the group is reset (`PUT /portfolio/order_groups/{id}/reset`, or a new
+ *   group when the reset fails) at the next maker order;
  * - the dead-man expiry policy for creates (`safety.deadManSeconds`, `cancelOrderOnPause`), applied by
  *   `internal/encode.ts`;
  * - emergency cancel-all on the reserved lane, verified through REST, followed by a local halt window
  *   (creates refused for at least `safety.haltAfterCancelAllMs`, ≥ 60 s), published on health as `Halted`.
- * State: the group per shard in a `SynchronizedRef` (single-flight creation), the halt deadline in a `Ref`.
+ * State: the group per shard in a `SynchronizedRef` (single-flight creation and reset), the halt deadline
+ * and its reason in a `Ref`.
  */
 import { Order as CoreOrder, Decimal as D, ExchangeError as E, type Venue, VenueHealth } from "@alpha-hunter/core"
 import * as Effect from "effect/Effect"
@@ -23,6 +28,13 @@ import * as wire from "./internal/wire.js"
 import type { CancelAllReport } from "./KalshiClient.js"
 import type { SafetyConfig } from "./KalshiConfig.js"
 
+/** The order group of a shard: tripped (Kalshi refuses creates into it) until reset after the pause. */
+interface Group {
+  readonly id: string
+  readonly tripped: boolean
+  readonly pausedUntil: number
+}
+
 export interface KalshiSafety {
   readonly policy: CreatePolicy
   /** the order group for maker orders on a shard (created on first use; `undefined` when disabled or refused) */
@@ -31,6 +43,8 @@ export interface KalshiSafety {
   readonly haltedUntil: Effect.Effect<number>
   /** fails with `ExchangeRejected("halted")` inside the halt window */
   readonly checkNotHalted: (what: "creates" | "amends") => Effect.Effect<void, E.ExchangeRejected>
+  /** Kalshi refused a create because the shard's order group tripped: pause creates, reset the group after */
+  readonly groupTripped: (exchangeIndex: number) => Effect.Effect<void>
   readonly emergencyCancelAll: (reason: string) => Effect.Effect<CancelAllReport, E.ExchangeError>
 }
 
@@ -49,8 +63,9 @@ export const make = (o: {
     const now = () => clock.unsafeCurrentTimeMillis()
     const { venue, sub } = o
     const query = Object.keys(sub).length > 0 ? { query: sub } : {}
-    const groups = yield* SynchronizedRef.make(HashMap.empty<number, string>())
+    const groups = yield* SynchronizedRef.make(HashMap.empty<number, Group>())
     const haltedUntil = yield* Ref.make(0)
+    const haltReason = yield* Ref.make("after an emergency cancel-all")
 
     const createGroup = (exchangeIndex: number) =>
       o.transport
@@ -75,29 +90,79 @@ export const make = (o: {
           )
         )
 
+    // a tripped group, once the pause is over: reset (a new group when the reset is refused)
+    const resetGroup = (exchangeIndex: number, id: string) =>
+      o.transport
+        .send({
+          method: "PUT",
+          path: `/portfolio/order_groups/${encodeURIComponent(id)}/reset`,
+          lane: "create",
+          ...(Object.keys(sub).length > 0 ? { body: { ...sub } } : {})
+        })
+        .pipe(
+          Effect.as<string | undefined>(id),
+          Effect.catchAll((f) =>
+            Effect.logWarning(
+              `kalshi: cannot reset order group ${id} (${rest.readError(f, { venue }).message}); creating a new one`
+            ).pipe(Effect.zipRight(createGroup(exchangeIndex)))
+          )
+        )
+
     const orderGroup = (exchangeIndex: number): Effect.Effect<string | undefined> =>
       o.safety.orderGroupContractsLimit <= 0
         ? Effect.succeed(undefined)
         : SynchronizedRef.modifyEffect(groups, (gs) =>
             Option.match(HashMap.get(gs, exchangeIndex), {
-              onSome: (g) => Effect.succeed([g, gs] as const),
+              onSome: (g) =>
+                g.tripped && now() >= g.pausedUntil
+                  ? Effect.map(resetGroup(exchangeIndex, g.id), (id) =>
+                      id === undefined
+                        ? ([id, HashMap.remove(gs, exchangeIndex)] as const)
+                        : ([id, HashMap.set(gs, exchangeIndex, { id, tripped: false, pausedUntil: 0 })] as const)
+                    )
+                  : Effect.succeed([g.id, gs] as const),
               // a refused creation is tried again on the next maker order
               onNone: () =>
                 Effect.map(createGroup(exchangeIndex), (g) =>
-                  g === undefined ? ([g, gs] as const) : ([g, HashMap.set(gs, exchangeIndex, g)] as const)
+                  g === undefined
+                    ? ([g, gs] as const)
+                    : ([g, HashMap.set(gs, exchangeIndex, { id: g, tripped: false, pausedUntil: 0 })] as const)
                 )
             })
           )
 
+    const groupTripped = (exchangeIndex: number): Effect.Effect<void> =>
+      Effect.gen(function* () {
+        const until = now() + o.safety.orderGroupPauseMs
+        // once per trip: the answers of the batch in flight when it tripped say it again
+        const first = yield* SynchronizedRef.modify(groups, (gs) =>
+          Option.match(HashMap.get(gs, exchangeIndex), {
+            onNone: () => [undefined, gs] as const,
+            onSome: (g) =>
+              g.tripped
+                ? ([undefined, gs] as const)
+                : ([g.id, HashMap.set(gs, exchangeIndex, { ...g, tripped: true, pausedUntil: until })] as const)
+          })
+        )
+        if (first === undefined) return
+        const reason = `order group ${first} reached its contracts limit (${o.safety.orderGroupContractsLimit} in 15 s): Kalshi canceled its orders`
+        const u = yield* Ref.updateAndGet(haltedUntil, (x) => Math.max(x, until))
+        if (u === until) yield* Ref.set(haltReason, "after the order group's contracts limit was reached")
+        yield* Effect.logError(`kalshi: ${reason}; creates paused until ${new Date(u).toISOString()}`)
+        yield* PubSub.publish(o.health, new VenueHealth.Halted({ venue, reason, until: u, at: now() }))
+      })
+
     const checkNotHalted = (what: "creates" | "amends") =>
       Effect.flatMap(Ref.get(haltedUntil), (until) =>
         now() < until
-          ? Effect.fail(
-              new E.ExchangeRejected({
-                venue,
-                code: "halted",
-                message: `${what} are halted until ${new Date(until).toISOString()} (after an emergency cancel-all)`
-              })
+          ? Effect.flatMap(Ref.get(haltReason), (why) =>
+              Effect.fail(
+                new E.ExchangeRejected({
+                  venue,
+                  code: "halted",
+                  message: `${what} are halted until ${new Date(until).toISOString()} (${why})`
+                })
+              )
             )
           : Effect.void
       )
@@ -109,6 +174,7 @@ export const make = (o: {
         const until = yield* Ref.updateAndGet(haltedUntil, (u) =>
           Math.max(u, now() + Math.max(60_000, o.safety.haltAfterCancelAllMs))
         )
+        yield* Ref.set(haltReason, "after an emergency cancel-all")
         // the cancels the stream is about to report are ours
         yield* Effect.flatMap(o.view, (v) => v.expectCancels())
         yield* Effect.logError(
@@ -162,6 +228,7 @@ export const make = (o: {
       orderGroup,
       haltedUntil: Ref.get(haltedUntil),
       checkNotHalted,
+      groupTripped,
       emergencyCancelAll
     } satisfies KalshiSafety
   })

@@ -32,6 +32,38 @@ const waitUntil = (what: string, cond: Effect.Effect<boolean>, timeoutMs = 5_000
 const buy = buyOn(symbol)
 
 describe("kalshi feed", () => {
+  it.scopedLive(
+    "a book's Decimal hub lives while it has Decimal readers: dropped by the last, made again by the next",
+    () =>
+      Effect.gen(function* () {
+        const s = yield* sim({ flow: false })
+        const { client, exchange } = yield* connect(s)
+        const info = Effect.map(client.feed.bookInfo(symbol), Option.getOrThrow)
+        const reader = (price: string) =>
+          Effect.scoped(
+            Effect.gen(function* () {
+              const books = yield* collect(exchange.watchOrderBook(symbol))
+              yield* books.take
+              assert.deepInclude(yield* info, { decimalReaders: 1, decimalHub: true })
+              // a change reaches the reader through the hub
+              yield* exchange.createOrder(buy(price, { postOnly: true }))
+              for (;;) {
+                const b = yield* books.take
+                if (b.bids.some(([p]) => p === D.d(price))) return
+              }
+            })
+          )
+        yield* reader("0.05")
+        // the last reader left: no hub (the view path, what strategies read, never needed one)
+        yield* waitUntil(
+          "the reader gone",
+          Effect.map(info, (i) => i.decimalReaders === 0)
+        )
+        assert.isFalse((yield* info).decimalHub)
+        // a later reader gets a fresh hub, and the changes
+        yield* reader("0.06")
+      })
+  )
   it.scopedLive("seq gap → book INVALID, then recovered from a snapshot", () =>
     Effect.gen(function* () {
       const s = yield* sim()

@@ -204,6 +204,21 @@ describe("signing (REFERENCE §2)", () => {
     s.topUp(20_000)
     assert.strictEqual(s.stats().learned, 0)
   })
+  it("timestamps per path: distinct and increasing, and remembered only for the paths of the last minute", () => {
+    const s = sign.makeSync({ keyId: "k", key: ed.privateKey })
+    const ts = (h: sign.AuthHeaders) => Number(h["KALSHI-ACCESS-TIMESTAMP"])
+    const lookup = (id: string) => `/trade-api/v2/portfolio/orders/${id}`
+    // the same path twice in one millisecond: two timestamps
+    const a = ts(s.headers("GET", lookup("a"), 5_000))
+    const b = ts(s.headers("GET", lookup("a"), 5_000))
+    assert.isTrue(b > a)
+    // 12,000 orders looked up once each over 1,200 s (a 24/7 maker's order ids): the memory stays bounded
+    for (let i = 0; i < 12_000; i++) s.headers("GET", lookup(`o${i}`), 10_000 + i * 100)
+    assert.isAtMost(s.stats().timestamps, 2 * 4_096)
+    // a recent path is still remembered: its next timestamp still goes past the last one
+    const last = ts(s.headers("GET", lookup("o11999"), 10_000 + 11_999 * 100))
+    assert.strictEqual(last, 10_000 + 11_999 * 100 + 1)
+  })
   it("pre-sign text: ms + METHOD + full path, query dropped", () => {
     assert.strictEqual(
       sign.presignText(1703123456789, "get", "/trade-api/v2/portfolio/orders?limit=5"),

@@ -12,6 +12,7 @@
  */
 import { Decimal as D, Incentive, type Lip } from "@alpha-hunter/core"
 import * as Effect from "effect/Effect"
+import * as HashMap from "effect/HashMap"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import type { MakerConfig } from "./MakerConfig.js"
@@ -24,7 +25,8 @@ const DAY_MS = 86_400_000
 const ALLOCATE_EVERY_MS = 1_000
 
 interface Board {
-  readonly bids: ReadonlyMap<string, Plan.Bid>
+  /** each market's latest plan (a persistent map: a decision's update is O(log n), not a copy of the board) */
+  readonly bids: HashMap.HashMap<string, Plan.Bid>
   readonly granted: ReadonlyMap<string, D.Decimal>
   readonly at: number
 }
@@ -174,7 +176,7 @@ export const make = (config: MakerConfig, id: string): Effect.Effect<ProgramQuot
     const incentives = yield* Effect.serviceOption(Incentive.IncentivePrograms)
     const c = config.programs
     const settings = settingsOf(c)
-    const board = yield* Ref.make<Board>({ bids: new Map(), granted: new Map(), at: 0 })
+    const board = yield* Ref.make<Board>({ bids: HashMap.empty(), granted: new Map(), at: 0 })
     const index = yield* Ref.make<{
       readonly list: ReadonlyArray<Incentive.IncentiveProgram> | undefined
       readonly bySymbol: ReadonlyMap<string, ReadonlyArray<Incentive.IncentiveProgram>>
@@ -198,18 +200,13 @@ export const make = (config: MakerConfig, id: string): Effect.Effect<ProgramQuot
     }
 
     const leave = (symbol: string) =>
-      Ref.update(board, (b) => {
-        if (!b.bids.has(symbol)) return b
-        const bids = new Map(b.bids)
-        bids.delete(symbol)
-        return { ...b, bids }
-      })
+      Ref.update(board, (b) => (HashMap.has(b.bids, symbol) ? { ...b, bids: HashMap.remove(b.bids, symbol) } : b))
     /** puts a market's plan on the board; the collateral it is granted (undefined: none) */
     const bid = (symbol: string, plan: Plan.MarketPlan, now: number) =>
       Ref.modify(board, (b): [D.Decimal | undefined, Board] => {
-        const bids = new Map(b.bids).set(symbol, { symbol, net: plan.value, collateral: plan.collateral })
-        const stale = now - b.at >= ALLOCATE_EVERY_MS || !b.bids.has(symbol)
-        const granted = stale ? Plan.allocate([...bids.values()], c.maxCollateral) : b.granted
+        const bids = HashMap.set(b.bids, symbol, { symbol, net: plan.value, collateral: plan.collateral })
+        const stale = now - b.at >= ALLOCATE_EVERY_MS || !HashMap.has(b.bids, symbol)
+        const granted = stale ? Plan.allocate([...HashMap.values(bids)], c.maxCollateral) : b.granted
         return [granted.get(symbol), { bids, granted, at: stale ? now : b.at }]
       })
 
@@ -218,13 +215,14 @@ export const make = (config: MakerConfig, id: string): Effect.Effect<ProgramQuot
       let cached: { readonly key: string; readonly plan: Plan.MarketPlan } | undefined
       let mode: "program" | "plain" | undefined
       let failed = false
-      const note = (next: "program" | "plain", line: string) => {
+      // the line is built only when the mode changes (not on every decision)
+      const note = (next: "program" | "plain", line: () => string) => {
         if (mode === next) return Effect.void
         mode = next
         // quoting for a program is news (info); why a program market is quoted plainly is detail (debug)
         return next === "program"
-          ? Effect.logInfo(`maker ${id}: ${symbol}: ${line}`)
-          : Effect.logDebug(`maker ${id}: ${symbol}: ${line}`)
+          ? Effect.logInfo(`maker ${id}: ${symbol}: ${line()}`)
+          : Effect.logDebug(`maker ${id}: ${symbol}: ${line()}`)
       }
       return (p, input) =>
         Effect.gen(function* () {
@@ -241,7 +239,7 @@ export const make = (config: MakerConfig, id: string): Effect.Effect<ProgramQuot
           cached = { key: full.key, plan: full.plan }
           if (full.plan.fallback !== undefined || full.quotes === undefined) {
             yield* leave(symbol)
-            yield* note("plain", `liquidity program, quoted plainly: ${full.plan.fallback}`)
+            yield* note("plain", () => `liquidity program, quoted plainly: ${full.plan.fallback}`)
             return undefined
           }
           const granted = yield* bid(symbol, full.plan, input.now)
@@ -260,10 +258,10 @@ export const make = (config: MakerConfig, id: string): Effect.Effect<ProgramQuot
                   planned
                 )
           if (granted === undefined || quotes === undefined) {
-            yield* note("plain", "liquidity program, quoted plainly: the collateral budget funds better markets")
+            yield* note("plain", () => "liquidity program, quoted plainly: the collateral budget funds better markets")
             return undefined
           }
-          yield* note("program", `quoting for its liquidity program: ${describe(p, plan)}`)
+          yield* note("program", () => `quoting for its liquidity program: ${describe(p, plan)}`)
           return quotes
         }).pipe(
           // a bug here must not stop the market's loop: say so once per market, and quote it plainly

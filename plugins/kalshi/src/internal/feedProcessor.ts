@@ -43,8 +43,8 @@ export interface FeedBook {
   readonly slot: BookSlot
   /** one signal per batch that changed the book: readers take the integer view when they pull */
   readonly changed: ChangeSignal.ChangeSignal
-  /** Decimal books, published (every change) only while `decimalReaders` > 0 */
-  readonly hub: PubSub.PubSub<OrderBook.OrderBook>
+  /** Decimal books, published (every change) only while `decimalReaders` > 0 (the hub exists only then) */
+  readonly hub: PubSub.PubSub<OrderBook.OrderBook> | undefined
   readonly decimalReaders: number
 }
 
@@ -87,7 +87,7 @@ export const runBatch = (
     out.changed.add(b)
     const fb = registry.get(b.symbol)
     // Decimal books (built only while someone reads them) carry every change, so they are built here
-    if (fb !== undefined && fb.decimalReaders > 0) {
+    if (fb !== undefined && fb.decimalReaders > 0 && fb.hub !== undefined) {
       out.notes.push({ _tag: "Decimal", hub: fb.hub, book: b.ladder.toOrderBook(b.sym, b.grid, LOT) })
     }
   }

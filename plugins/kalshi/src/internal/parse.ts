@@ -364,6 +364,15 @@ export const createdOrder = (
 
 // ---- fills -------------------------------------------------------------------------------------
 
+/** A wire fill's trade id (what `fill` gives the core fill), read without building the fill. */
+export const fillId = (f: {
+  readonly trade_id?: string | null | undefined
+  readonly fill_id?: string | null | undefined
+  readonly order_id: string
+  readonly ts_ms?: number | null | undefined
+  readonly ts?: number | null | undefined
+}): string => f.trade_id ?? f.fill_id ?? `${f.order_id}:${f.ts_ms ?? f.ts ?? 0}`
+
 export const fill = (f: {
   readonly trade_id?: string | null | undefined
   readonly fill_id?: string | null | undefined
@@ -383,7 +392,7 @@ export const fill = (f: {
   readonly ts?: number | null | undefined
   readonly created_time?: string | null | undefined
 }): CoreOrder.Fill => {
-  const id = f.trade_id ?? f.fill_id ?? `${f.order_id}:${f.ts_ms ?? f.ts ?? 0}`
+  const id = fillId(f)
   const ts = f.ts_ms ?? timeMs(f.created_time) ?? (f.ts !== null && f.ts !== undefined ? f.ts * 1000 : 0)
   return CoreOrder.fillFromDecoded({
     id: Ids.TradeId.make(id),

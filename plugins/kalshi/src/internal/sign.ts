@@ -126,6 +126,8 @@ export interface Signer {
     readonly signed: number
     /** learned paths being kept pre-signed */
     readonly learned: number
+    /** paths whose last timestamp is remembered (bounded: see `nextTs`) */
+    readonly timestamps: number
   }
 }
 
@@ -155,6 +157,9 @@ export interface SignerOptions {
   /** called when a pre-signed entry was used or missed (the owner tops the pool up soon, off the hot path) */
   readonly onDrained?: () => void
 }
+
+const TS_HORIZON_MS = 60_000
+const TS_SWEEP_AT = 4_096
 
 /** A signer with no background work (pool disabled). */
 export const makeSync = (options: SignerOptions): Signer & { readonly topUp: (nowMs: number) => void } => {
@@ -190,11 +195,21 @@ export const makeSync = (options: SignerOptions): Signer & { readonly topUp: (no
     "KALSHI-ACCESS-TIMESTAMP": String(ts),
     "KALSHI-ACCESS-SIGNATURE": sig
   })
-  /** a timestamp not used before on this path (distinct, increasing) */
+  /**
+   * A timestamp not used before on this path (distinct, increasing). A path's last timestamp matters only
+   * while the clock has not passed it; per-order paths (an amend, a lookup) are new all the time, so the
+   * remembered ones are swept when many: those more than `TS_HORIZON_MS` old leave (a timestamp that old
+   * is expired at the venue anyway). Bounded by the paths of the last minute, not by every order ever seen.
+   */
+  let sweepAt = TS_SWEEP_AT
   const nextTs = (k: string, now: number): number => {
     const prev = lastTs.get(k) ?? 0
     const ts = now > prev ? now : prev + 1
     lastTs.set(k, ts)
+    if (lastTs.size >= sweepAt) {
+      for (const [p, t] of lastTs) if (t < now - TS_HORIZON_MS) lastTs.delete(p)
+      sweepAt = Math.max(TS_SWEEP_AT, lastTs.size * 2)
+    }
     return ts
   }
   const signNow = (method: string, path: string, nowMs: number): AuthHeaders => {
@@ -247,7 +262,7 @@ export const makeSync = (options: SignerOptions): Signer & { readonly topUp: (no
     keyType,
     headers,
     signNow,
-    stats: () => ({ hits, misses, signed, learned: learned.size }),
+    stats: () => ({ hits, misses, signed, learned: learned.size, timestamps: lastTs.size }),
     topUp
   }
 }

@@ -1,0 +1,58 @@
+/**
+ * The order group trips (more contracts filled in 15 s than its limit): Kalshi cancels its orders and refuses
+ * every create into it until it is reset. Our side pauses creates (no request storm into a group that refuses
+ * everything), says so on health, and resets the group once the pause is over.
+ */
+import { Decimal as D, Ids, Order, type VenueHealth } from "@alpha-hunter/core"
+import { KalshiSim } from "@alpha-hunter/kalshi-sim"
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Stream from "effect/Stream"
+import { collect, connect } from "./utils.js"
+
+describe("kalshi order group", () => {
+  it.scopedLive("a tripped group: one refusal from the venue, creates paused locally, the group reset after", () =>
+    Effect.gen(function* () {
+      const sim = yield* KalshiSim.make({ port: 0, seed: 11, markets: 2, flow: false })
+      const symbol = Ids.Symbol.make((yield* sim.tickers)[0]!)
+      const pauseMs = 1_500
+      const { exchange } = yield* connect(sim, {
+        markets: { status: "open" },
+        safety: { orderGroupContractsLimit: 100, orderGroupPauseMs: pauseMs }
+      })
+      const other = yield* connect(sim, { markets: { status: "open" } })
+      yield* exchange.loadMarkets()
+      yield* other.exchange.loadMarkets()
+      const halted = yield* collect(
+        exchange.health.pipe(Stream.filter((h): h is VenueHealth.Halted => h._tag === "Halted"))
+      )
+      const maker = (price: string, amount: string) =>
+        Order.OrderRequest.make({ symbol, side: "buy", price: D.d(price), amount: D.d(amount), postOnly: true })
+      // a maker order in the group, then 101 contracts of it taken: over the group's limit of 100
+      yield* exchange.createOrder(maker("0.40", "150"))
+      yield* other.exchange.createOrder(
+        Order.OrderRequest.make({ symbol, side: "sell", price: D.d("0.40"), amount: D.d("101"), timeInForce: "IOC" })
+      )
+      // the venue refuses the next create into the tripped group
+      const refused = yield* Effect.either(exchange.createOrder(maker("0.30", "1")))
+      assert.isTrue(Either.isLeft(refused))
+      if (Either.isRight(refused)) return
+      assert.strictEqual(refused.left.code, "exceeded_order_group_risk_limit")
+      // our side trips too: said on health, with the pause
+      const h = yield* halted.take
+      assert.include(h.reason, "contracts limit")
+      assert.isTrue(h.until !== undefined && h.until - h.at <= pauseMs + 100 && h.until - h.at >= pauseMs - 100)
+      // creates are refused locally during the pause (certainly not sent)
+      const local = yield* Effect.either(exchange.createOrder(maker("0.30", "1")))
+      assert.isTrue(Either.isLeft(local) && local.left._tag === "ExchangeRejected" && local.left.code === "halted")
+      if (Either.isLeft(local)) assert.include(local.left.message, "contracts limit")
+      // after the pause the group is reset at the next maker order, which rests
+      yield* Effect.sleep(pauseMs + 200)
+      const placed = yield* exchange.createOrder(maker("0.30", "1"))
+      assert.strictEqual(placed.status, "open")
+      // one trip, said once
+      assert.strictEqual(yield* halted.size, 0)
+    })
+  )
+})
