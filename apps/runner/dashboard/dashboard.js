@@ -179,7 +179,8 @@
       "data-field": "lip-projected",
       text: m.lipProjected === undefined ? "—" : money(m.lipProjected, 2)
     }),
-    el("td", { class: "actions" }, marketButton(m, "pause"), " ", marketButton(m, "resume"))
+    // the market's own pause or halt: Resume lifts it; else Pause sets one
+    el("td", { class: "actions" }, marketButton(m, m.own ? "resume" : "pause"))
   ]
   const renderMarket = (m) => {
     let tr = rows.get(m.key)
