@@ -230,7 +230,8 @@ export const collect = (h: RunHandle, st: CollectorState, o: CollectOptions, foc
       if (rescore || (moved && (focused || now - m.lip.at >= lipEvery))) {
         const params = m.params
         m.lip = {
-          at: now,
+          // the first scores spread over `lipEvery`, so later ones do not all fall in the same tick
+          at: m.lip.at === Number.NEGATIVE_INFINITY ? now - ((i * 1009) % lipEvery) : now,
           view: m.view,
           ours: m.ours,
           open: m.open,
