@@ -224,11 +224,10 @@
 
   // ---- the selected market -----------------------------------------------------------------------------
   const renderBook = (d) => {
-    const m = markets.get(selected)
     $("detail-facts").textContent =
       d === undefined
         ? "the book's levels: waiting for the bot…"
-        : `Spread without us: ${d.spreadWithoutUs === undefined ? "—" : price(d.spreadWithoutUs)} · this run's fills: maker ${contracts(d.makerContracts)}, taker ${contracts(d.takerContracts)}${m ? ` · our open orders: ${m.orders}` : ""}`
+        : `Spread without us: ${d.spreadWithoutUs === undefined ? "—" : price(d.spreadWithoutUs)} · this run's fills: maker ${contracts(d.makerContracts)}, taker ${contracts(d.takerContracts)}`
     if (d === undefined) {
       $("book").tBodies[0].replaceChildren()
       return
@@ -356,7 +355,7 @@
       if (body.key === selected) {
         detail = body
         renderBook(detail)
-      }
+      } else focus() // two selections crossed on the way: say again which one
       return
     }
     ticks++
