@@ -117,11 +117,21 @@ describe("dashboard server", () => {
         assert.strictEqual(yield* post(url, { page: pageId, market: "t:TOY-1" }, token), 200)
         // then that market's detail, once (nothing moves on the toy venue: no second one); the deltas carry the
         // time and no market
+        // (deltas written before the focus may still be on their way)
+        let detail: Event | undefined
+        for (let i = 0; i < 200 && detail === undefined; i++) {
+          const e = yield* events.next()
+          if (e.event === "detail") detail = e
+          else assert.strictEqual(e.event, "delta")
+        }
+        assert.isDefined(detail, "no detail after the focus")
         const seen: Array<Event> = []
-        while (seen.filter((e) => e.event === "delta").length < 3) seen.push(yield* events.next())
-        const details = seen.filter((e) => e.event === "detail")
-        assert.strictEqual(details.length, 1)
-        const d = details[0]!.data
+        while (seen.length < 3) seen.push(yield* events.next())
+        assert.deepStrictEqual(
+          seen.map((e) => e.event),
+          ["delta", "delta", "delta"]
+        )
+        const d = detail!.data
         assert.strictEqual(d.key, "t:TOY-1")
         assert.deepStrictEqual(d.bids[0], ["0.4", "100", "0"])
         assert.deepStrictEqual(d.asks[0], ["0.5", "100", "0"])
