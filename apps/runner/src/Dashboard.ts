@@ -162,9 +162,10 @@ export const make = (h: RunHandle, o: DashboardOptions): Effect.Effect<Dashboard
       req.setEncoding("utf8")
       req.on("data", (chunk: string) => {
         body += chunk
-        if (body.length > 1024) {
+        if (body.length > 1024 && !res.headersSent) {
+          // answered at once; the rest of the body is read and dropped
           json(res, 413, '{"error":"the body is larger than 1 KiB"}')
-          req.destroy()
+          body = ""
         }
       })
       req.on("end", () => {

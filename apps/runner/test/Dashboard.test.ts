@@ -114,6 +114,7 @@ describe("dashboard server", () => {
         assert.strictEqual(yield* post(url, { page: "no-such-page", market: "t:TOY-1" }, token), 404)
         assert.strictEqual(yield* post(url, { page: pageId, market: "t:NOPE" }, token), 400)
         assert.strictEqual(yield* post(url, "{not json", token), 400)
+        assert.strictEqual(yield* post(url, { page: pageId, market: "x".repeat(2000) }, token), 413)
         assert.strictEqual(yield* post(url, { page: pageId, market: "t:TOY-1" }, token), 200)
         // then that market's detail, once (nothing moves on the toy venue: no second one); the deltas carry the
         // time and no market
