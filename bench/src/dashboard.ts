@@ -3,7 +3,8 @@
  * compiled runner, maker on every market, synthetic flow), then windows of the same length alternating
  * without and with one page connected to the runner's `GET /events` (the control API's server, loopback, no
  * token). The page is played by this process: it reads the Server-Sent Events stream to its end, as a
- * browser would (its own drawing costs the browser, not the bot). Alternating (off, on, off, on, …) spreads
+ * browser would (its own drawing costs the browser, not the bot), and selects the first market, as the page
+ * does (`POST /events/focus`: the bot then sends that market's book levels too). Alternating (off, on, off, on, …) spreads
  * the machine's drift over both sides.
  *
  * Figures: the runner's CPU % of one core without and with the page (/proc/<pid>, median of the rounds), the
@@ -34,10 +35,19 @@ const median = (xs: ReadonlyArray<number>) => {
       : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
 }
 
-/** One page on `/events`: counts bytes and payloads until aborted. */
+/** One page on `/events`: selects the first market, counts bytes and payloads until aborted. */
 const openPage = (url: string) => {
   const abort = new AbortController()
   const seen = { bytes: 0, payloads: 0, firstSnapshotBytes: 0 }
+  let page: string | undefined
+  const focus = async (market: string) => {
+    const r = await fetch(`${url}/events/focus`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ page, market })
+    })
+    if (!r.ok) throw new Error(`POST /events/focus: HTTP ${r.status} ${await r.text()}`)
+  }
   const done = (async () => {
     const r = await fetch(`${url}/events`, { signal: abort.signal })
     if (!r.ok || r.body === null) throw new Error(`GET /events: HTTP ${r.status}`)
@@ -50,10 +60,17 @@ const openPage = (url: string) => {
         const payload = buf.slice(0, i)
         buf = buf.slice(i + 2)
         if (!payload.startsWith("event:")) continue
+        if (payload.startsWith("event: hello")) {
+          page = (JSON.parse(payload.slice(payload.indexOf("data: ") + 6)) as { page: string }).page
+          continue
+        }
         seen.payloads++
         if (seen.firstSnapshotBytes === 0 && payload.startsWith("event: snapshot")) {
           seen.firstSnapshotBytes = payload.length
-          JSON.parse(payload.slice(payload.indexOf("data: ") + 6))
+          const snap = JSON.parse(payload.slice(payload.indexOf("data: ") + 6)) as {
+            markets: ReadonlyArray<{ key: string }>
+          }
+          if (snap.markets[0] !== undefined) await focus(snap.markets[0].key)
         }
       }
     }

@@ -1,19 +1,22 @@
 /**
  * The live dashboard: reads `/events` (Server-Sent Events over fetch, so the control token can go in a header),
- * keeps the latest view of every market, and redraws only what a payload changed. Charts hold the points seen
- * since the page opened (one per second, the last hour).
+ * keeps the latest row of every market, and redraws only what a payload changed. The bot sends the book's levels
+ * only for the market selected here (`POST /events/focus`). Charts hold the points seen since the page opened
+ * (one per second, the last hour).
  */
 ;(() => {
   const { money, price, contracts, time, el, chart } = window.AH
   const KEEP = 3600
   const tokenKey = "alpha-hunter-control-token"
   const $ = (id) => document.getElementById(id)
-  const markets = new Map() // key → latest MarketSnap
+  const markets = new Map() // key → latest row
   const rows = new Map() // key → <tr>
   const history = new Map() // key → { resting, position, bid, ask, ourBid, ourAsk }
   const times = []
   const portfolioSeries = { resting: [], pnl: [] }
   let selected
+  let detail // the selected market's book, as the bot last sent it
+  let pageId // this page's id on the bot, for POST /events/focus
   let portfolioChart
   let detailCharts
   let ticks = 0
@@ -36,7 +39,8 @@
         body: JSON.stringify({ ...body, reason: body.reason ?? "dashboard" })
       })
       const json = await r.json()
-      say(r.ok ? `${action}: done${body.venue ? ` (${body.venue})` : ""}` : `${action}: ${json.error}`)
+      const what = body.market ? ` (${body.venue}:${body.market})` : body.venue ? ` (${body.venue})` : ""
+      say(r.ok ? `${action}: done${what}` : `${action}: ${json.error}`)
     } catch (e) {
       say(`${action}: ${e.message}`)
     }
@@ -123,11 +127,32 @@
 
   // ---- markets -----------------------------------------------------------------------------------------
   const signed = (s) => (s.startsWith("-") ? "neg" : s === "0" || /^0(\.0+)?$/.test(s) ? "" : "pos")
+  const stateText = (m) => `${m.paused ? "PAUSED" : m.state}${m.open ? "" : " (closed)"}`
+  const stateTitle = (m) =>
+    m.state === "ACTIVE"
+      ? "trading"
+      : m.own
+        ? `this market is ${m.paused ? "paused (Resume lifts it)" : m.state}`
+        : `${m.state}: set on its venue, strategy or everything (see the reasons above)`
+  const marketButton = (m, action) =>
+    el("button", {
+      class: "small",
+      type: "button",
+      "data-action": action,
+      "aria-label": `${action === "pause" ? "Pause" : "Resume"} ${m.symbol}`,
+      title: `POST /${action} {venue, market}: this market only`,
+      text: action === "pause" ? "Pause" : "Resume",
+      onclick: (e) => {
+        e.stopPropagation() // not a click on the row
+        control(action, { venue: m.venue, market: m.symbol })
+      },
+      onkeydown: (e) => e.stopPropagation()
+    })
   const cells = (m) => [
     el("td", { title: `${m.venue} · ${m.strategy}`, text: m.symbol }),
-    el("td", { class: m.state, text: m.open ? m.state : `${m.state} (closed)` }),
-    el("td", { class: "num", text: price(m.bids[0]?.[0]) }),
-    el("td", { class: "num", text: price(m.asks[0]?.[0]) }),
+    el("td", { class: m.state, "data-field": "state", title: stateTitle(m), text: stateText(m) }),
+    el("td", { class: "num", text: price(m.bid) }),
+    el("td", { class: "num", text: price(m.ask) }),
     el("td", { class: "num", text: price(m.ourBid) }),
     el("td", { class: "num", text: price(m.ourAsk) }),
     el("td", { class: "num", text: m.spread === undefined ? "—" : `${price(m.spread)} (${m.spreadTicks})` }),
@@ -153,7 +178,9 @@
       class: "num",
       "data-field": "lip-projected",
       text: m.lipProjected === undefined ? "—" : money(m.lipProjected, 2)
-    })
+    }),
+    // the market's own pause or halt: Resume lifts it; else Pause sets one
+    el("td", { class: "actions" }, marketButton(m, m.own ? "resume" : "pause"))
   ]
   const renderMarket = (m) => {
     let tr = rows.get(m.key)
@@ -188,15 +215,24 @@
       }
       push(h.resting, num(m.resting))
       push(h.position, num(m.position))
-      push(h.bid, cents(m.bids[0]?.[0]))
-      push(h.ask, cents(m.asks[0]?.[0]))
+      push(h.bid, cents(m.bid))
+      push(h.ask, cents(m.ask))
       push(h.ourBid, cents(m.ourBid))
       push(h.ourAsk, cents(m.ourAsk))
     }
   }
 
   // ---- the selected market -----------------------------------------------------------------------------
-  const renderBook = (m) => {
+  const renderBook = (d) => {
+    $("detail-facts").textContent =
+      d === undefined
+        ? "the book's levels: waiting for the bot…"
+        : `Spread without us: ${d.spreadWithoutUs === undefined ? "—" : price(d.spreadWithoutUs)} · this run's fills: maker ${contracts(d.makerContracts)}, taker ${contracts(d.takerContracts)}`
+    if (d === undefined) {
+      $("book").tBodies[0].replaceChildren()
+      return
+    }
+    const book = d
     const row = (side) => (l) =>
       el(
         "tr",
@@ -205,9 +241,9 @@
         el("td", { class: "num", text: l[2] !== "0" ? `◆ ${l[2]}` : "" }),
         el("td", { class: `num ${side}`, text: price(l[0]) })
       )
-    const asks = [...m.asks].reverse().map(row("ask"))
+    const asks = [...book.asks].reverse().map(row("ask"))
     if (asks.length > 0) asks[asks.length - 1].classList.add("gap")
-    $("book").tBodies[0].replaceChildren(...asks, ...m.bids.map(row("bid")))
+    $("book").tBodies[0].replaceChildren(...asks, ...book.bids.map(row("bid")))
   }
   const detailData = (key) => {
     const h = history.get(key)
@@ -216,13 +252,31 @@
       quotes: [times, h.bid, h.ask, h.ourBid, h.ourAsk]
     }
   }
+  /** tells the bot which market's book this page shows */
+  const focus = async () => {
+    if (pageId === undefined) return
+    try {
+      await fetch("/events/focus", {
+        method: "POST",
+        headers: { "content-type": "application/json", ...authHeaders() },
+        body: JSON.stringify({ page: pageId, market: selected ?? null })
+      })
+    } catch {
+      // the stream reconnects and focuses again
+    }
+  }
   const select = (key) => {
+    const changed = selected !== key
     selected = key
+    if (changed) {
+      detail = undefined
+      focus()
+    }
     for (const [k, tr] of rows) tr.classList.toggle("selected", k === key)
     const m = markets.get(key)
     $("detail").hidden = false
     $("detail-h").textContent = `${m.symbol} · ${m.venue}`
-    renderBook(m)
+    renderBook(detail)
     const d = detailData(key)
     const css = (n) => getComputedStyle(document.documentElement).getPropertyValue(n).trim()
     if (detailCharts === undefined) {
@@ -292,6 +346,18 @@
 
   // ---- payloads ----------------------------------------------------------------------------------------
   const apply = (kind, body) => {
+    if (kind === "hello") {
+      pageId = body.page
+      focus()
+      return
+    }
+    if (kind === "detail") {
+      if (body.key === selected) {
+        detail = body
+        renderBook(detail)
+      } else focus() // two selections crossed on the way: say again which one
+      return
+    }
     ticks++
     document.body.dataset.ticks = String(ticks)
     if (kind === "snapshot") {
@@ -337,7 +403,7 @@
     } else portfolioChart?.setData([times, portfolioSeries.resting, portfolioSeries.pnl])
     if (selected === undefined && markets.size > 0) select(markets.keys().next().value)
     else if (selected !== undefined && markets.has(selected)) {
-      renderBook(markets.get(selected))
+      rows.get(selected)?.classList.add("selected")
       const d = detailData(selected)
       detailCharts?.resting.setData(d.resting)
       detailCharts?.quotes.setData(d.quotes)

@@ -4,12 +4,14 @@
  * | call | what it is |
  * |---|---|
  * | `GET /` and its assets | the page (static files of this package, uPlot from node_modules); no data, no token in it |
- * | `GET /events` | Server-Sent Events: one `snapshot` when the page connects, then one `delta` per tick with only what changed |
+ * | `GET /events` | Server-Sent Events: `hello` (the page's id), one `snapshot` (every market's row), then one `delta` per tick with only the rows that changed, and `detail` (the book's levels) of the market the page selected when it changed |
+ * | `POST /events/focus` `{page, market}` | the market (`venue:symbol`, or null) whose detail that page wants |
  *
- * `/events` needs the control token when one is configured (the page asks for it and sends it as a bearer
- * header; it is never written into the page). The collector runs only while a page is connected: with none
- * open, the dashboard costs the bot nothing.
+ * Both need the control token when one is configured (the page asks for it and sends it as a bearer header; it
+ * is never written into the page). The collector runs only while a page is connected: with none open, the
+ * dashboard costs the bot nothing.
  */
+import { randomUUID } from "node:crypto"
 import * as fs from "node:fs"
 import type * as http from "node:http"
 import { createRequire } from "node:module"
@@ -91,43 +93,109 @@ export const make = (h: RunHandle, o: DashboardOptions): Effect.Effect<Dashboard
     const assets = loadAssets()
     const maxPages = o.maxPages ?? 16
     const maxBuffered = o.maxBufferedBytes ?? 8 * 1024 * 1024
-    const clients = new Set<http.ServerResponse>()
-    // pages that have not had their first full snapshot yet
-    const fresh = new Set<http.ServerResponse>()
+    const keys = new Set(o.configured.map((c) => `${c.venue}:${c.symbol}`))
+    // the connected pages: their id, the market each has selected, the detail last sent to it
+    interface Page {
+      readonly id: string
+      readonly res: http.ServerResponse
+      /** no full snapshot sent yet */
+      fresh: boolean
+      focus: string | undefined
+      sent: Data.Detail | undefined
+    }
+    const pages = new Map<string, Page>()
     const state = Data.initialState()
-    const prev = { portfolio: "", venues: "", markets: new Map<string, Data.MarketSnap>() }
+    const prev = { portfolio: "", venues: "", markets: new Map<string, Data.MarketRow>() }
     const frame = (event: string, body: unknown) => `event: ${event}\ndata: ${JSON.stringify(body)}\n\n`
+    const drop = (p: Page) => {
+      pages.delete(p.id)
+      p.res.destroy()
+    }
 
     const tick = Effect.gen(function* () {
-      if (clients.size === 0) return
-      const snap = yield* Data.collect(h, state, o)
-      const delta = frame("delta", Data.diff(prev, snap))
+      if (pages.size === 0) {
+        // no page: nothing read, nothing kept of the books (a page that connects gets a full snapshot anyway)
+        if (prev.markets.size > 0) {
+          Data.release(state)
+          prev.markets.clear()
+        }
+        return
+      }
+      const focus = new Set<string>()
+      for (const p of pages.values()) if (p.focus !== undefined) focus.add(p.focus)
+      const { snapshot, details } = yield* Data.collect(h, state, o, focus)
+      const delta = frame("delta", Data.diff(prev, snapshot))
       let full: string | undefined
-      for (const res of clients) {
-        if (res.writableLength > maxBuffered) {
+      for (const p of pages.values()) {
+        if (p.res.writableLength > maxBuffered) {
           // a page that does not read: dropped rather than buffered without bound (it reconnects)
-          clients.delete(res)
-          fresh.delete(res)
-          res.destroy()
-        } else if (fresh.has(res)) {
-          fresh.delete(res)
-          full ??= frame("snapshot", snap)
-          res.write(full)
-        } else res.write(delta)
+          drop(p)
+          continue
+        }
+        if (p.fresh) {
+          p.fresh = false
+          full ??= frame("snapshot", snapshot)
+          p.res.write(full)
+        } else p.res.write(delta)
+        const detail = p.focus === undefined ? undefined : details.get(p.focus)
+        if (detail !== undefined && detail !== p.sent) {
+          p.sent = detail
+          p.res.write(frame("detail", detail))
+        }
       }
     }).pipe(Effect.catchAllCause((c) => Effect.logWarning(`dashboard: ${String(c)}`)))
 
     yield* tick.pipe(Effect.repeat(Schedule.spaced(Duration.millis(o.intervalMs ?? 1000))), Effect.forkScoped)
     yield* Effect.addFinalizer(() =>
       Effect.sync(() => {
-        for (const res of clients) res.end()
-        clients.clear()
+        for (const p of pages.values()) p.res.end()
+        pages.clear()
       })
     )
 
+    const json = (res: http.ServerResponse, status: number, body: string) =>
+      res.writeHead(status, { "content-type": "application/json" }).end(`${body}\n`)
+
+    /** `POST /events/focus`: a small JSON body naming a connected page and one of the configured markets. */
+    const focusOn = (req: http.IncomingMessage, res: http.ServerResponse) => {
+      let body = ""
+      req.setEncoding("utf8")
+      req.on("data", (chunk: string) => {
+        body += chunk
+        if (body.length > 1024 && !res.headersSent) {
+          // answered at once; the rest of the body is read and dropped
+          json(res, 413, '{"error":"the body is larger than 1 KiB"}')
+          body = ""
+        }
+      })
+      req.on("end", () => {
+        if (res.headersSent) return
+        let parsed: unknown
+        try {
+          parsed = JSON.parse(body)
+        } catch {
+          return json(res, 400, '{"error":"the body is not JSON"}')
+        }
+        const { page, market } = (parsed ?? {}) as { page?: unknown; market?: unknown }
+        const p = typeof page === "string" ? pages.get(page) : undefined
+        if (p === undefined) return json(res, 404, '{"error":"no such page connected"}')
+        if (market !== null && (typeof market !== "string" || !keys.has(market))) {
+          return json(res, 400, '{"error":"market: one of the configured markets (venue:symbol), or null"}')
+        }
+        p.focus = market ?? undefined
+        p.sent = undefined
+        json(res, 200, '{"ok":true}')
+      })
+    }
+
     const handle = (req: http.IncomingMessage, res: http.ServerResponse, authorized: boolean): boolean => {
-      if (req.method !== "GET") return false
       const url = (req.url ?? "/").split("?")[0]!
+      if (req.method === "POST" && url === "/events/focus") {
+        if (!authorized) json(res, 401, '{"error":"a bearer token is required"}')
+        else focusOn(req, res)
+        return true
+      }
+      if (req.method !== "GET") return false
       const asset = assets.get(url === "/index.html" ? "/" : url)
       if (asset !== undefined) {
         res.writeHead(200, { "content-type": asset[0], "cache-control": "no-cache", ...security }).end(asset[1])
@@ -135,13 +203,11 @@ export const make = (h: RunHandle, o: DashboardOptions): Effect.Effect<Dashboard
       }
       if (url !== "/events") return false
       if (!authorized) {
-        res.writeHead(401, { "content-type": "application/json" }).end('{"error":"a bearer token is required"}\n')
+        json(res, 401, '{"error":"a bearer token is required"}')
         return true
       }
-      if (clients.size >= maxPages) {
-        res
-          .writeHead(503, { "content-type": "application/json" })
-          .end(`{"error":"${maxPages} dashboard pages are open already"}\n`)
+      if (pages.size >= maxPages) {
+        json(res, 503, `{"error":"${maxPages} dashboard pages are open already"}`)
         return true
       }
       res.writeHead(200, {
@@ -150,14 +216,11 @@ export const make = (h: RunHandle, o: DashboardOptions): Effect.Effect<Dashboard
         connection: "keep-alive",
         ...security
       })
-      res.write(": connected\n\n")
-      clients.add(res)
-      fresh.add(res)
-      res.on("close", () => {
-        clients.delete(res)
-        fresh.delete(res)
-      })
+      const p: Page = { id: randomUUID(), res, fresh: true, focus: undefined, sent: undefined }
+      res.write(frame("hello", { page: p.id }))
+      pages.set(p.id, p)
+      res.on("close", () => pages.delete(p.id))
       return true
     }
-    return { handle, clients: () => clients.size }
+    return { handle, clients: () => pages.size }
   })

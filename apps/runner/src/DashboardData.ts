@@ -1,157 +1,90 @@
 /**
- * What the live dashboard shows, read from the running bot once per tick: per configured market the top of
- * the book with our quotes marked, the spread with and without us, our resting notional, position, fills and
- * P&L of this run; LIP under the market's own program (no program: none): this snapshot's score, and today's
- * score and projected reward from the sampler's journaled minutes — the figures of the report's day rows;
- * per venue its stream health, desyncs, halts, reconnects and token budgets; the portfolio on top.
+ * What the live dashboard shows, read from the running bot once per tick: per configured market a row — best
+ * bid and ask, our quotes, the spread and our improvement, our resting notional, position, fills and P&L of
+ * this run, its trading state; LIP under the market's own program (no program: none): this snapshot's score,
+ * and today's score and projected reward from the sampler's journaled minutes (the report's day rows); for the
+ * market a page has selected, its detail (the book's best levels with ours marked); per venue its stream
+ * health, desyncs, halts, reconnects and token budgets; the portfolio on top.
+ *
+ * Light at 1,000 markets: our orders are read once per engine, a market's row is rebuilt only when something in
+ * it moved (`diff` sends only those), prices of grid levels are formatted once, the book's levels are formatted
+ * only for the selected market, and a market's LIP score is re-scored at most every few seconds.
  *
  * Money is a Decimal formatted as a string: the page shows these strings as they are and uses numbers only
- * as chart coordinates. `diff` keeps only what changed since the last tick (one SSE payload per tick).
+ * as chart coordinates.
  */
-import { Decimal as D, Ids, type Incentive, Lip } from "@alpha-hunter/core"
-import type { RiskEngine } from "@alpha-hunter/risk"
+import { Decimal as D, Ids, type Incentive, type Lip, type OrderBook } from "@alpha-hunter/core"
+import type { OrderTracker } from "@alpha-hunter/execution"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as Book from "./DashboardBook.js"
-import type * as Journal from "./Journal.js"
+import { type FillAcc, type LipToday, lipToday, readJournal, stateOf } from "./DashboardSources.js"
+import type { Configured, Delta, Detail, MarketRow, Portfolio, Snapshot, VenueSnap } from "./DashboardTypes.js"
 import * as LipSample from "./LipSample.js"
 import type { RunHandle } from "./Run.js"
+import type { VenueSession } from "./Venues.js"
 
-/** One configured market of the run. */
-export interface Configured {
-  readonly venue: string
-  readonly strategy: string
-  readonly symbol: string
-}
+export type * from "./DashboardTypes.js"
+export { lipToday, stateOf }
 
-/** [price, size, ours] — price in dollars, size and ours in contracts. */
-export type Level = readonly [string, string, string]
-
-export interface MarketSnap {
+/** What the collector keeps of one market between ticks: what it read last, and what it built from it. */
+interface MarketState {
+  readonly c: Configured
   readonly key: string
-  readonly venue: string
-  readonly strategy: string
-  readonly symbol: string
-  readonly open: boolean
-  /** best first, at most `depth` levels */
-  readonly bids: ReadonlyArray<Level>
-  readonly asks: ReadonlyArray<Level>
-  readonly ourBid: string | undefined
-  readonly ourAsk: string | undefined
-  /** best ask − best bid, in dollars and in levels of the grid */
-  readonly spread: string | undefined
-  readonly spreadTicks: number | undefined
-  /** the same without our orders (what the book would show if we left) */
-  readonly spreadWithoutUs: string | undefined
-  readonly improvementTicks: number | undefined
-  /** our open orders here and their notional (a bid at p ties up p, an ask 1 − p per contract) */
-  readonly orders: number
-  readonly resting: string
-  readonly position: string
-  readonly fills: number
-  readonly makerContracts: string
-  readonly takerContracts: string
-  /** cash of this run's fills + their net position marked at the mid − fees */
-  readonly pnl: string
-  /** the Target Size of the market's liquidity program in force; undefined: the market has no program */
-  readonly lipTarget: string | undefined
-  /** this snapshot's LIP score under that program, 0..2 (YES share + NO share); undefined when excluded */
-  readonly lipScore: string | undefined
-  /** today's (UTC) LIP score of the market's (first) program from the sampler's minutes, 0..1 */
-  readonly lipToday: string | undefined
-  /** today's projected reward of the market's programs, dollars: the report's day rows of the market, added up */
-  readonly lipProjected: string | undefined
-  readonly state: string
-}
-
-export interface VenueSnap {
-  readonly venue: string
-  readonly stream: "up" | "down"
-  readonly state: string
-  readonly desyncs: number
-  readonly halts: number
-  readonly resumes: number
-  readonly reconnects: number
-  readonly rateLimited: number
-  readonly bookResyncs: number
-  readonly messageAgeMs: number
-  readonly last: string | undefined
-  readonly budgets: ReadonlyArray<{ readonly name: string; readonly available: number; readonly capacity: number }>
-}
-
-export interface Portfolio {
-  readonly state: string
-  readonly reasons: ReadonlyArray<string>
-  readonly markets: number
-  readonly orders: number
-  readonly resting: string
-  readonly position: string
-  readonly fills: number
-  readonly pnl: string
-  readonly exposure: string
-  readonly startedAt: number
-}
-
-export interface Snapshot {
-  readonly t: number
-  readonly portfolio: Portfolio
-  readonly venues: ReadonlyArray<VenueSnap>
-  readonly markets: ReadonlyArray<MarketSnap>
-}
-
-/** One SSE payload: the portfolio and venues when they changed, and only the markets that changed. */
-export interface Delta {
-  readonly t: number
-  readonly portfolio?: Portfolio
-  readonly venues?: ReadonlyArray<VenueSnap>
-  readonly markets: ReadonlyArray<MarketSnap>
-}
-
-interface FillAcc {
-  fills: number
-  maker: D.Decimal
-  taker: D.Decimal
-  cash: D.Decimal
-  fees: D.Decimal
-  net: D.Decimal
-}
-
-/** Today's LIP figures of a market, from the sampler's tally (recomputed when the sampler flushed a new one). */
-export interface LipToday {
-  readonly tally: LipSample.MarketTally | undefined
-  readonly score: string | undefined
-  readonly projected: string | undefined
-}
-
-const CENT = D.d("0.01")
-
-/**
- * Today's score and projected reward of a market from the sampler's tally of the day — the report's day
- * rows: the score of the (first) program as the report shows it, the programs' rewards each rounded down to
- * the cent and added up. A market without a program today has neither.
- */
-export const lipToday = (tally: LipSample.MarketTally | undefined): LipToday => {
-  const first = tally?.programs[0]
-  if (tally === undefined || first === undefined) return { tally, score: undefined, projected: undefined }
-  return {
-    tally,
-    score: D.format(D.round(Lip.project(first.period, D.ZERO).periodScore, 4, "half-even")),
-    projected: D.format(D.sum(tally.programs.map((p) => D.roundToStep(LipSample.accruedReward(p), CENT, "floor"))), 2)
+  /** the sampler's key of the market */
+  readonly todayKey: string
+  readonly symbol: Ids.Symbol
+  readonly session: VenueSession
+  view: OrderBook.BookView | undefined
+  open: boolean
+  ours: Book.Ours
+  top: Book.Top
+  /** the LIP score as last computed, from what, and when */
+  lip: {
+    readonly at: number
+    readonly view: OrderBook.BookView | undefined
+    readonly ours: Book.Ours | undefined
+    readonly open: boolean
+    readonly target: string | undefined
+    readonly score: string | undefined
   }
+  /** the scoring parameters of the market's program, as last looked up, and when */
+  params: Lip.Params | undefined
+  programsAt: number | undefined
+  position: D.Decimal
+  /** the market's fills when the position was read */
+  positionFills: number
+  today: LipToday
+  pnl: { readonly fills: number; readonly mid: D.Decimal | undefined; readonly text: string }
+  /** the position the row shows */
+  built: D.Decimal
+  row: MarketRow | undefined
+  detail:
+    | {
+        readonly view: OrderBook.BookView | undefined
+        readonly ours: Book.Ours
+        readonly fills: number
+        readonly detail: Detail
+      }
+    | undefined
 }
 
-/** What the collector keeps between ticks: a journal cursor, this run's fills per market, today's LIP. */
+/** What the collector keeps between ticks: a journal cursor, this run's fills per market, each market's state. */
 export interface CollectorState {
   seq: number
   lastTs: number
   readonly fills: Map<string, FillAcc>
   readonly reconnects: Map<string, number>
-  readonly lip: Map<string, LipToday>
-  /** per market, the book's part of its row as last read, and the row as last sent (one per configured market) */
-  readonly books: Map<string, Book.BookPart>
-  readonly rows: Map<string, { readonly sig: string; readonly row: MarketSnap }>
+  /** one per configured market, in the configured order (undefined: its venue is not in the run) */
+  list: ReadonlyArray<MarketState | undefined>
+  readonly prices: Book.PriceTexts
   ticks: number
+}
+
+/** Lets go of what the collector read of the markets (no page is connected); the journal cursor stays. */
+export const release = (st: CollectorState): void => {
+  st.list = []
 }
 
 export const initialState = (): CollectorState => ({
@@ -159,9 +92,8 @@ export const initialState = (): CollectorState => ({
   lastTs: 0,
   fills: new Map(),
   reconnects: new Map(),
-  lip: new Map(),
-  books: new Map(),
-  rows: new Map(),
+  list: [],
+  prices: new WeakMap(),
   ticks: 0
 })
 
@@ -171,138 +103,217 @@ export interface CollectOptions {
   readonly depth: number
   /** the market's liquidity programs, when the venue exposes them */
   readonly programs?: (venue: string, symbol: string) => Effect.Effect<ReadonlyArray<Incentive.IncentiveProgram>>
-}
-
-const dec = (u: unknown): D.Decimal | undefined => {
-  if (typeof u !== "string") return undefined
-  const r = D.parse(u)
-  return r._tag === "Right" ? r.right : undefined
+  /**
+   * a market's LIP score is re-scored at most this often once its book or our orders changed (default 5 s; the
+   * selected market's at every change); its programs are looked up once a minute
+   */
+  readonly lipEveryMs?: number
+  /** each market's position is re-read when it has a new fill, and every this many ticks (default 10) */
+  readonly positionEveryTicks?: number
 }
 
 const money = (x: D.Decimal, places = 4) => D.format(D.round(x, places, "half-even"))
 
+const sameOrders = (a: ReadonlyArray<OrderTracker.Tracked>, b: ReadonlyArray<OrderTracker.Tracked>) => {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+const noOrders: ReadonlyArray<OrderTracker.Tracked> = []
+
+const newMarket = (c: Configured, session: VenueSession): MarketState => {
+  const ours = Book.ours("", [])
+  const lip = {
+    at: Number.NEGATIVE_INFINITY,
+    view: undefined,
+    ours: undefined,
+    open: false,
+    target: undefined,
+    score: undefined
+  }
+  const today = lipToday(undefined)
+  return {
+    c,
+    key: `${c.venue}:${c.symbol}`,
+    todayKey: `${c.venue}\u0000${c.symbol}`,
+    symbol: Ids.Symbol.make(c.symbol),
+    session,
+    view: undefined,
+    open: false,
+    ours,
+    top: Book.noTop,
+    lip,
+    params: undefined,
+    programsAt: undefined,
+    position: D.ZERO,
+    positionFills: -1,
+    today,
+    pnl: { fills: 0, mid: undefined, text: "0.0000" },
+    built: D.ZERO,
+    row: undefined,
+    detail: undefined
+  }
+}
+
 /**
- * Reads this run's new fills and reconnects from the journal: after the last sequence number seen, and (so the
- * (kind, ts) index bounds the scan however long the run) from a minute before the newest time seen.
+ * One tick: every configured market's row, every venue and the portfolio, as the page shows them; and the
+ * detail of the markets in `focus` (the ones the open pages have selected). Only what moved is rebuilt: a
+ * market whose book view, orders, fills, state and LIP figures are the ones of the last tick keeps its row
+ * object (the delta compares rows by reference).
  */
-const readJournal = (journal: Journal.JournalService, st: CollectorState, startedAt: number) =>
-  Effect.gen(function* () {
-    const since = Math.max(startedAt, st.lastTs - 60_000)
-    const entries = yield* journal.query({ since, afterSeq: st.seq, kinds: ["fill", "health"] })
-    for (const e of entries) {
-      st.seq = Math.max(st.seq, e.seq)
-      st.lastTs = Math.max(st.lastTs, e.ts)
-      if (e.kind === "health") {
-        if (e.data["event"] === "Reconnected") st.reconnects.set(e.venue, (st.reconnects.get(e.venue) ?? 0) + 1)
-        continue
-      }
-      if (e.symbol === undefined) continue
-      const price = dec(e.data["price"])
-      const amount = dec(e.data["amount"])
-      if (price === undefined || amount === undefined) continue
-      const key = `${e.venue}:${e.symbol}`
-      const a = st.fills.get(key) ?? { fills: 0, maker: D.ZERO, taker: D.ZERO, cash: D.ZERO, fees: D.ZERO, net: D.ZERO }
-      const buy = e.data["side"] === "buy"
-      a.fills++
-      if (e.data["takerOrMaker"] === "taker") a.taker = D.add(a.taker, amount)
-      else a.maker = D.add(a.maker, amount)
-      a.fees = D.add(a.fees, dec(e.data["fee"]) ?? D.ZERO)
-      a.cash = D.add(a.cash, buy ? D.neg(D.mul(price, amount)) : D.mul(price, amount))
-      a.net = D.add(a.net, buy ? amount : D.neg(amount))
-      st.fills.set(key, a)
-    }
-  })
-
-const scopeState = (statuses: ReadonlyArray<RiskEngine.ScopeStatus>, venue: string, strategy: string) =>
-  statuses.find((s) => s.scope?.venue === venue && s.scope.strategy === strategy)?.state ??
-  statuses.find((s) => s.scope?.venue === venue && s.scope.strategy === undefined)?.state ??
-  statuses.find((s) => s.scope === undefined)?.state ??
-  "ACTIVE"
-
-/** One tick: every configured market, every venue and the portfolio, as the page shows them. */
-export const collect = (h: RunHandle, st: CollectorState, o: CollectOptions) =>
+export const collect = (h: RunHandle, st: CollectorState, o: CollectOptions, focus: ReadonlySet<string> = new Set()) =>
   Effect.gen(function* () {
     const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
     yield* readJournal(h.journal, st, h.startedAt).pipe(Effect.ignore)
     const statuses = yield* h.risk.statuses
     // the sampler's tallies of today, per venue\u0000symbol (a new object for a market when it flushed)
     const today = yield* h.lip.today
-    const markets: Array<MarketSnap> = []
+    const lipEvery = o.lipEveryMs ?? 5000
+    const positionEvery = o.positionEveryTicks ?? 10
+    // our open orders per venue and market: one read of each engine
+    const open = new Map<string, Map<string, Array<OrderTracker.Tracked>>>()
+    for (const s of h.sessions) {
+      const bySymbol = new Map<string, Array<OrderTracker.Tracked>>()
+      for (const t of yield* s.engine.live) {
+        if (t.status !== "open") continue
+        const a = bySymbol.get(t.symbol)
+        if (a === undefined) bySymbol.set(t.symbol, [t])
+        else a.push(t)
+      }
+      open.set(s.name, bySymbol)
+    }
+    const markets: Array<MarketRow> = []
+    const details = new Map<string, Detail>()
     let orders = 0
     let restingAll = D.ZERO
     let positionAll = D.ZERO
     let fillsAll = 0
-    for (const c of o.configured) {
-      const session = h.sessions.find((s) => s.name === c.venue)
-      if (session === undefined) continue
-      const key = `${c.venue}:${c.symbol}`
-      const market = session.markets.get(c.symbol)
-      const mine = (yield* session.engine.liveIn(c.symbol)).filter((t) => t.status === "open")
-      const view = Option.getOrUndefined(yield* session.lastView(Ids.Symbol.make(c.symbol)))
-      const open = market?.status === "open"
-      // the book's part (levels, spread, LIP snapshot) is recomputed only when the book or our orders changed
-      const sig = `${view?.version ?? -1}|${open}|${mine.map((t) => `${t.side}${t.price}/${t.remaining}`).join(",")}`
-      let book = st.books.get(key)
-      if (book === undefined || book.sig !== sig) {
+    if (st.list.length !== o.configured.length) {
+      st.list = o.configured.map((c) => {
+        const session = h.sessions.find((s) => s.name === c.venue)
+        return session === undefined ? undefined : newMarket(c, session)
+      })
+    }
+    for (let i = 0; i < st.list.length; i++) {
+      const m = st.list[i]
+      if (m === undefined) continue
+      const { c, key, session } = m
+      const mine = open.get(c.venue)?.get(c.symbol) ?? noOrders
+      // tracked orders are immutable: the same objects, the same orders
+      const ours = m.ours
+      if (!sameOrders(mine, ours.orders)) {
+        const sig = Book.oursSig(mine)
+        m.ours = sig === ours.sig ? { ...ours, orders: mine } : Book.ours(sig, mine)
+      }
+      const view = Option.getOrUndefined(yield* session.lastView(m.symbol))
+      if (view !== m.view || m.ours.sig !== ours.sig) m.top = Book.top(st.prices, view, m.ours, m.top)
+      m.view = view
+      m.open = session.markets.get(c.symbol)?.status === "open"
+      const focused = focus.has(key)
+      // the program the sampler scores first (in force, with scoring parameters): its own Target and DF; a
+      // market without one has no LIP score. Looked up once a minute per market (the markets spread over it).
+      let rescore = false
+      if (m.programsAt === undefined || now - m.programsAt >= 60_000) {
         const programs = o.programs === undefined ? [] : yield* o.programs(c.venue, c.symbol)
-        // the program the sampler scores first (in force, with scoring parameters): its own Target and DF;
-        // a market without one has no LIP score
         const program = LipSample.scoringPrograms(programs, now)[0]
-        book = Book.read(
-          sig,
-          view,
-          mine,
-          open,
-          o.depth,
+        m.params =
           program === undefined
             ? undefined
             : { targetSize: program.targetSize!, discountFactor: program.discountFactor! }
-        )
-        st.books.set(key, book)
+        m.programsAt = m.programsAt === undefined ? now - ((i * 1009) % 60_000) : now
+        rescore = true
+      }
+      // LIP now: re-scored when the book or our orders moved, at most every `lipEvery` (the selected market at
+      // every change), and when the program was looked up again
+      const moved = m.lip.view !== m.view || m.lip.ours !== m.ours || m.lip.open !== m.open
+      if (rescore || (moved && (focused || now - m.lip.at >= lipEvery))) {
+        const params = m.params
+        m.lip = {
+          // the first scores spread over `lipEvery`, so later ones do not all fall in the same tick
+          at: m.lip.at === Number.NEGATIVE_INFINITY ? now - ((i * 1009) % lipEvery) : now,
+          view: m.view,
+          ours: m.ours,
+          open: m.open,
+          target: params === undefined ? undefined : D.format(params.targetSize),
+          score: params === undefined ? undefined : Book.lipNow(m.view, m.ours, m.open, params)
+        }
       }
       // today's LIP: recomputed only when the sampler flushed a new tally for this market (once a minute)
-      const tally = today.get(`${c.venue}\u0000${c.symbol}`)
-      let lip = st.lip.get(key)
-      if (lip === undefined || lip.tally !== tally) {
-        lip = lipToday(tally)
-        st.lip.set(key, lip)
-      }
-      const previous = st.rows.get(key)
+      const tally = today.get(m.todayKey)
+      if (m.today.tally !== tally) m.today = lipToday(tally)
       const f = st.fills.get(key)
-      const position = yield* h.risk.position(c.venue, c.symbol)
-      const state = scopeState(statuses, c.venue, c.strategy)
+      const fills = f?.fills ?? 0
+      // the position moves with fills: re-read after one, and every few ticks a share of the markets
+      if (m.positionFills !== fills || (i + st.ticks) % positionEvery === 0) {
+        m.position = yield* h.risk.position(c.venue, c.symbol)
+        m.positionFills = fills
+      }
+      const state = stateOf(statuses, c.venue, c.strategy, c.symbol)
       orders += mine.length
-      restingAll = D.add(restingAll, book.restingValue)
-      positionAll = D.add(positionAll, D.abs(position))
-      fillsAll += f?.fills ?? 0
-      // the row is rebuilt only when something in it changed (the delta then compares rows by reference)
-      const rowSig = `${book.sig}|${f?.fills ?? 0}|${position}|${state}|${lip.score}|${lip.projected}`
-      if (previous !== undefined && previous.sig === rowSig) {
-        markets.push(previous.row)
+      restingAll = D.add(restingAll, m.ours.resting)
+      positionAll = D.add(positionAll, D.abs(m.position))
+      fillsAll += fills
+      if (focused) details.set(key, detailOf(st, m, key, f, o.depth))
+      // P&L: cash of this run's fills + their net position marked at the mid − fees, when either moved
+      if (f !== undefined && (m.pnl.fills !== fills || m.pnl.mid !== m.top.mid)) {
+        const marked = m.top.mid === undefined ? D.ZERO : D.mul(f.net, m.top.mid)
+        m.pnl = { fills, mid: m.top.mid, text: money(D.sub(D.add(f.cash, marked), f.fees)) }
+      }
+      // the row is rebuilt only when something in it changed
+      const r = m.row
+      if (
+        r !== undefined &&
+        r.bid === m.top.bid &&
+        r.ask === m.top.ask &&
+        r.spread === m.top.spread &&
+        r.spreadTicks === m.top.spreadTicks &&
+        r.improvementTicks === m.top.improvementTicks &&
+        r.ourBid === m.ours.bidText &&
+        r.ourAsk === m.ours.askText &&
+        r.resting === m.ours.restingText &&
+        r.orders === mine.length &&
+        r.lipTarget === m.lip.target &&
+        r.lipScore === m.lip.score &&
+        r.lipToday === m.today.score &&
+        r.lipProjected === m.today.projected &&
+        m.built === m.position &&
+        r.open === m.open &&
+        r.fills === fills &&
+        r.pnl === m.pnl.text &&
+        r.state === state.state &&
+        r.paused === state.paused &&
+        r.own === state.own
+      ) {
+        markets.push(r)
         continue
       }
-      const pnl =
-        f === undefined
-          ? D.ZERO
-          : D.sub(D.add(f.cash, book.mid === undefined ? D.ZERO : D.mul(f.net, book.mid)), f.fees)
-      const row: MarketSnap = {
+      const row: MarketRow = {
         key,
         venue: c.venue,
         strategy: c.strategy,
         symbol: c.symbol,
-        open,
-        ...book.row,
+        open: m.open,
+        bid: m.top.bid,
+        ask: m.top.ask,
+        ourBid: m.ours.bidText,
+        ourAsk: m.ours.askText,
+        spread: m.top.spread,
+        spreadTicks: m.top.spreadTicks,
+        improvementTicks: m.top.improvementTicks,
         orders: mine.length,
-        position: D.format(position),
-        fills: f?.fills ?? 0,
-        makerContracts: D.format(f?.maker ?? D.ZERO),
-        takerContracts: D.format(f?.taker ?? D.ZERO),
-        pnl: money(pnl),
-        lipToday: lip.score,
-        lipProjected: lip.projected,
-        state
+        resting: m.ours.restingText,
+        position: D.format(m.position),
+        fills,
+        pnl: m.pnl.text,
+        lipTarget: m.lip.target,
+        lipScore: m.lip.score,
+        lipToday: m.today.score,
+        lipProjected: m.today.projected,
+        ...state
       }
-      st.rows.set(key, { sig: rowSig, row })
+      m.built = m.position
+      m.row = row
       markets.push(row)
     }
     st.ticks++
@@ -313,7 +324,7 @@ export const collect = (h: RunHandle, st: CollectorState, o: CollectOptions) =>
       venues.push({
         venue: s.name,
         stream: health.connected ? "up" : "down",
-        state: scopeState(statuses, s.name, "\u0000"),
+        state: stateOf(statuses, s.name, undefined, undefined).state,
         desyncs: health.desyncs,
         halts: health.halts,
         resumes: health.resumes,
@@ -335,7 +346,7 @@ export const collect = (h: RunHandle, st: CollectorState, o: CollectOptions) =>
       state: global?.state ?? (statuses.length === 0 ? "ACTIVE" : "PARTIAL"),
       reasons: statuses.map(
         (s) =>
-          `${s.scope === undefined ? "global" : `${s.scope.venue}${s.scope.strategy ? `/${s.scope.strategy}` : ""}`} ${s.state}: ${s.reason}`
+          `${s.scope === undefined ? "global" : `${s.scope.venue}${s.scope.strategy ? `/${s.scope.strategy}` : ""}${s.scope.symbol ? `:${s.scope.symbol}` : ""}`} ${s.state}: ${s.reason}`
       ),
       markets: markets.length,
       orders,
@@ -346,20 +357,37 @@ export const collect = (h: RunHandle, st: CollectorState, o: CollectOptions) =>
       exposure: money(summary.grossExposure, 2),
       startedAt: h.startedAt
     }
-    return { t: now, portfolio, venues, markets } satisfies Snapshot
+    return { snapshot: { t: now, portfolio, venues, markets } satisfies Snapshot, details }
   })
+
+/** The selected market's detail; the same object while its book view, our orders and its fills are unchanged. */
+const detailOf = (st: CollectorState, m: MarketState, key: string, f: FillAcc | undefined, depth: number): Detail => {
+  const fills = f?.fills ?? 0
+  if (m.detail !== undefined && m.detail.view === m.view && m.detail.ours === m.ours && m.detail.fills === fills) {
+    return m.detail.detail
+  }
+  const detail: Detail = {
+    key,
+    ...Book.ladder(st.prices, m.view, m.ours, depth),
+    spreadWithoutUs: m.top.spreadWithoutUs,
+    makerContracts: D.format(f?.maker ?? D.ZERO),
+    takerContracts: D.format(f?.taker ?? D.ZERO)
+  }
+  m.detail = { view: m.view, ours: m.ours, fills, detail }
+  return detail
+}
 
 /**
  * What changed from `prev` to `next`; updates `prev` in place. Rows are compared by reference: the collector
  * hands back the same row object while nothing in it changed.
  */
 export const diff = (
-  prev: { portfolio: string; venues: string; markets: Map<string, MarketSnap> },
+  prev: { portfolio: string; venues: string; markets: Map<string, MarketRow> },
   next: Snapshot
 ): Delta => {
   const portfolio = JSON.stringify(next.portfolio)
   const venues = JSON.stringify(next.venues)
-  const markets: Array<MarketSnap> = []
+  const markets: Array<MarketRow> = []
   for (const m of next.markets) {
     if (prev.markets.get(m.key) !== m) {
       prev.markets.set(m.key, m)

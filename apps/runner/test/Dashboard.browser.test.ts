@@ -11,11 +11,22 @@ const createsAfter = (journal: string, seq: number) =>
     readJournal(journal),
     (es) => es.filter((e) => e.seq > seq && e.kind === "request" && e.data["op"] === "create").length
   )
+/** Create requests per market after `seq`. */
+const createsBySymbol = (journal: string, seq: number) =>
+  Effect.map(readJournal(journal), (es) => {
+    const out = new Map<string, number>()
+    for (const e of es) {
+      if (e.seq > seq && e.kind === "request" && e.data["op"] === "create" && e.symbol !== undefined) {
+        out.set(e.symbol, (out.get(e.symbol) ?? 0) + 1)
+      }
+    }
+    return out
+  })
 const lastSeq = (journal: string) => Effect.map(readJournal(journal), (es) => es[es.length - 1]?.seq ?? 0)
 
 describe("dashboard in headless Chromium", () => {
   it.scopedLive(
-    "asks for the token, lists every configured market, updates live, pause pauses and resume resumes",
+    "asks for the token, lists every configured market, updates live, pause pauses and resume resumes (all, one market)",
     () =>
       Effect.gen(function* () {
         const { config, journal } = yield* simBot({
@@ -110,17 +121,74 @@ describe("dashboard in headless Chromium", () => {
         yield* step("screenshot paused", () => page.screenshot({ path: artifact("dashboard-paused-dark.png") }))
 
         // resume: creates again
+        // (marked before the click, as for one market below)
+        const mark2 = yield* lastSeq(journal)
         yield* step("resume", () => page.click("#resume"))
         yield* until("the badge back to ACTIVE", async () => (await page.locator("#state").textContent()) === "ACTIVE")
-        const mark2 = yield* lastSeq(journal)
         yield* waitUntil(
           "a create after resume",
           () => Effect.runSync(Effect.orElseSucceed(createsAfter(journal, mark2), () => 0)) > 0,
           15_000
         )
+        // one market's own Pause: no new creates there while the others keep quoting; its row says PAUSED
+        yield* step("light", () => page.emulateMedia({ colorScheme: "light" }))
+        const [one, ...others] = symbols
+        const row = (symbol: string) => page.locator(`#markets tbody tr[data-key="k:${symbol}"]`)
+        const stateOf = (symbol: string) => row(symbol).locator('[data-field="state"]').textContent()
+        yield* step("pause one market", () => row(one!).locator('button[data-action="pause"]').click())
+        yield* until(
+          "pause: done (that market)",
+          async () => (await page.locator("#message").textContent()) === `pause: done (k:${one})`
+        )
+        yield* until("its row says PAUSED", async () => (await stateOf(one!)) === "PAUSED")
+        // its button is now its Resume; the others' still Pause
+        for (const s of others) {
+          assert.strictEqual(
+            yield* step("others' button", () => row(s).locator("button").getAttribute("data-action")),
+            "pause"
+          )
+        }
+        for (const s of others) assert.strictEqual(yield* step("others", () => stateOf(s)), "ACTIVE")
+        assert.strictEqual(yield* step("badge", () => page.locator("#state").textContent()), "PARTIAL")
+        yield* Effect.sleep("1 second") // a decision in flight finishes
+        const mark3 = yield* lastSeq(journal)
+        yield* waitUntil(
+          "another market creates orders",
+          () =>
+            Effect.runSync(
+              Effect.orElseSucceed(
+                Effect.map(createsBySymbol(journal, mark3), (m) => others.some((s) => (m.get(s) ?? 0) > 0)),
+                () => false
+              )
+            ),
+          15_000
+        )
+        const paused = yield* createsBySymbol(journal, mark3)
+        assert.strictEqual(paused.get(one!) ?? 0, 0, "orders were created on the paused market")
+        yield* step("screenshot one market paused", () =>
+          page.screenshot({ path: artifact("dashboard-market-paused.png"), fullPage: true })
+        )
+        // its Resume: it quotes again
+        // (marked before the click: the maker may create at once, and then not again while its quotes stand)
+        const mark4 = yield* lastSeq(journal)
+        yield* step("resume one market", () => row(one!).locator('button[data-action="resume"]').click())
+        yield* until("its row back to ACTIVE", async () => (await stateOf(one!)) === "ACTIVE")
+        yield* waitUntil(
+          "a create on that market after its resume",
+          () =>
+            Effect.runSync(
+              Effect.orElseSucceed(
+                Effect.map(createsBySymbol(journal, mark4), (m) => (m.get(one!) ?? 0) > 0),
+                () => false
+              )
+            ),
+          30_000
+        )
         const entries = yield* readJournal(journal)
-        const actions = entries.filter((e) => e.kind === "control").map((e) => e.data["action"])
-        assert.deepStrictEqual(actions, ["pause", "resume"])
+        const actions = entries
+          .filter((e) => e.kind === "control")
+          .map((e) => `${e.data["action"]}${e.symbol ? ` ${e.symbol}` : ""}`)
+        assert.deepStrictEqual(actions, ["pause", "resume", `pause ${one}`, `resume ${one}`])
         bot.child.kill("SIGTERM")
         assert.strictEqual(yield* bot.exited, 0, bot.output())
         assert.isAbove(readFileSync(artifact("dashboard.png")).length, 10_000)
@@ -163,6 +231,6 @@ describe("dashboard in headless Chromium", () => {
           })
         )
       }),
-    90_000
+    120_000
   )
 })

@@ -5,32 +5,31 @@ import type { Entry } from "../src/Journal.js"
 import * as LipSample from "../src/LipSample.js"
 import * as Report from "../src/Report.js"
 
-const market = (symbol: string, resting: string): Data.MarketSnap => ({
+const market = (symbol: string, resting: string): Data.MarketRow => ({
   key: `k:${symbol}`,
   venue: "k",
   strategy: "mm",
   symbol,
   open: true,
-  bids: [["0.40", "10", "2"]],
-  asks: [["0.45", "5", "0"]],
+  bid: "0.40",
+  ask: "0.45",
   ourBid: "0.40",
   ourAsk: undefined,
   spread: "0.05",
   spreadTicks: 5,
-  spreadWithoutUs: "0.06",
   improvementTicks: 1,
   orders: 1,
   resting,
   position: "0",
   fills: 0,
-  makerContracts: "0",
-  takerContracts: "0",
   pnl: "0.0000",
   lipTarget: undefined,
   lipScore: undefined,
   lipToday: undefined,
   lipProjected: undefined,
-  state: "ACTIVE"
+  state: "ACTIVE",
+  paused: false,
+  own: false
 })
 
 const portfolio = (resting: string): Data.Portfolio => ({
@@ -48,7 +47,7 @@ const portfolio = (resting: string): Data.Portfolio => ({
 
 describe("DashboardData.diff", () => {
   it("the first payload has everything; later ones only the rows the collector rebuilt", () => {
-    const prev = { portfolio: "", venues: "", markets: new Map<string, Data.MarketSnap>() }
+    const prev = { portfolio: "", venues: "", markets: new Map<string, Data.MarketRow>() }
     const a = market("A", "0.80")
     const b = market("B", "1.20")
     const first = Data.diff(prev, { t: 1, portfolio: portfolio("2.00"), venues: [], markets: [a, b] })
