@@ -4,18 +4,12 @@
  * through the journal, so there the commits were the largest single cost. Entries keep the simulated time they
  * were appended at and their order, and reach the file in large batches — before any read (a read sees every
  * entry appended before it, as live), whenever `flushEvery` entries wait (memory stays flat with tape length),
- * and at the end (`flush`) — one transaction per simulated instant, as `Journal.appendAll` writes them.
+ * and at the end (`flush`) — one transaction each (`Journal.appendTimed`).
  * Sequence numbers are the file's own: it is fresh, and entries reach it in append order.
  */
 
-import { SimRuntime } from "@alpha-hunter/backtest"
 import * as Effect from "effect/Effect"
 import type * as Journal from "./Journal.js"
-
-interface Waiting {
-  readonly ts: number
-  readonly entry: Journal.NewEntry
-}
 
 export interface BufferedJournal {
   readonly journal: Journal.JournalService
@@ -31,22 +25,12 @@ export const buffered = (
 ): Effect.Effect<BufferedJournal, Journal.JournalError> =>
   Effect.map(inner.lastSeq, (last) => {
     let seq = last
-    let waiting: Array<Waiting> = []
+    let waiting: Array<Journal.TimedEntry> = []
     const flush = Effect.suspend(() => {
       if (waiting.length === 0) return Effect.void
       const ws = waiting
       waiting = []
-      return Effect.gen(function* () {
-        let i = 0
-        while (i < ws.length) {
-          const ts = ws[i]!.ts
-          let j = i + 1
-          while (j < ws.length && ws[j]!.ts === ts) j++
-          const group = ws.slice(i, j).map((w) => w.entry)
-          yield* Effect.withClock(inner.appendAll(group), new SimRuntime.SimClock(ts))
-          i = j
-        }
-      })
+      return inner.appendTimed(ws)
     })
     const push = (ts: number, es: ReadonlyArray<Journal.NewEntry>) => {
       for (const entry of es) waiting.push({ ts, entry })
@@ -59,6 +43,11 @@ export const buffered = (
       append: (entry) => Effect.flatMap(now, (ts) => push(ts, [entry])),
       appendAll: (entries) =>
         entries.length === 0 ? Effect.void : Effect.asVoid(Effect.flatMap(now, (ts) => push(ts, entries))),
+      appendTimed: (entries) => {
+        for (const e of entries) waiting.push(e)
+        seq += entries.length
+        return waiting.length >= flushEvery ? flush : Effect.void
+      },
       query: (q) => read(inner.query(q)),
       lastSeq: read(inner.lastSeq),
       lastTs: (venue, kind) => read(inner.lastTs(venue, kind)),
