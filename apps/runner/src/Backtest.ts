@@ -30,8 +30,11 @@ export interface BacktestOptions {
   readonly journal: string
   readonly fill: FillModel.FillModel
   readonly balance?: D.Decimal
-  /** a line about progress now and then (simulated time, records) — not part of the result */
-  readonly progress?: (line: string) => void
+  /**
+   * a line about progress once per simulated minute — not part of the result; `fraction` is the share of the
+   * tape's span replayed so far (0–1)
+   */
+  readonly progress?: (line: string, fraction: number) => void
 }
 
 export interface MarketSummary {
@@ -169,8 +172,10 @@ export const run = (resolved: Resolved, options: BacktestOptions): Effect.Effect
           onAdvance: (now) => {
             if (options.progress === undefined || now - lastProgress < 60_000) return
             lastProgress = now
+            const fraction = Math.min(1, (now - head.startMs) / span)
             options.progress(
-              `backtest: ${new Date(now).toISOString()} (${Math.min(100, Math.round(((now - head.startMs) / span) * 100))} % of the tape)`
+              `backtest: ${new Date(now).toISOString()} (${Math.round(fraction * 100)} % of the tape)`,
+              fraction
             )
           }
         }),
