@@ -6,12 +6,13 @@ import * as W from "../src/internal/writes.js"
 import { market, SYMBOL, T0 } from "./helpers.js"
 
 describe("replay venue memory", () => {
-  it("a finished order is remembered for lookups, then forgotten: the newest 20 000 stay, memory is bounded", () => {
+  it("a finished order is remembered for lookups, then forgotten: the newest ones stay, memory is bounded", () => {
     const st = S.make({ markets: [market()], programs: [], startMs: T0 }, FillModel.ReplayConfig.make({}), "rec")
     const b = st.books.get(SYMBOL)!
     b.valid = true
     const ids: Array<string> = []
-    for (let i = 0; i < 30_000; i++) {
+    const n = 2 * S.FINISHED_KEPT + 1_000
+    for (let i = 0; i < n; i++) {
       const w = W.create(
         st,
         {
@@ -35,11 +36,12 @@ describe("replay venue memory", () => {
     }
     // nothing rests; the oldest finished orders were forgotten, the newest are still known (by id and client id)
     assert.strictEqual(b.orders.length, 0)
-    assert.isAtMost(st.orders.size, 20_000)
-    assert.isAtMost(st.byCid.size, 20_000)
+    assert.isAtMost(st.orders.size, S.FINISHED_KEPT)
+    assert.isAtMost(st.byCid.size, S.FINISHED_KEPT)
+    assert.isAtLeast(st.orders.size, S.FINISHED_KEPT / 2)
     assert.isFalse(st.orders.has(ids[0]!))
     assert.isTrue(st.orders.has(ids.at(-1)!))
-    assert.strictEqual(st.byCid.get("c-29999"), ids.at(-1))
+    assert.strictEqual(st.byCid.get(`c-${n - 1}`), ids.at(-1))
     assert.strictEqual(st.orders.get(ids.at(-1)!)?.status, "canceled")
   })
 })

@@ -49,7 +49,7 @@ export interface State {
   readonly lastMid: Map<string, D.Decimal>
   readonly orders: Map<string, B.Ours>
   readonly byCid: Map<string, string>
-  /** our recent fills (the newest 10 000 at most) */
+  /** our recent fills (the newest 2 000 at most: what a resync after a private-stream loss reads again) */
   readonly fills: Array<Order.Fill>
   readonly positions: Map<string, D.Decimal>
   readonly stats: Stats
@@ -94,7 +94,7 @@ export const make = (start: Start, config: ReplayConfig, venue: string): State =
 }
 
 /** Finished orders still answered by a lookup: the newest ones (an order's memory has a lifecycle). */
-const FINISHED_KEPT = 20_000
+export const FINISHED_KEPT = 5_000
 
 /**
  * Drops a market's finished orders from its resting list (`B.prune`) and remembers them for lookups; past
@@ -179,7 +179,7 @@ export const bookFills = (st: State, b: B.MarketBook, fs: ReadonlyArray<B.OurFil
       timestamp: t
     })
     st.fills.push(fill)
-    if (st.fills.length > 10_000) st.fills.splice(0, 5_000)
+    if (st.fills.length > 2_000) st.fills.splice(0, 1_000)
     out.push(fill)
     st.stats.fills++
   }
