@@ -126,17 +126,17 @@ export const make = (head: Head, config: ReplayConfig, venue: string): Effect.Ef
     const lip = new LipScorer(head.programs, books, config.lipSampleMs, head.startMs)
     const shown = new Shown(fm.feedLatencyMs)
     const wakers = new V.Wakers()
-    const ordersHub = yield* PubSub.unbounded<Order.Order>()
-    const fillsHub = yield* PubSub.unbounded<Order.Fill>()
+    // our order updates and fills, in the order they happened (one stream: no merge of two)
+    const events = yield* PubSub.unbounded<Venue.PrivateEvent>()
     const now = Clock.currentTimeMillis
 
     const publish = (updates: ReadonlyArray<Order.Order>, fs: ReadonlyArray<Order.Fill>) =>
       updates.length === 0 && fs.length === 0
         ? Effect.void
-        : Effect.zipRight(
-            updates.length > 0 ? PubSub.publishAll(ordersHub, updates) : Effect.void,
-            fs.length > 0 ? PubSub.publishAll(fillsHub, fs) : Effect.void
-          )
+        : PubSub.publishAll(events, [
+            ...updates.map((order): Venue.PrivateEvent => ({ _tag: "OrderUpdate", order })),
+            ...fs.map((fill): Venue.PrivateEvent => ({ _tag: "OrderFill", fill }))
+          ])
     const midOf = (s: string) => B.mid(books.get(s)!)
 
     /** Plays the rest of the tape at its recorded times: the clock is read directly (hot path). */
@@ -279,12 +279,7 @@ export const make = (head: Head, config: ReplayConfig, venue: string): Effect.Ef
               )
           )
         ),
-      privateEvents: Effect.map(Effect.all([PubSub.subscribe(ordersHub), PubSub.subscribe(fillsHub)]), ([os, fs]) =>
-        Stream.merge(
-          Stream.map(Stream.fromQueue(os), (order): Venue.PrivateEvent => ({ _tag: "OrderUpdate", order })),
-          Stream.map(Stream.fromQueue(fs), (fill): Venue.PrivateEvent => ({ _tag: "OrderFill", fill }))
-        )
-      ),
+      privateEvents: Effect.map(PubSub.subscribe(events), (q) => Stream.fromQueue(q)),
       health: Stream.empty
     }
     const { exchange } = yield* Venue.make(primitives, { clientIdPrefix: "bt" })
