@@ -17,6 +17,7 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Schema from "effect/Schema"
+import * as BacktestJournal from "./BacktestJournal.js"
 import * as Journal from "./Journal.js"
 import * as Report from "./Report.js"
 import type { Resolved } from "./Resolve.js"
@@ -29,8 +30,11 @@ export interface BacktestOptions {
   readonly journal: string
   readonly fill: FillModel.FillModel
   readonly balance?: D.Decimal
-  /** a line about progress now and then (simulated time, records) — not part of the result */
-  readonly progress?: (line: string) => void
+  /**
+   * a line about progress once per simulated minute — not part of the result; `fraction` is the share of the
+   * tape's span replayed so far (0–1)
+   */
+  readonly progress?: (line: string, fraction: number) => void
 }
 
 export interface MarketSummary {
@@ -113,8 +117,9 @@ export const run = (resolved: Resolved, options: BacktestOptions): Effect.Effect
     const log: Array<string> = []
     const program = Effect.scoped(
       Effect.gen(function* () {
-        // in memory while it runs (no commit per decision); written to the file afterwards, times kept
-        const journal = yield* Journal.make(":memory:")
+        // the journal file, written in large batches (no commit per decision), times kept
+        const file = yield* Journal.make(options.journal)
+        const { journal, flush } = yield* BacktestJournal.buffered(file)
         const replay = yield* ReplayVenue.make(head, replayConfig, venueName)
         const plugin = Plugin.exchangePlugin({
           name: "replay",
@@ -138,7 +143,8 @@ export const run = (resolved: Resolved, options: BacktestOptions): Effect.Effect
         yield* replay.feed
         const resting = yield* handle.pullQuotes
         if (resting > 0) log.push(`${resting} orders still rest at the end of the tape`)
-        const entries = yield* journal.query()
+        yield* flush
+        const entries = yield* file.query()
         return { entries, replay }
       })
     ).pipe(
@@ -166,8 +172,10 @@ export const run = (resolved: Resolved, options: BacktestOptions): Effect.Effect
           onAdvance: (now) => {
             if (options.progress === undefined || now - lastProgress < 60_000) return
             lastProgress = now
+            const fraction = Math.min(1, (now - head.startMs) / span)
             options.progress(
-              `backtest: ${new Date(now).toISOString()} (${Math.min(100, Math.round(((now - head.startMs) / span) * 100))} % of the tape)`
+              `backtest: ${new Date(now).toISOString()} (${Math.round(fraction * 100)} % of the tape)`,
+              fraction
             )
           }
         }),
@@ -177,9 +185,6 @@ export const run = (resolved: Resolved, options: BacktestOptions): Effect.Effect
       return yield* new BacktestError({ message: `backtest failed: ${Cause.pretty(result.exit.cause).split("\n")[0]}` })
     }
     const { entries, replay } = result.exit.value
-    yield* writeJournal(options.journal, entries).pipe(
-      Effect.mapError((e) => new BacktestError({ message: `cannot write the journal: ${e.message}` }))
-    )
     const report = Report.compute(entries, {})
     const st = replay.stats()
     const lip = replay.lip()
@@ -229,23 +234,6 @@ export const run = (resolved: Resolved, options: BacktestOptions): Effect.Effect
     }
     return { report, summary, steps: result.steps }
   })
-
-/** Writes a run's entries to a journal file with their own times (one transaction per instant). */
-const writeJournal = (path: string, entries: ReadonlyArray<Journal.Entry>) =>
-  Effect.scoped(
-    Effect.gen(function* () {
-      const file = yield* Journal.make(path)
-      let i = 0
-      while (i < entries.length) {
-        const ts = entries[i]!.ts
-        let j = i
-        while (j < entries.length && entries[j]!.ts === ts) j++
-        const group = entries.slice(i, j).map(({ seq: _seq, ts: _ts, ...e }) => e)
-        yield* Effect.withClock(file.appendAll(group), new SimRuntime.SimClock(ts))
-        i = j
-      }
-    })
-  )
 
 // ---- output ---------------------------------------------------------------------------------------------
 

@@ -38,6 +38,8 @@ export interface JournalService extends ExecutionJournal.ExecutionJournalService
   readonly append: (entry: NewEntry) => Effect.Effect<number, JournalError>
   /** Appends several entries in one transaction. */
   readonly appendAll: (entries: ReadonlyArray<NewEntry>) => Effect.Effect<void, JournalError>
+  /** Appends entries with the times they carry (not the clock's), in order, in one transaction (a backtest). */
+  readonly appendTimed: (entries: ReadonlyArray<TimedEntry>) => Effect.Effect<void, JournalError>
   readonly query: (q?: Query) => Effect.Effect<ReadonlyArray<Entry>, JournalError>
   readonly lastSeq: Effect.Effect<number, JournalError>
   /** epoch ms of the newest entry of a kind for a venue, if any (indexed: no scan of history) */
@@ -56,6 +58,11 @@ export interface JournalService extends ExecutionJournal.ExecutionJournalService
    * the journal believes rests. After a restart, those not open on the venue ended while we were down.
    */
   readonly believedOpen: (venue: string) => Effect.Effect<ReadonlyArray<BelievedOpen>, JournalError>
+}
+
+export interface TimedEntry {
+  readonly ts: number
+  readonly entry: NewEntry
 }
 
 export interface BelievedOpen {
@@ -184,6 +191,9 @@ export const make = (
     const insertAll = db.transaction((es: ReadonlyArray<NewEntry>, ts: number) => {
       for (const e of es) row(e, ts)
     })
+    const insertTimed = db.transaction((es: ReadonlyArray<TimedEntry>) => {
+      for (const e of es) row(e.entry, e.ts)
+    })
     const lastSeqStmt = db.prepare("SELECT MAX(seq) AS seq FROM journal")
     const lastTsStmt = db.prepare("SELECT MAX(ts) AS ts FROM journal WHERE kind = ? AND venue = ?")
     const unsettledStmt = db.prepare(unsettledSql)
@@ -205,6 +215,9 @@ export const make = (
             Effect.clockWith((c) => c.currentTimeMillis),
             (ts) => attempt(`cannot append ${es.length} entries`, () => insertAll(es, ts))
           )
+
+    const appendTimed = (es: ReadonlyArray<TimedEntry>) =>
+      es.length === 0 ? Effect.void : attempt(`cannot append ${es.length} entries`, () => void insertTimed(es))
 
     const query = (q: Query = {}) =>
       attempt("cannot read the journal", () => {
@@ -257,7 +270,7 @@ export const make = (
         }))
       )
 
-    return Journal.of({ path, append, appendAll, query, lastSeq, lastTs, unsettledCreates, believedOpen })
+    return Journal.of({ path, append, appendAll, appendTimed, query, lastSeq, lastTs, unsettledCreates, believedOpen })
   })
 
 /** The journal at `path` (created if missing). */

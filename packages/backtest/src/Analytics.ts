@@ -51,7 +51,11 @@ export interface Markout {
 }
 
 export class Analytics {
-  private pending: Array<Pending> = []
+  /** per horizon, the fills waiting for it, in due order (fills come in time order: a queue each) */
+  private readonly pending: Array<{ items: Array<Pending>; head: number }> = HORIZONS.map(() => ({
+    items: [],
+    head: 0
+  }))
   private readonly sums = HORIZONS.map(() => ({ fills: 0, contracts: D.ZERO, total: D.ZERO }))
   readonly markets = new Map<string, MarketPnl>()
 
@@ -86,28 +90,31 @@ export class Analytics {
     m.fills++
     m.contracts = D.add(m.contracts, amount)
     if (role === "maker") m.makerContracts = D.add(m.makerContracts, amount)
-    for (const h of HORIZONS) this.pending.push({ due: now + h, horizon: h, symbol, sign, price, amount })
+    for (let i = 0; i < HORIZONS.length; i++) {
+      this.pending[i]!.items.push({ due: now + HORIZONS[i]!, horizon: HORIZONS[i]!, symbol, sign, price, amount })
+    }
   }
 
   /** Measures every markout due before `now` with the current mids (the book as it stood until `now`). */
   measure(now: number, midOf: (symbol: string) => D.Decimal | undefined): void {
-    if (this.pending.length === 0 || this.pending[0]!.due >= now) return
-    const keep: Array<Pending> = []
-    for (const p of this.pending) {
-      if (p.due >= now) {
-        keep.push(p)
-        continue
+    for (let i = 0; i < HORIZONS.length; i++) {
+      const q = this.pending[i]!
+      const s = this.sums[i]!
+      while (q.head < q.items.length && q.items[q.head]!.due < now) {
+        const p = q.items[q.head++]!
+        const m = midOf(p.symbol)
+        if (m === undefined) continue
+        s.fills++
+        s.contracts = D.add(s.contracts, p.amount)
+        const edge = D.mul(p.amount, D.sub(m, p.price))
+        s.total = D.add(s.total, p.sign === 1 ? edge : D.neg(edge))
       }
-      const m = midOf(p.symbol)
-      if (m === undefined) continue
-      const s = this.sums[HORIZONS.indexOf(p.horizon as (typeof HORIZONS)[number])]!
-      s.fills++
-      s.contracts = D.add(s.contracts, p.amount)
-      const edge = D.mul(p.amount, D.sub(m, p.price))
-      s.total = D.add(s.total, p.sign === 1 ? edge : D.neg(edge))
+      // drop what was measured (amortized)
+      if (q.head > 1024 && q.head * 2 > q.items.length) {
+        q.items = q.items.slice(q.head)
+        q.head = 0
+      }
     }
-    // fills arrive in time order and horizons are fixed: keep the queue ordered by due time
-    this.pending = keep.sort((a, b) => a.due - b.due)
   }
 
   markouts(): ReadonlyArray<Markout> {

@@ -101,18 +101,15 @@ export class StepScheduler implements Scheduler.Scheduler {
 export class SimClock implements Clock.Clock {
   readonly [Clock.ClockTypeId]: Clock.ClockTypeId = Clock.ClockTypeId
   readonly sleepers = new Sleepers()
+  /** one effect each, built once: every fiber reads the clock on its hot path */
+  readonly currentTimeMillis: Effect.Effect<number> = Effect.sync(() => this.now)
+  readonly currentTimeNanos: Effect.Effect<bigint> = Effect.sync(() => this.unsafeCurrentTimeNanos())
   constructor(public now: number) {}
   unsafeCurrentTimeMillis(): number {
     return this.now
   }
-  get currentTimeMillis(): Effect.Effect<number> {
-    return Effect.sync(() => this.now)
-  }
   unsafeCurrentTimeNanos(): bigint {
     return BigInt(this.now) * 1_000_000n
-  }
-  get currentTimeNanos(): Effect.Effect<bigint> {
-    return Effect.sync(() => this.unsafeCurrentTimeNanos())
   }
   sleep(duration: Duration.Duration): Effect.Effect<void> {
     const ms = Math.max(0, Duration.toMillis(duration))

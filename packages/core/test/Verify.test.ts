@@ -5,6 +5,7 @@ import * as D from "../src/Decimal.js"
 import * as Ids from "../src/Ids.js"
 import * as V from "../src/internal/venue/verify.js"
 import * as Order from "../src/Order.js"
+import * as Store from "../src/OrderStore.js"
 
 const order = (
   status: Order.OrderStatus,
@@ -96,5 +97,23 @@ describe("verification rules", () => {
     const again = V.candidate("terminal", order("open"), undefined, views, undefined, t, 10_200, 1_500)
     assert.strictEqual(again.since, 10_000)
     assert.strictEqual(again.checkAt, 11_500)
+  })
+
+  it("tidy: a port never audited still forgets cancel requests and fill sums, at most once a minute", () => {
+    const store = Store.upsert(Store.empty(), order("open"), 0)[1]
+    const v: V.Verify = {
+      ...V.empty,
+      requested: HashMap.make(["o-old", 0], ["o-new", 50_000]),
+      fillSums: HashMap.make(["o-1", D.d("1")], ["o-gone", D.d("2")])
+    }
+    const a = V.tidy(v, store, 70_000)
+    // the request older than REQUEST_MEMORY_MS is gone, the recent one stays; sums only for known orders
+    assert.deepStrictEqual([...HashMap.keys(a.requested)], ["o-new"])
+    assert.deepStrictEqual([...HashMap.keys(a.fillSums)], ["o-1"])
+    assert.strictEqual(a.prunedAt, 70_000)
+    // within the minute after a prune nothing is scanned again
+    const b = V.tidy({ ...a, requested: HashMap.set(a.requested, "o-x", 0) }, store, 100_000)
+    assert.isTrue(HashMap.has(b.requested, "o-x"))
+    assert.isFalse(HashMap.has(V.tidy(b, store, 130_000).requested, "o-x"))
   })
 })

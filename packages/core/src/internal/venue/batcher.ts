@@ -132,7 +132,8 @@ export const run = <I extends Item>(o: BatcherOptions<I>): Effect.Effect<never, 
 export const awaitOutcome = (
   done: Deferred.Deferred<WriteOutcome.WriteOutcome>,
   deadline: Duration.Duration,
-  late: WriteOutcome.WriteOutcome,
+  /** built only when the deadline passes (an error captures a stack: not paid on every write) */
+  late: () => WriteOutcome.WriteOutcome,
   mark: Effect.Effect<void>
 ): Effect.Effect<WriteOutcome.WriteOutcome> =>
   Deferred.await(done).pipe(
@@ -142,7 +143,7 @@ export const awaitOutcome = (
         onSome: Effect.succeed,
         onNone: () =>
           Effect.gen(function* () {
-            if (yield* Deferred.succeed(done, late)) yield* mark
+            if (yield* Deferred.succeed(done, late())) yield* mark
             return yield* Deferred.await(done)
           })
       })

@@ -58,6 +58,8 @@ export interface Verify {
   readonly requestedAllAt: number
   /** order id → Σ amounts of the distinct fills seen for it */
   readonly fillSums: HashMap.HashMap<string, D.Decimal>
+  /** epoch ms of the last `prune` (an audit's, or `tidy`'s) */
+  readonly prunedAt: number
   readonly acting: boolean
   readonly desyncs: number
   readonly lookups: number
@@ -68,6 +70,7 @@ export const empty: Verify = {
   requested: HashMap.empty(),
   requestedAllAt: Number.NEGATIVE_INFINITY,
   fillSums: HashMap.empty(),
+  prunedAt: Number.NEGATIVE_INFINITY,
   acting: false,
   desyncs: 0,
   lookups: 0
@@ -160,8 +163,16 @@ export const candidate = (
 export const prune = (v: Verify, s: Store.Store, now: number): Verify => ({
   ...v,
   requested: HashMap.filter(v.requested, (at) => now - at < REQUEST_MEMORY_MS),
-  fillSums: HashMap.filter(v.fillSums, (_, id) => Store.order(s, id) !== undefined)
+  fillSums: HashMap.filter(v.fillSums, (_, id) => Store.order(s, id) !== undefined),
+  prunedAt: now
 })
+
+/**
+ * `prune` at most once per `REQUEST_MEMORY_MS`, as cancels and fills are noted: a venue whose port is never
+ * audited (no reconciler: paper, a backtest's replay) forgets old cancel requests and fill sums too.
+ */
+export const tidy = (v: Verify, s: Store.Store, now: number): Verify =>
+  now - v.prunedAt < REQUEST_MEMORY_MS ? v : prune(v, s, now)
 
 // ---- effects ------------------------------------------------------------------------------------
 
@@ -177,7 +188,12 @@ export interface Deps {
 
 export const noteCancels = (d: Deps, ids: ReadonlyArray<string>) =>
   Effect.flatMap(d.st.now, (t) =>
-    Ref.update(d.ref, (v) => ({ ...v, requested: ids.reduce((m, id) => HashMap.set(m, id, t), v.requested) }))
+    Effect.flatMap(Ref.get(d.st.store), (store) =>
+      Ref.update(d.ref, (v0) => {
+        const v = tidy(v0, store, t)
+        return { ...v, requested: ids.reduce((m, id) => HashMap.set(m, id, t), v.requested) }
+      })
+    )
   )
 export const noteCancelAll = (d: Deps) =>
   Effect.flatMap(d.st.now, (t) => Ref.update(d.ref, (v) => ({ ...v, requestedAllAt: t })))
@@ -367,7 +383,10 @@ export const countFill = (d: Deps, f: CoreOrder.Fill) =>
       )
       return [s, { ...v, fillSums: HashMap.set(v.fillSums, f.orderId, s) }] as const
     })
-    const order = Store.order(yield* Ref.get(d.st.store), f.orderId)
+    const store = yield* Ref.get(d.st.store)
+    const order = Store.order(store, f.orderId)
+    const t = yield* d.st.now
+    yield* Ref.update(d.ref, (v) => tidy(v, store, t))
     const views = impossibleFill(order, sum)
     if (views === undefined || order === undefined) return
     // our own cancel's answer may close an order before a fill it raced with arrives: only "beyond size" counts

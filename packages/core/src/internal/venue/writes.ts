@@ -139,7 +139,7 @@ const awaitCreate = (d: WriteDeps, job: CreateJob) =>
     awaitOutcome(
       job.done,
       d.deadline,
-      lateOutcome(d.st),
+      () => lateOutcome(d.st),
       S.markUnknown(d.st, { operation: "create", symbol: job.request.symbol, clientOrderId: job.request.clientOrderId })
     ),
     (o) => createResult(d, job, o)
@@ -203,7 +203,7 @@ const awaitCancel = (d: WriteDeps, job: CancelJob) =>
     awaitOutcome(
       job.done,
       d.deadline,
-      lateOutcome(d.st),
+      () => lateOutcome(d.st),
       S.markUnknown(d.st, { operation: "cancel", symbol: job.item.symbol, orderId: job.item.id })
     ),
     (o): Either.Either<CoreOrder.Order, E.ExchangeError> =>

@@ -1,0 +1,109 @@
+/**
+ * What the strategy is shown: a market's book as it was `feedLatencyMs` ago plus our own resting orders, as
+ * an integer `BookSnapshot`, and the per-market wake-ups that tell its readers it changed (the reader takes
+ * the view when it pulls: latest wins, as `OrderBook.pullLatest`).
+ */
+import { OrderBook } from "@alpha-hunter/core"
+import * as Effect from "effect/Effect"
+import * as Queue from "effect/Queue"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import type * as B from "./book.js"
+
+/** The shown book with our open orders on it; undefined while it is not known (invalid). */
+export const view = (b: B.MarketBook, latency: boolean): OrderBook.BookView | undefined => {
+  if (!(latency ? b.vvalid : b.valid)) return undefined
+  const n = b.grid.size
+  // our open lots per level, per side (only when we rest something: most markets, most of the time, not)
+  let mineBids: Float64Array | undefined
+  let mineAsks: Float64Array | undefined
+  for (const o of b.orders) {
+    if (o.status !== "open") continue
+    const lots = o.amountLots - o.filledLots
+    if (o.side === "buy") {
+      mineBids ??= new Float64Array(n)
+      mineBids[o.level] = mineBids[o.level]! + lots
+    } else {
+      mineAsks ??= new Float64Array(n)
+      mineAsks[o.level] = mineAsks[o.level]! + lots
+    }
+  }
+  const side = (arr: Float64Array, mine: Float64Array | undefined, buy: boolean): OrderBook.SnapshotSide => {
+    const levels: Array<number> = []
+    const lots: Array<number> = []
+    for (let i = 0; i < n; i++) {
+      const l = buy ? n - 1 - i : i
+      const q = mine === undefined ? arr[l]! : arr[l]! + mine[l]!
+      if (q > 0) {
+        levels.push(l)
+        lots.push(q)
+      }
+    }
+    return { levels, lots }
+  }
+  return new OrderBook.BookSnapshot(
+    b.market.symbol,
+    b.grid,
+    b.lotStep,
+    b.version,
+    b.sequence,
+    b.timestamp,
+    side(b.vbids, mineBids, true),
+    side(b.vasks, mineAsks, false)
+  )
+}
+
+/** Each market's readers, woken when its shown book (or our orders in it) changed. */
+export class Wakers {
+  private readonly bySymbol = new Map<string, Set<Queue.Queue<void>>>()
+
+  /** Wakes the readers of these markets (a wake already pending counts once). Synchronous. */
+  wake(symbols: Iterable<string>): void {
+    for (const s of symbols) {
+      const set = this.bySymbol.get(s)
+      if (set !== undefined) for (const q of set) Queue.unsafeOffer(q, undefined)
+    }
+  }
+
+  /**
+   * The views of one market, one per change the reader has not seen: the first at once, then one when it
+   * pulls after a wake (a view whose version it already has, or none, is skipped).
+   */
+  views(symbol: string, read: () => OrderBook.BookView | undefined): Stream.Stream<OrderBook.BookView> {
+    return Stream.unwrapScoped(
+      Effect.map(this.register(symbol), (q) => {
+        let first = true
+        let last = -1
+        const next: Effect.Effect<OrderBook.BookView> = Effect.suspend(() => {
+          if (first) {
+            first = false
+            const v = read()
+            if (v !== undefined) {
+              last = v.version
+              return Effect.succeed(v)
+            }
+          }
+          return Effect.flatMap(Queue.take(q), () => {
+            const v = read()
+            if (v === undefined || v.version === last) return next
+            last = v.version
+            return Effect.succeed(v)
+          })
+        })
+        return Stream.repeatEffect(next)
+      })
+    )
+  }
+
+  private register(symbol: string): Effect.Effect<Queue.Queue<void>, never, Scope.Scope> {
+    return Effect.acquireRelease(
+      Effect.map(Queue.sliding<void>(1), (q) => {
+        const set = this.bySymbol.get(symbol) ?? new Set()
+        set.add(q)
+        this.bySymbol.set(symbol, set)
+        return q
+      }),
+      (q) => Effect.sync(() => this.bySymbol.get(symbol)?.delete(q))
+    )
+  }
+}
