@@ -71,12 +71,15 @@ const wrap = (proc: ChildProcess): Child => {
 /** How the runner is started: compiled (default) or from its sources through tsx (`BENCH_RUNNER=source`). */
 export const runnerMode = (): "dist" | "source" => (process.env.BENCH_RUNNER === "source" ? "source" : "dist")
 
+/** Where the runner writes its CPU profile: the section's own `BENCH_CPU_PROF` (env), else the user's. */
+const profDir = (env: Record<string, string>): string | undefined => env.BENCH_CPU_PROF ?? process.env.BENCH_CPU_PROF
+
 export const spawnRunner = (configFile: string, env: Record<string, string>): Child =>
   wrap(
     spawn(
       process.execPath,
       [
-        ...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+        ...(profDir(env) !== undefined ? ["--cpu-prof", `--cpu-prof-dir=${profDir(env)}`] : []),
         ...(runnerMode() === "source"
           ? ["--conditions=@alpha-hunter/source", "--import", "tsx", "--import", probePath, "src/main.ts"]
           : ["--import", probePath, runnerMain]),

@@ -138,9 +138,9 @@ const main = async () => {
   await section("dashboard", () =>
     Dashboard.run({
       markets: 1000,
-      warmupMs: quick ? 5_000 : 10_000,
+      warmupMs: quick ? 5_000 : 30_000,
       windowMs: quick ? 4_000 : 10_000,
-      rounds: quick ? 1 : 3,
+      rounds: quick ? 2 : 4,
       log
     })
   )

@@ -61,6 +61,8 @@ export interface LaunchOptions {
   readonly flowPerSec: number
   readonly seed?: number
   readonly tier?: KalshiSim.Tier
+  /** the runner writes a CPU profile (`--cpu-prof`) into this directory when it exits */
+  readonly cpuProfDir?: string
   /** after the simulator is up and before the runner starts (e.g. stop the flow, install counters) */
   readonly beforeRunner?: (sim: KalshiSim.SimHandle) => Effect.Effect<void>
   readonly log: (line: string) => void
@@ -109,7 +111,8 @@ export const launch = (o: LaunchOptions) =>
         const bot = Child.spawnRunner(cfgPath, {
           BENCH_PROBE_OUT: probeOut,
           BENCH_WS_FROM: Child.wsFrom,
-          BENCH_TRIGGER_NEEDLE: "\u0001never"
+          BENCH_TRIGGER_NEEDLE: "\u0001never",
+          ...(o.cpuProfDir !== undefined ? { BENCH_CPU_PROF: o.cpuProfDir } : {})
         })
         yield* Effect.addFinalizer(() => Effect.promise(() => bot.stop(30_000)))
         // up: the metrics endpoint answers

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest"
 import { buildOrder } from "../src/build.js"
 import { marketCountProblem, runnerMarkets } from "../src/child.js"
+import * as CpuProfile from "../src/cpuProfile.js"
 import * as Feed from "../src/feed.js"
 import { makeStream, toFrames } from "../src/feed.js"
 import { score } from "../src/limiter.js"
@@ -143,5 +144,35 @@ describe("market count of a section", () => {
     expect(marketCountProblem(1000, tickers, { venue: 1000, strategy: undefined })).toBe(
       "the strategy trades an unknown number of markets, the section claims 1000"
     )
+  })
+})
+
+describe("cpu profile attribution", () => {
+  // root → program; root → run (a.js) → dash (Dashboard.js) → json (native); root → gc; root → idle
+  const profile: CpuProfile.Profile = {
+    nodes: [
+      { id: 1, callFrame: { functionName: "(root)", url: "" }, children: [2, 3, 6, 7] },
+      { id: 2, callFrame: { functionName: "(program)", url: "" } },
+      { id: 3, callFrame: { functionName: "run", url: "file:///x/dist/a.js" }, children: [4] },
+      { id: 4, callFrame: { functionName: "tick", url: "file:///x/dist/Dashboard.js" }, children: [5] },
+      { id: 5, callFrame: { functionName: "stringify", url: "" } },
+      { id: 6, callFrame: { functionName: "(garbage collector)", url: "" } },
+      { id: 7, callFrame: { functionName: "(idle)", url: "" } }
+    ],
+    startTime: 0,
+    endTime: 10_000,
+    // each sample's time is the next delta: 3 → 1000, 4 → 2000, 5 → 1500, 6 → 500, 7 → 4000, 2 → (last)
+    samples: [3, 4, 5, 6, 7, 2],
+    timeDeltas: [0, 1000, 2000, 1500, 500, 4000]
+  }
+  it("counts a sample as the files' when any frame of its stack is theirs, callees included", () => {
+    const a = CpuProfile.attribute(profile, /\/Dashboard[A-Za-z]*\.js$/)
+    expect(a.matchedMs).toBe(3.5)
+    expect(a.gcMs).toBe(0.5)
+    expect(a.busyMs).toBe(6)
+    expect(a.spanMs).toBe(10)
+  })
+  it("matches nothing when no frame is in the files", () => {
+    expect(CpuProfile.attribute(profile, /\/Nothing\.js$/).matchedMs).toBe(0)
   })
 })
