@@ -6,8 +6,8 @@
  * live), written afresh each run.
  */
 import { existsSync, rmSync } from "node:fs"
-import { Analytics, FillModel, ReplayVenue, SimRuntime } from "@alpha-hunter/backtest"
-import { Decimal as D, Diagnostics, Exchange, Plugin } from "@alpha-hunter/core"
+import { Analytics, FillModel, ReplayVenue, SimRuntime, TapePrograms } from "@alpha-hunter/backtest"
+import { Decimal as D, Diagnostics, Exchange, Incentive, Plugin } from "@alpha-hunter/core"
 import { TapeReader } from "@alpha-hunter/tape"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
@@ -128,7 +128,9 @@ export const run = (resolved: Resolved, options: BacktestOptions): Effect.Effect
           layer: () =>
             Layer.succeedContext(
               Context.make(Exchange.Exchange, replay.exchange).pipe(
-                Context.add(Diagnostics.Diagnostics, Diagnostics.minimal([`replay of ${options.tape}`]))
+                Context.add(Diagnostics.Diagnostics, Diagnostics.minimal([`replay of ${options.tape}`])),
+                // the tape's programs, as the live venue provided them (program-aware quoting, the LIP report)
+                Context.add(Incentive.IncentivePrograms, TapePrograms.make(head.programs))
               )
             )
         })

@@ -113,6 +113,10 @@ describe("record and backtest", () => {
         D.format(out.summary.attribution.rewards),
         D.format(D.sum(out.summary.lip.map((l) => l.earned)))
       )
+      // the live report's LIP section sees the tape's programs as a live run sees the venue's (all 8 markets have
+      // one on the sample tape): the run's sampler scored them, with the programs' own targets
+      assert.strictEqual(out.report.lipTotals.programMarkets, 8)
+      assert.isTrue(out.report.lipPrograms.length > 0 && out.report.lipPrograms.every((p) => p.snapshots > 0))
     })
   )
 

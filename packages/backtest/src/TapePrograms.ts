@@ -1,0 +1,28 @@
+/**
+ * The incentive programs a tape recorded, as the `IncentivePrograms` service a live venue provides — so a
+ * backtest's strategies and LIP sampler see the programs the live run saw (program-aware quoting, the report's
+ * LIP section), on the backtest's simulated clock.
+ *
+ * `current` is what the venue would list at the simulated time (active and upcoming, as the venue lists them);
+ * `refresh` reads the same (the tape is the venue); nothing is followed past the tape, so no status changes.
+ */
+import { Incentive } from "@alpha-hunter/core"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+
+export const make = (programs: ReadonlyArray<Incentive.IncentiveProgram>): Incentive.IncentiveProgramsService => {
+  const listed = Effect.map(Clock.currentTimeMillis, (now) =>
+    programs.filter((p) => {
+      const s = Incentive.statusAt(p, now)
+      return s === "active" || s === "upcoming"
+    })
+  )
+  return {
+    current: listed,
+    refresh: listed,
+    forSymbol: (symbol) => Effect.map(listed, (ps) => ps.filter((p) => p.symbol === symbol)),
+    follow: () => Effect.void,
+    refreshEnded: Effect.succeed([]),
+    takeChanges: Effect.succeed([])
+  }
+}
