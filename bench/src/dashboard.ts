@@ -24,7 +24,7 @@ import * as Effect from "effect/Effect"
 import * as Child from "./child.js"
 import * as CpuProfile from "./cpuProfile.js"
 import * as Scale from "./scale.js"
-import { sig, sleep } from "./stats.js"
+import { midMedian as median, sig, sleep } from "./stats.js"
 
 export interface DashboardOptions {
   readonly markets: number
@@ -32,15 +32,6 @@ export interface DashboardOptions {
   readonly windowMs: number
   readonly rounds: number
   readonly log: (line: string) => void
-}
-
-const median = (xs: ReadonlyArray<number>) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length === 0
-    ? Number.NaN
-    : s.length % 2 === 1
-      ? s[(s.length - 1) / 2]!
-      : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
 }
 
 /** One page on `/events`: selects the first market, counts bytes and payloads until aborted. */

@@ -14,7 +14,7 @@ import * as path from "node:path"
 import * as Effect from "effect/Effect"
 import * as Child from "./child.js"
 import * as Scale from "./scale.js"
-import { sig } from "./stats.js"
+import { midMedian as median, sig } from "./stats.js"
 
 export interface RecordBenchOptions {
   readonly markets: number
@@ -22,15 +22,6 @@ export interface RecordBenchOptions {
   readonly windowMs: number
   readonly rounds: number
   readonly log: (line: string) => void
-}
-
-const median = (xs: ReadonlyArray<number>) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length === 0
-    ? Number.NaN
-    : s.length % 2 === 1
-      ? s[(s.length - 1) / 2]!
-      : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
 }
 
 /** The tape's bytes on disk and the records its index lists. */

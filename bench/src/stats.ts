@@ -12,6 +12,13 @@ export const quantile = (xs: ArrayLike<number>, q: number): number => {
 export const median = (xs: ArrayLike<number>): number => quantile(xs, 0.5)
 export const p99 = (xs: ArrayLike<number>): number => quantile(xs, 0.99)
 
+/** The median of a few rounds: the middle value, or the mean of the two middle ones for an even count. */
+export const midMedian = (xs: ReadonlyArray<number>): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  const h = s.length >> 1
+  return s.length === 0 ? Number.NaN : s.length % 2 === 1 ? s[h]! : (s[h - 1]! + s[h]!) / 2
+}
+
 export const mean = (xs: ArrayLike<number>): number => {
   let t = 0
   for (let i = 0; i < xs.length; i++) t += xs[i]!

@@ -9,7 +9,7 @@ import { END, replaceBlock, START } from "../src/report.js"
 import { classify } from "../src/simRequests.js"
 import { growth } from "../src/soak.js"
 import { expectedRequests } from "../src/startup.js"
-import { median, p99, prng, quantile } from "../src/stats.js"
+import { median, midMedian, p99, prng, quantile } from "../src/stats.js"
 
 describe("stats", () => {
   it("nearest-rank quantiles", () => {
@@ -18,6 +18,9 @@ describe("stats", () => {
     expect(p99(xs)).toBe(99)
     expect(quantile(xs, 1)).toBe(100)
     expect(Number.isNaN(median([]))).toBe(true)
+    expect(midMedian([3, 1, 2])).toBe(2)
+    expect(midMedian([4, 1, 3, 2])).toBe(2.5)
+    expect(Number.isNaN(midMedian([]))).toBe(true)
   })
   it("the PRNG is seeded", () => {
     const a = prng(7)
