@@ -81,8 +81,8 @@ export interface KalshiClientService {
   /** the port's (WS-driven) view of our open orders */
   readonly openOrdersView: Effect.Effect<ReadonlyArray<Order.Order>>
   readonly verificationStats: Effect.Effect<VerificationStats>
-  /** the order group used for maker orders on a shard, created on first use */
-  readonly orderGroup: (exchangeIndex: number) => Effect.Effect<string | undefined>
+  /** the order group used for maker orders on a shard, created on first use (refused while tripped) */
+  readonly orderGroup: (exchangeIndex: number) => Effect.Effect<string | undefined, ExchangeError.ExchangeRejected>
   /** the position REST reports for a market (exact) */
   readonly position: (symbol: string) => Effect.Effect<D.Decimal, ExchangeError.ExchangeError>
 }

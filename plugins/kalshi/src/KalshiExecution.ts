@@ -211,7 +211,8 @@ export const make = (o: {
           const m = yield* Effect.option(o.instruments.entry(r.symbol))
           if (m._tag === "Some") indexes.add(m.value.exchangeIndex)
         }
-        for (const i of indexes) yield* o.safety.orderGroup(i)
+        // a shard whose group cannot be used is refused item by item at submit, with its reason
+        for (const i of indexes) yield* Effect.ignore(o.safety.orderGroup(i))
       })
 
     return {

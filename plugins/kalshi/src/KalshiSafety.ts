@@ -37,8 +37,13 @@ interface Group {
 
 export interface KalshiSafety {
   readonly policy: CreatePolicy
-  /** the order group for maker orders on a shard (created on first use; `undefined` when disabled or refused) */
-  readonly orderGroup: (exchangeIndex: number) => Effect.Effect<string | undefined>
+  /**
+   * the order group for maker orders on a shard (created on first use; `undefined` when disabled, or when its
+   * first creation was refused). After a trip a maker order never goes without a group: while the group cannot
+   * be reset or replaced, maker creates on that shard are refused here (certainly not sent) and tried again
+   * after another pause.
+   */
+  readonly orderGroup: (exchangeIndex: number) => Effect.Effect<string | undefined, E.ExchangeRejected>
   /** epoch ms until which creates are refused (0 when never halted) */
   readonly haltedUntil: Effect.Effect<number>
   /** fails with `ExchangeRejected("halted")` inside the halt window */
@@ -108,28 +113,56 @@ export const make = (o: {
           )
         )
 
-    const orderGroup = (exchangeIndex: number): Effect.Effect<string | undefined> =>
+    type Groups = HashMap.HashMap<number, Group>
+    type Answer = Either.Either<string | undefined, E.ExchangeRejected>
+    const answer = (a: Answer, gs: Groups): readonly [Answer, Groups] => [a, gs]
+
+    const stillTripped = (g: Group, until: number) =>
+      new E.ExchangeRejected({
+        venue,
+        code: "halted",
+        message: `maker creates into order group ${g.id} are refused until ${new Date(until).toISOString()}: the group reached its contracts limit and could not be reset or replaced yet`
+      })
+
+    const orderGroup = (exchangeIndex: number): Effect.Effect<string | undefined, E.ExchangeRejected> =>
       o.safety.orderGroupContractsLimit <= 0
         ? Effect.succeed(undefined)
-        : SynchronizedRef.modifyEffect(groups, (gs) =>
-            Option.match(HashMap.get(gs, exchangeIndex), {
-              onSome: (g) =>
-                g.tripped && now() >= g.pausedUntil
-                  ? Effect.map(resetGroup(exchangeIndex, g.id), (id) =>
-                      id === undefined
-                        ? ([id, HashMap.remove(gs, exchangeIndex)] as const)
-                        : ([id, HashMap.set(gs, exchangeIndex, { id, tripped: false, pausedUntil: 0 })] as const)
+        : SynchronizedRef.modifyEffect(
+            groups,
+            (gs: Groups): Effect.Effect<readonly [Answer, Groups]> =>
+              Option.match(HashMap.get(gs, exchangeIndex), {
+                onSome: (g) =>
+                  !g.tripped
+                    ? Effect.succeed(answer(Either.right(g.id), gs))
+                    : now() < g.pausedUntil
+                      ? Effect.succeed(answer(Either.left(stillTripped(g, g.pausedUntil)), gs))
+                      : Effect.flatMap(resetGroup(exchangeIndex, g.id), (id) => {
+                          if (id !== undefined) {
+                            const fresh = { id, tripped: false, pausedUntil: 0 }
+                            return Effect.succeed(answer(Either.right(id), HashMap.set(gs, exchangeIndex, fresh)))
+                          }
+                          // neither reset nor replaced: stay tripped (no maker order without a group), try again later
+                          const until = now() + o.safety.orderGroupPauseMs
+                          return Effect.as(
+                            Effect.logError(
+                              `kalshi: order group ${g.id} could not be reset or replaced; maker creates on its shard stay refused until ${new Date(until).toISOString()}`
+                            ),
+                            answer(
+                              Either.left(stillTripped(g, until)),
+                              HashMap.set(gs, exchangeIndex, { ...g, pausedUntil: until })
+                            )
+                          )
+                        }),
+                // a refused first creation is tried again on the next maker order
+                onNone: () =>
+                  Effect.map(createGroup(exchangeIndex), (id) =>
+                    answer(
+                      Either.right(id),
+                      id === undefined ? gs : HashMap.set(gs, exchangeIndex, { id, tripped: false, pausedUntil: 0 })
                     )
-                  : Effect.succeed([g.id, gs] as const),
-              // a refused creation is tried again on the next maker order
-              onNone: () =>
-                Effect.map(createGroup(exchangeIndex), (g) =>
-                  g === undefined
-                    ? ([g, gs] as const)
-                    : ([g, HashMap.set(gs, exchangeIndex, { id: g, tripped: false, pausedUntil: 0 })] as const)
-                )
-            })
-          )
+                  )
+              })
+          ).pipe(Effect.flatMap(Either.match({ onLeft: Effect.fail, onRight: Effect.succeed })))
 
     const groupTripped = (exchangeIndex: number): Effect.Effect<void> =>
       Effect.gen(function* () {

@@ -55,4 +55,44 @@ describe("kalshi order group", () => {
       assert.strictEqual(yield* halted.size, 0)
     })
   )
+
+  it.scopedLive(
+    "a group that can be neither reset nor replaced: maker creates stay refused locally, never sent without a group",
+    () =>
+      Effect.gen(function* () {
+        const sim = yield* KalshiSim.make({ port: 0, seed: 12, markets: 2, flow: false })
+        const symbol = Ids.Symbol.make((yield* sim.tickers)[0]!)
+        const pauseMs = 1_000
+        const { exchange } = yield* connect(sim, {
+          markets: { status: "open" },
+          safety: { orderGroupContractsLimit: 100, orderGroupPauseMs: pauseMs }
+        })
+        const other = yield* connect(sim, { markets: { status: "open" } })
+        yield* exchange.loadMarkets()
+        yield* other.exchange.loadMarkets()
+        const maker = (price: string, amount: string) =>
+          Order.OrderRequest.make({ symbol, side: "buy", price: D.d(price), amount: D.d(amount), postOnly: true })
+        yield* exchange.createOrder(maker("0.40", "150"))
+        yield* other.exchange.createOrder(
+          Order.OrderRequest.make({ symbol, side: "sell", price: D.d("0.40"), amount: D.d("101"), timeInForce: "IOC" })
+        )
+        const refused = yield* Effect.either(exchange.createOrder(maker("0.30", "1")))
+        assert.isTrue(Either.isLeft(refused) && refused.left.code === "exceeded_order_group_risk_limit")
+        yield* Effect.sleep(pauseMs + 200)
+        // the venue answers 500 to everything now: the reset and the new group both fail
+        const before = (yield* exchange.fetchOpenOrders({ symbol })).length
+        yield* sim.faults.serverErrors(50)
+        const local = yield* Effect.either(exchange.createOrder(maker("0.30", "1")))
+        assert.isTrue(Either.isLeft(local) && local.left._tag === "ExchangeRejected" && local.left.code === "halted")
+        if (Either.isLeft(local)) assert.include(local.left.message, "could not be reset or replaced")
+        yield* sim.faults.clear
+        // still refused inside the new pause (no order without a group), then the reset goes through
+        const again = yield* Effect.either(exchange.createOrder(maker("0.30", "1")))
+        assert.isTrue(Either.isLeft(again) && again.left.code === "halted")
+        assert.strictEqual((yield* exchange.fetchOpenOrders({ symbol })).length, before)
+        yield* Effect.sleep(pauseMs + 200)
+        const placed = yield* exchange.createOrder(maker("0.30", "1"))
+        assert.strictEqual(placed.status, "open")
+      })
+  )
 })
