@@ -1,8 +1,11 @@
 /** The verification rules every venue gets (pure parts of `internal/venue/verify.ts`). */
 import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
 import * as HashMap from "effect/HashMap"
+import * as Ref from "effect/Ref"
 import * as D from "../src/Decimal.js"
 import * as Ids from "../src/Ids.js"
+import type * as S from "../src/internal/venue/state.js"
 import * as V from "../src/internal/venue/verify.js"
 import * as Order from "../src/Order.js"
 import * as Store from "../src/OrderStore.js"
@@ -116,4 +119,32 @@ describe("verification rules", () => {
     assert.isTrue(HashMap.has(b.requested, "o-x"))
     assert.isFalse(HashMap.has(V.tidy(b, store, 130_000).requested, "o-x"))
   })
+
+  it.effect("a fill that arrives before its order is known keeps its sum when the once-a-minute tidy runs", () =>
+    Effect.gen(function* () {
+      const store = yield* Ref.make(Store.empty())
+      // countFill reads only the port's store and clock from its state
+      const st = { store, now: Effect.succeed(70_000) } as unknown as S.State
+      const ref = yield* Ref.make<V.Verify>({ ...V.empty, fillSums: HashMap.make(["o-gone", D.d("2")]) })
+      const deps: V.Deps = { st, ref, graceMs: 1_500, action: () => Effect.void, fork: () => Effect.void }
+      const fill = Order.Fill.make({
+        id: Ids.TradeId.make("t-1"),
+        orderId: Ids.OrderId.make("o-unacked"),
+        symbol: Ids.Symbol.make("M"),
+        side: "buy",
+        price: D.d("0.40"),
+        amount: D.d("3"),
+        cost: D.d("1.2"),
+        fee: Order.FeePaid.make({ cost: D.ZERO, currency: "USD" }),
+        takerOrMaker: "maker",
+        timestamp: 70_000
+      })
+      yield* V.countFill(deps, fill)
+      const v = yield* Ref.get(ref)
+      // the tidy ran (the old sum of an unknown order is gone) and the new fill's sum is kept for its order
+      assert.strictEqual(v.prunedAt, 70_000)
+      assert.isFalse(HashMap.has(v.fillSums, "o-gone"))
+      assert.strictEqual(D.format(HashMap.unsafeGet(v.fillSums, "o-unacked")), "3")
+    })
+  )
 })

@@ -376,17 +376,18 @@ export const onPrivate = (d: Deps, ev: Venue.PrivateEvent, fillLookbackMs: numbe
 /** Rule 1 for a fill the port had not seen (from the stream or a REST re-read). */
 export const countFill = (d: Deps, f: CoreOrder.Fill) =>
   Effect.gen(function* () {
-    const sum = yield* Ref.modify(d.ref, (v) => {
+    const store = yield* Ref.get(d.st.store)
+    const t = yield* d.st.now
+    // tidy first: this fill's sum is kept even when its order is not in the store yet (a fill before the ack)
+    const sum = yield* Ref.modify(d.ref, (v0) => {
+      const v = tidy(v0, store, t)
       const s = D.add(
         Option.getOrElse(HashMap.get(v.fillSums, f.orderId), () => D.ZERO),
         f.amount
       )
       return [s, { ...v, fillSums: HashMap.set(v.fillSums, f.orderId, s) }] as const
     })
-    const store = yield* Ref.get(d.st.store)
     const order = Store.order(store, f.orderId)
-    const t = yield* d.st.now
-    yield* Ref.update(d.ref, (v) => tidy(v, store, t))
     const views = impossibleFill(order, sum)
     if (views === undefined || order === undefined) return
     // our own cancel's answer may close an order before a fill it raced with arrives: only "beyond size" counts
