@@ -161,9 +161,10 @@ export const make = (h: RunHandle, o: DashboardOptions): Effect.Effect<Dashboard
       let body = ""
       req.setEncoding("utf8")
       req.on("data", (chunk: string) => {
+        // once refused, the rest of the body is read and dropped (never kept: a large body costs no memory)
+        if (res.headersSent) return
         body += chunk
-        if (body.length > 1024 && !res.headersSent) {
-          // answered at once; the rest of the body is read and dropped
+        if (body.length > 1024) {
           json(res, 413, '{"error":"the body is larger than 1 KiB"}')
           body = ""
         }
