@@ -86,9 +86,10 @@ export const makeHandoff = (maxChars: number): Effect.Effect<Handoff> =>
     let owed = 0
     let owedReason: string | undefined
     const GAP_CHARS = 64
-    const offer = (item: Item, chars: number): boolean => {
+    /** `force`: past the bound (a reconnect marker, which resets the recorder's per-connection state, is never lost) */
+    const offer = (item: Item, chars: number, force = false): boolean => {
       if (owed > 0 || owedReason !== undefined) {
-        if (counters.queuedChars + GAP_CHARS + chars > maxChars) {
+        if (!force && counters.queuedChars + GAP_CHARS + chars > maxChars) {
           if (item._tag === "Frame") {
             owed++
             counters.dropped++
@@ -107,7 +108,7 @@ export const makeHandoff = (maxChars: number): Effect.Effect<Handoff> =>
         owed = 0
         owedReason = undefined
       }
-      if (counters.queuedChars + chars > maxChars) {
+      if (!force && counters.queuedChars + chars > maxChars) {
         if (item._tag === "Frame") {
           owed++
           counters.dropped++
@@ -127,7 +128,7 @@ export const makeHandoff = (maxChars: number): Effect.Effect<Handoff> =>
         offer({ _tag: "Frame", t, raw }, raw.length)
       },
       opened: (t) => {
-        offer({ _tag: "Opened", t }, GAP_CHARS)
+        offer({ _tag: "Opened", t }, GAP_CHARS, true)
       },
       closed: (t, reason) => {
         const why = `disconnected (${reason}); resubscribing, fresh snapshots follow`

@@ -65,6 +65,13 @@ describe("the recorder's hand-off (socket callback → recorder fiber)", () => {
       const after = Chunk.toReadonlyArray(yield* Queue.takeAll(h.queue))
       assert.strictEqual(after[0]!._tag, "Gap")
       assert.match(after[0]!._tag === "Gap" ? after[0]!.reason : "", /disconnected \(socket closed\).*dropped/)
+      h.taken(after)
+      // the reconnect's marker is delivered even when the queue is full, after the gap it owes
+      for (let i = 0; i < 20; i++) h.listener.frame(7000 + i, delta(300 + i, 10))
+      h.listener.closed(7500, "socket closed")
+      h.listener.opened(8000)
+      const tags = Chunk.toReadonlyArray(yield* Queue.takeAll(h.queue)).map((x) => x._tag)
+      assert.deepStrictEqual(tags.slice(-2), ["Gap", "Opened"])
     })
   )
 
