@@ -233,11 +233,27 @@ export const make = (dir: string, options: WriterOptions): Effect.Effect<TapeWri
       writeIndex(dir, files)
     }
 
+    /**
+     * A chunk that could not be written (its records were taken): the next chunk starts with a gap that says so —
+     * the tape never papers over lost records, and nothing is re-buffered without bound on a failing disk.
+     */
+    const noteLost = (chunk: PendingChunk, cause: unknown) => {
+      const reason = `${chunk.count} record(s) lost: a chunk could not be written (${messageOf(cause)})`
+      st.buffer.unshift(JSON.stringify({ k: "gap", t: chunk.from, reason }))
+      st.firstT = chunk.from
+      if (st.buffer.length === 1) st.lastT = chunk.from
+    }
+
     const writeChunk = () => {
       const started = performance.now()
       const chunk = takeChunk()
       if (chunk === undefined) return
-      commit(chunk, gzipSync(chunk.text, { level }))
+      try {
+        commit(chunk, gzipSync(chunk.text, { level }))
+      } catch (e) {
+        noteLost(chunk, e)
+        throw e
+      }
       st.stats.compressMs += performance.now() - started
     }
 
@@ -249,13 +265,15 @@ export const make = (dir: string, options: WriterOptions): Effect.Effect<TapeWri
           const chunk = yield* Effect.try({ try: takeChunk, catch: fail("rotate") })
           if (chunk === undefined) return
           const started = performance.now()
-          const body = yield* Effect.async<Buffer, TapeError>((resume) => {
-            gzip(chunk.text, { level }, (err, out) =>
-              resume(err === null ? Effect.succeed(out) : Effect.fail(fail("compress a chunk")(err)))
-            )
-          })
-          st.stats.compressMs += performance.now() - started
-          yield* Effect.try({ try: () => commit(chunk, body), catch: fail("write a chunk") })
+          yield* Effect.gen(function* () {
+            const body = yield* Effect.async<Buffer, TapeError>((resume) => {
+              gzip(chunk.text, { level }, (err, out) =>
+                resume(err === null ? Effect.succeed(out) : Effect.fail(fail("compress a chunk")(err)))
+              )
+            })
+            st.stats.compressMs += performance.now() - started
+            yield* Effect.try({ try: () => commit(chunk, body), catch: fail("write a chunk") })
+          }).pipe(Effect.tapError((e) => Effect.sync(() => noteLost(chunk, e))))
         })
       )
     )
