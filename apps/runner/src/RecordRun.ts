@@ -234,6 +234,8 @@ export const recordVenue = (
     const sidSymbols = new Map<number, Set<string>>()
     let snapshotOwed = false
     let lastResnapshot = 0
+    // re-snapshots asked after drops back off while drops repeat (each is a burst of frames itself): 2 s, 4 s, … 1 min
+    let resnapshotMs = 2_000
     const process = (batch: Chunk.Chunk<Item>) =>
       Effect.gen(function* () {
         handoff.taken(batch)
@@ -293,8 +295,9 @@ export const recordVenue = (
         }
         yield* append(out)
         const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
-        if (snapshotOwed && now - lastResnapshot >= 2000) {
+        if (snapshotOwed && now - lastResnapshot >= resnapshotMs) {
           snapshotOwed = false
+          resnapshotMs = now - lastResnapshot < 4 * resnapshotMs ? Math.min(resnapshotMs * 2, 60_000) : 2_000
           lastResnapshot = now
           yield* feed.resnapshot
         }
