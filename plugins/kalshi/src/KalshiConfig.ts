@@ -43,7 +43,7 @@ export const SafetyConfig = Schema.Struct({
    * after Kalshi refuses a create because the order group tripped, creates pause this long (its rolling
    * window), then the group is reset
    */
-  orderGroupPauseMs: Schema.optionalWith(Schema.Number, { default: () => 15_000 }),
+  orderGroupPauseMs: Schema.optionalWith(Schema.Int.pipe(Schema.between(0, 3_600_000)), { default: () => 15_000 }),
   /** ask Kalshi to cancel resting orders when a trading or exchange pause starts */
   cancelOrderOnPause: Schema.optionalWith(Schema.Boolean, { default: () => true }),
   /** GTC orders without an expiry get one this many seconds ahead (dead-man fallback); 0 disables */

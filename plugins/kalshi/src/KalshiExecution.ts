@@ -100,7 +100,7 @@ export const make = (o: {
         // a create refused because its order group tripped: pause creates, the group is reset after
         const tripped = new Set<number>()
         for (const [i, r] of results.entries()) {
-          if (r._tag === "Err" && r.error.code === GROUP_TRIPPED) tripped.add(ready[i]!.exchangeIndex)
+          if (r._tag === "Err" && r.error.code?.toLowerCase() === GROUP_TRIPPED) tripped.add(ready[i]!.exchangeIndex)
         }
         for (const i of tripped) yield* o.safety.groupTripped(i)
         let k = 0

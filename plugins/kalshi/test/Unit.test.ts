@@ -310,4 +310,16 @@ describe("config", () => {
       assert.isTrue(Either.isLeft(bad))
     })
   )
+  it.effect("the order group's pause: 15 s by default, whole milliseconds from 0 to an hour", () =>
+    Effect.gen(function* () {
+      const cfg = yield* KalshiConfig.decode({ apiKeyId: "a", env: "demo" })
+      assert.strictEqual(cfg.safety.orderGroupPauseMs, 15_000)
+      for (const v of [-5, 1.5, 7_200_000, "15000"]) {
+        const bad = yield* Effect.either(
+          KalshiConfig.decode({ apiKeyId: "a", env: "demo", safety: { orderGroupPauseMs: v } })
+        )
+        assert.isTrue(Either.isLeft(bad), String(v))
+      }
+    })
+  )
 })
