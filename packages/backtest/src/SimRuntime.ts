@@ -105,6 +105,16 @@ export class SimClock implements Clock.Clock {
   readonly currentTimeMillis: Effect.Effect<number> = Effect.sync(() => this.now)
   readonly currentTimeNanos: Effect.Effect<bigint> = Effect.sync(() => this.unsafeCurrentTimeNanos())
   constructor(public now: number) {}
+  /**
+   * a plain timer on simulated time (core `Tracing.TimerClock`): the write deadlines arm it instead of
+   * forking a sleeping fiber, as they arm `setTimeout` on the live clock
+   */
+  readonly unsafeSchedule = (ms: number, callback: () => void): (() => void) => {
+    const s = this.sleepers.push(this.now + Math.max(0, ms), callback)
+    return () => {
+      s.wake = undefined
+    }
+  }
   unsafeCurrentTimeMillis(): number {
     return this.now
   }

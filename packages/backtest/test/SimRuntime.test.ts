@@ -1,3 +1,4 @@
+import { Tracing } from "@alpha-hunter/core"
 import { assert, describe, it } from "@effect/vitest"
 import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
@@ -10,6 +11,37 @@ import * as Schedule from "effect/Schedule"
 import { SimRuntime } from "../src/index.js"
 
 describe("SimRuntime", () => {
+  it("write deadlines (core Tracing.deadline) run on the simulated clock's own timer", () => {
+    const late = () => "late" as const
+    const program = Effect.gen(function* () {
+      const t0 = yield* Clock.currentTimeMillis
+      // answered before the deadline: the timer is disarmed (the run does not wait for it)
+      const fast = yield* Effect.sleep("40 millis").pipe(Effect.as("fast"), Tracing.deadline(10_000, late))
+      const t1 = yield* Clock.currentTimeMillis
+      // past the deadline: fails at exactly the deadline and the effect is interrupted
+      let interrupted = false
+      const slow = yield* Effect.never.pipe(
+        Effect.onInterrupt(() => Effect.sync(() => (interrupted = true))),
+        Tracing.deadline(250, late),
+        Effect.either
+      )
+      const t2 = yield* Clock.currentTimeMillis
+      yield* Effect.yieldNow()
+      return { fast, slow: slow._tag === "Left" ? slow.left : "right", t1: t1 - t0, t2: t2 - t0, interrupted }
+    })
+    const r = SimRuntime.run(program, { startMs: 5_000, seed: 1 })
+    assert.isTrue(Exit.isSuccess(r.exit))
+    assert.deepStrictEqual(Exit.isSuccess(r.exit) ? r.exit.value : undefined, {
+      fast: "fast",
+      slow: "late",
+      t1: 40,
+      t2: 290,
+      interrupted: true
+    })
+    // the run ended at its last wake-up
+    assert.strictEqual(r.endMs, 5_290)
+  })
+
   it("runs sleeps, schedules and timeouts on simulated time, in a deterministic order", () => {
     const program = Effect.gen(function* () {
       const log: Array<string> = []

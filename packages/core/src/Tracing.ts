@@ -7,8 +7,9 @@
  * - `deadline`: the effect's result, or `onTimeout`'s error once `ms` have passed (the effect is then
  *   interrupted). `Effect.timeoutFail` races two forked fibers (~25 µs a call, and the effect starts only on
  *   the scheduler's next turn); on the live clock this starts the effect at once on the caller's stack
- *   (`runFork` with `immediate`) and arms a plain timer (~3 µs, measured). Under any other `Clock` (a
- *   `TestClock`) it is `Effect.timeoutFail`, so tests move time as they always do.
+ *   (`runFork` with `immediate`) and arms a plain timer (~3 µs, measured). A simulated clock that offers
+ *   its own plain timer (`TimerClock`: the backtest's) gets the same path on that timer. Under any other
+ *   `Clock` (a `TestClock`) it is `Effect.timeoutFail`, so tests move time as they always do.
  */
 import type * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
@@ -17,6 +18,26 @@ import type * as Tracer from "effect/Tracer"
 
 const builtIn: Tracer.Tracer = Effect.runSync(Effect.tracer)
 const liveClock: Clock.Clock = Effect.runSync(Effect.clock)
+
+/**
+ * A `Clock` with a plain callback timer of its own (a simulated clock: the callback runs when its time has
+ * come; the returned function disarms it). `deadline` arms it instead of forking a sleeping fiber.
+ */
+export interface TimerClock extends Clock.Clock {
+  readonly unsafeSchedule: (ms: number, callback: () => void) => () => void
+}
+
+const liveTimer = (ms: number, callback: () => void): (() => void) => {
+  const t = setTimeout(callback, ms)
+  return () => clearTimeout(t)
+}
+
+const timerOf = (clock: Clock.Clock): TimerClock["unsafeSchedule"] | undefined =>
+  clock === liveClock
+    ? liveTimer
+    : typeof (clock as Partial<TimerClock>).unsafeSchedule === "function"
+      ? (clock as TimerClock).unsafeSchedule
+      : undefined
 
 export interface SpanOptions {
   readonly attributes?: Record<string, unknown>
@@ -39,11 +60,19 @@ export const traced =
 export const deadline =
   <E2>(ms: number, onTimeout: () => E2) =>
   <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | E2, R> =>
-    Effect.clockWith((clock) =>
-      clock === liveClock ? timed(effect, ms, onTimeout) : Effect.timeoutFail(effect, { duration: ms, onTimeout })
-    )
+    Effect.clockWith((clock) => {
+      const timer = timerOf(clock)
+      return timer !== undefined
+        ? timed(effect, ms, onTimeout, timer)
+        : Effect.timeoutFail(effect, { duration: ms, onTimeout })
+    })
 
-const timed = <A, E, R, E2>(effect: Effect.Effect<A, E, R>, ms: number, onTimeout: () => E2) =>
+const timed = <A, E, R, E2>(
+  effect: Effect.Effect<A, E, R>,
+  ms: number,
+  onTimeout: () => E2,
+  schedule: TimerClock["unsafeSchedule"]
+) =>
   Effect.flatMap(Effect.runtime<R>(), (runtime) =>
     Effect.async<A, E | E2>((resume) => {
       // the callback adapter: the effect starts at once, on this stack (no scheduler hop before an order
@@ -52,21 +81,21 @@ const timed = <A, E, R, E2>(effect: Effect.Effect<A, E, R>, ms: number, onTimeou
       const exit = fiber.unsafePoll()
       if (exit !== null) return resume(exit)
       let answered = false
-      const timer = setTimeout(() => {
+      const disarm = schedule(ms, () => {
         if (answered) return
         answered = true
         fiber.unsafeInterruptAsFork(fiber.id())
         resume(Effect.fail(onTimeout()))
-      }, ms)
+      })
       fiber.addObserver((exit) => {
-        clearTimeout(timer)
+        disarm()
         if (answered) return
         answered = true
         resume(exit)
       })
       return Effect.sync(() => {
         answered = true
-        clearTimeout(timer)
+        disarm()
         fiber.unsafeInterruptAsFork(fiber.id())
       })
     })

@@ -1,4 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
+import type * as Clock from "effect/Clock"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
@@ -40,6 +42,45 @@ describe("traced", () => {
 
 describe("deadline", () => {
   const late = () => "late" as const
+  it.effect("a clock with its own timer (a simulated clock) has it armed and disarmed, no sleeping fiber", () =>
+    Effect.gen(function* () {
+      const armed: Array<number> = []
+      let disarmed = 0
+      const due: Array<() => void> = []
+      const base = yield* Effect.clock
+      const clock: Tracing.TimerClock = Object.assign(Object.create(base) as Clock.Clock, {
+        unsafeSchedule: (ms: number, callback: () => void) => {
+          armed.push(ms)
+          due.push(callback)
+          return () => {
+            disarmed++
+          }
+        }
+      })
+      const d = yield* Deferred.make<number>()
+      const answered = yield* Deferred.await(d).pipe(Tracing.deadline(500, late), Effect.fork, Effect.withClock(clock))
+      yield* Effect.yieldNow()
+      yield* Deferred.succeed(d, 7)
+      assert.strictEqual(yield* Fiber.join(answered), 7)
+      assert.deepStrictEqual(armed, [500])
+      assert.strictEqual(disarmed, 1)
+      // its timer firing answers `onTimeout` and interrupts the effect
+      let interrupted = false
+      const hung = yield* Effect.never.pipe(
+        Effect.onInterrupt(() => Effect.sync(() => (interrupted = true))),
+        Tracing.deadline(250, late),
+        Effect.either,
+        Effect.fork,
+        Effect.withClock(clock)
+      )
+      yield* Effect.yieldNow()
+      assert.deepStrictEqual(armed, [500, 250])
+      due[1]!()
+      assert.deepStrictEqual(yield* Fiber.join(hung), Either.left("late"))
+      yield* Effect.yieldNow()
+      assert.isTrue(interrupted)
+    })
+  )
   it.live("passes a result or an error through; past the deadline fails and interrupts the effect", () =>
     Effect.gen(function* () {
       assert.strictEqual(yield* Effect.succeed(1).pipe(Tracing.deadline(1000, late)), 1)

@@ -12,15 +12,15 @@
 
 import * as Cause from "effect/Cause"
 import * as Deferred from "effect/Deferred"
-import type * as Duration from "effect/Duration"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
-import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as E from "../../ExchangeError.js"
+import * as Tracing from "../../Tracing.js"
 import * as WriteOutcome from "../../WriteOutcome.js"
 
 export interface Item {
@@ -136,16 +136,13 @@ export const awaitOutcome = (
   late: () => WriteOutcome.WriteOutcome,
   mark: Effect.Effect<void>
 ): Effect.Effect<WriteOutcome.WriteOutcome> =>
+  // `Tracing.deadline`: a plain timer on the live (or a simulated) clock, not two raced fibers per write
   Deferred.await(done).pipe(
-    Effect.timeoutOption(deadline),
-    Effect.flatMap(
-      Option.match({
-        onSome: Effect.succeed,
-        onNone: () =>
-          Effect.gen(function* () {
-            if (yield* Deferred.succeed(done, late())) yield* mark
-            return yield* Deferred.await(done)
-          })
+    Tracing.deadline(Duration.toMillis(deadline), () => "late" as const),
+    Effect.catchAll(() =>
+      Effect.gen(function* () {
+        if (yield* Deferred.succeed(done, late())) yield* mark
+        return yield* Deferred.await(done)
       })
     )
   )

@@ -157,7 +157,8 @@ export const createOrders = (d: WriteDeps, requests: ReadonlyArray<CoreOrder.Ord
           : "known" in p.right
             ? Effect.succeed(Either.right(p.right.known))
             : awaitCreate(d, p.right),
-      { concurrency: "unbounded" }
+      // one wait per item, side by side; a lone item is awaited in place (no fiber forked for it)
+      { concurrency: prepared.length > 1 ? "unbounded" : 1 }
     )
   })
 
@@ -248,7 +249,7 @@ export const cancelOrders = (d: WriteDeps, ids: ReadonlyArray<Ids.OrderId>, symb
       jobs,
       (j): Effect.Effect<Either.Either<CoreOrder.Order, E.ExchangeError>> =>
         Either.isLeft(j) ? Effect.succeed(Either.left(j.left)) : awaitCancel(d, j.right),
-      { concurrency: "unbounded" }
+      { concurrency: jobs.length > 1 ? "unbounded" : 1 }
     )
   })
 
