@@ -11,29 +11,38 @@ import * as Either from "effect/Either"
 import * as Stream from "effect/Stream"
 import { collect, connect } from "./utils.js"
 
+/**
+ * A sim, our venue with an order group of 100 contracts and `pauseMs`, and a second account: our maker order
+ * rests in the group, then the other account takes 101 contracts of it — over the group's limit.
+ */
+const tripGroup = (seed: number, pauseMs: number) =>
+  Effect.gen(function* () {
+    const sim = yield* KalshiSim.make({ port: 0, seed, markets: 2, flow: false })
+    const symbol = Ids.Symbol.make((yield* sim.tickers)[0]!)
+    const { exchange } = yield* connect(sim, {
+      markets: { status: "open" },
+      safety: { orderGroupContractsLimit: 100, orderGroupPauseMs: pauseMs }
+    })
+    const other = yield* connect(sim, { markets: { status: "open" } })
+    yield* exchange.loadMarkets()
+    yield* other.exchange.loadMarkets()
+    const halted = yield* collect(
+      exchange.health.pipe(Stream.filter((h): h is VenueHealth.Halted => h._tag === "Halted"))
+    )
+    const maker = (price: string, amount: string) =>
+      Order.OrderRequest.make({ symbol, side: "buy", price: D.d(price), amount: D.d(amount), postOnly: true })
+    yield* exchange.createOrder(maker("0.40", "150"))
+    yield* other.exchange.createOrder(
+      Order.OrderRequest.make({ symbol, side: "sell", price: D.d("0.40"), amount: D.d("101"), timeInForce: "IOC" })
+    )
+    return { sim, symbol, exchange, halted, maker }
+  })
+
 describe("kalshi order group", () => {
   it.scopedLive("a tripped group: one refusal from the venue, creates paused locally, the group reset after", () =>
     Effect.gen(function* () {
-      const sim = yield* KalshiSim.make({ port: 0, seed: 11, markets: 2, flow: false })
-      const symbol = Ids.Symbol.make((yield* sim.tickers)[0]!)
       const pauseMs = 1_500
-      const { exchange } = yield* connect(sim, {
-        markets: { status: "open" },
-        safety: { orderGroupContractsLimit: 100, orderGroupPauseMs: pauseMs }
-      })
-      const other = yield* connect(sim, { markets: { status: "open" } })
-      yield* exchange.loadMarkets()
-      yield* other.exchange.loadMarkets()
-      const halted = yield* collect(
-        exchange.health.pipe(Stream.filter((h): h is VenueHealth.Halted => h._tag === "Halted"))
-      )
-      const maker = (price: string, amount: string) =>
-        Order.OrderRequest.make({ symbol, side: "buy", price: D.d(price), amount: D.d(amount), postOnly: true })
-      // a maker order in the group, then 101 contracts of it taken: over the group's limit of 100
-      yield* exchange.createOrder(maker("0.40", "150"))
-      yield* other.exchange.createOrder(
-        Order.OrderRequest.make({ symbol, side: "sell", price: D.d("0.40"), amount: D.d("101"), timeInForce: "IOC" })
-      )
+      const { exchange, halted, maker } = yield* tripGroup(11, pauseMs)
       // the venue refuses the next create into the tripped group
       const refused = yield* Effect.either(exchange.createOrder(maker("0.30", "1")))
       assert.isTrue(Either.isLeft(refused))
@@ -60,22 +69,8 @@ describe("kalshi order group", () => {
     "a group that can be neither reset nor replaced: maker creates stay refused locally, never sent without a group",
     () =>
       Effect.gen(function* () {
-        const sim = yield* KalshiSim.make({ port: 0, seed: 12, markets: 2, flow: false })
-        const symbol = Ids.Symbol.make((yield* sim.tickers)[0]!)
         const pauseMs = 1_000
-        const { exchange } = yield* connect(sim, {
-          markets: { status: "open" },
-          safety: { orderGroupContractsLimit: 100, orderGroupPauseMs: pauseMs }
-        })
-        const other = yield* connect(sim, { markets: { status: "open" } })
-        yield* exchange.loadMarkets()
-        yield* other.exchange.loadMarkets()
-        const maker = (price: string, amount: string) =>
-          Order.OrderRequest.make({ symbol, side: "buy", price: D.d(price), amount: D.d(amount), postOnly: true })
-        yield* exchange.createOrder(maker("0.40", "150"))
-        yield* other.exchange.createOrder(
-          Order.OrderRequest.make({ symbol, side: "sell", price: D.d("0.40"), amount: D.d("101"), timeInForce: "IOC" })
-        )
+        const { sim, symbol, exchange, maker } = yield* tripGroup(12, pauseMs)
         const refused = yield* Effect.either(exchange.createOrder(maker("0.30", "1")))
         assert.isTrue(Either.isLeft(refused) && refused.left.code === "exceeded_order_group_risk_limit")
         yield* Effect.sleep(pauseMs + 200)
