@@ -27,6 +27,7 @@ import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as WS from "ws"
 import type { MarketSelector } from "./AppConfig.js"
+import { frameType, SeqWatch, tickerOf } from "./internal/tapeSeq.js"
 import type { KalshiSimSection } from "./Plugins.js"
 import { type Resolved, selectedSymbols } from "./Resolve.js"
 
@@ -249,9 +250,9 @@ export const start = (
       Effect.forkScoped
     )
 
-    // per subscription: the channel (from `subscribed`) and the last seq
-    const channelOf = new Map<number, string>()
-    const lastSeq = new Map<number, number>()
+    // per subscription: its channel and last seq (the gap rule shared with the recorder beside the bot)
+    const seqs = new SeqWatch()
+    const wantedSet: ReadonlySet<string> = new Set(symbols)
     yield* Effect.gen(function* () {
       const batch = yield* Queue.takeAll(inbox).pipe(
         Effect.flatMap((c) => (c.length === 0 ? Effect.map(Queue.take(inbox), (x) => [x]) : Effect.succeed([...c])))
@@ -260,30 +261,31 @@ export const start = (
       for (const r of batch) {
         if (r.k === "closed") {
           stats.gaps++
-          channelOf.clear()
-          lastSeq.clear()
+          seqs.reset()
           out.push({ k: "gap", t: r.t, reason: `disconnected (${r.why}); resubscribing, fresh snapshots follow` })
           continue
         }
         if (r.k !== "frame") continue
         stats.frames++
-        if (r.raw.startsWith('{"type":"subscribed"') || r.raw.includes('"type":"subscribed"')) {
-          const m = /"channel":"([a-z_0-9]+)","sid":(\d+)/.exec(r.raw)
-          if (m !== null) channelOf.set(Number(m[2]), m[1]!)
-        }
-        if (r.sid !== undefined && r.seq !== undefined) {
-          const prev = lastSeq.get(r.sid)
-          lastSeq.set(r.sid, r.seq)
-          if (prev !== undefined && r.seq !== prev + 1 && r.seq > 1) {
-            stats.gaps++
-            const channel = channelOf.get(r.sid) ?? "unknown"
-            out.push({ k: "gap", t: r.t, reason: `seq gap on ${channel} (sid ${r.sid}): ${prev} → ${r.seq}` })
-            if (channel === "orderbook_delta") {
-              yield* send({
-                cmd: "update_subscription",
-                params: { sid: r.sid, action: "get_snapshot", market_tickers: [...symbols] }
-              })
-            }
+        const gap = seqs.observe(r, frameType(r.raw), tickerOf(r.raw), wantedSet)
+        if (gap !== undefined) {
+          stats.gaps++
+          out.push({
+            k: "gap",
+            t: r.t,
+            reason: gap.reason,
+            ...(gap.symbols.length > 0 ? { symbols: gap.symbols } : {})
+          })
+          // a book's gap: ask its subscription for fresh snapshots (no feed here heals it)
+          if (gap.channel === "orderbook_delta") {
+            yield* send({
+              cmd: "update_subscription",
+              params: {
+                sid: gap.sid,
+                action: "get_snapshot",
+                market_tickers: gap.symbols.length > 0 ? gap.symbols : [...symbols]
+              }
+            })
           }
         }
         out.push(r)

@@ -25,7 +25,11 @@ import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
+import { frameType, PUBLIC_CHANNELS, PUBLIC_TYPES, SeqWatch, tickerOf } from "./internal/tapeSeq.js"
 import { changedDefinitions, RecordError } from "./Record.js"
+
+export { frameType } from "./internal/tapeSeq.js"
+
 import { type RecordSection, recordedVenues } from "./RecordConfig.js"
 import { type Resolved, selectedSymbols } from "./Resolve.js"
 import type { VenueSession } from "./Venues.js"
@@ -37,34 +41,6 @@ export type Item =
   | { readonly _tag: "Frame"; readonly t: number; readonly raw: string }
   | { readonly _tag: "Opened"; readonly t: number }
   | { readonly _tag: "Gap"; readonly t: number; readonly reason: string; readonly dropped: boolean }
-
-/** Frame types that go on the tape; private channels (`user_order`, `fill`, `market_position`) never do. */
-const PUBLIC = new Set([
-  "orderbook_snapshot",
-  "orderbook_delta",
-  "trade",
-  "ticker",
-  "market_lifecycle_v2",
-  "subscribed",
-  "unsubscribed",
-  "error"
-])
-const PUBLIC_CHANNELS = new Set(["orderbook_delta", "trade", "ticker", "market_lifecycle_v2"])
-
-/** A frame's `type` (read from its first bytes, without parsing it). */
-export const frameType = (raw: string): string | undefined => {
-  const i = raw.indexOf('"type":"')
-  if (i < 0 || i > 64) return undefined
-  const end = raw.indexOf('"', i + 8)
-  return end < 0 ? undefined : raw.slice(i + 8, end)
-}
-
-const tickerOf = (raw: string): string | undefined => {
-  const i = raw.indexOf('"market_ticker":"')
-  if (i < 0) return undefined
-  const end = raw.indexOf('"', i + 17)
-  return end < 0 ? undefined : raw.slice(i + 17, end)
-}
 
 export interface Handoff {
   readonly listener: KalshiFeed.FeedTap
@@ -124,7 +100,7 @@ export const makeHandoff = (maxChars: number): Effect.Effect<Handoff> =>
     const listener: KalshiFeed.FeedTap = {
       frame: (t, raw) => {
         const type = frameType(raw)
-        if (type === undefined || !PUBLIC.has(type)) return
+        if (type === undefined || !PUBLIC_TYPES.has(type)) return
         offer({ _tag: "Frame", t, raw }, raw.length)
       },
       opened: (t) => {
@@ -228,10 +204,8 @@ export const recordVenue = (
       yield* append(changedDefinitions(lastDef, wanted, ms, programs, t))
     })
 
-    // the frames: per subscription, its channel and last seq; per book subscription, its markets
-    const channelOf = new Map<number, string>()
-    const lastSeq = new Map<number, number>()
-    const sidSymbols = new Map<number, Set<string>>()
+    // the frames: each subscription's channel, markets and last seq (the gap rule shared with `Record.ts`)
+    const seqs = new SeqWatch()
     let snapshotOwed = false
     let lastResnapshot = 0
     // re-snapshots asked after drops back off while drops repeat (each is a burst of frames itself): 2 s, 4 s, … 1 min
@@ -243,14 +217,12 @@ export const recordVenue = (
         for (const it of batch) {
           if (it._tag === "Opened") {
             counts.reconnects++
-            channelOf.clear()
-            lastSeq.clear()
-            sidSymbols.clear()
+            seqs.reset()
             continue
           }
           if (it._tag === "Gap") {
             counts.gaps++
-            lastSeq.clear()
+            seqs.forgetPositions()
             if (it.dropped) snapshotOwed = true
             out.push({ k: "gap", t: it.t, reason: it.reason })
             continue
@@ -260,33 +232,20 @@ export const recordVenue = (
           if (type === "subscribed" || type === "unsubscribed") {
             const m = /"channel":"([a-z_0-9]+)"/.exec(raw)
             if (m === null || !PUBLIC_CHANNELS.has(m[1]!)) continue
-            const sid = /"sid":(\d+)/.exec(raw)
-            if (sid !== null && type === "subscribed") channelOf.set(Number(sid[1]), m[1]!)
           }
           const ticker = tickerOf(raw)
           const rec = Tape.frameRecord(it.t, raw.trimEnd())
-          if (rec.sid !== undefined && ticker !== undefined && wanted.has(ticker) && type?.startsWith("orderbook_")) {
-            const on = sidSymbols.get(rec.sid)
-            if (on === undefined) sidSymbols.set(rec.sid, new Set([ticker]))
-            else on.add(ticker)
-          }
-          if (rec.sid !== undefined && rec.seq !== undefined && type !== "subscribed" && type !== "unsubscribed") {
-            const prev = lastSeq.get(rec.sid)
-            lastSeq.set(rec.sid, rec.seq)
-            const healed = type === "orderbook_snapshot" && prev !== undefined && rec.seq > prev
-            if (prev !== undefined && rec.seq !== prev + 1 && !healed) {
-              counts.gaps++
-              const channel = channelOf.get(rec.sid) ?? "unknown"
-              const on = sidSymbols.get(rec.sid)
-              // books: the feed recovers them itself (a fresh snapshot follows); other channels: ask for one
-              if (channel !== "orderbook_delta") snapshotOwed = true
-              out.push({
-                k: "gap",
-                t: it.t,
-                reason: `seq gap on ${channel} (sid ${rec.sid}): ${prev} → ${rec.seq}`,
-                ...(on !== undefined && on.size > 0 ? { symbols: [...on] } : {})
-              })
-            }
+          const gap = seqs.observe(rec, type, ticker, wanted)
+          if (gap !== undefined) {
+            counts.gaps++
+            // books: the feed recovers them itself (a fresh snapshot follows); other channels: ask for one
+            if (gap.channel !== "orderbook_delta") snapshotOwed = true
+            out.push({
+              k: "gap",
+              t: it.t,
+              reason: gap.reason,
+              ...(gap.symbols.length > 0 ? { symbols: gap.symbols } : {})
+            })
           }
           // (after the seq check: a subscription carrying other markets too, e.g. lifecycle, stays in sequence)
           if (ticker !== undefined && !wanted.has(ticker)) continue
