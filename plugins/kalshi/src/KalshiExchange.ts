@@ -21,6 +21,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as ParseResult from "effect/ParseResult"
 import * as PubSub from "effect/PubSub"
+import * as Queue from "effect/Queue"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import type { RawHttp } from "./internal/http.js"
@@ -105,6 +106,16 @@ export const make = (
       view: Deferred.await(viewReady),
       health
     })
+    // our order groups' lifecycle: a trip seen on the stream pauses creates before any is refused
+    yield* Effect.flatMap(feed.subscribeEvents, (q) =>
+      Effect.forkScoped(
+        Effect.forever(
+          Effect.flatMap(Queue.take(q), (ev) =>
+            ev._tag === "GroupUpdate" ? safety.groupUpdate(ev.update.event_type, ev.update.order_group_id) : Effect.void
+          )
+        )
+      )
+    )
     const execution = yield* KalshiExecution.make({ ...io, venue, config: cfg, instruments, safety })
     const primitives = KalshiPrimitives.make({ venue, config: cfg, api, feed, instruments, execution, health, now })
     // the desync action gets the client, which is built after the port

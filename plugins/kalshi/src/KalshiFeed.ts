@@ -1,7 +1,7 @@
 /**
  * Kalshi's WebSocket feed (REFERENCE §9): one authenticated connection carrying order books
  * (`orderbook_delta` with `use_yes_price`), our orders (`user_orders`), fills (`fill`), positions
- * (`market_positions`) and market lifecycle (`market_lifecycle_v2`).
+ * (`market_positions`), our order groups (`order_group_updates`) and market lifecycle (`market_lifecycle_v2`).
  *
  * Integrity rules:
  * - every handshake is signed afresh (a `ws` constructor that signs each connect);
@@ -130,7 +130,7 @@ export interface FeedOptions {
   readonly signer: Signer
   readonly config: FeedConfig
   readonly useYesPrice?: boolean
-  /** subscribe to the private channels (user_orders, fill, market_positions) */
+  /** subscribe to the private channels (user_orders, fill, market_positions, order_group_updates) */
   readonly privateChannels?: boolean
 }
 
@@ -203,11 +203,9 @@ export const make = (options: FeedOptions): Effect.Effect<KalshiFeed, never, Sco
     /** new books (and every book on a new connection): the books, then a tap's channels for them */
     const subscribeBooks = (tickers: ReadonlyArray<string>) =>
       subscribeBooksOnly(tickers).pipe(Effect.tap(() => subscribeExtra(tickers)))
-    const subscribePrivate = commands.send("subscribe", { channels: ["user_orders", "fill", "market_positions"] }, [
-      "user_orders",
-      "fill",
-      "market_positions"
-    ])
+    // our orders, fills, positions, and our order groups' lifecycle (a trip is seen here before any refused create)
+    const privateNames = ["user_orders", "fill", "market_positions", "order_group_updates"]
+    const subscribePrivate = commands.send("subscribe", { channels: privateNames }, privateNames)
 
     const onOpen = Effect.gen(function* () {
       const reconnect = yield* Ref.modify(session, (s) => [s.everConnected, Session.opened(s)] as const)

@@ -2,10 +2,11 @@
  * Venue safety nets and the emergency stop:
  * - order groups: maker orders (post-only GTC) join one order group per exchange shard, created on first
  *   use with `safety.orderGroupContractsLimit` (Kalshi cancels the group's orders when it trips, and refuses
- *   every create into it until it is reset). A create refused that way trips our side too: creates are
- *   refused locally for `safety.orderGroupPauseMs` (a `Halted` on health; no request storm into a group
- *   that refuses everything), then the group is reset (`PUT /portfolio/order_groups/{id}/reset`, or a new
- *   group when the reset fails) at the next maker order;
+ *   every create into it until it is reset). The trip is seen on the `order_group_updates` channel
+ *   (`triggered`), or — should that message be lost — from the first create refused that way; either trips
+ *   our side: creates are refused locally for `safety.orderGroupPauseMs` (a `Halted` on health; no request
+ *   storm into a group that refuses everything), then the group is reset (`PUT …/order_groups/{id}/reset`, or
+ *   a new group when the reset fails, the old one then deleted) at the next maker order;
  * - the dead-man expiry policy for creates (`safety.deadManSeconds`, `cancelOrderOnPause`), applied by
  *   `internal/encode.ts`;
  * - emergency cancel-all on the reserved lane, verified through REST, followed by a local halt window
@@ -50,6 +51,12 @@ export interface KalshiSafety {
   readonly checkNotHalted: (what: "creates" | "amends") => Effect.Effect<void, E.ExchangeRejected>
   /** Kalshi refused a create because the shard's order group tripped: pause creates, reset the group after */
   readonly groupTripped: (exchangeIndex: number) => Effect.Effect<void>
+  /**
+   * A message of the `order_group_updates` channel about one of our groups: `triggered` trips our side at once
+   * (the same pause and reset, before any create is refused); `deleted` forgets the group (the next maker order
+   * creates a new one). Messages about other groups are ignored.
+   */
+  readonly groupUpdate: (eventType: string, groupId: string) => Effect.Effect<void>
   readonly emergencyCancelAll: (reason: string) => Effect.Effect<CancelAllReport, E.ExchangeError>
 }
 
@@ -95,6 +102,23 @@ export const make = (o: {
           )
         )
 
+    const deleteGroup = (id: string) =>
+      o.transport
+        .send({
+          method: "DELETE",
+          path: `/portfolio/order_groups/${encodeURIComponent(id)}`,
+          lane: "create",
+          ...(Object.keys(sub).length > 0 ? { body: { ...sub } } : {})
+        })
+        .pipe(
+          Effect.catchAll((f) =>
+            Effect.logWarning(
+              `kalshi: cannot delete the replaced order group ${id}: ${rest.readError(f, { venue }).message}`
+            )
+          ),
+          Effect.asVoid
+        )
+
     // a tripped group, once the pause is over: reset (a new group when the reset is refused)
     const resetGroup = (exchangeIndex: number, id: string) =>
       o.transport
@@ -109,7 +133,11 @@ export const make = (o: {
           Effect.catchAll((f) =>
             Effect.logWarning(
               `kalshi: cannot reset order group ${id} (${rest.readError(f, { venue }).message}); creating a new one`
-            ).pipe(Effect.zipRight(createGroup(exchangeIndex)))
+            ).pipe(
+              Effect.zipRight(createGroup(exchangeIndex)),
+              // the replaced group holds no order (the trip canceled them): deleted, so groups do not pile up
+              Effect.tap((fresh) => (fresh === undefined ? Effect.void : deleteGroup(id)))
+            )
           )
         )
 
@@ -164,7 +192,7 @@ export const make = (o: {
               })
           ).pipe(Effect.flatMap(Either.match({ onLeft: Effect.fail, onRight: Effect.succeed })))
 
-    const groupTripped = (exchangeIndex: number): Effect.Effect<void> =>
+    const groupTripped = (exchangeIndex: number, seen = "a create was refused"): Effect.Effect<void> =>
       Effect.gen(function* () {
         const until = now() + o.safety.orderGroupPauseMs
         // once per trip: the answers of the batch in flight when it tripped say it again
@@ -181,8 +209,30 @@ export const make = (o: {
         const reason = `order group ${first} reached its contracts limit (${o.safety.orderGroupContractsLimit} in 15 s): Kalshi canceled its orders`
         const u = yield* Ref.updateAndGet(haltedUntil, (x) => Math.max(x, until))
         if (u === until) yield* Ref.set(haltReason, "after the order group's contracts limit was reached")
-        yield* Effect.logError(`kalshi: ${reason}; creates paused until ${new Date(u).toISOString()}`)
+        yield* Effect.logError(`kalshi: ${reason} (${seen}); creates paused until ${new Date(u).toISOString()}`)
         yield* PubSub.publish(o.health, new VenueHealth.Halted({ venue, reason, until: u, at: now() }))
+      })
+
+    const shardOf = (gs: Groups, id: string): number | undefined => {
+      for (const [i, g] of gs) if (g.id === id) return i
+      return undefined
+    }
+    const groupUpdate = (eventType: string, groupId: string): Effect.Effect<void> =>
+      Effect.flatMap(SynchronizedRef.get(groups), (gs) => {
+        const shard = shardOf(gs, groupId)
+        if (shard === undefined) return Effect.void
+        if (eventType === "triggered") return groupTripped(shard, "seen on order_group_updates")
+        if (eventType !== "deleted") return Effect.void
+        return SynchronizedRef.update(groups, (now) =>
+          HashMap.get(now, shard).pipe(
+            Option.filter((g) => g.id === groupId),
+            Option.match({ onNone: () => now, onSome: () => HashMap.remove(now, shard) })
+          )
+        ).pipe(
+          Effect.zipRight(
+            Effect.logWarning(`kalshi: order group ${groupId} was deleted; the next maker order creates a new one`)
+          )
+        )
       })
 
     const checkNotHalted = (what: "creates" | "amends") =>
@@ -261,7 +311,8 @@ export const make = (o: {
       orderGroup,
       haltedUntil: Ref.get(haltedUntil),
       checkNotHalted,
-      groupTripped,
+      groupTripped: (exchangeIndex) => groupTripped(exchangeIndex),
+      groupUpdate,
       emergencyCancelAll
     } satisfies KalshiSafety
   })

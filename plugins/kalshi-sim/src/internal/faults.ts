@@ -22,7 +22,7 @@ export interface Faults {
   privateSeqGap: { count: number; channel: PrivateChannel }
 }
 
-export type PrivateChannel = "user_orders" | "fill" | "market_positions"
+export type PrivateChannel = "user_orders" | "fill" | "market_positions" | "order_group_updates"
 
 export const makeFaults = (): Faults => ({
   rateLimitStorm: { count: 0, untilMs: 0 },

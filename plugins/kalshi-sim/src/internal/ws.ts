@@ -254,7 +254,7 @@ export const makeWs = (ctx: WsContext) => {
             break
           case "group":
             if (s.channel === "order_group_updates" && c.userId === e.userId) {
-              sendSeq(c, s, "order_group_updates", {
+              sendPrivate(c, s, "order_group_updates", {
                 event_type: e.eventType,
                 order_group_id: e.group.id,
                 ...(e.eventType === "created" || e.eventType === "limit_updated"

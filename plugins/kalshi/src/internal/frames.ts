@@ -11,8 +11,9 @@
  * anything the scanner does not vouch for takes `JSON.parse` + the `wire` schemas. Money stays integer or
  * `Decimal` throughout (no binary float arithmetic on prices or sizes).
  */
-import { Decimal as D, Ids, OrderBook, type TickGrid } from "@alpha-hunter/core"
+import { Decimal as D, OrderBook, type TickGrid } from "@alpha-hunter/core"
 import * as Schema from "effect/Schema"
+import { type BookSlot, LOT } from "./bookSlot.js"
 import { bookLevelYesPrice } from "./parse.js"
 import { makeScratch, type ScannedDelta, scanDelta } from "./scan.js"
 import * as wire from "./wire.js"
@@ -22,63 +23,14 @@ export type PrivateEvent =
   | { readonly _tag: "Fill"; readonly fill: typeof wire.WsFill.Type }
   | { readonly _tag: "Position"; readonly position: typeof wire.WsMarketPosition.Type }
   | { readonly _tag: "Lifecycle"; readonly lifecycle: typeof wire.WsLifecycle.Type }
+  | { readonly _tag: "GroupUpdate"; readonly update: typeof wire.WsOrderGroupUpdate.Type }
   /** the private stream may have lost messages (gap, terminal error, reconnect): reconcile from REST */
   | { readonly _tag: "PrivateGap"; readonly reason: string; readonly channel: string }
   | { readonly _tag: "Connected"; readonly reconnect: boolean }
   /** an open connection ended (it is being re-established) */
   | { readonly _tag: "Disconnected"; readonly reason: string }
 
-/** The amount of one lot (0.01 contract). */
-export const LOT = D.d("0.01")
-
-/** One market's book as the feed keeps it. Written only by the processor fiber (through `step` and the controls). */
-export interface BookSlot {
-  readonly symbol: string
-  readonly sym: Ids.Symbol
-  grid: TickGrid.TickGrid
-  /** $0.0001 units → level (the grid's unit table), when the grid has one */
-  table: Int32Array | undefined
-  ladder: OrderBook.BookLadder
-  /** invalid books are never shown (views read `undefined`) until a snapshot heals them */
-  valid: boolean
-  /** the subscription that carries it on this connection */
-  sid: number | undefined
-  lastUpdate: number
-  /** the change "this book changed" (one per book, so the hot path allocates nothing) */
-  readonly changed: Change
-  /** the last view taken (readers of one version share it) */
-  view: OrderBook.BookSnapshot | undefined
-}
-
-export const makeBook = (symbol: string, grid: TickGrid.TickGrid): BookSlot => {
-  const slot = {
-    symbol,
-    sym: Ids.Symbol.make(symbol),
-    grid,
-    table: grid.unitIndex(4),
-    ladder: new OrderBook.BookLadder(grid.size),
-    valid: false,
-    sid: undefined,
-    lastUpdate: 0,
-    changed: undefined as unknown as Change,
-    view: undefined as OrderBook.BookSnapshot | undefined
-  }
-  ;(slot as { changed: Change }).changed = { _tag: "Book", book: slot }
-  return slot
-}
-
-/**
- * What a strategy sees of a book: an immutable integer view, or `undefined` while the book is invalid. Taken
- * once per version (versions only grow, across snapshots and regrids): readers of the same version share it.
- */
-export const viewOf = (b: BookSlot): OrderBook.BookSnapshot | undefined => {
-  if (!b.valid) return undefined
-  const v = b.view
-  if (v !== undefined && v.version === b.ladder.version && v.grid === b.grid) return v
-  const fresh = b.ladder.snapshot(b.sym, b.grid, LOT)
-  b.view = fresh
-  return fresh
-}
+export { type BookSlot, LOT, makeBook, viewOf } from "./bookSlot.js"
 
 export interface Counters {
   frames: number
@@ -150,6 +102,7 @@ const decodeUserOrder = Schema.decodeUnknownEither(wire.WsUserOrder)
 const decodeFill = Schema.decodeUnknownEither(wire.WsFill)
 const decodePosition = Schema.decodeUnknownEither(wire.WsMarketPosition)
 const decodeLifecycle = Schema.decodeUnknownEither(wire.WsLifecycle)
+const decodeGroupUpdate = Schema.decodeUnknownEither(wire.WsOrderGroupUpdate)
 const decodeSubscribed = Schema.decodeUnknownEither(wire.WsSubscribed)
 const decodeWsError = Schema.decodeUnknownEither(wire.WsError)
 
@@ -337,6 +290,12 @@ const general = (st: FrameState, raw: string, now: number): Change => {
       c = privateOr(st, decodePosition(f.msg), "market_position", undefined, (position) => ({
         _tag: "Position",
         position
+      }))
+      break
+    case "order_group_updates":
+      c = privateOr(st, decodeGroupUpdate(f.msg), "order_group_update", "order_group_updates", (update) => ({
+        _tag: "GroupUpdate",
+        update
       }))
       break
     case "market_lifecycle_v2":

@@ -320,6 +320,14 @@ export const WsMarketPosition = Schema.Struct({
   fees_paid_dollars: opt(Dec)
 })
 
+/** `order_group_updates`: a group was created, triggered (its orders canceled), reset, deleted, or its limit changed. */
+export const WsOrderGroupUpdate = Schema.Struct({
+  event_type: Schema.String,
+  order_group_id: Schema.String,
+  contracts_limit_fp: opt(Schema.String),
+  ts_ms: opt(Schema.Number)
+})
+
 export const WsLifecycle = Schema.Struct({
   market_ticker: opt(Schema.String),
   event_type: opt(Schema.String),
