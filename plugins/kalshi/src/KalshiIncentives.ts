@@ -18,7 +18,7 @@ import * as Effect from "effect/Effect"
 import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
-import * as parse from "./internal/parse.js"
+import * as parseMarket from "./internal/parseMarket.js"
 import type { Endpoints } from "./internal/rest.js"
 
 export interface IncentivesOptions {
@@ -51,7 +51,7 @@ export const make = (o: IncentivesOptions): Effect.Effect<Incentive.IncentivePro
       const upcoming = yield* o.api.getIncentivePrograms({ status: "upcoming" })
       // a program that starts between the two reads is in both
       const byId = new Map([...active, ...upcoming].map((p) => [p.id, p] as const))
-      const programs = [...byId.values()].map((p) => parse.incentiveProgram(venue, p))
+      const programs = [...byId.values()].map((p) => parseMarket.incentiveProgram(venue, p))
       const before = new Set((yield* Ref.get(state)).map((p) => p.id))
       const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
       for (const p of programs) {
@@ -91,7 +91,7 @@ export const make = (o: IncentivesOptions): Effect.Effect<Incentive.IncentivePro
           for (const w of list) {
             const f = next.get(w.id)
             if (f === undefined || f.status === status) continue
-            const program = parse.incentiveProgram(venue, w)
+            const program = parseMarket.incentiveProgram(venue, w)
             changes.push({ program, status })
             if (status === "paid_out") next.delete(w.id)
             else next.set(w.id, { program, status })

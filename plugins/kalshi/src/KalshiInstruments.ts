@@ -10,7 +10,7 @@ import * as Either from "effect/Either"
 import * as HashMap from "effect/HashMap"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
-import * as parse from "./internal/parse.js"
+import * as parseMarket from "./internal/parseMarket.js"
 import type { Endpoints, Query } from "./internal/rest.js"
 import type * as wire from "./internal/wire.js"
 import type { MarketFilter } from "./KalshiConfig.js"
@@ -119,7 +119,7 @@ export const make = (o: {
     // one grid per distinct price structure, shared by its markets (and kept across reloads)
     const gridOf = TickGrid.interner()
     const entryOf = (m: wire.Market): Either.Either<MarketEntry, E.BadVenueData> => {
-      const market = parse.market(venueId, m)
+      const market = parseMarket.market(venueId, m)
       const grid = gridOf(market.tickGrid)
       if (Either.isLeft(grid)) {
         return Either.left(new E.BadVenueData({ venue: o.venue, message: `market ${m.ticker}: ${grid.left.message}` }))
@@ -131,7 +131,10 @@ export const make = (o: {
     const feeCache = yield* Ref.make(new Map<string, Fee.FeeModel>())
     const seriesCache = yield* Ref.make(new Map<string, typeof wire.Series.Type>())
     const modelOf = (ev: wire.Event, series: typeof wire.Series.Type | undefined) =>
-      parse.feeModel(ev.fee_type_override ?? series?.fee_type, ev.fee_multiplier_override ?? series?.fee_multiplier)
+      parseMarket.feeModel(
+        ev.fee_type_override ?? series?.fee_type,
+        ev.fee_multiplier_override ?? series?.fee_multiplier
+      )
     const feesOf = (eventTicker: string): Effect.Effect<Fee.FeeModel> =>
       Effect.gen(function* () {
         const cached = (yield* Ref.get(feeCache)).get(eventTicker)
@@ -153,7 +156,7 @@ export const make = (o: {
         Effect.catchAll((e) =>
           Effect.as(
             Effect.logWarning(`kalshi: fee model of event ${eventTicker} not read (${e.message}); using the default`),
-            parse.defaultFees
+            parseMarket.defaultFees
           )
         )
       )
@@ -287,7 +290,7 @@ export const make = (o: {
 
     const events = (status: string | undefined) =>
       o.api.getEvents({ with_nested_markets: true, ...(status !== undefined ? { status } : {}) }).pipe(
-        Effect.map((es) => es.map((e) => parse.event(venueId, e))),
+        Effect.map((es) => es.map((e) => parseMarket.event(venueId, e))),
         Effect.catchIf(
           (e) => e._tag === "OrderNotFound" || e._tag === "BadSymbol",
           () =>

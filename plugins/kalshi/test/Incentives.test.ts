@@ -6,7 +6,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
-import * as parse from "../src/internal/parse.js"
+import * as parseMarket from "../src/internal/parseMarket.js"
 import * as KalshiExchange from "../src/KalshiExchange.js"
 import { optionsFor } from "./utils.js"
 
@@ -163,7 +163,7 @@ describe("incentive programs and fees from the venue", () => {
   )
 
   it("fee models of every fee_type", () => {
-    const f = (t: string | undefined, m?: number) => parse.feeModel(t, m) as Fee.QuadraticFee
+    const f = (t: string | undefined, m?: number) => parseMarket.feeModel(t, m) as Fee.QuadraticFee
     assert.strictEqual(D.format(f("quadratic_with_combo_maker_fees").makerRate), "0.035")
     assert.strictEqual(D.format(f("quadratic").makerRate), "0")
     assert.strictEqual(D.format(f("flat").takerRate), "0.07")

@@ -7,6 +7,7 @@ import * as Either from "effect/Either"
 import * as Redacted from "effect/Redacted"
 import * as errors from "../src/internal/errors.js"
 import * as parse from "../src/internal/parse.js"
+import * as parseMarket from "../src/internal/parseMarket.js"
 import * as sign from "../src/internal/sign.js"
 import * as KalshiConfig from "../src/KalshiConfig.js"
 
@@ -49,7 +50,7 @@ describe("side and price mapping (one YES book)", () => {
     assert.strictEqual(parse.formatCount(D.d("10")), "10.00")
   })
   it("a tick grid from price_ranges trades strictly inside (0, 1)", () => {
-    const spec = parse.tickGridSpec([
+    const spec = parseMarket.tickGridSpec([
       { start: D.d("0"), end: D.d("0.1"), step: D.d("0.001") },
       { start: D.d("0.1"), end: D.d("0.9"), step: D.d("0.01") },
       { start: D.d("0.9"), end: D.d("1"), step: D.d("0.001") }
