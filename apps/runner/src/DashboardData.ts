@@ -20,11 +20,12 @@ import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as Book from "./DashboardBook.js"
 import { type FillAcc, type LipToday, lipToday, readJournal, stateOf } from "./DashboardSources.js"
-import type { Configured, Delta, Detail, MarketRow, Portfolio, Snapshot, VenueSnap } from "./DashboardTypes.js"
+import type { Configured, Detail, MarketRow, Portfolio, Snapshot, VenueSnap } from "./DashboardTypes.js"
 import * as LipSample from "./LipSample.js"
 import type { RunHandle } from "./Run.js"
 import type { VenueSession } from "./Venues.js"
 
+export { diff } from "./DashboardDiff.js"
 export type * from "./DashboardTypes.js"
 export { lipToday, stateOf }
 
@@ -375,33 +376,4 @@ const detailOf = (st: CollectorState, m: MarketState, key: string, f: FillAcc | 
   }
   m.detail = { view: m.view, ours: m.ours, fills, detail }
   return detail
-}
-
-/**
- * What changed from `prev` to `next`; updates `prev` in place. Rows are compared by reference: the collector
- * hands back the same row object while nothing in it changed.
- */
-export const diff = (
-  prev: { portfolio: string; venues: string; markets: Map<string, MarketRow> },
-  next: Snapshot
-): Delta => {
-  const portfolio = JSON.stringify(next.portfolio)
-  const venues = JSON.stringify(next.venues)
-  const markets: Array<MarketRow> = []
-  for (const m of next.markets) {
-    if (prev.markets.get(m.key) !== m) {
-      prev.markets.set(m.key, m)
-      markets.push(m)
-    }
-  }
-  const changedPortfolio = portfolio !== prev.portfolio
-  const changedVenues = venues !== prev.venues
-  prev.portfolio = portfolio
-  prev.venues = venues
-  return {
-    t: next.t,
-    ...(changedPortfolio ? { portfolio: next.portfolio } : {}),
-    ...(changedVenues ? { venues: next.venues } : {}),
-    markets
-  }
 }
