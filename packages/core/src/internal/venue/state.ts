@@ -10,8 +10,8 @@ import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as PubSub from "effect/PubSub"
 import * as Ref from "effect/Ref"
-import * as Stream from "effect/Stream"
 import * as E from "../../ExchangeError.js"
+import * as Fanout from "../../Fanout.js"
 import type * as Ids from "../../Ids.js"
 import * as CoreOrder from "../../Order.js"
 import * as Store from "../../OrderStore.js"
@@ -39,8 +39,8 @@ export interface State {
   readonly store: Ref.Ref<Store.Store>
   readonly unknowns: Ref.Ref<U.Unknowns>
   readonly stats: Ref.Ref<PortStats>
-  readonly orders: PubSub.PubSub<CoreOrder.Order>
-  readonly fills: PubSub.PubSub<CoreOrder.Fill>
+  readonly orders: Fanout.Fanout<CoreOrder.Order>
+  readonly fills: Fanout.Fanout<CoreOrder.Fill>
   readonly health: PubSub.PubSub<VenueHealth.VenueHealth>
   /** a create not found by lookup this long after it was marked unknown was not created */
   readonly createGraceMs: number
@@ -54,7 +54,7 @@ export const apply = (st: State, o: CoreOrder.Order, meta?: Store.Meta): Effect.
   Effect.gen(function* () {
     const t = yield* st.now
     const changed = yield* Ref.modify(st.store, (s) => Store.upsert(s, o, t, meta))
-    if (changed !== undefined) yield* PubSub.publish(st.orders, changed)
+    if (changed !== undefined) st.orders.unsafePublish(changed)
     return Store.order(yield* Ref.get(st.store), o.id) ?? o
   })
 
@@ -82,7 +82,7 @@ export const fill = (st: State, f: CoreOrder.Fill, source: FillSource): Effect.E
       return false
     }
     if (source === "rest") yield* count(st, "restOnlyFills")
-    yield* PubSub.publish(st.fills, f)
+    st.fills.unsafePublish(f)
     return true
   })
 
@@ -212,10 +212,6 @@ export const onPrivate = (st: State, ev: Venue.PrivateEvent, fillLookbackMs: num
   }
 }
 
-/** A stream of what a hub publishes from subscription on, optionally for one market. */
-export const watch = <A extends { readonly symbol: string }>(hub: PubSub.PubSub<A>, symbol?: string) =>
-  Stream.unwrapScoped(
-    Effect.map(PubSub.subscribe(hub), (q) =>
-      Stream.fromQueue(q).pipe(Stream.filter((x) => symbol === undefined || x.symbol === symbol))
-    )
-  )
+/** A stream of what a hub publishes from subscription on, optionally for one market (filtered before buffering). */
+export const watch = <A extends { readonly symbol: string }>(hub: Fanout.Fanout<A>, symbol?: string) =>
+  Fanout.stream(hub, symbol === undefined ? undefined : (x) => x.symbol === symbol)
