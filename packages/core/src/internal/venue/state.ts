@@ -51,12 +51,29 @@ export const count = (st: State, k: keyof PortStats, n = 1) => Ref.update(st.sta
 
 /** Merges a venue view of one of our orders (monotonically) and publishes it when it changed. */
 export const apply = (st: State, o: CoreOrder.Order, meta?: Store.Meta): Effect.Effect<CoreOrder.Order> =>
-  Effect.gen(function* () {
-    const t = yield* st.now
-    const changed = yield* Ref.modify(st.store, (s) => Store.upsert(s, o, t, meta))
-    if (changed !== undefined) st.orders.unsafePublish(changed)
-    return Store.order(yield* Ref.get(st.store), o.id) ?? o
-  })
+  Effect.flatMap(st.now, (t) => Effect.map(merge(st, o, t, meta), (r) => r.merged))
+
+/**
+ * `apply` at `t` in one store update: our view of the order before (`prev`) and after (`merged`); the
+ * change, when there is one, is published before this returns.
+ */
+export const merge = (
+  st: State,
+  o: CoreOrder.Order,
+  t: number,
+  meta?: Store.Meta
+): Effect.Effect<{ readonly prev: CoreOrder.Order | undefined; readonly merged: CoreOrder.Order }> =>
+  Effect.map(
+    Ref.modify(st.store, (s) => {
+      const prev = Store.order(s, o.id)
+      const [changed, next] = Store.upsert(s, o, t, meta)
+      return [{ prev, changed, merged: Store.order(next, o.id) ?? o }, next] as const
+    }),
+    (r) => {
+      if (r.changed !== undefined) st.orders.unsafePublish(r.changed)
+      return r
+    }
+  )
 
 /** The order with what the store knows and the venue's view may lack (time in force, post-only, client id). */
 export const annotate = (st: State, o: CoreOrder.Order): Effect.Effect<CoreOrder.Order> =>
@@ -74,17 +91,16 @@ export const annotate = (st: State, o: CoreOrder.Order): Effect.Effect<CoreOrder
 
 /** Publishes a fill once per trade id; returns whether it was new. */
 export const fill = (st: State, f: CoreOrder.Fill, source: FillSource): Effect.Effect<boolean> =>
-  Effect.gen(function* () {
-    const t = yield* st.now
-    const fresh = yield* Ref.modify(st.store, (s) => Store.seeFill(s, f.id, t))
-    if (!fresh) {
-      yield* count(st, "duplicateFills")
-      return false
-    }
-    if (source === "rest") yield* count(st, "restOnlyFills")
-    st.fills.unsafePublish(f)
-    return true
-  })
+  Effect.flatMap(st.now, (t) =>
+    Effect.flatMap(
+      Ref.modify(st.store, (s) => Store.seeFill(s, f.id, t)),
+      (fresh) => {
+        if (!fresh) return Effect.as(count(st, "duplicateFills"), false)
+        st.fills.unsafePublish(f)
+        return source === "rest" ? Effect.as(count(st, "restOnlyFills"), true) : Effect.succeed(true)
+      }
+    )
+  )
 
 export const markUnknown = (st: State, u: U.NewUnresolved) =>
   Effect.gen(function* () {
