@@ -250,7 +250,9 @@ export interface VenuePort {
 export const make = (p: VenuePrimitives, options: Options = {}): Effect.Effect<VenuePort, never, Scope.Scope> =>
   Effect.gen(function* () {
     const venue = p.id as string
-    const now = Effect.clockWith((c) => c.currentTimeMillis)
+    // the clock the port is built under, read in one step (each private event and write reads it)
+    const clock = yield* Effect.clock
+    const now = Effect.sync(() => clock.unsafeCurrentTimeMillis())
     const st: S.State = {
       venue,
       primitives: p,
