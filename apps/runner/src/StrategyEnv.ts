@@ -1,5 +1,5 @@
 /** A strategy's environment: read-only data for its venue and a gateway through the execution engine. */
-import { Decimal as D, ExchangeError, Ids, Incentive, type Order, Risk, Strategy } from "@alpha-hunter/core"
+import { Decimal as D, Exchange, ExchangeError, Ids, Incentive, type Order, Risk, Strategy } from "@alpha-hunter/core"
 import { OrderTracker } from "@alpha-hunter/execution"
 import type { RiskEngine } from "@alpha-hunter/risk"
 import * as Context from "effect/Context"
@@ -57,8 +57,9 @@ export const strategyEnv = (
         return out
       }),
       position: (symbol) => risk.position(session.name, symbol, s.name),
-      orders: session.exchange.watchOrders().pipe(Stream.filter((o) => o.clientOrderId?.startsWith(s.prefix) === true)),
-      fills: session.exchange.watchMyTrades().pipe(Stream.filter((f) => f.clientOrderId?.startsWith(s.prefix) === true))
+      // the strategy's own (by client order id prefix), filtered before they are buffered for it
+      orders: Exchange.ordersWhere(session.exchange, (o) => o.clientOrderId?.startsWith(s.prefix) === true),
+      fills: Exchange.myTradesWhere(session.exchange, (f) => f.clientOrderId?.startsWith(s.prefix) === true)
     })
     // Halted means quiet: while the strategy's scope (global, venue, strategy) or the market is halted or
     // paused, its quotes there are pulled at its next decision and then nothing is asked — no request, no

@@ -284,14 +284,13 @@ export const openVenue = (
     )
 
     // --- live streams ---------------------------------------------------------------------------------
-    yield* exchange.watchOrders().pipe(
-      // the engine decides what is ours (by client order id, or by venue id for an order it tracks)
-      Stream.runForEach(engine.onOrder),
+    // (read in batches from the port's own subscription when it has one: no stream per update)
+    // the engine decides what is ours (by client order id, or by venue id for an order it tracks)
+    yield* Exchange.runOrders(exchange, engine.onOrder).pipe(
       Effect.catchAllCause((c) => log(`[${v.name}] order stream ended: ${String(c)}`)),
       Effect.forkScoped
     )
-    yield* exchange.watchMyTrades().pipe(
-      Stream.runForEach(recordFill),
+    yield* Exchange.runMyTrades(exchange, recordFill).pipe(
       Effect.catchAllCause((c) => log(`[${v.name}] fill stream ended: ${String(c)}`)),
       Effect.forkScoped
     )

@@ -10,13 +10,22 @@
  *   our orders and pays our position out at the settlement value.
  * Balances are not checked (a backtest assumes the account can carry the orders Risk admits).
  */
-import { Decimal as D, ExchangeError as E, Exchange, Ids, Incentive, Market, Order, Venue } from "@alpha-hunter/core"
+import {
+  Decimal as D,
+  ExchangeError as E,
+  Exchange,
+  Fanout,
+  Ids,
+  Incentive,
+  Market,
+  Order,
+  Venue
+} from "@alpha-hunter/core"
 import type { Tape, TapeReader } from "@alpha-hunter/tape"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
-import * as PubSub from "effect/PubSub"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -127,16 +136,14 @@ export const make = (head: Head, config: ReplayConfig, venue: string): Effect.Ef
     const shown = new Shown(fm.feedLatencyMs)
     const wakers = new V.Wakers()
     // our order updates and fills, in the order they happened (one stream: no merge of two)
-    const events = yield* PubSub.unbounded<Venue.PrivateEvent>()
+    const events = yield* Fanout.make<Venue.PrivateEvent>()
     const now = Clock.currentTimeMillis
 
-    const publish = (updates: ReadonlyArray<Order.Order>, fs: ReadonlyArray<Order.Fill>) =>
-      updates.length === 0 && fs.length === 0
-        ? Effect.void
-        : PubSub.publishAll(events, [
-            ...updates.map((order): Venue.PrivateEvent => ({ _tag: "OrderUpdate", order })),
-            ...fs.map((fill): Venue.PrivateEvent => ({ _tag: "OrderFill", fill }))
-          ])
+    /** hands a step's updates, then its fills, to the port (synchronous: called inside the step's Effect) */
+    const publish = (updates: ReadonlyArray<Order.Order>, fs: ReadonlyArray<Order.Fill>) => {
+      for (const order of updates) events.unsafePublish({ _tag: "OrderUpdate", order })
+      for (const fill of fs) events.unsafePublish({ _tag: "OrderFill", fill })
+    }
     const midOf = (s: string) => B.mid(books.get(s)!)
 
     /** Plays the rest of the tape at its recorded times: the clock is read directly (hot path). */
@@ -167,7 +174,7 @@ export const make = (head: Head, config: ReplayConfig, venue: string): Effect.Ef
         const applied = T.apply(st, rec, t)
         if (latency) shown.push(books, applied.touched, t)
         else wakers.wake(applied.touched)
-        yield* publish(applied.updates, applied.fills)
+        publish(applied.updates, applied.fills)
       }
       if (latency) {
         for (let at = shown.nextAt; at !== undefined; at = shown.nextAt) {
@@ -207,35 +214,27 @@ export const make = (head: Head, config: ReplayConfig, venue: string): Effect.Ef
       submit: (items) =>
         Effect.zipRight(
           arrive,
-          Effect.flatMap(now, (t) => {
+          Effect.map(now, (t) => {
             const rs = items.map((r) => W.create(st, r, t))
-            return Effect.map(
-              publish(
-                rs.flatMap((r) => r.updates),
-                rs.flatMap((r) => r.fills)
-              ),
-              () => {
-                wakers.wake(new Set(items.map((r) => r.symbol as string)))
-                return rs.map((r) => r.outcome)
-              }
+            publish(
+              rs.flatMap((r) => r.updates),
+              rs.flatMap((r) => r.fills)
             )
+            wakers.wake(new Set(items.map((r) => r.symbol as string)))
+            return rs.map((r) => r.outcome)
           })
         ),
       cancel: (items) =>
         Effect.zipRight(
           arrive,
-          Effect.flatMap(now, (t) => {
+          Effect.map(now, (t) => {
             const rs = items.map((c) => W.cancel(st, c, t))
-            return Effect.map(
-              publish(
-                rs.flatMap((r) => r.updates),
-                []
-              ),
-              () => {
-                wakers.wake(new Set(items.map((c) => c.symbol as string)))
-                return rs.map((r) => r.outcome)
-              }
+            publish(
+              rs.flatMap((r) => r.updates),
+              []
             )
+            wakers.wake(new Set(items.map((c) => c.symbol as string)))
+            return rs.map((r) => r.outcome)
           })
         ),
       lookup: (key) =>
@@ -279,7 +278,7 @@ export const make = (head: Head, config: ReplayConfig, venue: string): Effect.Ef
               )
           )
         ),
-      privateEvents: Effect.map(PubSub.subscribe(events), (q) => Stream.fromQueue(q)),
+      privateEvents: events.subscribe(),
       health: Stream.empty
     }
     const { exchange } = yield* Venue.make(primitives, { clientIdPrefix: "bt" })

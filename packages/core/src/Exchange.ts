@@ -4,10 +4,12 @@
  * is reached. A plugin provides it with a Layer (and usually also its own venue-specific client tag).
  */
 import * as Context from "effect/Context"
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
 import type * as Either from "effect/Either"
-import type * as Stream from "effect/Stream"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import type { ExchangeError } from "./ExchangeError.js"
+import * as Fanout from "./Fanout.js"
 import type { ClientOrderId, OrderId, Symbol, VenueId } from "./Ids.js"
 import type { Event, Market } from "./Market.js"
 import type { Balance, Fill, Order, OrderEdit, OrderRequest, Position, TimeInForce } from "./Order.js"
@@ -107,6 +109,19 @@ export interface ExchangeService {
   /** Every fill of our orders, each once. */
   readonly watchMyTrades: (symbol?: Symbol) => Stream.Stream<Fill, ExchangeError>
   /**
+   * Optional, for in-process consumers (a port built by `Venue.make` has both): what `watchOrders` /
+   * `watchMyTrades` deliver, subscribed now in the caller's scope and read in batches without a stream
+   * (`Fanout.forEach`); `accept` filters before anything is buffered. Read them through `runOrders`,
+   * `runMyTrades`, `ordersWhere`, `myTradesWhere`. A wrapper that changes `watchOrders` / `watchMyTrades`
+   * must drop (or wrap) these too.
+   */
+  readonly subscribeOrders?: (
+    accept?: (o: Order) => boolean
+  ) => Effect.Effect<Fanout.Subscription<Order>, never, Scope.Scope>
+  readonly subscribeMyTrades?: (
+    accept?: (f: Fill) => boolean
+  ) => Effect.Effect<Fanout.Subscription<Fill>, never, Scope.Scope>
+  /**
    * The venue's health events (desyncs, its own halts, disconnects, private-stream gaps) for every
    * subscriber, from subscription on. The venue publishes; the runner acts (Risk, journal, report).
    */
@@ -148,3 +163,30 @@ export const make = (impl: ExchangeService): ExchangeService => {
     fetchPositions: (ss) => span("fetchPositions")(impl.fetchPositions(ss))
   }
 }
+
+/**
+ * Runs `f` on every change to our orders from now on, in order, until `f` fails (the venue's subscription
+ * read in batches when it has one, `watchOrders` otherwise).
+ */
+export const runOrders = <E, R>(ex: ExchangeService, f: (o: Order) => Effect.Effect<unknown, E, R>) =>
+  ex.subscribeOrders !== undefined
+    ? Effect.scoped(Effect.flatMap(ex.subscribeOrders(), (s) => Fanout.forEach(s, f)))
+    : Stream.runForEach(ex.watchOrders(), f)
+
+/** Runs `f` on every fill of our orders from now on, in order, until `f` fails (see `runOrders`). */
+export const runMyTrades = <E, R>(ex: ExchangeService, f: (fill: Fill) => Effect.Effect<unknown, E, R>) =>
+  ex.subscribeMyTrades !== undefined
+    ? Effect.scoped(Effect.flatMap(ex.subscribeMyTrades(), (s) => Fanout.forEach(s, f)))
+    : Stream.runForEach(ex.watchMyTrades(), f)
+
+/** `watchOrders` with only what `accept` keeps (filtered before buffering when the venue allows). */
+export const ordersWhere = (ex: ExchangeService, accept: (o: Order) => boolean): Stream.Stream<Order, ExchangeError> =>
+  ex.subscribeOrders !== undefined
+    ? Stream.unwrapScoped(Effect.map(ex.subscribeOrders(accept), Fanout.toStream))
+    : Stream.filter(ex.watchOrders(), accept)
+
+/** `watchMyTrades` with only what `accept` keeps (filtered before buffering when the venue allows). */
+export const myTradesWhere = (ex: ExchangeService, accept: (f: Fill) => boolean): Stream.Stream<Fill, ExchangeError> =>
+  ex.subscribeMyTrades !== undefined
+    ? Stream.unwrapScoped(Effect.map(ex.subscribeMyTrades(accept), Fanout.toStream))
+    : Stream.filter(ex.watchMyTrades(), accept)

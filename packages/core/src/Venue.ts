@@ -33,6 +33,7 @@ import type { Features, FetchOrdersOptions, Has } from "./Exchange.js"
 import * as Exchange from "./Exchange.js"
 import type { ExchangeError } from "./ExchangeError.js"
 import * as E from "./ExchangeError.js"
+import * as Fanout from "./Fanout.js"
 import type * as Ids from "./Ids.js"
 import type { ClientOrderId, OrderId, Symbol, VenueId } from "./Ids.js"
 import { run as runBatcher } from "./internal/venue/batcher.js"
@@ -98,6 +99,13 @@ export type PrivateEvent =
   /** the stream is back after a drop: updates may have been lost meanwhile */
   | { readonly _tag: "Reconnected" }
 
+/** A driver's private events: a stream, or (in-process drivers) a `Fanout` subscription. */
+export type PrivateEvents = Stream.Stream<PrivateEvent> | Fanout.Subscription<PrivateEvent>
+
+/** The private events as a stream, whichever form the driver gave (for wrappers of a driver). */
+export const privateStream = (events: PrivateEvents): Stream.Stream<PrivateEvent> =>
+  Fanout.isSubscription(events) ? Fanout.toStream(events as Fanout.Subscription<PrivateEvent>) : events
+
 /** A market with its tick grid (what local validation needs). */
 export interface Instrument {
   readonly market: Market
@@ -151,8 +159,11 @@ export interface VenuePrimitives {
   readonly positions: (symbols?: ReadonlyArray<Symbol>) => Effect.Effect<ReadonlyArray<Position>, ExchangeError>
 
   // ---- streams ----
-  /** subscribes now (in the port's scope), read later: nothing published after subscribing is missed */
-  readonly privateEvents: Effect.Effect<Stream.Stream<PrivateEvent>, never, Scope.Scope>
+  /**
+   * subscribes now (in the port's scope), read later: nothing published after subscribing is missed. An
+   * in-process driver (a replay) may hand over a `Fanout` subscription, which the port reads without a stream
+   */
+  readonly privateEvents: Effect.Effect<PrivateEvents, never, Scope.Scope>
   /** the driver's own health events (desyncs, halts, rate limits); the port adds gaps and reconnects */
   readonly health: Stream.Stream<VenueHealth>
 }
@@ -239,7 +250,9 @@ export interface VenuePort {
 export const make = (p: VenuePrimitives, options: Options = {}): Effect.Effect<VenuePort, never, Scope.Scope> =>
   Effect.gen(function* () {
     const venue = p.id as string
-    const now = Effect.clockWith((c) => c.currentTimeMillis)
+    // the clock the port is built under, read in one step (each private event and write reads it)
+    const clock = yield* Effect.clock
+    const now = Effect.sync(() => clock.unsafeCurrentTimeMillis())
     const st: S.State = {
       venue,
       primitives: p,
@@ -247,8 +260,8 @@ export const make = (p: VenuePrimitives, options: Options = {}): Effect.Effect<V
       store: yield* Ref.make(Store.empty(options.retention)),
       unknowns: yield* Ref.make(U.empty()),
       stats: yield* Ref.make<S.PortStats>({ resolvedUnknown: 0, lookups: 0, restOnlyFills: 0, duplicateFills: 0 }),
-      orders: yield* PubSub.unbounded<Order.Order>(),
-      fills: yield* PubSub.unbounded<Order.Fill>(),
+      orders: yield* Fanout.make<Order.Order>(),
+      fills: yield* Fanout.make<Order.Fill>(),
       health: yield* PubSub.unbounded<VenueHealthNs.VenueHealth>(),
       createGraceMs: Duration.toMillis(Duration.decode(options.createGrace ?? "3 seconds")),
       resolveLock: yield* Effect.makeSemaphore(1)
@@ -307,13 +320,14 @@ export const make = (p: VenuePrimitives, options: Options = {}): Effect.Effect<V
 
     // private events (subscribed now: nothing published from here on is missed), the resolver, the sweep
     const events = yield* p.privateEvents
-    yield* events.pipe(
-      Stream.runForEach((ev) =>
-        V.onPrivate(vd, ev, fillLookbackMs).pipe(
-          Effect.catchAllCause((c) => Effect.logError(`${venue}: private ${ev._tag} handling failed`, c))
-        )
-      ),
-      Effect.forkScoped
+    const onEvent = (ev: PrivateEvent) =>
+      V.onPrivate(vd, ev, fillLookbackMs).pipe(
+        Effect.catchAllCause((c) => Effect.logError(`${venue}: private ${ev._tag} handling failed`, c))
+      )
+    yield* Effect.forkScoped(
+      Fanout.isSubscription(events)
+        ? Fanout.forEach(events as Fanout.Subscription<PrivateEvent>, onEvent)
+        : Stream.runForEach(events, onEvent)
     )
     yield* Effect.flatMap(Ref.get(st.unknowns), (s) => (U.size(s) > 0 ? S.resolveUnknown(st) : Effect.void)).pipe(
       Effect.repeat(Schedule.spaced(options.resolveEvery ?? "250 millis")),
@@ -373,6 +387,8 @@ export const make = (p: VenuePrimitives, options: Options = {}): Effect.Effect<V
       watchBook: p.watchBook,
       watchOrders: (symbol) => S.watch(st.orders, symbol),
       watchMyTrades: (symbol) => S.watch(st.fills, symbol),
+      subscribeOrders: (accept) => st.orders.subscribe(accept),
+      subscribeMyTrades: (accept) => st.fills.subscribe(accept),
       health: Stream.merge(p.health, Stream.unwrapScoped(Effect.map(PubSub.subscribe(st.health), Stream.fromQueue)))
     })
 

@@ -8,7 +8,7 @@
  * - a dropped socket: private events are lost for `downFor`, then the stream says `Reconnected`;
  * - a skipped sequence number: the next private event is lost and the stream says `Gap`.
  */
-import { ExchangeError as E, type Venue, type WriteOutcome } from "@alpha-hunter/core"
+import { ExchangeError as E, Venue, type WriteOutcome } from "@alpha-hunter/core"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -105,7 +105,7 @@ export const wrap = (
           }),
       privateEvents: Effect.map(p.privateEvents, (events) =>
         Stream.merge(
-          events.pipe(
+          Venue.privateStream(events).pipe(
             Stream.mapEffect((ev) =>
               Ref.modify(state, (s): readonly [Option.Option<Venue.PrivateEvent>, Switches] => {
                 if (s.down) return [Option.none(), s]

@@ -270,11 +270,16 @@ export const make = (config: MakerConfig, id: string) =>
         const loops = yield* FiberMap.make<string>()
         const start = (symbol: string) => FiberMap.run(loops, symbol, runMarket(symbol), { onlyIfMissing: true })
         yield* pf.fills.pipe(
-          Stream.runForEach((f) =>
+          // one clock read and one update per batch of fills (the ones waiting when the loop pulls)
+          Stream.runForEachChunk((fs) =>
             Effect.flatMap(Clock.currentTimeMillis, (now) =>
               Ref.update(lastFills, (m) => {
-                const prev = m.get(f.symbol) ?? { buy: undefined, sell: undefined }
-                return new Map(m).set(f.symbol, f.side === "buy" ? { ...prev, buy: now } : { ...prev, sell: now })
+                const next = new Map(m)
+                for (const f of fs) {
+                  const prev = next.get(f.symbol) ?? { buy: undefined, sell: undefined }
+                  next.set(f.symbol, f.side === "buy" ? { ...prev, buy: now } : { ...prev, sell: now })
+                }
+                return next
               })
             )
           ),

@@ -10,8 +10,8 @@ import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as PubSub from "effect/PubSub"
 import * as Ref from "effect/Ref"
-import * as Stream from "effect/Stream"
 import * as E from "../../ExchangeError.js"
+import * as Fanout from "../../Fanout.js"
 import type * as Ids from "../../Ids.js"
 import * as CoreOrder from "../../Order.js"
 import * as Store from "../../OrderStore.js"
@@ -39,8 +39,8 @@ export interface State {
   readonly store: Ref.Ref<Store.Store>
   readonly unknowns: Ref.Ref<U.Unknowns>
   readonly stats: Ref.Ref<PortStats>
-  readonly orders: PubSub.PubSub<CoreOrder.Order>
-  readonly fills: PubSub.PubSub<CoreOrder.Fill>
+  readonly orders: Fanout.Fanout<CoreOrder.Order>
+  readonly fills: Fanout.Fanout<CoreOrder.Fill>
   readonly health: PubSub.PubSub<VenueHealth.VenueHealth>
   /** a create not found by lookup this long after it was marked unknown was not created */
   readonly createGraceMs: number
@@ -51,12 +51,29 @@ export const count = (st: State, k: keyof PortStats, n = 1) => Ref.update(st.sta
 
 /** Merges a venue view of one of our orders (monotonically) and publishes it when it changed. */
 export const apply = (st: State, o: CoreOrder.Order, meta?: Store.Meta): Effect.Effect<CoreOrder.Order> =>
-  Effect.gen(function* () {
-    const t = yield* st.now
-    const changed = yield* Ref.modify(st.store, (s) => Store.upsert(s, o, t, meta))
-    if (changed !== undefined) yield* PubSub.publish(st.orders, changed)
-    return Store.order(yield* Ref.get(st.store), o.id) ?? o
-  })
+  Effect.flatMap(st.now, (t) => Effect.map(merge(st, o, t, meta), (r) => r.merged))
+
+/**
+ * `apply` at `t` in one store update: our view of the order before (`prev`) and after (`merged`); the
+ * change, when there is one, is published before this returns.
+ */
+export const merge = (
+  st: State,
+  o: CoreOrder.Order,
+  t: number,
+  meta?: Store.Meta
+): Effect.Effect<{ readonly prev: CoreOrder.Order | undefined; readonly merged: CoreOrder.Order }> =>
+  Effect.map(
+    Ref.modify(st.store, (s) => {
+      const prev = Store.order(s, o.id)
+      const [changed, next] = Store.upsert(s, o, t, meta)
+      return [{ prev, changed, merged: Store.order(next, o.id) ?? o }, next] as const
+    }),
+    (r) => {
+      if (r.changed !== undefined) st.orders.unsafePublish(r.changed)
+      return r
+    }
+  )
 
 /** The order with what the store knows and the venue's view may lack (time in force, post-only, client id). */
 export const annotate = (st: State, o: CoreOrder.Order): Effect.Effect<CoreOrder.Order> =>
@@ -74,17 +91,16 @@ export const annotate = (st: State, o: CoreOrder.Order): Effect.Effect<CoreOrder
 
 /** Publishes a fill once per trade id; returns whether it was new. */
 export const fill = (st: State, f: CoreOrder.Fill, source: FillSource): Effect.Effect<boolean> =>
-  Effect.gen(function* () {
-    const t = yield* st.now
-    const fresh = yield* Ref.modify(st.store, (s) => Store.seeFill(s, f.id, t))
-    if (!fresh) {
-      yield* count(st, "duplicateFills")
-      return false
-    }
-    if (source === "rest") yield* count(st, "restOnlyFills")
-    yield* PubSub.publish(st.fills, f)
-    return true
-  })
+  Effect.flatMap(st.now, (t) =>
+    Effect.flatMap(
+      Ref.modify(st.store, (s) => Store.seeFill(s, f.id, t)),
+      (fresh) => {
+        if (!fresh) return Effect.as(count(st, "duplicateFills"), false)
+        st.fills.unsafePublish(f)
+        return source === "rest" ? Effect.as(count(st, "restOnlyFills"), true) : Effect.succeed(true)
+      }
+    )
+  )
 
 export const markUnknown = (st: State, u: U.NewUnresolved) =>
   Effect.gen(function* () {
@@ -212,10 +228,6 @@ export const onPrivate = (st: State, ev: Venue.PrivateEvent, fillLookbackMs: num
   }
 }
 
-/** A stream of what a hub publishes from subscription on, optionally for one market. */
-export const watch = <A extends { readonly symbol: string }>(hub: PubSub.PubSub<A>, symbol?: string) =>
-  Stream.unwrapScoped(
-    Effect.map(PubSub.subscribe(hub), (q) =>
-      Stream.fromQueue(q).pipe(Stream.filter((x) => symbol === undefined || x.symbol === symbol))
-    )
-  )
+/** A stream of what a hub publishes from subscription on, optionally for one market (filtered before buffering). */
+export const watch = <A extends { readonly symbol: string }>(hub: Fanout.Fanout<A>, symbol?: string) =>
+  Fanout.stream(hub, symbol === undefined ? undefined : (x) => x.symbol === symbol)

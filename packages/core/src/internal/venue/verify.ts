@@ -31,148 +31,21 @@ import * as CoreOrder from "../../Order.js"
 import * as Store from "../../OrderStore.js"
 import type * as Venue from "../../Venue.js"
 import * as VenueHealth from "../../VenueHealth.js"
+import {
+  type Candidate,
+  candidate,
+  compare,
+  describe,
+  impossibleFill,
+  prune,
+  REQUEST_MEMORY_MS,
+  tidy,
+  unrequestedTerminal,
+  type Verify
+} from "./rules.js"
 import * as S from "./state.js"
 
-export type Kind = "terminal" | "audit"
-
-export interface Candidate {
-  readonly orderId: string
-  readonly symbol: string | undefined
-  readonly clientOrderId: string | undefined
-  readonly kind: Kind
-  readonly stream: string
-  readonly rest: string
-  /** epoch ms first seen */
-  readonly since: number
-  /** no desync before this (REST may lag our view until then) */
-  readonly notBefore: number
-  /** next targeted lookup */
-  readonly checkAt: number
-}
-
-export interface Verify {
-  readonly pending: HashMap.HashMap<string, Candidate>
-  /** order id → epoch ms we asked the venue to cancel it */
-  readonly requested: HashMap.HashMap<string, number>
-  /** epoch ms of our last cancel-all request */
-  readonly requestedAllAt: number
-  /** order id → Σ amounts of the distinct fills seen for it */
-  readonly fillSums: HashMap.HashMap<string, D.Decimal>
-  /** epoch ms of the last `prune` (an audit's, or `tidy`'s) */
-  readonly prunedAt: number
-  readonly acting: boolean
-  readonly desyncs: number
-  readonly lookups: number
-}
-
-export const empty: Verify = {
-  pending: HashMap.empty(),
-  requested: HashMap.empty(),
-  requestedAllAt: Number.NEGATIVE_INFINITY,
-  fillSums: HashMap.empty(),
-  prunedAt: Number.NEGATIVE_INFINITY,
-  acting: false,
-  desyncs: 0,
-  lookups: 0
-}
-
-/** How long a requested cancel explains a terminal update (the venue's answer and stream may be late). */
-export const REQUEST_MEMORY_MS = 60_000
-
-// ---- pure rules ---------------------------------------------------------------------------------
-
-export const describe = (o: CoreOrder.Order | undefined): string =>
-  o === undefined ? "absent" : `${o.status} filled ${D.format(o.filled)} remaining ${D.format(o.remaining)}`
-
-/** Whether our view and the venue's REST view of one order agree; `undefined` when they do. */
-export const compare = (
-  local: CoreOrder.Order | undefined,
-  rest: CoreOrder.Order | undefined
-): { readonly stream: string; readonly rest: string } | undefined => {
-  if (local?.status === "unknown") return undefined // an unresolved write: the resolver owns it
-  const localLive = local !== undefined && !CoreOrder.isTerminal(local.status)
-  const agree =
-    rest === undefined
-      ? !localLive
-      : CoreOrder.isTerminal(rest.status)
-        ? local !== undefined && !localLive && !D.gt(rest.filled, local.filled)
-        : localLive && D.eq(local.remaining, rest.remaining)
-  return agree ? undefined : { stream: describe(local), rest: describe(rest) }
-}
-
-/** Rule 2: a terminal update we did not cause (GTC orders only: IOC/FOK remainders end by themselves). */
-export const unrequestedTerminal = (
-  v: Verify,
-  prev: CoreOrder.Order | undefined,
-  next: CoreOrder.Order,
-  now: number
-): boolean =>
-  prev !== undefined &&
-  !CoreOrder.isTerminal(prev.status) &&
-  prev.status !== "unknown" &&
-  (next.status === "canceled" || next.status === "expired") &&
-  prev.timeInForce === "GTC" &&
-  !HashMap.has(v.requested, prev.id) &&
-  now - v.requestedAllAt > REQUEST_MEMORY_MS
-
-/** Rule 1: a fill's order after counting it; the disagreement when the fill is impossible. */
-export const impossibleFill = (
-  order: CoreOrder.Order | undefined,
-  filledSeen: D.Decimal
-): { readonly stream: string; readonly rest: string } | undefined => {
-  if (order === undefined) return undefined
-  if (D.gt(filledSeen, order.amount)) {
-    return { stream: `fills ${D.format(filledSeen)} beyond the order size ${D.format(order.amount)}`, rest: "-" }
-  }
-  if (CoreOrder.isTerminal(order.status) && D.gt(filledSeen, order.filled)) {
-    return {
-      stream: `${order.status} filled ${D.format(order.filled)}, then fills to ${D.format(filledSeen)}`,
-      rest: "-"
-    }
-  }
-  return undefined
-}
-
-/** Rule 3 for one order, as a candidate (REST may lag our view by `graceMs` from its last change). */
-export const candidate = (
-  kind: Kind,
-  local: CoreOrder.Order | undefined,
-  rest: CoreOrder.Order | undefined,
-  views: { readonly stream: string; readonly rest: string },
-  changedAt: number | undefined,
-  prev: Candidate | undefined,
-  now: number,
-  graceMs: number
-): Candidate => {
-  const since = prev?.since ?? now
-  const notBefore =
-    kind === "terminal" ? since + graceMs : Math.max(since, (changedAt ?? Number.NEGATIVE_INFINITY) + graceMs)
-  const o = local ?? rest
-  return {
-    orderId: (o?.id ?? "") as string,
-    symbol: o?.symbol,
-    clientOrderId: local?.clientOrderId ?? rest?.clientOrderId,
-    kind,
-    ...views,
-    since,
-    notBefore,
-    checkAt: kind === "terminal" && prev === undefined ? now : Math.max(now, notBefore)
-  }
-}
-
-export const prune = (v: Verify, s: Store.Store, now: number): Verify => ({
-  ...v,
-  requested: HashMap.filter(v.requested, (at) => now - at < REQUEST_MEMORY_MS),
-  fillSums: HashMap.filter(v.fillSums, (_, id) => Store.order(s, id) !== undefined),
-  prunedAt: now
-})
-
-/**
- * `prune` at most once per `REQUEST_MEMORY_MS`, as cancels and fills are noted: a venue whose port is never
- * audited (no reconciler: paper, a backtest's replay) forgets old cancel requests and fill sums too.
- */
-export const tidy = (v: Verify, s: Store.Store, now: number): Verify =>
-  now - v.prunedAt < REQUEST_MEMORY_MS ? v : prune(v, s, now)
+export * from "./rules.js"
 
 // ---- effects ------------------------------------------------------------------------------------
 
@@ -322,28 +195,15 @@ export const audit = (d: Deps, restOpen: ReadonlyArray<CoreOrder.Order>) =>
   })
 
 /** Applies one private event with the stream rules (1, 2, 4) around the port's own handling. */
-export const onPrivate = (d: Deps, ev: Venue.PrivateEvent, fillLookbackMs: number): Effect.Effect<void> =>
-  Effect.gen(function* () {
+export const onPrivate = (d: Deps, ev: Venue.PrivateEvent, fillLookbackMs: number): Effect.Effect<void> => {
+  // the frequent two in as few steps as their rules allow (one store update each, no generator)
+  if (ev._tag === "OrderUpdate") return onUpdate(d, ev.order)
+  if (ev._tag === "OrderFill") {
+    return Effect.flatMap(S.fill(d.st, ev.fill, "stream"), (fresh) => (fresh ? countFill(d, ev.fill) : Effect.void))
+  }
+  return Effect.gen(function* () {
     const { st } = d
     switch (ev._tag) {
-      case "OrderUpdate": {
-        const prev = Store.order(yield* Ref.get(st.store), ev.order.id)
-        yield* S.onPrivate(st, ev, fillLookbackMs)
-        const t = yield* st.now
-        const v = yield* Ref.get(d.ref)
-        if (v.acting || !unrequestedTerminal(v, prev, ev.order, t)) return
-        const views = { stream: describe(ev.order), rest: "not read yet" }
-        const c = candidate("terminal", prev, undefined, views, undefined, undefined, t, d.graceMs)
-        yield* Effect.logInfo(`${st.venue}: ${ev.order.status} for ${ev.order.id} we did not ask for; looking it up`)
-        yield* Ref.update(d.ref, (x) => ({ ...x, pending: HashMap.set(x.pending, c.orderId, c) }))
-        yield* confirmDue(d)
-        return
-      }
-      case "OrderFill": {
-        const fresh = yield* S.fill(st, ev.fill, "stream")
-        if (fresh) yield* countFill(d, ev.fill)
-        return
-      }
       case "Gap": {
         const before = new Map(Store.live(yield* Ref.get(st.store)).map((o) => [o.id, o] as const))
         const requested = (yield* Ref.get(d.ref)).requested
@@ -372,24 +232,64 @@ export const onPrivate = (d: Deps, ev: Venue.PrivateEvent, fillLookbackMs: numbe
         return yield* S.onPrivate(st, ev, fillLookbackMs)
     }
   })
+}
+
+/** An order update from the stream: the port's merge (`S.onPrivate`), then rule 2 on what it changed. */
+const onUpdate = (d: Deps, o: CoreOrder.Order): Effect.Effect<void> => {
+  const { st } = d
+  const settled = o.clientOrderId === undefined ? Effect.void : S.settle(st, `create:${o.clientOrderId}`)
+  return Effect.zipRight(
+    settled,
+    Effect.flatMap(st.now, (t) =>
+      Effect.flatMap(S.merge(st, o, t), ({ prev }) =>
+        Effect.flatMap(Ref.get(d.ref), (v) =>
+          v.acting || !unrequestedTerminal(v, prev, o, t) ? Effect.void : unrequested(d, prev, o, t)
+        )
+      )
+    )
+  )
+}
+
+const unrequested = (d: Deps, prev: CoreOrder.Order | undefined, o: CoreOrder.Order, t: number) =>
+  Effect.gen(function* () {
+    const views = { stream: describe(o), rest: "not read yet" }
+    const c = candidate("terminal", prev, undefined, views, undefined, undefined, t, d.graceMs)
+    yield* Effect.logInfo(`${d.st.venue}: ${o.status} for ${o.id} we did not ask for; looking it up`)
+    yield* Ref.update(d.ref, (x) => ({ ...x, pending: HashMap.set(x.pending, c.orderId, c) }))
+    yield* confirmDue(d)
+  })
 
 /** Rule 1 for a fill the port had not seen (from the stream or a REST re-read). */
-export const countFill = (d: Deps, f: CoreOrder.Fill) =>
-  Effect.gen(function* () {
-    const store = yield* Ref.get(d.st.store)
-    const t = yield* d.st.now
-    // tidy first: this fill's sum is kept even when its order is not in the store yet (a fill before the ack)
-    const sum = yield* Ref.modify(d.ref, (v0) => {
-      const v = tidy(v0, store, t)
-      const s = D.add(
-        Option.getOrElse(HashMap.get(v.fillSums, f.orderId), () => D.ZERO),
-        f.amount
+export const countFill = (d: Deps, f: CoreOrder.Fill): Effect.Effect<void> =>
+  Effect.flatMap(Ref.get(d.st.store), (store) =>
+    Effect.flatMap(d.st.now, (t) =>
+      Effect.flatMap(
+        // tidy first: this fill's sum is kept even when its order is not in the store yet (a fill before the ack)
+        Ref.modify(d.ref, (v0) => {
+          const v = tidy(v0, store, t)
+          const s = D.add(
+            Option.getOrElse(HashMap.get(v.fillSums, f.orderId), () => D.ZERO),
+            f.amount
+          )
+          return [s, { ...v, fillSums: HashMap.set(v.fillSums, f.orderId, s) }] as const
+        }),
+        (sum) => {
+          const order = Store.order(store, f.orderId)
+          const views = impossibleFill(order, sum)
+          return views === undefined || order === undefined ? Effect.void : impossible(d, f, order, sum, views)
+        }
       )
-      return [s, { ...v, fillSums: HashMap.set(v.fillSums, f.orderId, s) }] as const
-    })
-    const order = Store.order(store, f.orderId)
-    const views = impossibleFill(order, sum)
-    if (views === undefined || order === undefined) return
+    )
+  )
+
+const impossible = (
+  d: Deps,
+  f: CoreOrder.Fill,
+  order: CoreOrder.Order,
+  sum: D.Decimal,
+  views: { readonly stream: string; readonly rest: string }
+) =>
+  Effect.gen(function* () {
     // our own cancel's answer may close an order before a fill it raced with arrives: only "beyond size" counts
     const v = yield* Ref.get(d.ref)
     const ours = HashMap.has(v.requested, order.id) || (yield* d.st.now) - v.requestedAllAt <= REQUEST_MEMORY_MS

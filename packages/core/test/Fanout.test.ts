@@ -1,0 +1,102 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Queue from "effect/Queue"
+import * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import * as Fanout from "../src/Fanout.js"
+
+describe("Fanout", () => {
+  it.scoped("a subscriber gets what was published after it subscribed, in order, filtered before buffering", () =>
+    Effect.gen(function* () {
+      const f = yield* Fanout.make<number>()
+      f.unsafePublish(0) // nobody subscribed: dropped
+      const all = yield* f.subscribe()
+      const even = yield* f.subscribe((n) => n % 2 === 0)
+      for (let i = 1; i <= 5; i++) f.unsafePublish(i)
+      // everything waiting comes in one take
+      assert.deepStrictEqual(yield* all.take, [1, 2, 3, 4, 5])
+      assert.deepStrictEqual(yield* even.take, [2, 4])
+      f.unsafePublish(6)
+      assert.deepStrictEqual(yield* all.take, [6])
+      assert.deepStrictEqual(yield* even.take, [6])
+    })
+  )
+
+  it.scoped("a waiting take is woken once and takes what was published until it ran", () =>
+    Effect.gen(function* () {
+      const f = yield* Fanout.make<string>()
+      const sub = yield* f.subscribe()
+      const taker = yield* Effect.fork(sub.take)
+      yield* Effect.yieldNow()
+      f.unsafePublish("a")
+      f.unsafePublish("b")
+      assert.deepStrictEqual(yield* Fiber.join(taker), ["a", "b"])
+    })
+  )
+
+  it.scoped("interrupting a waiting take loses nothing; closing the scope unsubscribes", () =>
+    Effect.gen(function* () {
+      const f = yield* Fanout.make<number>()
+      const scope = yield* Scope.make()
+      const sub = yield* Scope.extend(f.subscribe(), scope)
+      const taker = yield* Effect.fork(sub.take)
+      yield* Effect.yieldNow()
+      yield* Fiber.interrupt(taker)
+      f.unsafePublish(1)
+      assert.deepStrictEqual(yield* sub.take, [1])
+      yield* Scope.close(scope, Exit.void)
+      f.unsafePublish(2)
+      const late = yield* Effect.fork(sub.take)
+      yield* Effect.yieldNow()
+      assert.isNull(late.unsafePoll()) // removed: nothing more is buffered for it
+      yield* Fiber.interrupt(late)
+    })
+  )
+
+  it.scoped("forEach runs in order, batch by batch, and ends with the handler's failure", () =>
+    Effect.gen(function* () {
+      const f = yield* Fanout.make<number>()
+      const sub = yield* f.subscribe()
+      const seen = yield* Queue.unbounded<number>()
+      const fiber = yield* Effect.fork(
+        Fanout.forEach(sub, (n) => (n < 0 ? Effect.fail(`bad ${n}`) : Queue.offer(seen, n)))
+      )
+      for (let i = 1; i <= 3; i++) f.unsafePublish(i)
+      yield* Effect.yieldNow()
+      f.unsafePublish(4)
+      f.unsafePublish(-1)
+      f.unsafePublish(5)
+      const exit = yield* Fiber.await(fiber)
+      assert.deepStrictEqual(exit, Exit.fail("bad -1"))
+      assert.deepStrictEqual(yield* Queue.takeAll(seen).pipe(Effect.map((c) => [...c])), [1, 2, 3, 4])
+    })
+  )
+
+  it.scoped("stream: subscribed when it runs, one chunk per take", () =>
+    Effect.gen(function* () {
+      const f = yield* Fanout.make<number>()
+      const started = yield* Deferred.make<void>()
+      const fiber = yield* Fanout.stream(f, (n) => n > 1).pipe(
+        Stream.tap(() => Deferred.succeed(started, undefined)),
+        Stream.take(3),
+        Stream.runCollect,
+        Effect.fork
+      )
+      // the subscription is made when the stream starts: publish until the first value is seen
+      while (!(yield* Deferred.isDone(started))) {
+        f.unsafePublish(2)
+        yield* Effect.yieldNow()
+      }
+      f.unsafePublish(1)
+      f.unsafePublish(3)
+      f.unsafePublish(4)
+      const got = [...(yield* Fiber.join(fiber))]
+      assert.strictEqual(got[0], 2)
+      assert.isFalse(got.includes(1))
+      assert.strictEqual(got.length, 3)
+    })
+  )
+})
