@@ -136,7 +136,38 @@ export const awaitOutcome = (
   late: () => WriteOutcome.WriteOutcome,
   mark: Effect.Effect<void>
 ): Effect.Effect<WriteOutcome.WriteOutcome> =>
-  // `Tracing.deadline`: a plain timer on the live (or a simulated) clock, not two raced fibers per write
+  Tracing.withTimer((schedule) =>
+    schedule === undefined
+      ? awaitOnSleep(done, deadline, late, mark)
+      : // a plain timer (live or simulated clock) answers the item itself: the caller waits on its own fiber
+        Effect.uninterruptibleMask((restore) =>
+          Effect.suspend(() => {
+            let answer: WriteOutcome.WriteOutcome | undefined
+            const disarm = schedule(Duration.toMillis(deadline), () => {
+              answer = late()
+              Deferred.unsafeDone(done, Effect.succeed(answer)) // first answer wins
+            })
+            return Effect.matchCauseEffect(restore(Deferred.await(done)), {
+              onFailure: (cause) => {
+                disarm()
+                return Effect.failCause(cause)
+              },
+              onSuccess: (o) => {
+                disarm()
+                return o === answer ? Effect.as(mark, o) : Effect.succeed(o)
+              }
+            })
+          })
+        )
+  )
+
+/** The same under a clock without a plain timer (a `TestClock`): the clock's own sleep. */
+const awaitOnSleep = (
+  done: Deferred.Deferred<WriteOutcome.WriteOutcome>,
+  deadline: Duration.Duration,
+  late: () => WriteOutcome.WriteOutcome,
+  mark: Effect.Effect<void>
+): Effect.Effect<WriteOutcome.WriteOutcome> =>
   Deferred.await(done).pipe(
     Tracing.deadline(Duration.toMillis(deadline), () => "late" as const),
     Effect.catchAll(() =>
