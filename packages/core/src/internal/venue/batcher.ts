@@ -17,7 +17,6 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Queue from "effect/Queue"
-import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as E from "../../ExchangeError.js"
 import * as Tracing from "../../Tracing.js"
@@ -53,25 +52,34 @@ export const unknown = (venue: string, message: string): WriteOutcome.WriteOutco
   error: new E.UnknownOutcome({ venue, message, operation: "create" })
 })
 
-const waiting = <I extends Item>(items: ReadonlyArray<I>) =>
-  Effect.filter(items, (i) => Effect.map(Deferred.isDone(i.done), (d) => !d))
+/** The items not answered yet (a lone item, the usual batch, without a filter over one). */
+const waiting = <I extends Item>(items: ReadonlyArray<I>): Effect.Effect<ReadonlyArray<I>> =>
+  items.length === 1
+    ? Effect.map(Deferred.isDone(items[0]!.done), (d) => (d ? [] : items))
+    : Effect.filter(items, (i) => Effect.map(Deferred.isDone(i.done), (d) => !d))
+
+const settleAll = <I extends Item>(
+  o: BatcherOptions<I>,
+  items: ReadonlyArray<I>,
+  outcome: (i: number) => WriteOutcome.WriteOutcome
+): Effect.Effect<void> =>
+  items.length === 1
+    ? o.settle(items[0]!, outcome(0))
+    : Effect.forEach(items, (it, i) => o.settle(it, outcome(i)), { discard: true })
 
 /** One sender run: the batch call, each item settled; whatever ends the run, no item is left waiting. */
 const guarded = <I extends Item>(o: BatcherOptions<I>, items: ReadonlyArray<I>): Effect.Effect<void> =>
   o.send(items).pipe(
     Effect.flatMap((rs) =>
-      Effect.forEach(
-        items,
-        (it, i) => o.settle(it, rs[i] ?? unknown(o.venue, "the venue returned fewer results than items sent")),
-        { discard: true }
-      )
+      settleAll(o, items, (i) => rs[i] ?? unknown(o.venue, "the venue returned fewer results than items sent"))
     ),
+    // a run that completed settled every item (settle answers its item)
     Effect.onExit((exit) =>
-      Effect.flatMap(waiting(items), (left) =>
-        Effect.forEach(left, (it) => o.settle(it, unknown(o.venue, `the sender stopped: ${reason(exit)}`)), {
-          discard: true
-        })
-      )
+      Exit.isSuccess(exit)
+        ? Effect.void
+        : Effect.flatMap(waiting(items), (left) =>
+            settleAll(o, left, () => unknown(o.venue, `the sender stopped: ${reason(exit)}`))
+          )
     ),
     Effect.catchAllCause((c) =>
       Cause.isInterruptedOnly(c) ? Effect.void : Effect.logError(`${o.venue}: a write batch failed`, c)
@@ -79,51 +87,51 @@ const guarded = <I extends Item>(o: BatcherOptions<I>, items: ReadonlyArray<I>):
   )
 
 /** The worker (runs forever; fork it in the port's scope). */
-export const run = <I extends Item>(o: BatcherOptions<I>): Effect.Effect<never, never, Scope.Scope> => {
-  const round = Effect.gen(function* () {
-    const first = yield* Queue.take(o.queue)
-    let inHand: ReadonlyArray<I> = [first]
-    let handed = false
-    return yield* Effect.gen(function* () {
-      inHand = [first, ...(yield* Queue.takeUpTo(o.queue, Math.max(1, o.max()) - 1))]
-      const batch = yield* waiting(inHand)
-      if (batch.length === 0) return
-      if (o.prepare !== undefined) yield* o.prepare(batch)
-      const admitted = yield* Effect.either(o.admit(batch.length))
-      if (Either.isLeft(admitted)) {
-        const out = WriteOutcome.fromError(admitted.left)
-        return yield* Effect.forEach(batch, (it) => o.settle(it, out), { discard: true })
-      }
-      yield* Effect.forkScoped(guarded(o, batch))
-      handed = true
-    }).pipe(
-      Effect.onExit((exit) =>
-        handed || Exit.isSuccess(exit)
-          ? Effect.void
-          : Effect.flatMap(waiting(inHand), (left) =>
-              Effect.forEach(
-                left,
-                (it) =>
-                  o.settle(it, {
-                    _tag: "NotSent",
-                    error: new E.ExchangeUnavailable({
-                      venue: o.venue,
-                      message: `write batcher: ${reason(exit)}`,
-                      notSent: true
-                    })
-                  }),
-                { discard: true }
+export const run = <I extends Item>(o: BatcherOptions<I>): Effect.Effect<never, never, Scope.Scope> =>
+  Effect.flatMap(Effect.scope, (scope) => {
+    const round = Effect.gen(function* () {
+      const first = yield* Queue.take(o.queue)
+      let inHand: ReadonlyArray<I> = [first]
+      let handed = false
+      return yield* Effect.gen(function* () {
+        const more = Math.max(1, o.max()) - 1
+        if (more > 0) {
+          const rest = yield* Queue.takeUpTo(o.queue, more)
+          if (rest.length > 0) inHand = [first, ...rest]
+        }
+        const batch = yield* waiting(inHand)
+        if (batch.length === 0) return
+        if (o.prepare !== undefined) yield* o.prepare(batch)
+        const admitted = yield* Effect.either(o.admit(batch.length))
+        if (Either.isLeft(admitted)) {
+          const out = WriteOutcome.fromError(admitted.left)
+          return yield* settleAll(o, batch, () => out)
+        }
+        yield* Effect.forkIn(guarded(o, batch), scope)
+        handed = true
+      }).pipe(
+        Effect.onExit((exit) =>
+          handed || Exit.isSuccess(exit)
+            ? Effect.void
+            : Effect.flatMap(waiting(inHand), (left) =>
+                settleAll(o, left, () => ({
+                  _tag: "NotSent",
+                  error: new E.ExchangeUnavailable({
+                    venue: o.venue,
+                    message: `write batcher: ${reason(exit)}`,
+                    notSent: true
+                  })
+                }))
               )
-            )
+        )
       )
-    )
+    })
+    // a plain loop, not `repeat(Schedule.forever)` (a schedule driver stepped per round) nor `forever` (a
+    // yield per round): each round waits on the queue anyway
+    const once = Effect.catchAllCause(round, (c) => Effect.logError(`${o.venue}: write batcher round failed`, c))
+    const loop: Effect.Effect<never> = Effect.flatMap(once, () => loop)
+    return loop
   })
-  return round.pipe(
-    Effect.catchAllCause((c) => Effect.logError(`${o.venue}: write batcher round failed`, c)),
-    Effect.repeat(Schedule.forever),
-    Effect.flatMap(() => Effect.never)
-  )
-}
 
 /**
  * Waits for an item's outcome for at most `deadline`. Past it the item is answered `late` and `mark` runs
