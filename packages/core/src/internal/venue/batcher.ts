@@ -17,6 +17,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Queue from "effect/Queue"
+import * as Runtime from "effect/Runtime"
 import type * as Scope from "effect/Scope"
 import * as E from "../../ExchangeError.js"
 import * as Tracing from "../../Tracing.js"
@@ -107,7 +108,10 @@ export const run = <I extends Item>(o: BatcherOptions<I>): Effect.Effect<never, 
           const out = WriteOutcome.fromError(admitted.left)
           return yield* settleAll(o, batch, () => out)
         }
-        yield* Effect.forkIn(guarded(o, batch), scope)
+        // the sender fiber starts on this stack (the request leaves now, not on the scheduler's next turn);
+        // the port's scope interrupts it should the port close first
+        const runtime = yield* Effect.runtime<never>()
+        Runtime.runFork(runtime)(guarded(o, batch), { immediate: true, scope })
         handed = true
       }).pipe(
         Effect.onExit((exit) =>
