@@ -204,10 +204,12 @@ export const make = (head: Head, config: ReplayConfig, venue: string): Effect.Ef
         const b = marketOf(symbol)
         return Either.isLeft(b) ? Stream.fail(b.left) : wakers.views(symbol, () => viewOf(b.right))
       },
+      // the write reaches the book `orderLatencyMs` after it is sent, then applies at once (one clock read)
       submit: (items) =>
         Effect.zipRight(
           arrive,
-          Effect.flatMap(now, (t) => {
+          Effect.clockWith((clock) => {
+            const t = clock.unsafeCurrentTimeMillis()
             const rs = items.map((r) => W.create(st, r, t))
             return Effect.map(
               publish(
@@ -224,7 +226,8 @@ export const make = (head: Head, config: ReplayConfig, venue: string): Effect.Ef
       cancel: (items) =>
         Effect.zipRight(
           arrive,
-          Effect.flatMap(now, (t) => {
+          Effect.clockWith((clock) => {
+            const t = clock.unsafeCurrentTimeMillis()
             const rs = items.map((c) => W.cancel(st, c, t))
             return Effect.map(
               publish(
