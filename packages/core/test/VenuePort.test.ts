@@ -6,8 +6,10 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Queue from "effect/Queue"
+import * as Scope from "effect/Scope"
 import * as D from "../src/Decimal.js"
 import * as ExchangeError from "../src/ExchangeError.js"
 import * as Ids from "../src/Ids.js"
@@ -139,6 +141,21 @@ describe("write batcher (internal/venue/batcher)", () => {
       const second = yield* submit(2)
       const ok = yield* Effect.forEach(second, Deferred.await)
       assert.isTrue(ok.every((r) => r._tag === "Done"))
+    })
+  )
+
+  it.live("closing the port interrupts the batches in flight: their callers get Unknown, none is left waiting", () =>
+    Effect.gen(function* () {
+      const scope = yield* Scope.make()
+      const { submit } = yield* Scope.extend(
+        setup(() => Effect.never),
+        scope
+      )
+      const inFlight = yield* submit(2)
+      yield* Effect.sleep(Duration.millis(10)) // the batch has left: its sender waits for an answer
+      yield* Scope.close(scope, Exit.void)
+      const rs = yield* Effect.forEach(inFlight, Deferred.await)
+      assert.isTrue(rs.every((r) => r._tag === "Unknown" && r.error.message.includes("interrupted")))
     })
   )
 

@@ -16,9 +16,10 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Queue from "effect/Queue"
 import * as Runtime from "effect/Runtime"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
 import * as E from "../../ExchangeError.js"
 import * as Tracing from "../../Tracing.js"
 import * as WriteOutcome from "../../WriteOutcome.js"
@@ -90,6 +91,8 @@ const guarded = <I extends Item>(o: BatcherOptions<I>, items: ReadonlyArray<I>):
 /** The worker (runs forever; fork it in the port's scope). */
 export const run = <I extends Item>(o: BatcherOptions<I>): Effect.Effect<never, never, Scope.Scope> =>
   Effect.flatMap(Effect.scope, (scope) => {
+    // the sender fibers in flight (each leaves on its exit): interrupted when the port's scope closes
+    const inFlight = new Set<Fiber.RuntimeFiber<void>>()
     const round = Effect.gen(function* () {
       const first = yield* Queue.take(o.queue)
       let inHand: ReadonlyArray<I> = [first]
@@ -109,10 +112,13 @@ export const run = <I extends Item>(o: BatcherOptions<I>): Effect.Effect<never, 
           return yield* settleAll(o, batch, () => out)
         }
         // the sender fiber starts on this stack (the request leaves now, not on the scheduler's next turn);
-        // the port's scope interrupts it should the port close first
-        const runtime = yield* Effect.runtime<never>()
-        Runtime.runFork(runtime)(guarded(o, batch), { immediate: true, scope })
+        // it is in flight until it ends, and interrupted should the port close first
+        const fiber = Runtime.runFork(yield* Effect.runtime<never>())(guarded(o, batch), { immediate: true })
         handed = true
+        if (fiber.unsafePoll() === null) {
+          inFlight.add(fiber)
+          fiber.addObserver(() => inFlight.delete(fiber))
+        }
       }).pipe(
         Effect.onExit((exit) =>
           handed || Exit.isSuccess(exit)
@@ -134,7 +140,13 @@ export const run = <I extends Item>(o: BatcherOptions<I>): Effect.Effect<never, 
     // yield per round): each round waits on the queue anyway
     const once = Effect.catchAllCause(round, (c) => Effect.logError(`${o.venue}: write batcher round failed`, c))
     const loop: Effect.Effect<never> = Effect.flatMap(once, () => loop)
-    return loop
+    return Effect.zipRight(
+      Scope.addFinalizer(
+        scope,
+        Effect.suspend(() => Fiber.interruptAll([...inFlight]))
+      ),
+      loop
+    )
   })
 
 /**
