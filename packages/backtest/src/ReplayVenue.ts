@@ -211,30 +211,33 @@ export const make = (head: Head, config: ReplayConfig, venue: string): Effect.Ef
         const b = marketOf(symbol)
         return Either.isLeft(b) ? Stream.fail(b.left) : wakers.views(symbol, () => viewOf(b.right))
       },
+      // the write reaches the book `orderLatencyMs` after it is sent, then applies at once (one clock read)
       submit: (items) =>
         Effect.zipRight(
           arrive,
-          Effect.map(now, (t) => {
+          Effect.clockWith((clock) => {
+            const t = clock.unsafeCurrentTimeMillis()
             const rs = items.map((r) => W.create(st, r, t))
             publish(
               rs.flatMap((r) => r.updates),
               rs.flatMap((r) => r.fills)
             )
             wakers.wake(new Set(items.map((r) => r.symbol as string)))
-            return rs.map((r) => r.outcome)
+            return Effect.succeed(rs.map((r) => r.outcome))
           })
         ),
       cancel: (items) =>
         Effect.zipRight(
           arrive,
-          Effect.map(now, (t) => {
+          Effect.clockWith((clock) => {
+            const t = clock.unsafeCurrentTimeMillis()
             const rs = items.map((c) => W.cancel(st, c, t))
             publish(
               rs.flatMap((r) => r.updates),
               []
             )
             wakers.wake(new Set(items.map((c) => c.symbol as string)))
-            return rs.map((r) => r.outcome)
+            return Effect.succeed(rs.map((r) => r.outcome))
           })
         ),
       lookup: (key) =>

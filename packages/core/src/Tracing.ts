@@ -39,6 +39,15 @@ const timerOf = (clock: Clock.Clock): TimerClock["unsafeSchedule"] | undefined =
       ? (clock as TimerClock).unsafeSchedule
       : undefined
 
+/**
+ * `f` with the current clock's plain timer: the live clock's, a `TimerClock`'s, or `undefined` under any other
+ * clock (a `TestClock`: use its sleeps instead). For waits that need no fiber of their own (a `Deferred`
+ * completed by the timer).
+ */
+export const withTimer = <A, E, R>(
+  f: (schedule: TimerClock["unsafeSchedule"] | undefined) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> => Effect.clockWith((clock) => f(timerOf(clock)))
+
 export interface SpanOptions {
   readonly attributes?: Record<string, unknown>
 }

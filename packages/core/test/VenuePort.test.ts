@@ -4,8 +4,12 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Queue from "effect/Queue"
+import * as Scope from "effect/Scope"
 import * as D from "../src/Decimal.js"
 import * as ExchangeError from "../src/ExchangeError.js"
 import * as Ids from "../src/Ids.js"
@@ -140,6 +144,21 @@ describe("write batcher (internal/venue/batcher)", () => {
     })
   )
 
+  it.live("closing the port interrupts the batches in flight: their callers get Unknown, none is left waiting", () =>
+    Effect.gen(function* () {
+      const scope = yield* Scope.make()
+      const { submit } = yield* Scope.extend(
+        setup(() => Effect.never),
+        scope
+      )
+      const inFlight = yield* submit(2)
+      yield* Effect.sleep(Duration.millis(10)) // the batch has left: its sender waits for an answer
+      yield* Scope.close(scope, Exit.void)
+      const rs = yield* Effect.forEach(inFlight, Deferred.await)
+      assert.isTrue(rs.every((r) => r._tag === "Unknown" && r.error.message.includes("interrupted")))
+    })
+  )
+
   it.scopedLive("what is queued goes at once, chunked by the largest batch; fewer answers than items → Unknown", () =>
     Effect.gen(function* () {
       const sizes: Array<number> = []
@@ -193,5 +212,50 @@ describe("write batcher (internal/venue/batcher)", () => {
       yield* Deferred.await(kept)
       assert.deepStrictEqual(sent, [1])
     })
+  )
+
+  // on the live clock the deadline is a plain timer that answers the item itself (no fiber of its own)
+  it.live(
+    "awaitOutcome: past the deadline the item is answered late and marked, once; a real answer wins before it",
+    () =>
+      Effect.gen(function* () {
+        let marks = 0
+        const mark = Effect.sync(() => void marks++)
+        const late = () => batcher.unknown("v", "late")
+        const slow = yield* Deferred.make<WriteOutcome.WriteOutcome>()
+        const o = yield* batcher.awaitOutcome(slow, Duration.millis(20), late, mark)
+        assert.strictEqual(o._tag, "Unknown")
+        assert.strictEqual(marks, 1)
+        // the real outcome arriving afterwards changes nothing for the caller
+        assert.isFalse(yield* Deferred.succeed(slow, WriteOutcome.done(order(0, "open", 0))))
+        const fast = yield* Deferred.make<WriteOutcome.WriteOutcome>()
+        const waiting = yield* Effect.fork(batcher.awaitOutcome(fast, Duration.millis(40), late, mark))
+        yield* Deferred.succeed(fast, WriteOutcome.done(order(1, "open", 0)))
+        assert.strictEqual((yield* Fiber.join(waiting))._tag, "Done")
+        yield* Effect.sleep(Duration.millis(60))
+        assert.strictEqual(marks, 1) // the timer was disarmed
+      })
+  )
+
+  it.live(
+    "awaitOutcome: a caller interrupted while waiting leaves the item to its sender (the timer is disarmed)",
+    () =>
+      Effect.gen(function* () {
+        let marks = 0
+        const done = yield* Deferred.make<WriteOutcome.WriteOutcome>()
+        const waiting = yield* Effect.fork(
+          batcher.awaitOutcome(
+            done,
+            Duration.millis(20),
+            () => batcher.unknown("v", "late"),
+            Effect.sync(() => void marks++)
+          )
+        )
+        yield* Effect.sleep(Duration.millis(5))
+        yield* Fiber.interrupt(waiting)
+        yield* Effect.sleep(Duration.millis(40))
+        assert.isFalse(yield* Deferred.isDone(done))
+        assert.strictEqual(marks, 0)
+      })
   )
 })

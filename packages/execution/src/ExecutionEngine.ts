@@ -25,7 +25,6 @@ import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import * as Ref from "effect/Ref"
 import type * as Scope from "effect/Scope"
-import * as SynchronizedRef from "effect/SynchronizedRef"
 import type { ExecutionJournalService } from "./ExecutionJournal.js"
 import * as FillWindow from "./FillWindow.js"
 import { about, type Ctx, orderData, record, type Stats, type WriteKind, zeroStats } from "./internal/context.js"
@@ -95,14 +94,15 @@ export const make = (options: Options): Effect.Effect<ExecutionEngine, never, Sc
     }
     const creates = yield* Queue.unbounded<CreateJob>()
     yield* Effect.forkScoped(sender(ctx, creates, options.exchange.features.maxBatchCreate))
-    const locks = yield* SynchronizedRef.make(HashMap.empty<string, Effect.Semaphore>())
+    // one lock per market, made on first use: one Ref.modify per decision (a new semaphore is a plain object)
+    const locks = yield* Ref.make(HashMap.empty<string, Effect.Semaphore>())
     const lockFor = (symbol: string) =>
-      SynchronizedRef.modifyEffect(locks, (m) =>
-        Option.match(HashMap.get(m, symbol), {
-          onSome: (l) => Effect.succeed([l, m] as const),
-          onNone: () => Effect.map(Effect.makeSemaphore(1), (l) => [l, HashMap.set(m, symbol, l)] as const)
-        })
-      )
+      Ref.modify(locks, (m) => {
+        const known = HashMap.get(m, symbol)
+        if (Option.isSome(known)) return [known.value, m] as const
+        const l = Effect.unsafeMakeSemaphore(1)
+        return [l, HashMap.set(m, symbol, l)] as const
+      })
 
     const resolveUnknown = (symbol?: string) =>
       Effect.gen(function* () {

@@ -110,17 +110,20 @@ export const make = (config: RiskConfig): Effect.Effect<RiskEngineService, never
             }
           })
 
-    /** Runs a pure engine step atomically and publishes its state changes. */
+    /**
+     * Runs a pure engine step atomically and publishes its state changes (hot: every check, order and fill —
+     * one clock read and one `Ref.modify`, nothing more when nothing changed state).
+     */
     const run = <A>(f: (s: Engine.EngineState, now: number) => Engine.Result<A>): Effect.Effect<A> =>
-      Effect.gen(function* () {
-        const now = yield* Clock.currentTimeMillis
-        const r = yield* Ref.modify(ref, (s) => {
-          const res = f(s, now)
-          return [res, res.state] as const
-        })
-        yield* publish(r.changes)
-        return r.value
-      })
+      Effect.clockWith((clock) =>
+        Effect.flatMap(
+          Ref.modify(ref, (s) => {
+            const res = f(s, clock.unsafeCurrentTimeMillis())
+            return [res, res.state] as const
+          }),
+          (r) => (r.changes.length === 0 ? Effect.succeed(r.value) : Effect.as(publish(r.changes), r.value))
+        )
+      )
 
     const tickOnly = (s: Engine.EngineState, now: number): Engine.Result<void> => {
       const changes: Array<Engine.Change> = []
@@ -136,12 +139,15 @@ export const make = (config: RiskConfig): Effect.Effect<RiskEngineService, never
     const service: RiskEngineService = {
       config,
       check: (intent) =>
-        run((s, now) => Engine.check(s, config, intent, now)).pipe(
-          Effect.tap((d) =>
+        Effect.flatMap(
+          run((s, now) => Engine.check(s, config, intent, now)),
+          (d): Effect.Effect<Risk.RiskDecision> =>
             d._tag === "Denied"
-              ? Effect.logDebug("risk denied").pipe(Effect.annotateLogs({ reason: d.reason, message: d.message }))
-              : Effect.void
-          )
+              ? Effect.as(
+                  Effect.logDebug("risk denied").pipe(Effect.annotateLogs({ reason: d.reason, message: d.message })),
+                  d
+                )
+              : Effect.succeed(d)
         ),
       state,
       changes: Stream.fromPubSub(hub),

@@ -18,7 +18,7 @@ import * as Queue from "effect/Queue"
 import * as Ref from "effect/Ref"
 import type { NewEntry } from "../ExecutionJournal.js"
 import * as Tracker from "../OrderTracker.js"
-import { about, bump, type Ctx, now, orderData, outcomes, put, record, writeAhead } from "./context.js"
+import { about, bump, type Ctx, now, orderData, outcomes, record, writeAhead } from "./context.js"
 import { failed, markUnknown, resolveOne } from "./writes.js"
 
 export interface CreateJob {
@@ -87,7 +87,10 @@ const requestEntries = (ctx: Ctx, job: CreateJob): ReadonlyArray<NewEntry> =>
     }
   }))
 
-/** Applies one decision's outcomes to the tracker, Risk and the journal. */
+/**
+ * Applies one decision's outcomes to the tracker, Risk and the journal: the tracker first (every answered
+ * item in one update, so it is never behind Risk), then Risk per order, then one journal record.
+ */
 const settle = (
   ctx: Ctx,
   job: CreateJob,
@@ -96,13 +99,29 @@ const settle = (
   at: number
 ) =>
   Effect.gen(function* () {
+    const answered: Array<Tracker.Tracked> = []
+    let rejected = 0
+    let notSent = 0
+    for (let i = 0; i < pending.length; i++) {
+      const t = pending[i]!
+      const r = results[i]!
+      if (r._tag === "Done")
+        answered.push({ ...Tracker.fromOrder(r.order, job.scope.strategy, at), clientOrderId: t.clientOrderId })
+      else if (r._tag !== "Unknown") {
+        answered.push({ ...t, status: "rejected" })
+        if (r._tag === "Refused") rejected++
+        else notSent++
+      }
+    }
+    if (answered.length > 0) yield* Ref.update(ctx.tracker, (s) => answered.reduce(Tracker.put, s))
+    if (rejected + notSent > 0)
+      yield* Ref.update(ctx.stats, (s) => ({ ...s, rejected: s.rejected + rejected, notSent: s.notSent + notSent }))
     const entries: Array<NewEntry> = []
     for (let i = 0; i < pending.length; i++) {
       const t = pending[i]!
       const r = results[i]!
       switch (r._tag) {
         case "Done": {
-          yield* put(ctx, { ...Tracker.fromOrder(r.order, job.scope.strategy, at), clientOrderId: t.clientOrderId })
           yield* ctx.risk.onOrder(job.scope, r.order)
           entries.push({
             kind: "ack",
@@ -114,8 +133,6 @@ const settle = (
         }
         case "Refused":
         case "NotSent": {
-          yield* put(ctx, { ...t, status: "rejected" })
-          yield* bump(ctx, r._tag === "Refused" ? "rejected" : "notSent")
           entries.push({ kind: "reject", ...about(ctx, t), data: failed(r) })
           break
         }

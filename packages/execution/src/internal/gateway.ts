@@ -74,7 +74,11 @@ export const makeGateway = (ctx: Ctx, deps: GatewayDeps) =>
         return decision
       })
 
-    const reconcile = (target: Strategy.QuoteTarget, onQueued: Effect.Effect<void>) =>
+    /**
+     * `pause`: the decision waits on the venue (its cancels, an amend), not computing — it is not "deciding"
+     * meanwhile, so the create sender does not hold a batch for it; `resume` when it computes again.
+     */
+    const reconcile = (target: Strategy.QuoteTarget, pause: Effect.Effect<void>, resume: Effect.Effect<void>) =>
       Effect.gen(function* () {
         const symbol = target.symbol
         const mine = yield* settledIn(symbol)
@@ -97,7 +101,9 @@ export const makeGateway = (ctx: Ctx, deps: GatewayDeps) =>
         ]
         // cancels go out before creates: a new quote never meets one of our stale ones
         if (plan.cancel.length > 0) {
+          yield* pause
           yield* sendCancels(ctx, plan.cancel, carried.splice(0))
+          yield* resume
         }
         let firstDenial: Risk.Denied | undefined
         for (const [t, q] of plan.amend) {
@@ -124,7 +130,9 @@ export const makeGateway = (ctx: Ctx, deps: GatewayDeps) =>
             firstDenial ??= decision
             continue
           }
+          yield* pause
           yield* sendAmend(ctx, t, q, edit, carried.splice(0))
+          yield* resume
         }
         const approved: Array<Order.OrderRequest> = []
         const extras = new Map<string, Record<string, unknown>>()
@@ -147,7 +155,7 @@ export const makeGateway = (ctx: Ctx, deps: GatewayDeps) =>
             })
           } else firstDenial ??= decision
         }
-        yield* sendCreates(ctx, deps.creates, scope, approved, carried.splice(0), extras, onQueued)
+        yield* sendCreates(ctx, deps.creates, scope, approved, carried.splice(0), extras, pause)
         if (firstDenial !== undefined) {
           return yield* new Risk.RiskDenied({
             reason: firstDenial.reason,
@@ -171,15 +179,21 @@ export const makeGateway = (ctx: Ctx, deps: GatewayDeps) =>
           Effect.gen(function* () {
             const latest = Option.getOrElse(HashMap.get(yield* Ref.get(generations), symbol), () => 0)
             if (latest !== gen) return
-            // "deciding" from the lock until the creates are queued (or the decision ends without any)
-            let counted = true
-            const done = Effect.suspend(() => {
+            // "deciding" from the lock until the creates are queued (or the decision ends without any), but
+            // not while it waits on the venue
+            let counted = false
+            const resume = Effect.suspend(() => {
+              if (counted) return Effect.void
+              counted = true
+              return Ref.update(ctx.deciding, (n) => n + 1)
+            })
+            const pause = Effect.suspend(() => {
               if (!counted) return Effect.void
               counted = false
               return Ref.update(ctx.deciding, (n) => n - 1)
             })
-            yield* Ref.update(ctx.deciding, (n) => n + 1)
-            yield* reconcile(target, done).pipe(Effect.ensuring(done))
+            yield* resume
+            yield* reconcile(target, pause, resume).pipe(Effect.ensuring(pause))
           })
         )
       }).pipe(Tracing.traced("Execution.setQuotes", { attributes: { venue, strategy, symbol: target.symbol } }))

@@ -90,12 +90,31 @@ export const sendCancels = (ctx: Ctx, ts: ReadonlyArray<Tracker.Tracked>, carrie
       ),
       { symbol }
     )
+    // the tracker first, in one update: each certain answer (canceled, or certainly not canceled: as it was;
+    // "not found" is looked up below); then Risk per order and one journal record
+    const answered: Array<Tracker.Tracked> = []
+    let rejected = 0
+    let notSent = 0
+    for (let i = 0; i < withId.length; i++) {
+      const t = withId[i]!
+      const r = results[i]!
+      if (r._tag === "Done")
+        answered.push({ ...Tracker.fromOrder(r.order, t.strategy, t.createdAt), clientOrderId: t.clientOrderId })
+      else if (r._tag === "Unknown" || (r._tag === "Refused" && r.error._tag === "OrderNotFound")) continue
+      else {
+        answered.push(t)
+        if (r._tag === "Refused") rejected++
+        else notSent++
+      }
+    }
+    if (answered.length > 0) yield* Ref.update(ctx.tracker, (s) => answered.reduce(Tracker.put, s))
+    if (rejected + notSent > 0)
+      yield* Ref.update(ctx.stats, (s) => ({ ...s, rejected: s.rejected + rejected, notSent: s.notSent + notSent }))
     const entries: Array<NewEntry> = []
     for (let i = 0; i < withId.length; i++) {
       const t = withId[i]!
       const r = results[i]!
       if (r._tag === "Done") {
-        yield* put(ctx, { ...Tracker.fromOrder(r.order, t.strategy, t.createdAt), clientOrderId: t.clientOrderId })
         yield* ctx.risk.onOrder({ venue: ctx.venue, strategy: t.strategy }, r.order)
         entries.push({
           kind: "cancel",
@@ -109,8 +128,6 @@ export const sendCancels = (ctx: Ctx, ts: ReadonlyArray<Tracker.Tracked>, carrie
       } else if (r._tag === "Unknown") {
         yield* markUnknown(ctx, t, r, "cancel")
       } else {
-        yield* put(ctx, t) // certainly not canceled: as it was
-        yield* bump(ctx, r._tag === "Refused" ? "rejected" : "notSent")
         entries.push({ kind: "reject", ...about(ctx, t), data: { op: "cancel", ...failed(r) } })
       }
     }

@@ -16,9 +16,10 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Queue from "effect/Queue"
-import * as Schedule from "effect/Schedule"
-import type * as Scope from "effect/Scope"
+import * as Runtime from "effect/Runtime"
+import * as Scope from "effect/Scope"
 import * as E from "../../ExchangeError.js"
 import * as Tracing from "../../Tracing.js"
 import * as WriteOutcome from "../../WriteOutcome.js"
@@ -53,25 +54,34 @@ export const unknown = (venue: string, message: string): WriteOutcome.WriteOutco
   error: new E.UnknownOutcome({ venue, message, operation: "create" })
 })
 
-const waiting = <I extends Item>(items: ReadonlyArray<I>) =>
-  Effect.filter(items, (i) => Effect.map(Deferred.isDone(i.done), (d) => !d))
+/** The items not answered yet (a lone item, the usual batch, without a filter over one). */
+const waiting = <I extends Item>(items: ReadonlyArray<I>): Effect.Effect<ReadonlyArray<I>> =>
+  items.length === 1
+    ? Effect.map(Deferred.isDone(items[0]!.done), (d) => (d ? [] : items))
+    : Effect.filter(items, (i) => Effect.map(Deferred.isDone(i.done), (d) => !d))
+
+const settleAll = <I extends Item>(
+  o: BatcherOptions<I>,
+  items: ReadonlyArray<I>,
+  outcome: (i: number) => WriteOutcome.WriteOutcome
+): Effect.Effect<void> =>
+  items.length === 1
+    ? o.settle(items[0]!, outcome(0))
+    : Effect.forEach(items, (it, i) => o.settle(it, outcome(i)), { discard: true })
 
 /** One sender run: the batch call, each item settled; whatever ends the run, no item is left waiting. */
 const guarded = <I extends Item>(o: BatcherOptions<I>, items: ReadonlyArray<I>): Effect.Effect<void> =>
   o.send(items).pipe(
     Effect.flatMap((rs) =>
-      Effect.forEach(
-        items,
-        (it, i) => o.settle(it, rs[i] ?? unknown(o.venue, "the venue returned fewer results than items sent")),
-        { discard: true }
-      )
+      settleAll(o, items, (i) => rs[i] ?? unknown(o.venue, "the venue returned fewer results than items sent"))
     ),
+    // a run that completed settled every item (settle answers its item)
     Effect.onExit((exit) =>
-      Effect.flatMap(waiting(items), (left) =>
-        Effect.forEach(left, (it) => o.settle(it, unknown(o.venue, `the sender stopped: ${reason(exit)}`)), {
-          discard: true
-        })
-      )
+      Exit.isSuccess(exit)
+        ? Effect.void
+        : Effect.flatMap(waiting(items), (left) =>
+            settleAll(o, left, () => unknown(o.venue, `the sender stopped: ${reason(exit)}`))
+          )
     ),
     Effect.catchAllCause((c) =>
       Cause.isInterruptedOnly(c) ? Effect.void : Effect.logError(`${o.venue}: a write batch failed`, c)
@@ -79,51 +89,65 @@ const guarded = <I extends Item>(o: BatcherOptions<I>, items: ReadonlyArray<I>):
   )
 
 /** The worker (runs forever; fork it in the port's scope). */
-export const run = <I extends Item>(o: BatcherOptions<I>): Effect.Effect<never, never, Scope.Scope> => {
-  const round = Effect.gen(function* () {
-    const first = yield* Queue.take(o.queue)
-    let inHand: ReadonlyArray<I> = [first]
-    let handed = false
-    return yield* Effect.gen(function* () {
-      inHand = [first, ...(yield* Queue.takeUpTo(o.queue, Math.max(1, o.max()) - 1))]
-      const batch = yield* waiting(inHand)
-      if (batch.length === 0) return
-      if (o.prepare !== undefined) yield* o.prepare(batch)
-      const admitted = yield* Effect.either(o.admit(batch.length))
-      if (Either.isLeft(admitted)) {
-        const out = WriteOutcome.fromError(admitted.left)
-        return yield* Effect.forEach(batch, (it) => o.settle(it, out), { discard: true })
-      }
-      yield* Effect.forkScoped(guarded(o, batch))
-      handed = true
-    }).pipe(
-      Effect.onExit((exit) =>
-        handed || Exit.isSuccess(exit)
-          ? Effect.void
-          : Effect.flatMap(waiting(inHand), (left) =>
-              Effect.forEach(
-                left,
-                (it) =>
-                  o.settle(it, {
-                    _tag: "NotSent",
-                    error: new E.ExchangeUnavailable({
-                      venue: o.venue,
-                      message: `write batcher: ${reason(exit)}`,
-                      notSent: true
-                    })
-                  }),
-                { discard: true }
+export const run = <I extends Item>(o: BatcherOptions<I>): Effect.Effect<never, never, Scope.Scope> =>
+  Effect.flatMap(Effect.scope, (scope) => {
+    // the sender fibers in flight (each leaves on its exit): interrupted when the port's scope closes
+    const inFlight = new Set<Fiber.RuntimeFiber<void>>()
+    const round = Effect.gen(function* () {
+      const first = yield* Queue.take(o.queue)
+      let inHand: ReadonlyArray<I> = [first]
+      let handed = false
+      return yield* Effect.gen(function* () {
+        const more = Math.max(1, o.max()) - 1
+        if (more > 0) {
+          const rest = yield* Queue.takeUpTo(o.queue, more)
+          if (rest.length > 0) inHand = [first, ...rest]
+        }
+        const batch = yield* waiting(inHand)
+        if (batch.length === 0) return
+        if (o.prepare !== undefined) yield* o.prepare(batch)
+        const admitted = yield* Effect.either(o.admit(batch.length))
+        if (Either.isLeft(admitted)) {
+          const out = WriteOutcome.fromError(admitted.left)
+          return yield* settleAll(o, batch, () => out)
+        }
+        // the sender fiber starts on this stack (the request leaves now, not on the scheduler's next turn);
+        // it is in flight until it ends, and interrupted should the port close first
+        const fiber = Runtime.runFork(yield* Effect.runtime<never>())(guarded(o, batch), { immediate: true })
+        handed = true
+        if (fiber.unsafePoll() === null) {
+          inFlight.add(fiber)
+          fiber.addObserver(() => inFlight.delete(fiber))
+        }
+      }).pipe(
+        Effect.onExit((exit) =>
+          handed || Exit.isSuccess(exit)
+            ? Effect.void
+            : Effect.flatMap(waiting(inHand), (left) =>
+                settleAll(o, left, () => ({
+                  _tag: "NotSent",
+                  error: new E.ExchangeUnavailable({
+                    venue: o.venue,
+                    message: `write batcher: ${reason(exit)}`,
+                    notSent: true
+                  })
+                }))
               )
-            )
+        )
       )
+    })
+    // a plain loop, not `repeat(Schedule.forever)` (a schedule driver stepped per round) nor `forever` (a
+    // yield per round): each round waits on the queue anyway
+    const once = Effect.catchAllCause(round, (c) => Effect.logError(`${o.venue}: write batcher round failed`, c))
+    const loop: Effect.Effect<never> = Effect.flatMap(once, () => loop)
+    return Effect.zipRight(
+      Scope.addFinalizer(
+        scope,
+        Effect.suspend(() => Fiber.interruptAll([...inFlight]))
+      ),
+      loop
     )
   })
-  return round.pipe(
-    Effect.catchAllCause((c) => Effect.logError(`${o.venue}: write batcher round failed`, c)),
-    Effect.repeat(Schedule.forever),
-    Effect.flatMap(() => Effect.never)
-  )
-}
 
 /**
  * Waits for an item's outcome for at most `deadline`. Past it the item is answered `late` and `mark` runs
@@ -136,7 +160,38 @@ export const awaitOutcome = (
   late: () => WriteOutcome.WriteOutcome,
   mark: Effect.Effect<void>
 ): Effect.Effect<WriteOutcome.WriteOutcome> =>
-  // `Tracing.deadline`: a plain timer on the live (or a simulated) clock, not two raced fibers per write
+  Tracing.withTimer((schedule) =>
+    schedule === undefined
+      ? awaitOnSleep(done, deadline, late, mark)
+      : // a plain timer (live or simulated clock) answers the item itself: the caller waits on its own fiber
+        Effect.uninterruptibleMask((restore) =>
+          Effect.suspend(() => {
+            let answer: WriteOutcome.WriteOutcome | undefined
+            const disarm = schedule(Duration.toMillis(deadline), () => {
+              answer = late()
+              Deferred.unsafeDone(done, Effect.succeed(answer)) // first answer wins
+            })
+            return Effect.matchCauseEffect(restore(Deferred.await(done)), {
+              onFailure: (cause) => {
+                disarm()
+                return Effect.failCause(cause)
+              },
+              onSuccess: (o) => {
+                disarm()
+                return o === answer ? Effect.as(mark, o) : Effect.succeed(o)
+              }
+            })
+          })
+        )
+  )
+
+/** The same under a clock without a plain timer (a `TestClock`): the clock's own sleep. */
+const awaitOnSleep = (
+  done: Deferred.Deferred<WriteOutcome.WriteOutcome>,
+  deadline: Duration.Duration,
+  late: () => WriteOutcome.WriteOutcome,
+  mark: Effect.Effect<void>
+): Effect.Effect<WriteOutcome.WriteOutcome> =>
   Deferred.await(done).pipe(
     Tracing.deadline(Duration.toMillis(deadline), () => "late" as const),
     Effect.catchAll(() =>

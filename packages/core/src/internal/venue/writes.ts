@@ -25,6 +25,7 @@ import type * as Venue from "../../Venue.js"
 import * as WriteOutcome from "../../WriteOutcome.js"
 import { awaitOutcome, type Item } from "./batcher.js"
 import * as S from "./state.js"
+import * as U from "./unknowns.js"
 import * as V from "./verify.js"
 
 export interface CreateJob extends Item {
@@ -106,9 +107,14 @@ const prepare = (d: WriteDeps, request: CoreOrder.OrderRequest) =>
     const { market, grid } = yield* st.primitives.instrument(request.symbol)
     const valid = Validation.validateOrderRequest(market, grid, request)
     if (Either.isLeft(valid)) return yield* valid.left
-    yield* S.checkWritable(st, request.symbol)
+    // one read of the unknown writes for both questions (a blocked market is resolved first: the slow path)
+    let unknowns = yield* Ref.get(st.unknowns)
+    if (U.blocking(unknowns, request.symbol) !== undefined) {
+      yield* S.checkWritable(st, request.symbol)
+      unknowns = yield* Ref.get(st.unknowns)
+    }
     const cid = request.clientOrderId ?? (yield* d.nextCid)
-    if (yield* S.wasUnknown(st, cid)) {
+    if (U.remembers(unknowns, cid) && U.wasUnknown(unknowns, cid, yield* st.now)) {
       const s = yield* Ref.get(st.store)
       const id = Store.orderIdOf(s, cid)
       const known = id === undefined ? undefined : Store.order(s, id)
@@ -145,21 +151,25 @@ const awaitCreate = (d: WriteDeps, job: CreateJob) =>
     (o) => createResult(d, job, o)
   )
 
+type Prepared = Either.Either<{ readonly known: CoreOrder.Order } | CreateJob, E.ExchangeError>
+
+const createAnswer = (d: WriteDeps, p: Prepared): Effect.Effect<Either.Either<CoreOrder.Order, E.ExchangeError>> =>
+  Either.isLeft(p)
+    ? Effect.succeed(Either.left(p.left))
+    : "known" in p.right
+      ? Effect.succeed(Either.right(p.right.known))
+      : awaitCreate(d, p.right)
+
 export const createOrders = (d: WriteDeps, requests: ReadonlyArray<CoreOrder.OrderRequest>) =>
   Effect.gen(function* () {
-    const prepared = yield* Effect.forEach(requests, (r) => Effect.either(prepare(d, r)))
-    for (const p of prepared) if (Either.isRight(p) && !("known" in p.right)) yield* Queue.offer(d.creates, p.right)
-    return yield* Effect.forEach(
-      prepared,
-      (p): Effect.Effect<Either.Either<CoreOrder.Order, E.ExchangeError>> =>
-        Either.isLeft(p)
-          ? Effect.succeed(Either.left(p.left))
-          : "known" in p.right
-            ? Effect.succeed(Either.right(p.right.known))
-            : awaitCreate(d, p.right),
-      // one wait per item, side by side; a lone item is awaited in place (no fiber forked for it)
-      { concurrency: prepared.length > 1 ? "unbounded" : 1 }
-    )
+    const prepared: Array<Prepared> = []
+    for (const r of requests) prepared.push(yield* Effect.either(prepare(d, r)))
+    const jobs: Array<CreateJob> = []
+    for (const p of prepared) if (Either.isRight(p) && !("known" in p.right)) jobs.push(p.right)
+    if (jobs.length > 0) yield* Queue.offerAll(d.creates, jobs)
+    // a lone item is awaited in place (no fiber forked for it); several side by side
+    if (prepared.length === 1) return [yield* createAnswer(d, prepared[0]!)]
+    return yield* Effect.forEach(prepared, (p) => createAnswer(d, p), { concurrency: "unbounded" })
   })
 
 export const createOrder = (d: WriteDeps, request: CoreOrder.OrderRequest) =>
@@ -217,40 +227,53 @@ const awaitCancel = (d: WriteDeps, job: CancelJob) =>
           : Either.left(o.error)
   )
 
-/** The market of an order: given, else from the store, else looked up. */
-const symbolOf = (st: S.State, id: Ids.OrderId, symbol?: Ids.Symbol) =>
-  Effect.gen(function* () {
-    const known = Store.order(yield* Ref.get(st.store), id)
-    if (symbol !== undefined) return { symbol, known } as const
-    if (known !== undefined) return { symbol: known.symbol, known } as const
-    const got = yield* st.primitives.lookup({ _tag: "ByOrderId", id })
-    if (Option.isNone(got)) {
-      return yield* new E.OrderNotFound({ venue: st.venue, orderId: id, message: `order ${id} not found` })
-    }
-    return { symbol: got.value.symbol, known: got.value } as const
-  })
+/** The market of an order not in the store and given without one: looked up. */
+const symbolOf = (st: S.State, id: Ids.OrderId) =>
+  Effect.flatMap(st.primitives.lookup({ _tag: "ByOrderId", id }), (got) =>
+    Option.isNone(got)
+      ? Effect.fail(new E.OrderNotFound({ venue: st.venue, orderId: id, message: `order ${id} not found` }))
+      : Effect.succeed({ symbol: got.value.symbol, known: got.value })
+  )
+
+type PreparedCancel = Either.Either<CancelJob, E.ExchangeError>
+
+const cancelAnswer = (
+  d: WriteDeps,
+  j: PreparedCancel
+): Effect.Effect<Either.Either<CoreOrder.Order, E.ExchangeError>> =>
+  Either.isLeft(j) ? Effect.succeed(Either.left(j.left)) : awaitCancel(d, j.right)
 
 export const cancelOrders = (d: WriteDeps, ids: ReadonlyArray<Ids.OrderId>, symbol?: Ids.Symbol) =>
   Effect.gen(function* () {
     yield* V.noteCancels(d.verify, ids)
-    const jobs = yield* Effect.forEach(ids, (id) =>
-      Effect.gen(function* () {
-        const where = yield* Effect.either(symbolOf(d.st, id, symbol))
-        if (Either.isLeft(where)) return Either.left(where.left)
-        const job: CancelJob = {
-          item: { id, symbol: where.right.symbol, known: where.right.known },
-          done: yield* Deferred.make<WriteOutcome.WriteOutcome>()
+    const prepared: Array<PreparedCancel> = []
+    const jobs: Array<CancelJob> = []
+    const store = yield* Ref.get(d.st.store)
+    for (const id of ids) {
+      // the market: given, else from the store, else looked up
+      const known = Store.order(store, id)
+      let where: { readonly symbol: Ids.Symbol; readonly known: CoreOrder.Order | undefined }
+      if (symbol !== undefined) where = { symbol, known }
+      else if (known !== undefined) where = { symbol: known.symbol, known }
+      else {
+        const got = yield* Effect.either(symbolOf(d.st, id))
+        if (Either.isLeft(got)) {
+          prepared.push(Either.left(got.left))
+          continue
         }
-        yield* Queue.offer(d.cancels, job)
-        return Either.right(job)
-      })
-    )
-    return yield* Effect.forEach(
-      jobs,
-      (j): Effect.Effect<Either.Either<CoreOrder.Order, E.ExchangeError>> =>
-        Either.isLeft(j) ? Effect.succeed(Either.left(j.left)) : awaitCancel(d, j.right),
-      { concurrency: jobs.length > 1 ? "unbounded" : 1 }
-    )
+        where = got.right
+      }
+      const job: CancelJob = {
+        item: { id, symbol: where.symbol, known: where.known },
+        done: yield* Deferred.make<WriteOutcome.WriteOutcome>()
+      }
+      jobs.push(job)
+      prepared.push(Either.right(job))
+    }
+    if (jobs.length > 0) yield* Queue.offerAll(d.cancels, jobs)
+    // a lone item is awaited in place (no fiber forked for it); several side by side
+    if (prepared.length === 1) return [yield* cancelAnswer(d, prepared[0]!)]
+    return yield* Effect.forEach(prepared, (j) => cancelAnswer(d, j), { concurrency: "unbounded" })
   })
 
 export const cancelOrder = (d: WriteDeps, id: Ids.OrderId, symbol: Ids.Symbol) =>
