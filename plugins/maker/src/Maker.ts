@@ -7,10 +7,21 @@
  * Decimals: the view's levels and lots go to `Quoting` as they are. It never touches the exchange. On stop, a
  * finalizer cancels every order it has resting.
  */
-import { Decimal as D, Ids, type Market, Order, type OrderBook, Plugin, Strategy } from "@alpha-hunter/core"
+import {
+  Decimal as D,
+  type ExchangeError,
+  Ids,
+  type Market,
+  Order,
+  type OrderBook,
+  Plugin,
+  Strategy
+} from "@alpha-hunter/core"
+import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import type * as Exit from "effect/Exit"
 import * as FiberMap from "effect/FiberMap"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -46,6 +57,9 @@ interface FillTimes {
   readonly buy: number | undefined
   readonly sell: number | undefined
 }
+
+/** A market's facts are read again at most this often by its quoting loop. */
+const MARKET_TTL_MS = 60_000
 
 /** Refusals a quoting loop meets in normal operation (the state change itself is logged once by the runner). */
 const routine: ReadonlySet<string> = new Set(["TRADING_HALTED", "REDUCING_ONLY", "UNRESOLVED_ORDER"])
@@ -217,7 +231,21 @@ export const make = (config: MakerConfig, id: string) =>
       Effect.gen(function* () {
         yield* Ref.update(touched, (s) => new Set(s).add(symbol))
         const sym = Ids.Symbol.make(symbol)
-        const market = yield* Effect.cachedWithTTL(md.market(sym), "60 seconds")
+        // the market's facts, read again at most once a minute (its outcome kept: a failure too); a hand-made
+        // cache, read with the clock in one step (Effect.cachedWithTTL costs a semaphore per decision: hot path)
+        const clock = yield* Effect.clock
+        let marketEnd = 0
+        let marketRead: Exit.Exit<Market.Market, ExchangeError.ExchangeError> | undefined
+        const market = Effect.suspend(() => {
+          const t = clock.unsafeCurrentTimeMillis()
+          if (marketRead !== undefined && marketEnd - t > 0) return marketRead
+          return Effect.flatten(
+            Effect.tap(Effect.exit(md.market(sym)), (e) => {
+              marketRead = e
+              marketEnd = t + MARKET_TTL_MS
+            })
+          )
+        })
         const params = paramsFor(config, symbol)
         const forProgram = config.mode === "liquidity" ? programs.market(symbol) : undefined
         // the sizes are prepared once per market snapshot and book grid, not per book update (hot path)
@@ -234,14 +262,19 @@ export const make = (config: MakerConfig, id: string) =>
           return prepared
         }
         // MarketData.book is conflated at the strategy edge (latest wins): no buffer of our own
-        yield* md.book(sym).pipe(
-          Stream.runForEach((book) =>
-            market.pipe(
-              Effect.flatMap((m) => step(preparedFor(m, book), book, forProgram)),
-              Effect.catchAll(log(symbol, "quote"))
+        const decide = (book: OrderBook.BookView) =>
+          market.pipe(
+            Effect.flatMap((m) => step(preparedFor(m, book), book, forProgram)),
+            Effect.catchAll(log(symbol, "quote"))
+          )
+        // chunk by chunk: a conflated book's chunk is one view (no per-chunk forEach on the hot path)
+        yield* md
+          .book(sym)
+          .pipe(
+            Stream.runForEachChunk((views) =>
+              views.length === 1 ? decide(Chunk.unsafeGet(views, 0)) : Effect.forEach(views, decide, { discard: true })
             )
           )
-        )
       }).pipe(Effect.catchAll(log(symbol, "book stream")), Effect.repeat(Schedule.spaced("1 second")), Effect.asVoid)
 
     /** Cancels every order we have resting in the markets we worked. */
