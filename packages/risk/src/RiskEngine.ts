@@ -177,8 +177,9 @@ export const make = (config: RiskConfig): Effect.Effect<RiskEngineService, never
           const r = tickOnly(s, now)
           return { ...r, value: Engine.summary(r.state, filter) }
         }),
-      position: (venue, symbol, strategy) =>
-        Ref.get(ref).pipe(Effect.map((s) => Engine.positionOf(s, venue, symbol, strategy))),
+      // the reads a strategy makes on every decision: one runtime step each (a modify that keeps the state, not
+      // a get and a map)
+      position: (venue, symbol, strategy) => Ref.modify(ref, (s) => [Engine.positionOf(s, venue, symbol, strategy), s]),
       stateNow: (scope, symbol) =>
         Ref.get(ref).pipe(
           Effect.map((s) => {
@@ -189,7 +190,7 @@ export const make = (config: RiskConfig): Effect.Effect<RiskEngineService, never
           })
         ),
       limitsNow: (scope, symbol) =>
-        Ref.get(ref).pipe(Effect.map((s) => Engine.orderLimits(s, config, scope.venue, scope.strategy ?? "", symbol))),
+        Ref.modify(ref, (s) => [Engine.orderLimits(s, config, scope.venue, scope.strategy ?? "", symbol), s]),
       carryDaily: (scope, realized, fees) => run((s, now) => Engine.carryDaily(s, config, scope, realized, fees, now))
     }
     return service
