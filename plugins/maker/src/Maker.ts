@@ -21,7 +21,7 @@ import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import type * as Exit from "effect/Exit"
+import * as Exit from "effect/Exit"
 import * as FiberMap from "effect/FiberMap"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -172,10 +172,10 @@ export const make = (config: MakerConfig, id: string) =>
           .pipe(Effect.catchAll(log(symbol, "take")))
       })
 
-    const step = (p: Prepared, book: OrderBook.BookView, forProgram?: ProgramQuoting.MarketQuoting) =>
+    /** One decision on a book view, at `now` (the loop's clock, read with the market's facts). */
+    const step = (p: Prepared, book: OrderBook.BookView, now: number, forProgram?: ProgramQuoting.MarketQuoting) =>
       Effect.gen(function* () {
         const symbol = p.market.symbol
-        const now = yield* Clock.currentTimeMillis
         const orders = (yield* pf.openOrders(symbol)).filter((o) => o.symbol === symbol && !Order.isTerminal(o.status))
         const position = yield* pf.position(symbol)
         const fills = (yield* Ref.get(lastFills)).get(symbol)
@@ -232,20 +232,17 @@ export const make = (config: MakerConfig, id: string) =>
         yield* Ref.update(touched, (s) => new Set(s).add(symbol))
         const sym = Ids.Symbol.make(symbol)
         // the market's facts, read again at most once a minute (its outcome kept: a failure too); a hand-made
-        // cache, read with the clock in one step (Effect.cachedWithTTL costs a semaphore per decision: hot path)
+        // cache checked with the decision's clock read (Effect.cachedWithTTL costs a semaphore per decision)
         const clock = yield* Effect.clock
         let marketEnd = 0
         let marketRead: Exit.Exit<Market.Market, ExchangeError.ExchangeError> | undefined
-        const market = Effect.suspend(() => {
-          const t = clock.unsafeCurrentTimeMillis()
-          if (marketRead !== undefined && marketEnd - t > 0) return marketRead
-          return Effect.flatten(
+        const readMarket = (t: number) =>
+          Effect.flatten(
             Effect.tap(Effect.exit(md.market(sym)), (e) => {
               marketRead = e
               marketEnd = t + MARKET_TTL_MS
             })
           )
-        })
         const params = paramsFor(config, symbol)
         const forProgram = config.mode === "liquidity" ? programs.market(symbol) : undefined
         // the sizes are prepared once per market snapshot and book grid, not per book update (hot path)
@@ -261,13 +258,20 @@ export const make = (config: MakerConfig, id: string) =>
           }
           return prepared
         }
-        // MarketData.book is conflated at the strategy edge (latest wins): no buffer of our own
+        // a decision at the clock's time: straight to the step while the market's facts are fresh
         const decide = (book: OrderBook.BookView) =>
-          market.pipe(
-            Effect.flatMap((m) => step(preparedFor(m, book), book, forProgram)),
-            Effect.catchAll(log(symbol, "quote"))
+          Effect.catchAll(
+            Effect.suspend(() => {
+              const t = clock.unsafeCurrentTimeMillis()
+              const m = marketRead !== undefined && marketEnd - t > 0 ? marketRead : undefined
+              return m !== undefined && Exit.isSuccess(m)
+                ? step(preparedFor(m.value, book), book, t, forProgram)
+                : Effect.flatMap(m ?? readMarket(t), (market) => step(preparedFor(market, book), book, t, forProgram))
+            }),
+            log(symbol, "quote")
           )
-        // chunk by chunk: a conflated book's chunk is one view (no per-chunk forEach on the hot path)
+        // MarketData.book is conflated at the strategy edge (latest wins): no buffer of our own; read chunk by
+        // chunk (a conflated book's chunk is one view: no forEach per view on the hot path)
         yield* md
           .book(sym)
           .pipe(
