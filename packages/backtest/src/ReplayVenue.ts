@@ -204,7 +204,13 @@ export const make = (head: Head, config: ReplayConfig, venue: string): Effect.Ef
       watchOrderBook: (symbol) => Stream.map(primitives.watchBook(symbol), (v) => v.toOrderBook()),
       watchBook: (symbol) => {
         const b = marketOf(symbol)
-        return Either.isLeft(b) ? Stream.fail(b.left) : wakers.views(symbol, () => viewOf(b.right))
+        return Either.isLeft(b)
+          ? Stream.fail(b.left)
+          : wakers.views(
+              symbol,
+              () => viewOf(b.right),
+              () => b.right.version
+            )
       },
       submit: (items) =>
         Effect.zipRight(

@@ -11,12 +11,16 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 
 export const make = (programs: ReadonlyArray<Incentive.IncentiveProgram>): Incentive.IncentiveProgramsService => {
-  const listed = Effect.map(Clock.currentTimeMillis, (now) =>
-    programs.filter((p) => {
+  // the same list (the same array) while no program starts or ends: a reader indexes it once, not per read
+  let last: ReadonlyArray<Incentive.IncentiveProgram> = []
+  const listed = Effect.map(Clock.currentTimeMillis, (now) => {
+    const next = programs.filter((p) => {
       const s = Incentive.statusAt(p, now)
       return s === "active" || s === "upcoming"
     })
-  )
+    if (next.length !== last.length || next.some((p, i) => p !== last[i])) last = next
+    return last
+  })
   return {
     current: listed,
     refresh: listed,

@@ -86,9 +86,14 @@ export class Wakers {
 
   /**
    * The views of one market, one per change the reader has not seen: the first at once, then one when it
-   * pulls after a wake (a view whose version it already has, or none, is skipped).
+   * pulls after a wake (a view whose version it already has, or none, is skipped; `version` is the book's
+   * version now, read before a view is built: a wake that changed nothing shown builds none).
    */
-  views(symbol: string, read: () => OrderBook.BookView | undefined): Stream.Stream<OrderBook.BookView> {
+  views(
+    symbol: string,
+    read: () => OrderBook.BookView | undefined,
+    version: () => number
+  ): Stream.Stream<OrderBook.BookView> {
     return Stream.unwrapScoped(
       Effect.map(this.register(symbol), (r) => {
         let first = true
@@ -97,6 +102,7 @@ export class Wakers {
           r.waiter = resume
         })
         const woken: Effect.Effect<OrderBook.BookView> = Effect.suspend(() => {
+          if (version() === last) return next
           const v = read()
           if (v === undefined || v.version === last) return next
           last = v.version
