@@ -95,25 +95,37 @@ export const make = (config: MakerConfig, id: string) =>
         : Effect.logWarning(line)
     }
 
-    /** Cancels aged orders, then sends the wanted quotes unless they already rest. */
-    const apply = (p: Prepared, wanted: Q.Quotes, own: ReadonlyArray<Order.Order>, input?: Q.QuoteInput) =>
-      Effect.gen(function* () {
-        const symbol = p.market.symbol
-        // one step from what rests: a quote that would meet our own resting order on the other side waits a round
-        const quotes = input === undefined ? wanted : Q.stepFrom(wanted, input.own)
+    /**
+     * Cancels aged orders, then sends the wanted quotes unless they already rest. Called where it runs (inside a
+     * decision): with nothing to cancel, what to send is worked out at once and a match sends nothing (hot path).
+     */
+    const apply = (p: Prepared, wanted: Q.Quotes, own: ReadonlyArray<Order.Order>, input?: Q.QuoteInput) => {
+      const symbol = p.market.symbol
+      // one step from what rests: a quote that would meet our own resting order on the other side waits a round
+      const quotes = input === undefined ? wanted : Q.stepFrom(wanted, input.own)
+      const target = () => {
+        const bestBid = input === undefined ? -1 : Q.viewSide(input.bids, input.own, "buy", 0).best
+        const bestAsk = input === undefined ? -1 : Q.viewSide(input.asks, input.own, "sell", 0).best
+        return {
+          bids: quotes.bid === undefined ? [] : [toQuote(quotes.bid, p, "buy", bestBid)],
+          asks: quotes.ask === undefined ? [] : [toQuote(quotes.ask, p, "sell", bestAsk)]
+        }
+      }
+      const send = (t: ReturnType<typeof target>) =>
+        gw
+          .setQuotes(Strategy.quoteTarget({ symbol, bids: t.bids, asks: t.asks }))
+          .pipe(Effect.catchAll(log(symbol, "setQuotes")))
+      if (quotes.cancel.length === 0) {
+        const t = target()
+        return alreadyMatches(own, t.bids, t.asks) ? Effect.void : send(t)
+      }
+      return Effect.gen(function* () {
         for (const orderId of quotes.cancel) {
           yield* gw.cancel(symbol, Ids.OrderId.make(orderId)).pipe(Effect.catchAll(log(symbol, "cancel")))
         }
-        const bestBid = input === undefined ? -1 : Q.viewSide(input.bids, input.own, "buy", 0).best
-        const bestAsk = input === undefined ? -1 : Q.viewSide(input.asks, input.own, "sell", 0).best
-        const bids = quotes.bid === undefined ? [] : [toQuote(quotes.bid, p, "buy", bestBid)]
-        const asks = quotes.ask === undefined ? [] : [toQuote(quotes.ask, p, "sell", bestAsk)]
-        const resting = own.filter((o) => !quotes.cancel.includes(o.id))
-        if (quotes.cancel.length === 0 && alreadyMatches(resting, bids, asks)) return
-        yield* gw
-          .setQuotes(Strategy.quoteTarget({ symbol, bids, asks }))
-          .pipe(Effect.catchAll(log(symbol, "setQuotes")))
+        yield* send(target())
       })
+    }
 
     const take = (
       p: Prepared,
