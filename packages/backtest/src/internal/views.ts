@@ -7,7 +7,6 @@ import { OrderBook } from "@alpha-hunter/core"
 import * as Channel from "effect/Channel"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
-import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as B from "./book.js"
 
@@ -94,54 +93,60 @@ export class Wakers {
     read: () => OrderBook.BookView | undefined,
     version: () => number
   ): Stream.Stream<OrderBook.BookView> {
-    return Stream.unwrapScoped(
-      Effect.map(this.register(symbol), (r) => {
-        let first = true
-        let last = -1
-        const wait = Effect.async<void>((resume) => {
-          r.waiter = resume
-        })
-        const woken: Effect.Effect<OrderBook.BookView> = Effect.suspend(() => {
-          if (version() === last) return next
-          const v = read()
-          if (v === undefined || v.version === last) return next
-          last = v.version
-          return Effect.succeed(v)
-        })
-        const next: Effect.Effect<OrderBook.BookView> = Effect.suspend(() => {
-          if (first) {
-            first = false
-            const v = read()
-            if (v !== undefined) {
-              last = v.version
-              return Effect.succeed(v)
-            }
-          }
-          if (r.pending) {
-            r.pending = false
-            return woken
-          }
-          return Effect.zipRight(wait, woken)
-        })
-        // one view per chunk, straight from a channel loop (lighter per view than `Stream.repeatEffect`)
-        const loop: Channel.Channel<Chunk.Chunk<OrderBook.BookView>> = Channel.flatMap(Channel.fromEffect(next), (v) =>
-          Channel.flatMap(Channel.write(Chunk.of(v)), () => loop)
+    // one reader per run of the stream: it joins its market when the run starts and leaves it when the run
+    // ends (the finalizer is in place before it joins)
+    return Stream.fromChannel(
+      Channel.suspend(() => {
+        const r: Reader = { pending: false, waiter: undefined }
+        return Channel.ensuring(
+          Channel.suspend(() => {
+            const set = this.bySymbol.get(symbol) ?? new Set()
+            set.add(r)
+            this.bySymbol.set(symbol, set)
+            return follow(r, read, version)
+          }),
+          Effect.sync(() => this.bySymbol.get(symbol)?.delete(r))
         )
-        return Stream.fromChannel(Channel.suspend(() => loop))
       })
     )
   }
+}
 
-  private register(symbol: string): Effect.Effect<Reader, never, Scope.Scope> {
-    return Effect.acquireRelease(
-      Effect.sync(() => {
-        const r: Reader = { pending: false, waiter: undefined }
-        const set = this.bySymbol.get(symbol) ?? new Set()
-        set.add(r)
-        this.bySymbol.set(symbol, set)
-        return r
-      }),
-      (r) => Effect.sync(() => this.bySymbol.get(symbol)?.delete(r))
-    )
-  }
+/** One reader's views, one per chunk, from a channel loop (lighter per view than `Stream.repeatEffect`). */
+const follow = (
+  r: Reader,
+  read: () => OrderBook.BookView | undefined,
+  version: () => number
+): Channel.Channel<Chunk.Chunk<OrderBook.BookView>> => {
+  let first = true
+  let last = -1
+  const wait = Effect.async<void>((resume) => {
+    r.waiter = resume
+  })
+  const woken: Effect.Effect<OrderBook.BookView> = Effect.suspend(() => {
+    if (version() === last) return next
+    const v = read()
+    if (v === undefined || v.version === last) return next
+    last = v.version
+    return Effect.succeed(v)
+  })
+  const next: Effect.Effect<OrderBook.BookView> = Effect.suspend(() => {
+    if (first) {
+      first = false
+      const v = read()
+      if (v !== undefined) {
+        last = v.version
+        return Effect.succeed(v)
+      }
+    }
+    if (r.pending) {
+      r.pending = false
+      return woken
+    }
+    return Effect.zipRight(wait, woken)
+  })
+  const loop: Channel.Channel<Chunk.Chunk<OrderBook.BookView>> = Channel.flatMap(Channel.fromEffect(next), (v) =>
+    Channel.flatMap(Channel.write(Chunk.of(v)), () => loop)
+  )
+  return loop
 }
