@@ -89,6 +89,8 @@ export const make = (config: RiskConfig): Effect.Effect<RiskEngineService, never
     const ref = yield* Ref.make(Engine.empty(start, config))
     const hub = yield* Effect.acquireRelease(PubSub.unbounded<Risk.StateChange>(), PubSub.shutdown)
     const log = yield* Ref.make<ReadonlyArray<Risk.StateChange>>([])
+    // the last limits read per (venue, strategy, market) and the state they were read from (one entry each)
+    const limitsRead = new Map<string, { readonly state: Engine.EngineState; readonly limits: Strategy.MarketLimits }>()
 
     const publish = (changes: ReadonlyArray<Engine.Change>) =>
       changes.length === 0
@@ -190,7 +192,15 @@ export const make = (config: RiskConfig): Effect.Effect<RiskEngineService, never
           })
         ),
       limitsNow: (scope, symbol) =>
-        Ref.modify(ref, (s) => [Engine.orderLimits(s, config, scope.venue, scope.strategy ?? "", symbol), s]),
+        Ref.modify(ref, (s) => {
+          // worked out again only when the state changed since this market's last read (they depend on it alone)
+          const key = `${scope.venue}\u0000${scope.strategy ?? ""}\u0000${symbol}`
+          const hit = limitsRead.get(key)
+          if (hit !== undefined && hit.state === s) return [hit.limits, s]
+          const limits = Engine.orderLimits(s, config, scope.venue, scope.strategy ?? "", symbol)
+          limitsRead.set(key, { state: s, limits })
+          return [limits, s]
+        }),
       carryDaily: (scope, realized, fees) => run((s, now) => Engine.carryDaily(s, config, scope, realized, fees, now))
     }
     return service
