@@ -23,6 +23,7 @@ import {
 } from "@alpha-hunter/core"
 import type { Tape, TapeReader } from "@alpha-hunter/tape"
 import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
@@ -146,21 +147,22 @@ export const make = (head: Head, config: ReplayConfig, venue: string): Effect.Ef
     }
     const midOf = (s: string) => B.mid(books.get(s)!)
 
-    /** Plays the rest of the tape at its recorded times: the clock is read directly (hot path). */
+    /** Plays the rest of the tape at its recorded times: the clock is read and slept on directly (hot path). */
     const feed = Effect.gen(function* () {
       const clock = yield* Effect.clock
       const time = () => clock.unsafeCurrentTimeMillis()
+      const sleep = (ms: number) => clock.sleep(Duration.millis(ms))
       for (let r = head.rest.next(); !r.done; r = head.rest.next()) {
         const rec = r.value
         if (latency) {
           for (let at = shown.nextAt; at !== undefined && at <= rec.t; at = shown.nextAt) {
-            if (at > time()) yield* Effect.sleep(at - time())
+            if (at > time()) yield* sleep(at - time())
             wakers.wake(shown.due(books, at))
           }
         }
         while (lip.next <= rec.t) {
           const tn = time()
-          if (lip.next > tn) yield* Effect.sleep(lip.next - tn)
+          if (lip.next > tn) yield* sleep(lip.next - tn)
           lip.sample()
         }
         const t1 = time()
@@ -168,7 +170,7 @@ export const make = (head: Head, config: ReplayConfig, venue: string): Effect.Ef
           // with a batch window, the records of one window are applied together at its end (one socket batch)
           const at = fm.batchMs > 0 ? Math.ceil(rec.t / fm.batchMs) * fm.batchMs : rec.t
           st.analytics.measure(at, midOf)
-          yield* Effect.sleep(at - t1)
+          yield* sleep(at - t1)
         }
         const t = Math.max(rec.t, t1)
         const applied = T.apply(st, rec, t)
@@ -178,7 +180,7 @@ export const make = (head: Head, config: ReplayConfig, venue: string): Effect.Ef
       }
       if (latency) {
         for (let at = shown.nextAt; at !== undefined; at = shown.nextAt) {
-          if (at > time()) yield* Effect.sleep(at - time())
+          if (at > time()) yield* sleep(at - time())
           wakers.wake(shown.due(books, at))
         }
       }
@@ -209,7 +211,13 @@ export const make = (head: Head, config: ReplayConfig, venue: string): Effect.Ef
       watchOrderBook: (symbol) => Stream.map(primitives.watchBook(symbol), (v) => v.toOrderBook()),
       watchBook: (symbol) => {
         const b = marketOf(symbol)
-        return Either.isLeft(b) ? Stream.fail(b.left) : wakers.views(symbol, () => viewOf(b.right))
+        return Either.isLeft(b)
+          ? Stream.fail(b.left)
+          : wakers.views(
+              symbol,
+              () => viewOf(b.right),
+              () => b.right.version
+            )
       },
       // the write reaches the book `orderLatencyMs` after it is sent, then applies at once (one clock read)
       submit: (items) =>

@@ -7,14 +7,20 @@
  * `refresh` reads the same (the tape is the venue); nothing is followed past the tape, so no status changes.
  */
 import { Incentive } from "@alpha-hunter/core"
-import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 
 export const make = (programs: ReadonlyArray<Incentive.IncentiveProgram>): Incentive.IncentiveProgramsService => {
-  const listed = Effect.map(Clock.currentTimeMillis, (now) =>
-    programs.filter((p) => {
-      const s = Incentive.statusAt(p, now)
-      return s === "active" || s === "upcoming"
+  // the same list (the same array) while no program starts or ends: a reader indexes it once, not per read
+  let last: ReadonlyArray<Incentive.IncentiveProgram> = []
+  const listed = Effect.clockWith((clock) =>
+    Effect.sync(() => {
+      const now = clock.unsafeCurrentTimeMillis()
+      const next = programs.filter((p) => {
+        const s = Incentive.statusAt(p, now)
+        return s === "active" || s === "upcoming"
+      })
+      if (next.length !== last.length || next.some((p, i) => p !== last[i])) last = next
+      return last
     })
   )
   return {

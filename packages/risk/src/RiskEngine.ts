@@ -89,6 +89,8 @@ export const make = (config: RiskConfig): Effect.Effect<RiskEngineService, never
     const ref = yield* Ref.make(Engine.empty(start, config))
     const hub = yield* Effect.acquireRelease(PubSub.unbounded<Risk.StateChange>(), PubSub.shutdown)
     const log = yield* Ref.make<ReadonlyArray<Risk.StateChange>>([])
+    // the last limits read per (venue, strategy, market) and the state they were read from (one entry each)
+    const limitsRead = new Map<string, { readonly state: Engine.EngineState; readonly limits: Strategy.MarketLimits }>()
 
     const publish = (changes: ReadonlyArray<Engine.Change>) =>
       changes.length === 0
@@ -183,8 +185,9 @@ export const make = (config: RiskConfig): Effect.Effect<RiskEngineService, never
           const r = tickOnly(s, now)
           return { ...r, value: Engine.summary(r.state, filter) }
         }),
-      position: (venue, symbol, strategy) =>
-        Ref.get(ref).pipe(Effect.map((s) => Engine.positionOf(s, venue, symbol, strategy))),
+      // the reads a strategy makes on every decision: one runtime step each (a modify that keeps the state, not
+      // a get and a map)
+      position: (venue, symbol, strategy) => Ref.modify(ref, (s) => [Engine.positionOf(s, venue, symbol, strategy), s]),
       stateNow: (scope, symbol) =>
         Ref.get(ref).pipe(
           Effect.map((s) => {
@@ -195,7 +198,15 @@ export const make = (config: RiskConfig): Effect.Effect<RiskEngineService, never
           })
         ),
       limitsNow: (scope, symbol) =>
-        Ref.get(ref).pipe(Effect.map((s) => Engine.orderLimits(s, config, scope.venue, scope.strategy ?? "", symbol))),
+        Ref.modify(ref, (s) => {
+          // worked out again only when the state changed since this market's last read (they depend on it alone)
+          const key = `${scope.venue}\u0000${scope.strategy ?? ""}\u0000${symbol}`
+          const hit = limitsRead.get(key)
+          if (hit !== undefined && hit.state === s) return [hit.limits, s]
+          const limits = Engine.orderLimits(s, config, scope.venue, scope.strategy ?? "", symbol)
+          limitsRead.set(key, { state: s, limits })
+          return [limits, s]
+        }),
       carryDaily: (scope, realized, fees) => run((s, now) => Engine.carryDaily(s, config, scope, realized, fees, now))
     }
     return service

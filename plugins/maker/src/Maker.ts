@@ -7,10 +7,21 @@
  * Decimals: the view's levels and lots go to `Quoting` as they are. It never touches the exchange. On stop, a
  * finalizer cancels every order it has resting.
  */
-import { Decimal as D, Ids, type Market, Order, type OrderBook, Plugin, Strategy } from "@alpha-hunter/core"
+import {
+  Decimal as D,
+  type ExchangeError,
+  Ids,
+  type Market,
+  Order,
+  type OrderBook,
+  Plugin,
+  Strategy
+} from "@alpha-hunter/core"
+import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
 import * as FiberMap from "effect/FiberMap"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -47,6 +58,9 @@ interface FillTimes {
   readonly sell: number | undefined
 }
 
+/** A market's facts are read again at most this often by its quoting loop. */
+const MARKET_TTL_MS = 60_000
+
 /** Refusals a quoting loop meets in normal operation (the state change itself is logged once by the runner). */
 const routine: ReadonlySet<string> = new Set(["TRADING_HALTED", "REDUCING_ONLY", "UNRESOLVED_ORDER"])
 
@@ -81,25 +95,37 @@ export const make = (config: MakerConfig, id: string) =>
         : Effect.logWarning(line)
     }
 
-    /** Cancels aged orders, then sends the wanted quotes unless they already rest. */
-    const apply = (p: Prepared, wanted: Q.Quotes, own: ReadonlyArray<Order.Order>, input?: Q.QuoteInput) =>
-      Effect.gen(function* () {
-        const symbol = p.market.symbol
-        // one step from what rests: a quote that would meet our own resting order on the other side waits a round
-        const quotes = input === undefined ? wanted : Q.stepFrom(wanted, input.own)
+    /**
+     * Cancels aged orders, then sends the wanted quotes unless they already rest. Called where it runs (inside a
+     * decision): with nothing to cancel, what to send is worked out at once and a match sends nothing (hot path).
+     */
+    const apply = (p: Prepared, wanted: Q.Quotes, own: ReadonlyArray<Order.Order>, input?: Q.QuoteInput) => {
+      const symbol = p.market.symbol
+      // one step from what rests: a quote that would meet our own resting order on the other side waits a round
+      const quotes = input === undefined ? wanted : Q.stepFrom(wanted, input.own)
+      const target = () => {
+        const bestBid = input === undefined ? -1 : Q.viewSide(input.bids, input.own, "buy", 0).best
+        const bestAsk = input === undefined ? -1 : Q.viewSide(input.asks, input.own, "sell", 0).best
+        return {
+          bids: quotes.bid === undefined ? [] : [toQuote(quotes.bid, p, "buy", bestBid)],
+          asks: quotes.ask === undefined ? [] : [toQuote(quotes.ask, p, "sell", bestAsk)]
+        }
+      }
+      const send = (t: ReturnType<typeof target>) =>
+        gw
+          .setQuotes(Strategy.quoteTarget({ symbol, bids: t.bids, asks: t.asks }))
+          .pipe(Effect.catchAll(log(symbol, "setQuotes")))
+      if (quotes.cancel.length === 0) {
+        const t = target()
+        return alreadyMatches(own, t.bids, t.asks) ? Effect.void : send(t)
+      }
+      return Effect.gen(function* () {
         for (const orderId of quotes.cancel) {
           yield* gw.cancel(symbol, Ids.OrderId.make(orderId)).pipe(Effect.catchAll(log(symbol, "cancel")))
         }
-        const bestBid = input === undefined ? -1 : Q.viewSide(input.bids, input.own, "buy", 0).best
-        const bestAsk = input === undefined ? -1 : Q.viewSide(input.asks, input.own, "sell", 0).best
-        const bids = quotes.bid === undefined ? [] : [toQuote(quotes.bid, p, "buy", bestBid)]
-        const asks = quotes.ask === undefined ? [] : [toQuote(quotes.ask, p, "sell", bestAsk)]
-        const resting = own.filter((o) => !quotes.cancel.includes(o.id))
-        if (quotes.cancel.length === 0 && alreadyMatches(resting, bids, asks)) return
-        yield* gw
-          .setQuotes(Strategy.quoteTarget({ symbol, bids, asks }))
-          .pipe(Effect.catchAll(log(symbol, "setQuotes")))
+        yield* send(target())
       })
+    }
 
     const take = (
       p: Prepared,
@@ -158,10 +184,10 @@ export const make = (config: MakerConfig, id: string) =>
           .pipe(Effect.catchAll(log(symbol, "take")))
       })
 
-    const step = (p: Prepared, book: OrderBook.BookView, forProgram?: ProgramQuoting.MarketQuoting) =>
+    /** One decision on a book view, at `now` (the loop's clock, read with the market's facts). */
+    const step = (p: Prepared, book: OrderBook.BookView, now: number, forProgram?: ProgramQuoting.MarketQuoting) =>
       Effect.gen(function* () {
         const symbol = p.market.symbol
-        const now = yield* Clock.currentTimeMillis
         const orders = (yield* pf.openOrders(symbol)).filter((o) => o.symbol === symbol && !Order.isTerminal(o.status))
         const position = yield* pf.position(symbol)
         const fills = (yield* Ref.get(lastFills)).get(symbol)
@@ -217,7 +243,18 @@ export const make = (config: MakerConfig, id: string) =>
       Effect.gen(function* () {
         yield* Ref.update(touched, (s) => new Set(s).add(symbol))
         const sym = Ids.Symbol.make(symbol)
-        const market = yield* Effect.cachedWithTTL(md.market(sym), "60 seconds")
+        // the market's facts, read again at most once a minute (its outcome kept: a failure too); a hand-made
+        // cache checked with the decision's clock read (Effect.cachedWithTTL costs a semaphore per decision)
+        const clock = yield* Effect.clock
+        let marketEnd = 0
+        let marketRead: Exit.Exit<Market.Market, ExchangeError.ExchangeError> | undefined
+        const readMarket = (t: number) =>
+          Effect.flatten(
+            Effect.tap(Effect.exit(md.market(sym)), (e) => {
+              marketRead = e
+              marketEnd = t + MARKET_TTL_MS
+            })
+          )
         const params = paramsFor(config, symbol)
         const forProgram = config.mode === "liquidity" ? programs.market(symbol) : undefined
         // the sizes are prepared once per market snapshot and book grid, not per book update (hot path)
@@ -233,15 +270,27 @@ export const make = (config: MakerConfig, id: string) =>
           }
           return prepared
         }
-        // MarketData.book is conflated at the strategy edge (latest wins): no buffer of our own
-        yield* md.book(sym).pipe(
-          Stream.runForEach((book) =>
-            market.pipe(
-              Effect.flatMap((m) => step(preparedFor(m, book), book, forProgram)),
-              Effect.catchAll(log(symbol, "quote"))
+        // a decision at the clock's time: straight to the step while the market's facts are fresh
+        const decide = (book: OrderBook.BookView) =>
+          Effect.catchAll(
+            Effect.suspend(() => {
+              const t = clock.unsafeCurrentTimeMillis()
+              const m = marketRead !== undefined && marketEnd - t > 0 ? marketRead : undefined
+              return m !== undefined && Exit.isSuccess(m)
+                ? step(preparedFor(m.value, book), book, t, forProgram)
+                : Effect.flatMap(m ?? readMarket(t), (market) => step(preparedFor(market, book), book, t, forProgram))
+            }),
+            log(symbol, "quote")
+          )
+        // MarketData.book is conflated at the strategy edge (latest wins): no buffer of our own; read chunk by
+        // chunk (a conflated book's chunk is one view: no forEach per view on the hot path)
+        yield* md
+          .book(sym)
+          .pipe(
+            Stream.runForEachChunk((views) =>
+              views.length === 1 ? decide(Chunk.unsafeGet(views, 0)) : Effect.forEach(views, decide, { discard: true })
             )
           )
-        )
       }).pipe(Effect.catchAll(log(symbol, "book stream")), Effect.repeat(Schedule.spaced("1 second")), Effect.asVoid)
 
     /** Cancels every order we have resting in the markets we worked. */

@@ -215,6 +215,9 @@ export const make = (config: MakerConfig, id: string): Effect.Effect<ProgramQuot
       let cached: { readonly key: string; readonly plan: Plan.MarketPlan } | undefined
       let mode: "program" | "plain" | undefined
       let failed = false
+      // whether the market may be on the board (unknown at first: a loop restarted after a failure left it as
+      // it was), so a decision off the board leaves it without touching the shared Ref
+      let onBoard = true
       // the line is built only when the mode changes (not on every decision)
       const note = (next: "program" | "plain", line: () => string) => {
         if (mode === next) return Effect.void
@@ -230,7 +233,10 @@ export const make = (config: MakerConfig, id: string): Effect.Effect<ProgramQuot
           const closing = input.closeTime !== undefined && input.closeTime - input.now <= p.quote.stopBeforeCloseMs
           const terms = termsOf(yield* programsOf(incentives.value, symbol), input.now)
           if (!input.open || closing || terms === undefined) {
-            yield* leave(symbol)
+            if (onBoard) {
+              yield* leave(symbol)
+              onBoard = false
+            }
             return undefined
           }
           const maxSizeLots = Number(D.divToInt(c.maxSize, p.step, "down"))
@@ -238,10 +244,14 @@ export const make = (config: MakerConfig, id: string): Effect.Effect<ProgramQuot
           const full = quotesFor(p, input, terms, settings, maxSizeLots, planned, cached)
           cached = { key: full.key, plan: full.plan }
           if (full.plan.fallback !== undefined || full.quotes === undefined) {
-            yield* leave(symbol)
+            if (onBoard) {
+              yield* leave(symbol)
+              onBoard = false
+            }
             yield* note("plain", () => `liquidity program, quoted plainly: ${full.plan.fallback}`)
             return undefined
           }
+          onBoard = true
           const granted = yield* bid(symbol, full.plan, input.now)
           // the market where the budget runs out is planned again with sizes scaled down to what is left (from
           // the plan's own sizes, which the caps and limits already bound)

@@ -4,9 +4,9 @@
  * the view when it pulls: latest wins, as `OrderBook.pullLatest`).
  */
 import { OrderBook } from "@alpha-hunter/core"
+import * as Channel from "effect/Channel"
+import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
-import * as Queue from "effect/Queue"
-import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as B from "./book.js"
 
@@ -53,57 +53,100 @@ export const view = (b: B.MarketBook, latency: boolean): OrderBook.BookView | un
   )
 }
 
+/**
+ * One reader's wake-up: a pending flag and the reader's waiting callback (a wake already pending counts once,
+ * as a sliding queue of one). Cheaper than a queue's take: no deferred and no interrupt handler per wait (an
+ * interrupted reader's callback is ignored by its fiber; the reader leaves its market's set on release).
+ */
+interface Reader {
+  pending: boolean
+  waiter: ((resume: Effect.Effect<void>) => void) | undefined
+}
+
 /** Each market's readers, woken when its shown book (or our orders in it) changed. */
 export class Wakers {
-  private readonly bySymbol = new Map<string, Set<Queue.Queue<void>>>()
+  private readonly bySymbol = new Map<string, Set<Reader>>()
 
   /** Wakes the readers of these markets (a wake already pending counts once). Synchronous. */
   wake(symbols: Iterable<string>): void {
     for (const s of symbols) {
       const set = this.bySymbol.get(s)
-      if (set !== undefined) for (const q of set) Queue.unsafeOffer(q, undefined)
+      if (set === undefined) continue
+      for (const r of set) {
+        const w = r.waiter
+        if (w === undefined) r.pending = true
+        else {
+          r.waiter = undefined
+          w(Effect.void)
+        }
+      }
     }
   }
 
   /**
    * The views of one market, one per change the reader has not seen: the first at once, then one when it
-   * pulls after a wake (a view whose version it already has, or none, is skipped).
+   * pulls after a wake (a view whose version it already has, or none, is skipped; `version` is the book's
+   * version now, read before a view is built: a wake that changed nothing shown builds none).
    */
-  views(symbol: string, read: () => OrderBook.BookView | undefined): Stream.Stream<OrderBook.BookView> {
-    return Stream.unwrapScoped(
-      Effect.map(this.register(symbol), (q) => {
-        let first = true
-        let last = -1
-        const next: Effect.Effect<OrderBook.BookView> = Effect.suspend(() => {
-          if (first) {
-            first = false
-            const v = read()
-            if (v !== undefined) {
-              last = v.version
-              return Effect.succeed(v)
-            }
-          }
-          return Effect.flatMap(Queue.take(q), () => {
-            const v = read()
-            if (v === undefined || v.version === last) return next
-            last = v.version
-            return Effect.succeed(v)
-          })
-        })
-        return Stream.repeatEffect(next)
+  views(
+    symbol: string,
+    read: () => OrderBook.BookView | undefined,
+    version: () => number
+  ): Stream.Stream<OrderBook.BookView> {
+    // one reader per run of the stream: it joins its market when the run starts and leaves it when the run
+    // ends (the finalizer is in place before it joins)
+    return Stream.fromChannel(
+      Channel.suspend(() => {
+        const r: Reader = { pending: false, waiter: undefined }
+        return Channel.ensuring(
+          Channel.suspend(() => {
+            const set = this.bySymbol.get(symbol) ?? new Set()
+            set.add(r)
+            this.bySymbol.set(symbol, set)
+            return follow(r, read, version)
+          }),
+          Effect.sync(() => this.bySymbol.get(symbol)?.delete(r))
+        )
       })
     )
   }
+}
 
-  private register(symbol: string): Effect.Effect<Queue.Queue<void>, never, Scope.Scope> {
-    return Effect.acquireRelease(
-      Effect.map(Queue.sliding<void>(1), (q) => {
-        const set = this.bySymbol.get(symbol) ?? new Set()
-        set.add(q)
-        this.bySymbol.set(symbol, set)
-        return q
-      }),
-      (q) => Effect.sync(() => this.bySymbol.get(symbol)?.delete(q))
-    )
-  }
+/** One reader's views, one per chunk, from a channel loop (lighter per view than `Stream.repeatEffect`). */
+const follow = (
+  r: Reader,
+  read: () => OrderBook.BookView | undefined,
+  version: () => number
+): Channel.Channel<Chunk.Chunk<OrderBook.BookView>> => {
+  let first = true
+  let last = -1
+  const wait = Effect.async<void>((resume) => {
+    r.waiter = resume
+  })
+  const woken: Effect.Effect<OrderBook.BookView> = Effect.suspend(() => {
+    if (version() === last) return next
+    const v = read()
+    if (v === undefined || v.version === last) return next
+    last = v.version
+    return Effect.succeed(v)
+  })
+  const next: Effect.Effect<OrderBook.BookView> = Effect.suspend(() => {
+    if (first) {
+      first = false
+      const v = read()
+      if (v !== undefined) {
+        last = v.version
+        return Effect.succeed(v)
+      }
+    }
+    if (r.pending) {
+      r.pending = false
+      return woken
+    }
+    return Effect.zipRight(wait, woken)
+  })
+  const loop: Channel.Channel<Chunk.Chunk<OrderBook.BookView>> = Channel.flatMap(Channel.fromEffect(next), (v) =>
+    Channel.flatMap(Channel.write(Chunk.of(v)), () => loop)
+  )
+  return loop
 }
