@@ -13,6 +13,8 @@
  * - `subscribe` is scoped: nothing published after it is missed, and closing the scope removes the
  *   subscriber (its buffer goes with it). Interrupting a waiting `take` loses nothing: events stay buffered.
  * Unbounded, like the `PubSub.unbounded` it replaces: a subscriber that stops taking grows its buffer.
+ * A subscriber whose `accept` throws is cut off alone (its reader dies with that defect, after what it had
+ * buffered is gone); the publisher and the other subscribers carry on.
  * One reader per subscription (a stream's pulls, a loop); several readers would split its events.
  */
 import * as Chunk from "effect/Chunk"
@@ -43,8 +45,24 @@ class Sub<A> implements Subscription<A> {
   private waiting: Array<Resume<A>> = []
   constructor(private readonly accept: ((a: A) => boolean) | undefined) {}
 
+  /** set when this subscriber's `accept` threw: its reader dies with it, the other subscribers go on */
+  private broken: { readonly cause: unknown } | undefined = undefined
+
   offer(a: A): void {
-    if (this.accept !== undefined && !this.accept(a)) return
+    if (this.broken !== undefined) return
+    if (this.accept !== undefined) {
+      let ok: boolean
+      try {
+        ok = this.accept(a)
+      } catch (cause) {
+        this.broken = { cause }
+        const ws = this.waiting
+        this.waiting = []
+        for (const w of ws) w(this.take)
+        return
+      }
+      if (!ok) return
+    }
     this.buffer.push(a)
     if (this.waiting.length === 0) return
     const ws = this.waiting
@@ -54,6 +72,7 @@ class Sub<A> implements Subscription<A> {
   }
 
   readonly take: Effect.Effect<ReadonlyArray<A>> = Effect.suspend(() => {
+    if (this.broken !== undefined) return Effect.die(this.broken.cause)
     if (this.buffer.length > 0) {
       const out = this.buffer
       this.buffer = []

@@ -25,6 +25,27 @@ describe("Fanout", () => {
     })
   )
 
+  it.scoped("a subscriber whose filter throws is cut off alone: its reader dies, the others get every event", () =>
+    Effect.gen(function* () {
+      const f = yield* Fanout.make<number>()
+      const all = yield* f.subscribe()
+      const bad = yield* f.subscribe((n) => {
+        if (n === 2) throw new Error("filter bug")
+        return true
+      })
+      const waiting = yield* Effect.fork(bad.take)
+      yield* Effect.yieldNow()
+      f.unsafePublish(1)
+      assert.deepStrictEqual(yield* Fiber.join(waiting), [1])
+      f.unsafePublish(2)
+      f.unsafePublish(3)
+      assert.deepStrictEqual(yield* all.take, [1, 2, 3])
+      const exit = yield* Effect.exit(bad.take)
+      assert.isTrue(Exit.isFailure(exit) && Exit.isInterrupted(exit) === false)
+      if (Exit.isFailure(exit)) assert.include(String(exit.cause), "filter bug")
+    })
+  )
+
   it.scoped("a waiting take is woken once and takes what was published until it ran", () =>
     Effect.gen(function* () {
       const f = yield* Fanout.make<string>()

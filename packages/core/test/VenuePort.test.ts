@@ -159,6 +159,46 @@ describe("write batcher (internal/venue/batcher)", () => {
     })
   )
 
+  it.live("a batch admitted while the port closes is answered NotSent and never sent", () =>
+    Effect.gen(function* () {
+      const scope = yield* Scope.make()
+      const gate = yield* Deferred.make<void>()
+      let calls = 0
+      let admits = 0
+      let sentLater = 0
+      const { submit } = yield* Scope.extend(
+        setup(
+          (items) =>
+            ++calls === 1
+              ? // the first batch waits for its answer; its interruption takes a while (cleanup)
+                Effect.never.pipe(Effect.onInterrupt(() => Effect.sleep(Duration.millis(60))))
+              : Effect.sync(() => {
+                  sentLater += items.length
+                  return answered(items)
+                }),
+          // the second batch waits in admission (a rate limiter) until the port is closing
+          () => (++admits === 1 ? Effect.void : Deferred.await(gate))
+        ),
+        scope
+      )
+      const first = yield* submit(2)
+      yield* Effect.sleep(Duration.millis(10)) // the first batch is in flight
+      const second = yield* submit(2)
+      yield* Effect.sleep(Duration.millis(10)) // the second waits in admission
+      const closing = yield* Effect.fork(Scope.close(scope, Exit.void))
+      yield* Effect.sleep(Duration.millis(10)) // the close is interrupting the first batch's sender
+      yield* Deferred.succeed(gate, undefined) // the second is admitted now, before the worker is interrupted
+      yield* Fiber.join(closing)
+      assert.isTrue((yield* Effect.forEach(first, Deferred.await)).every((r) => r._tag === "Unknown"))
+      const rs = yield* Effect.forEach(second, Deferred.await)
+      assert.strictEqual(sentLater, 0)
+      assert.deepStrictEqual(
+        rs.map((r) => r._tag),
+        ["NotSent", "NotSent"]
+      )
+    })
+  )
+
   it.scopedLive("what is queued goes at once, chunked by the largest batch; fewer answers than items → Unknown", () =>
     Effect.gen(function* () {
       const sizes: Array<number> = []

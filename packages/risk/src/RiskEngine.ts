@@ -89,8 +89,10 @@ export const make = (config: RiskConfig): Effect.Effect<RiskEngineService, never
     const ref = yield* Ref.make(Engine.empty(start, config))
     const hub = yield* Effect.acquireRelease(PubSub.unbounded<Risk.StateChange>(), PubSub.shutdown)
     const log = yield* Ref.make<ReadonlyArray<Risk.StateChange>>([])
-    // the last limits read per (venue, strategy, market) and the state they were read from (one entry each)
-    const limitsRead = new Map<string, { readonly state: Engine.EngineState; readonly limits: Strategy.MarketLimits }>()
+    // the limits read per (venue, strategy, market) from the state `limitsFor`: emptied when the state changes,
+    // so it holds only markets read since the last change and keeps no older state alive
+    const limitsRead = new Map<string, Strategy.MarketLimits>()
+    let limitsFor: Engine.EngineState | undefined
 
     const publish = (changes: ReadonlyArray<Engine.Change>) =>
       changes.length === 0
@@ -201,10 +203,14 @@ export const make = (config: RiskConfig): Effect.Effect<RiskEngineService, never
         Ref.modify(ref, (s) => {
           // worked out again only when the state changed since this market's last read (they depend on it alone)
           const key = `${scope.venue}\u0000${scope.strategy ?? ""}\u0000${symbol}`
+          if (limitsFor !== s) {
+            limitsRead.clear()
+            limitsFor = s
+          }
           const hit = limitsRead.get(key)
-          if (hit !== undefined && hit.state === s) return [hit.limits, s]
+          if (hit !== undefined) return [hit, s]
           const limits = Engine.orderLimits(s, config, scope.venue, scope.strategy ?? "", symbol)
-          limitsRead.set(key, { state: s, limits })
+          limitsRead.set(key, limits)
           return [limits, s]
         }),
       carryDaily: (scope, realized, fees) => run((s, now) => Engine.carryDaily(s, config, scope, realized, fees, now))

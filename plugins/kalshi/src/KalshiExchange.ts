@@ -111,7 +111,11 @@ export const make = (
       Effect.forkScoped(
         Effect.forever(
           Effect.flatMap(Queue.take(q), (ev) =>
-            ev._tag === "GroupUpdate" ? safety.groupUpdate(ev.update.event_type, ev.update.order_group_id) : Effect.void
+            ev._tag === "GroupUpdate"
+              ? safety
+                  .groupUpdate(ev.update.event_type, ev.update.order_group_id)
+                  .pipe(Effect.catchAllCause((c) => Effect.logError("kalshi: order group update handling failed", c)))
+              : Effect.void
           )
         )
       )

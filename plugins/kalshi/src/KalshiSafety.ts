@@ -192,7 +192,12 @@ export const make = (o: {
               })
           ).pipe(Effect.flatMap(Either.match({ onLeft: Effect.fail, onRight: Effect.succeed })))
 
-    const groupTripped = (exchangeIndex: number, seen = "a create was refused"): Effect.Effect<void> =>
+    /** `groupId`: only that group (a message about a group since replaced trips nothing) */
+    const groupTripped = (
+      exchangeIndex: number,
+      seen = "a create was refused",
+      groupId?: string
+    ): Effect.Effect<void> =>
       Effect.gen(function* () {
         const until = now() + o.safety.orderGroupPauseMs
         // once per trip: the answers of the batch in flight when it tripped say it again
@@ -200,7 +205,7 @@ export const make = (o: {
           Option.match(HashMap.get(gs, exchangeIndex), {
             onNone: () => [undefined, gs] as const,
             onSome: (g) =>
-              g.tripped
+              g.tripped || (groupId !== undefined && g.id !== groupId)
                 ? ([undefined, gs] as const)
                 : ([g.id, HashMap.set(gs, exchangeIndex, { ...g, tripped: true, pausedUntil: until })] as const)
           })
@@ -221,16 +226,22 @@ export const make = (o: {
       Effect.flatMap(SynchronizedRef.get(groups), (gs) => {
         const shard = shardOf(gs, groupId)
         if (shard === undefined) return Effect.void
-        if (eventType === "triggered") return groupTripped(shard, "seen on order_group_updates")
+        if (eventType === "triggered") return groupTripped(shard, "seen on order_group_updates", groupId)
         if (eventType !== "deleted") return Effect.void
-        return SynchronizedRef.update(groups, (now) =>
-          HashMap.get(now, shard).pipe(
+        // only while it is still the shard's group (not one we replaced and deleted ourselves)
+        return SynchronizedRef.modify(groups, (current) =>
+          HashMap.get(current, shard).pipe(
             Option.filter((g) => g.id === groupId),
-            Option.match({ onNone: () => now, onSome: () => HashMap.remove(now, shard) })
+            Option.match({
+              onNone: () => [false, current] as const,
+              onSome: () => [true, HashMap.remove(current, shard)] as const
+            })
           )
         ).pipe(
-          Effect.zipRight(
-            Effect.logWarning(`kalshi: order group ${groupId} was deleted; the next maker order creates a new one`)
+          Effect.flatMap((removed) =>
+            removed
+              ? Effect.logWarning(`kalshi: order group ${groupId} was deleted; the next maker order creates a new one`)
+              : Effect.void
           )
         )
       })

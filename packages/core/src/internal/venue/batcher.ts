@@ -88,11 +88,20 @@ const guarded = <I extends Item>(o: BatcherOptions<I>, items: ReadonlyArray<I>):
     )
   )
 
+/** The answer of an item that certainly never left. */
+const notSent = (venue: string, message: string): WriteOutcome.WriteOutcome => ({
+  _tag: "NotSent",
+  error: new E.ExchangeUnavailable({ venue, message, notSent: true })
+})
+
 /** The worker (runs forever; fork it in the port's scope). */
 export const run = <I extends Item>(o: BatcherOptions<I>): Effect.Effect<never, never, Scope.Scope> =>
   Effect.flatMap(Effect.scope, (scope) => {
     // the sender fibers in flight (each leaves on its exit): interrupted when the port's scope closes
     const inFlight = new Set<Fiber.RuntimeFiber<void>>()
+    // set when the port's scope starts closing: a batch admitted after that is answered NotSent, never sent
+    // (the sender would be started after the in-flight set was interrupted, and nothing would stop it)
+    let closing = false
     const round = Effect.gen(function* () {
       const first = yield* Queue.take(o.queue)
       let inHand: ReadonlyArray<I> = [first]
@@ -111,6 +120,7 @@ export const run = <I extends Item>(o: BatcherOptions<I>): Effect.Effect<never, 
           const out = WriteOutcome.fromError(admitted.left)
           return yield* settleAll(o, batch, () => out)
         }
+        if (closing) return yield* settleAll(o, batch, () => notSent(o.venue, "write batcher: the port is closing"))
         // the sender fiber starts on this stack (the request leaves now, not on the scheduler's next turn);
         // it is in flight until it ends, and interrupted should the port close first
         const fiber = Runtime.runFork(yield* Effect.runtime<never>())(guarded(o, batch), { immediate: true })
@@ -124,14 +134,7 @@ export const run = <I extends Item>(o: BatcherOptions<I>): Effect.Effect<never, 
           handed || Exit.isSuccess(exit)
             ? Effect.void
             : Effect.flatMap(waiting(inHand), (left) =>
-                settleAll(o, left, () => ({
-                  _tag: "NotSent",
-                  error: new E.ExchangeUnavailable({
-                    venue: o.venue,
-                    message: `write batcher: ${reason(exit)}`,
-                    notSent: true
-                  })
-                }))
+                settleAll(o, left, () => notSent(o.venue, `write batcher: ${reason(exit)}`))
               )
         )
       )
@@ -143,7 +146,10 @@ export const run = <I extends Item>(o: BatcherOptions<I>): Effect.Effect<never, 
     return Effect.zipRight(
       Scope.addFinalizer(
         scope,
-        Effect.suspend(() => Fiber.interruptAll([...inFlight]))
+        Effect.suspend(() => {
+          closing = true
+          return Fiber.interruptAll([...inFlight])
+        })
       ),
       loop
     )
