@@ -6,6 +6,7 @@ import * as Schema from "effect/Schema"
 import * as D from "./Decimal.js"
 import { Liquidity } from "./Fee.js"
 import { ClientOrderId, OrderId, Symbol, TradeId } from "./Ids.js"
+import { construct } from "./internal/construct.js"
 
 export const Side = Schema.Literal("buy", "sell")
 export type Side = typeof Side.Type
@@ -60,6 +61,9 @@ export class FeePaid extends Schema.Class<FeePaid>("FeePaid")({
   currency: Schema.String
 }) {}
 
+/** A fee from our own values (a venue's fee model, a replay): no schema walk. */
+export const feePaid = (cost: D.Decimal, currency: string): FeePaid => construct(FeePaid, { cost, currency })
+
 export class Order extends Schema.Class<Order>("Order")({
   id: OrderId,
   clientOrderId: Schema.optional(ClientOrderId),
@@ -101,7 +105,7 @@ export const fromDecoded = (fields: ConstructorParameters<typeof Order>[0]): Ord
       `order ${fields.id}: a negative amount (amount ${fields.amount}, filled ${fields.filled}, remaining ${fields.remaining})`
     )
   }
-  return new Order(fields, true)
+  return construct(Order, fields)
 }
 
 /** One execution of one of our orders (ccxt: a "trade" from fetchMyTrades). */
@@ -125,7 +129,7 @@ export const fillFromDecoded = (fields: ConstructorParameters<typeof Fill>[0]): 
   if (fields.amount <= 0n || fields.cost < 0n) {
     throw new Error(`fill ${fields.id}: amount ${fields.amount} is not positive or cost ${fields.cost} is negative`)
   }
-  return new Fill(fields, true)
+  return construct(Fill, fields)
 }
 
 export class Balance extends Schema.Class<Balance>("Balance")({
@@ -165,16 +169,13 @@ export const request = (fields: ConstructorParameters<typeof OrderRequest>[0]): 
       `order request on ${fields.symbol}: price ${fields.price} and amount ${fields.amount} must be positive`
     )
   }
-  return new OrderRequest(
-    {
-      ...fields,
-      type: fields.type ?? "limit",
-      timeInForce: fields.timeInForce ?? "GTC",
-      postOnly: fields.postOnly ?? false,
-      reduceOnly: fields.reduceOnly ?? false
-    },
-    true
-  )
+  return construct(OrderRequest, {
+    ...fields,
+    type: fields.type ?? "limit",
+    timeInForce: fields.timeInForce ?? "GTC",
+    postOnly: fields.postOnly ?? false,
+    reduceOnly: fields.reduceOnly ?? false
+  })
 }
 
 /** An `OrderEdit` built by our own code (as `request`): throws when a given price or amount is not positive. */
@@ -182,5 +183,5 @@ export const edit = (fields: { readonly price?: D.Decimal; readonly amount?: D.D
   if ((fields.price !== undefined && fields.price <= 0n) || (fields.amount !== undefined && fields.amount <= 0n)) {
     throw new Error(`order edit: price ${fields.price} and amount ${fields.amount} must be positive`)
   }
-  return new OrderEdit(fields, true)
+  return construct(OrderEdit, fields)
 }

@@ -15,6 +15,7 @@ import * as D from "./Decimal.js"
 import type { BadSymbol, ExchangeError } from "./ExchangeError.js"
 import type { ClientOrderId, OrderId, Symbol, VenueId } from "./Ids.js"
 import { Symbol as SymbolSchema } from "./Ids.js"
+import { construct } from "./internal/construct.js"
 import type { Market } from "./Market.js"
 import type { Fill, Order, OrderRequest, Position } from "./Order.js"
 import type { BookView } from "./OrderBook.js"
@@ -52,13 +53,13 @@ export const quote = (fields: ConstructorParameters<typeof Quote>[0]): Quote => 
   if (fields.price <= 0n || fields.amount <= 0n) {
     throw new Error(`quote ${D.format(fields.price)} × ${D.format(fields.amount)}: price and amount must be positive`)
   }
-  return new Quote(fields, true)
+  return construct(Quote, fields)
 }
 export const quoteTarget = (fields: ConstructorParameters<typeof QuoteTarget>[0]): QuoteTarget => {
   for (const q of [...fields.bids, ...fields.asks]) {
     if (!(q instanceof Quote)) return QuoteTarget.make(fields)
   }
-  return new QuoteTarget(fields, true)
+  return construct(QuoteTarget, fields)
 }
 
 /** Market data, read-only, for one venue. */

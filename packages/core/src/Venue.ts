@@ -26,7 +26,6 @@ import * as Option from "effect/Option"
 import * as PubSub from "effect/PubSub"
 import * as Queue from "effect/Queue"
 import * as Ref from "effect/Ref"
-import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { Features, FetchOrdersOptions, Has } from "./Exchange.js"
@@ -37,6 +36,7 @@ import * as Fanout from "./Fanout.js"
 import type * as Ids from "./Ids.js"
 import type { ClientOrderId, OrderId, Symbol, VenueId } from "./Ids.js"
 import { run as runBatcher } from "./internal/venue/batcher.js"
+import * as Poller from "./internal/venue/poller.js"
 import * as S from "./internal/venue/state.js"
 import * as U from "./internal/venue/unknowns.js"
 import * as V from "./internal/venue/verify.js"
@@ -253,6 +253,9 @@ export const make = (p: VenuePrimitives, options: Options = {}): Effect.Effect<V
     // the clock the port is built under, read in one step (each private event and write reads it)
     const clock = yield* Effect.clock
     const now = Effect.sync(() => clock.unsafeCurrentTimeMillis())
+    // the resolver and the confirmer sleep while they have nothing to do, woken where work is added
+    const resolverSignal = Poller.makeSignal()
+    const confirmerSignal = Poller.makeSignal()
     const st: S.State = {
       venue,
       primitives: p,
@@ -264,7 +267,8 @@ export const make = (p: VenuePrimitives, options: Options = {}): Effect.Effect<V
       fills: yield* Fanout.make<Order.Fill>(),
       health: yield* PubSub.unbounded<VenueHealthNs.VenueHealth>(),
       createGraceMs: Duration.toMillis(Duration.decode(options.createGrace ?? "3 seconds")),
-      resolveLock: yield* Effect.makeSemaphore(1)
+      resolveLock: yield* Effect.makeSemaphore(1),
+      unknownMarked: resolverSignal.wake
     }
     const fillLookbackMs = Duration.toMillis(Duration.decode(options.fillLookback ?? "10 minutes"))
 
@@ -283,7 +287,8 @@ export const make = (p: VenuePrimitives, options: Options = {}): Effect.Effect<V
       ref: yield* Ref.make(V.empty),
       graceMs: Duration.toMillis(Duration.decode(options.verifyGrace ?? "1500 millis")),
       action: (d) => options.onDesync?.(d) ?? Effect.asVoid(Effect.ignoreLogged(W.cancelAllOrders(deps))),
-      fork: (e) => Effect.asVoid(Effect.forkIn(e, scope))
+      fork: (e) => Effect.asVoid(Effect.forkIn(e, scope)),
+      wake: confirmerSignal.wake
     }
     const deps: W.WriteDeps = {
       st,
@@ -329,17 +334,17 @@ export const make = (p: VenuePrimitives, options: Options = {}): Effect.Effect<V
         ? Fanout.forEach(events as Fanout.Subscription<PrivateEvent>, onEvent)
         : Stream.runForEach(events, onEvent)
     )
-    yield* Effect.flatMap(Ref.get(st.unknowns), (s) => (U.size(s) > 0 ? S.resolveUnknown(st) : Effect.void)).pipe(
-      Effect.repeat(Schedule.spaced(options.resolveEvery ?? "250 millis")),
-      Effect.forkScoped
-    )
-    // disagreements waiting for their confirming lookup
-    yield* Effect.flatMap(Ref.get(vd.ref), (v) =>
-      HashMap.size(v.pending) > 0 && !v.acting ? V.confirmDue(vd) : Effect.void
-    ).pipe(Effect.repeat(Schedule.spaced(options.resolveEvery ?? "250 millis")), Effect.forkScoped)
-    yield* Effect.flatMap(now, (t) => Ref.update(st.store, (s) => Store.prune(s, t))).pipe(
-      Effect.repeat(Schedule.spaced("5 seconds")),
-      Effect.forkScoped
+    // every `resolveEvery` while anything is unresolved / a disagreement waits (as a spaced repeat would)
+    const everyMs = Duration.toMillis(Duration.decode(options.resolveEvery ?? "250 millis"))
+    const unresolved = Effect.map(Ref.get(st.unknowns), (s) => U.size(s) > 0)
+    yield* Effect.forkScoped(Poller.run(resolverSignal, everyMs, unresolved, S.resolveUnknown(st)))
+    const waiting = Effect.map(Ref.get(vd.ref), (v) => HashMap.size(v.pending) > 0 && !v.acting)
+    yield* Effect.forkScoped(Poller.run(confirmerSignal, everyMs, waiting, V.confirmDue(vd)))
+    yield* Effect.forkScoped(
+      Poller.every(
+        5_000,
+        Effect.flatMap(now, (t) => Ref.update(st.store, (s) => Store.prune(s, t)))
+      )
     )
 
     const notFound = (message: string, ids: { orderId?: string; clientOrderId?: string }) =>

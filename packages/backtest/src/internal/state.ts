@@ -122,29 +122,26 @@ export const marketOf = (st: State, symbol: string): Either.Either<B.MarketBook,
 /** Our order as the venue port reports it. */
 export const toOrder = (o: B.Ours, b: B.MarketBook): Order.Order => {
   const filled = D.mulInt(b.lotStep, o.filledLots)
-  return new Order.Order(
-    {
-      id: Ids.OrderId.make(o.id),
-      ...(o.clientOrderId !== undefined ? { clientOrderId: Ids.ClientOrderId.make(o.clientOrderId) } : {}),
-      symbol: Ids.Symbol.make(o.symbol),
-      side: o.side,
-      type: "limit",
-      price: o.price,
-      amount: D.mulInt(b.lotStep, o.amountLots),
-      filled,
-      remaining: D.mulInt(b.lotStep, Math.max(0, o.amountLots - o.filledLots)),
-      ...(o.filledLots > 0 ? { average: D.div(o.cost, filled) } : {}),
-      cost: o.cost,
-      status: o.status,
-      timeInForce: o.timeInForce,
-      postOnly: o.postOnly,
-      reduceOnly: false,
-      fee: new Order.FeePaid({ cost: o.fee, currency: b.market.currency }, true),
-      timestamp: o.timestamp,
-      lastUpdateTimestamp: o.updated
-    },
-    true
-  )
+  return Order.fromDecoded({
+    id: Ids.OrderId.make(o.id),
+    ...(o.clientOrderId !== undefined ? { clientOrderId: Ids.ClientOrderId.make(o.clientOrderId) } : {}),
+    symbol: Ids.Symbol.make(o.symbol),
+    side: o.side,
+    type: "limit",
+    price: o.price,
+    amount: D.mulInt(b.lotStep, o.amountLots),
+    filled,
+    remaining: D.mulInt(b.lotStep, Math.max(0, o.amountLots - o.filledLots)),
+    ...(o.filledLots > 0 ? { average: D.div(o.cost, filled) } : {}),
+    cost: o.cost,
+    status: o.status,
+    timeInForce: o.timeInForce,
+    postOnly: o.postOnly,
+    reduceOnly: false,
+    fee: Order.feePaid(o.fee, b.market.currency),
+    timestamp: o.timestamp,
+    lastUpdateTimestamp: o.updated
+  })
 }
 
 /** What a change publishes on the private streams. */
@@ -174,7 +171,7 @@ export const bookFills = (st: State, b: B.MarketBook, fs: ReadonlyArray<B.OurFil
       price: f.price,
       amount,
       cost: D.mul(f.price, amount),
-      fee: new Order.FeePaid({ cost: fee, currency: b.market.currency }, true),
+      fee: Order.feePaid(fee, b.market.currency),
       takerOrMaker: f.role,
       timestamp: t
     })

@@ -45,6 +45,8 @@ export interface State {
   /** a create not found by lookup this long after it was marked unknown was not created */
   readonly createGraceMs: number
   readonly resolveLock: Effect.Semaphore
+  /** wakes the resolver loop (called when a write is marked unknown) */
+  readonly unknownMarked: () => void
 }
 
 export const count = (st: State, k: keyof PortStats, n = 1) => Ref.update(st.stats, (s) => ({ ...s, [k]: s[k] + n }))
@@ -106,6 +108,7 @@ export const markUnknown = (st: State, u: U.NewUnresolved) =>
   Effect.gen(function* () {
     const t = yield* st.now
     yield* Ref.update(st.unknowns, (s) => U.mark(s, u, t))
+    st.unknownMarked()
     yield* Effect.logWarning(
       `${st.venue}: ${u.operation} outcome UNKNOWN (${u.clientOrderId ?? u.orderId}) on ${u.symbol}; writes to ${u.symbol} blocked until resolved`
     )

@@ -57,6 +57,8 @@ export interface Deps {
   readonly action: (d: VenueHealth.Desync) => Effect.Effect<void>
   /** runs an effect in the port's scope (the action must not hold up the private stream) */
   readonly fork: (e: Effect.Effect<void>) => Effect.Effect<void>
+  /** wakes the loop that confirms pending disagreements (called when one is registered) */
+  readonly wake?: () => void
 }
 
 export const noteCancels = (d: Deps, ids: ReadonlyArray<string>) =>
@@ -185,6 +187,7 @@ export const audit = (d: Deps, restOpen: ReadonlyArray<CoreOrder.Order>) =>
         HashMap.fromIterable(seen)
       )
     }))
+    d.wake?.()
     const clean = seen.size === 0 && HashMap.size((yield* Ref.get(d.ref)).pending) === 0
     yield* PubSub.publish(
       st.health,
@@ -256,6 +259,7 @@ const unrequested = (d: Deps, prev: CoreOrder.Order | undefined, o: CoreOrder.Or
     const c = candidate("terminal", prev, undefined, views, undefined, undefined, t, d.graceMs)
     yield* Effect.logInfo(`${d.st.venue}: ${o.status} for ${o.id} we did not ask for; looking it up`)
     yield* Ref.update(d.ref, (x) => ({ ...x, pending: HashMap.set(x.pending, c.orderId, c) }))
+    d.wake?.()
     yield* confirmDue(d)
   })
 
