@@ -21,7 +21,6 @@
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as HashMap from "effect/HashMap"
 import * as Option from "effect/Option"
 import * as PubSub from "effect/PubSub"
 import * as Queue from "effect/Queue"
@@ -35,7 +34,7 @@ import * as E from "./ExchangeError.js"
 import * as Fanout from "./Fanout.js"
 import type * as Ids from "./Ids.js"
 import type { ClientOrderId, OrderId, Symbol, VenueId } from "./Ids.js"
-import { run as runBatcher } from "./internal/venue/batcher.js"
+import * as Background from "./internal/venue/background.js"
 import * as Poller from "./internal/venue/poller.js"
 import * as S from "./internal/venue/state.js"
 import * as U from "./internal/venue/unknowns.js"
@@ -298,53 +297,15 @@ export const make = (p: VenuePrimitives, options: Options = {}): Effect.Effect<V
       creates: yield* Queue.unbounded<W.CreateJob>(),
       cancels: yield* Queue.unbounded<W.CancelJob>()
     }
-    const admit = (lane: WriteLane) => (n: number) => (p.admit === undefined ? Effect.void : p.admit(lane, n))
-    yield* Effect.forkScoped(
-      runBatcher<W.CreateJob>({
-        venue,
-        queue: deps.creates,
-        max: () => p.features.maxBatchCreate,
-        admit: admit("create"),
-        ...(p.prepare !== undefined
-          ? { prepare: (jobs: ReadonlyArray<W.CreateJob>) => p.prepare!(jobs.map((j) => j.request)) }
-          : {}),
-        send: (jobs) => p.submit(jobs.map((j) => j.request)),
-        settle: (job, o) => W.settleCreate(st, job, o)
-      })
-    )
-    yield* Effect.forkScoped(
-      runBatcher<W.CancelJob>({
-        venue,
-        queue: deps.cancels,
-        max: () => p.features.maxBatchCancel,
-        admit: admit("cancel"),
-        send: (jobs) => p.cancel(jobs.map((j) => j.item)),
-        settle: (job, o) => W.settleCancel(st, job, o)
-      })
-    )
-
-    // private events (subscribed now: nothing published from here on is missed), the resolver, the sweep
-    const events = yield* p.privateEvents
-    const onEvent = (ev: PrivateEvent) =>
-      V.onPrivate(vd, ev, fillLookbackMs).pipe(
-        Effect.catchAllCause((c) => Effect.logError(`${venue}: private ${ev._tag} handling failed`, c))
-      )
-    yield* Effect.forkScoped(
-      Fanout.isSubscription(events)
-        ? Fanout.forEach(events as Fanout.Subscription<PrivateEvent>, onEvent)
-        : Stream.runForEach(events, onEvent)
-    )
-    // every `resolveEvery` while anything is unresolved / a disagreement waits (as a spaced repeat would)
-    const everyMs = Duration.toMillis(Duration.decode(options.resolveEvery ?? "250 millis"))
-    const unresolved = Effect.map(Ref.get(st.unknowns), (s) => U.size(s) > 0)
-    yield* Effect.forkScoped(Poller.run(resolverSignal, everyMs, unresolved, S.resolveUnknown(st)))
-    const waiting = Effect.map(Ref.get(vd.ref), (v) => HashMap.size(v.pending) > 0 && !v.acting)
-    yield* Effect.forkScoped(Poller.run(confirmerSignal, everyMs, waiting, V.confirmDue(vd)))
-    yield* Effect.forkScoped(
-      Poller.every(
-        5_000,
-        Effect.flatMap(now, (t) => Ref.update(st.store, (s) => Store.prune(s, t)))
-      )
+    // the batchers, the private events' reader, the resolver, the confirmer, the store's prune
+    yield* Background.start(
+      p,
+      deps,
+      { resolver: resolverSignal, confirmer: confirmerSignal },
+      {
+        fillLookbackMs,
+        everyMs: Duration.toMillis(Duration.decode(options.resolveEvery ?? "250 millis"))
+      }
     )
 
     const notFound = (message: string, ids: { orderId?: string; clientOrderId?: string }) =>
