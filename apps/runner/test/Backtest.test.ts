@@ -11,29 +11,12 @@ import * as ConfigFile from "../src/ConfigFile.js"
 import { registry } from "../src/Plugins.js"
 import * as Record from "../src/Record.js"
 import { resolve } from "../src/Resolve.js"
-import { cli, runnerRoot, tempDir } from "./helpers.js"
+import { cli, makerYaml, runnerRoot, tempDir } from "./helpers.js"
 
 const config = (flow: number) => `
 venues:
   sim: { type: kalshi-sim, markets: 3, seed: 5, flow: ${flow} }
-strategies:
-  mm:
-    plugin: maker
-    venue: sim
-    markets: { status: open, limit: 3 }
-    mode: liquidity
-    params: { orderSize: "5", minSpreadTicks: 2, maxPosition: "50" }
-risk:
-  global:
-    maxOrderSize: "50"
-    maxOrderNotional: "50"
-    maxPosition: "100"
-    maxGrossExposure: "2000"
-    maxOpenOrders: 100
-    orderRate: { max: 200, windowMs: 1000 }
-    priceBand: { minBuy: "0.01", maxBuy: "0.99", minSell: "0.01", maxSell: "0.99" }
-    maxDailyLoss: "100"
-run: { sampleIntervalMs: 1000 }
+${makerYaml("sim", 3)}run: { sampleIntervalMs: 1000 }
 `
 
 const resolved = (dir: string, flow: number) =>

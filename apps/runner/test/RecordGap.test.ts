@@ -11,7 +11,7 @@ import { frameType, tickerOf } from "../src/internal/tapeSeq.js"
 import { registry } from "../src/Plugins.js"
 import * as Record from "../src/Record.js"
 import { resolve } from "../src/Resolve.js"
-import { tempDir } from "./helpers.js"
+import { makerYaml, tempDir } from "./helpers.js"
 
 const config = (sim: KalshiSim.SimHandle, keyId: string, keyPath: string) => `
 venues:
@@ -21,24 +21,7 @@ venues:
     wsUrl: ${sim.wsUrl}
     apiKeyId: ${keyId}
     privateKeyPath: ${keyPath}
-strategies:
-  mm:
-    plugin: maker
-    venue: k
-    markets: { status: open, limit: 2 }
-    mode: liquidity
-    params: { orderSize: "5", minSpreadTicks: 2, maxPosition: "50" }
-risk:
-  global:
-    maxOrderSize: "50"
-    maxOrderNotional: "50"
-    maxPosition: "100"
-    maxGrossExposure: "2000"
-    maxOpenOrders: 100
-    orderRate: { max: 200, windowMs: 1000 }
-    priceBand: { minBuy: "0.01", maxBuy: "0.99", minSell: "0.01", maxSell: "0.99" }
-    maxDailyLoss: "100"
-`
+${makerYaml("k", 2)}`
 
 describe("the standalone recorder", () => {
   it.scopedLive(

@@ -14,6 +14,26 @@ export const runnerRoot = resolve(import.meta.dirname, "..")
 
 export const tempDir = () => mkdtempSync(join(tmpdir(), "ah-runner-"))
 
+/** A config's strategies and risk sections: one maker on `venue`'s first `limit` open markets, small limits. */
+export const makerYaml = (venue: string, limit: number) => `strategies:
+  mm:
+    plugin: maker
+    venue: ${venue}
+    markets: { status: open, limit: ${limit} }
+    mode: liquidity
+    params: { orderSize: "5", minSpreadTicks: 2, maxPosition: "50" }
+risk:
+  global:
+    maxOrderSize: "50"
+    maxOrderNotional: "50"
+    maxPosition: "100"
+    maxGrossExposure: "2000"
+    maxOpenOrders: 100
+    orderRate: { max: 200, windowMs: 1000 }
+    priceBand: { minBuy: "0.01", maxBuy: "0.99", minSell: "0.01", maxSell: "0.99" }
+    maxDailyLoss: "100"
+`
+
 export const writeFile = (dir: string, name: string, text: string) => {
   const p = join(dir, name)
   writeFileSync(p, text)
