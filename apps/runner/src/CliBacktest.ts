@@ -3,8 +3,8 @@
  * same run as live; prints the live report plus markouts and P&L attribution. `--set` changes one config
  * value (a dotted path) without editing the file. `alpha-hunter sweep`: a grid of such values, ranked.
  */
-import { mkdtempSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { availableParallelism, tmpdir } from "node:os"
 import { join, resolve as resolvePath } from "node:path"
 import { FillModel } from "@alpha-hunter/backtest"
 import { Decimal as D } from "@alpha-hunter/core"
@@ -13,63 +13,14 @@ import * as Options from "@effect/cli/Options"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Option from "effect/Option"
 import * as Backtest from "./Backtest.js"
 import { CliFailure, configOption, configPath } from "./CliCommon.js"
-import * as ConfigFile from "./ConfigFile.js"
-import { registry } from "./Plugins.js"
-import { type Resolved, resolve } from "./Resolve.js"
+import { loadWith, readWith, resolveRaw, setAll } from "./ConfigSet.js"
 import * as Sweep from "./Sweep.js"
+import * as SweepRun from "./SweepRun.js"
 
-/** `a.b.c=value` → the raw config with that value, of the type of the value it replaces (else a number, boolean or string). */
-export const setPath = (raw: unknown, assignment: string): Either.Either<unknown, string> => {
-  const eq = assignment.indexOf("=")
-  if (eq <= 0) return Either.left(`--set: expected path=value, got "${assignment}"`)
-  const path = assignment.slice(0, eq).split(".")
-  const text = assignment.slice(eq + 1)
-  const guess: unknown = text === "true" ? true : text === "false" ? false : /^-?\d+$/.test(text) ? Number(text) : text
-  const root = structuredClone(raw) as Record<string, unknown>
-  let cur: Record<string, unknown> = root
-  for (const k of path.slice(0, -1)) {
-    const next = cur[k]
-    if (next === undefined || next === null) cur[k] = {}
-    else if (typeof next !== "object") return Either.left(`--set: ${path.join(".")}: ${k} is not a section`)
-    cur = cur[k] as Record<string, unknown>
-  }
-  // the value keeps the type of the one it replaces (a decimal string stays a string); new keys are guessed
-  const key = path[path.length - 1]!
-  const before = cur[key]
-  cur[key] =
-    typeof before === "string"
-      ? text
-      : typeof before === "number"
-        ? Number(text)
-        : typeof before === "boolean"
-          ? text === "true"
-          : guess
-  if (typeof cur[key] === "number" && Number.isNaN(cur[key]))
-    return Either.left(`--set: ${path.join(".")}: "${text}" is not a number`)
-  return Either.right(root)
-}
-
-/** Reads a config, applies `--set` assignments, resolves it; one clean line per problem. */
-export const loadWith = (file: string, sets: ReadonlyArray<string>): Effect.Effect<Resolved, CliFailure> =>
-  Effect.gen(function* () {
-    let raw = yield* ConfigFile.readFile(file).pipe(
-      Effect.tapError((e) => Console.error(e.message)),
-      Effect.mapError(() => new CliFailure({ message: "invalid config" }))
-    )
-    for (const s of sets) {
-      const r = setPath(raw, s)
-      if (Either.isLeft(r)) return yield* new CliFailure({ message: r.left })
-      raw = r.right
-    }
-    const resolved = resolve(file, raw, registry)
-    if (Either.isLeft(resolved)) {
-      yield* Console.error(resolved.left.message)
-      return yield* new CliFailure({ message: "invalid config" })
-    }
-    return resolved.right
-  })
+export { loadWith, setPath } from "./ConfigSet.js"
 
 export const fillOptions = {
   fill: Options.choice("fill", ["queue", "pessimistic", "probabilistic"]).pipe(
@@ -189,6 +140,13 @@ export const sweep = Command.make(
       Options.withDefault("sweep.html"),
       Options.withDescription("where to write the self-contained HTML plot")
     ),
+    jobs: Options.integer("jobs").pipe(
+      Options.withAlias("j"),
+      Options.optional,
+      Options.withDescription(
+        "backtests run at once, each on a worker thread (default: the machine's cores; 1 = one after another in this process)"
+      )
+    ),
     ...fillOptions
   },
   (o) =>
@@ -202,20 +160,43 @@ export const sweep = Command.make(
       if (axes.length === 0) return yield* new CliFailure({ message: "sweep: give at least one --grid path=v1,v2,…" })
       const fill = yield* fillModelOf(o)
       const balance = yield* balanceOf(o.balance)
-      const combos = Sweep.combinations(axes)
-      const dir = mkdtempSync(join(tmpdir(), "ah-sweep-"))
-      const rows: Array<Sweep.Row> = []
-      for (const [i, c] of combos.entries()) {
-        const resolved = yield* loadWith(configPath(o.config), [...o.set, ...c])
-        process.stderr.write(`sweep ${i + 1}/${combos.length}: ${c.join(" ")}\n`)
-        const r = yield* Backtest.run(resolved, {
-          tape: resolvePath(o.tape),
-          journal: join(dir, `run-${i + 1}.sqlite`),
-          fill,
-          balance
-        }).pipe(Effect.mapError((e) => new CliFailure({ message: e.message })))
-        rows.push(Sweep.rowOf(c, r))
+      const jobs = Option.getOrElse(o.jobs, () => availableParallelism())
+      if (jobs < 1) return yield* new CliFailure({ message: "--jobs: expected at least 1" })
+      // every point's config is checked before any backtest starts (a bad value fails now, not an hour in)
+      const file = configPath(o.config)
+      const base = yield* readWith(file, o.set)
+      const points: Array<{ assignments: ReadonlyArray<string>; raw: unknown }> = []
+      for (const c of Sweep.combinations(axes)) {
+        const raw = setAll(base, c)
+        if (Either.isLeft(raw)) return yield* new CliFailure({ message: raw.left.replace(/^--set: /, "--grid: ") })
+        yield* resolveRaw(`${file} with ${c.join(" ")}`, raw.right)
+        points.push({ assignments: c, raw: raw.right })
       }
+      const running = Math.min(jobs, points.length)
+      process.stderr.write(
+        `sweep: ${points.length} backtests over ${o.tape}, ${running === 1 ? "one at a time" : `${running} at a time (worker threads)`}\n`
+      )
+      const started = Date.now()
+      const rows = yield* Effect.acquireUseRelease(
+        Effect.sync(() => mkdtempSync(join(tmpdir(), "ah-sweep-"))),
+        (dir) =>
+          SweepRun.runAll({
+            label: file,
+            points,
+            tape: resolvePath(o.tape),
+            fill,
+            balance,
+            dir,
+            jobs,
+            onDone: (done, i, row, ms) =>
+              process.stderr.write(
+                `sweep ${done}/${points.length} (${(ms / 1000).toFixed(1)} s): ${points[i]!.assignments.join(" ")} → P&L ${D.format(row.pnl, 4, "half-even")}, ${row.fills} fills\n`
+              )
+          }),
+        // the runs' journals are the sweep's scratch: gone with it, also when it fails or is stopped
+        (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+      ).pipe(Effect.mapError((e) => new CliFailure({ message: e.message })))
+      process.stderr.write(`sweep: ${points.length} backtests in ${((Date.now() - started) / 1000).toFixed(1)} s\n`)
       yield* Console.log(Sweep.formatTable(rows, o.rank))
       writeFileSync(resolvePath(o.html), Sweep.html(`sweep over ${o.tape}`, axes, rows, o.rank))
       yield* Console.log(`\nplot: ${resolvePath(o.html)}`)
