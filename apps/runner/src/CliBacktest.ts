@@ -174,7 +174,7 @@ export const sweep = Command.make(
       }
       const running = Math.min(jobs, points.length)
       process.stderr.write(
-        `sweep: ${points.length} backtests over ${o.tape}, ${running === 1 ? "one at a time" : `${running} at a time (worker threads)`}\n`
+        `sweep: ${points.length} backtest${points.length === 1 ? "" : "s"} over ${o.tape}, ${running === 1 ? "one at a time" : `${running} at a time (worker threads)`}\n`
       )
       const started = Date.now()
       const rows = yield* Effect.acquireUseRelease(
@@ -196,7 +196,9 @@ export const sweep = Command.make(
         // the runs' journals are the sweep's scratch: gone with it, also when it fails or is stopped
         (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
       ).pipe(Effect.mapError((e) => new CliFailure({ message: e.message })))
-      process.stderr.write(`sweep: ${points.length} backtests in ${((Date.now() - started) / 1000).toFixed(1)} s\n`)
+      process.stderr.write(
+        `sweep: ${points.length} backtest${points.length === 1 ? "" : "s"} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`
+      )
       yield* Console.log(Sweep.formatTable(rows, o.rank))
       writeFileSync(resolvePath(o.html), Sweep.html(`sweep over ${o.tape}`, axes, rows, o.rank))
       yield* Console.log(`\nplot: ${resolvePath(o.html)}`)

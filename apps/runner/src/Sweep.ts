@@ -146,5 +146,5 @@ export const html = (title: string, axes: ReadonlyArray<Axis>, rows: ReadonlyArr
       .join("")
     heat = `<h2>${esc(m)} by ${esc(a.path.split(".").at(-1)!)} (rows) × ${esc(b.path.split(".").at(-1)!)} (columns)</h2><svg xmlns="http://www.w3.org/2000/svg" width="${160 + b.values.length * cell}" height="${60 + a.values.length * cell}" font-family="sans-serif" font-size="12">${colsLbl}${rowsLbl}${cells}</svg>`
   }
-  return `<!doctype html><html><head><meta charset="utf-8"><title>${esc(title)}</title><style>body{font-family:sans-serif;margin:24px;color:#222}pre{background:#f6f6f6;padding:12px}</style></head><body><h1>${esc(title)}</h1><p>${rows.length} backtests over one tape, ranked by <b>${esc(m)}</b> (best first).</p>${barsSvg}${heat}<h2>Table</h2><pre>${esc(formatTable(rows, m))}</pre></body></html>\n`
+  return `<!doctype html><html><head><meta charset="utf-8"><title>${esc(title)}</title><style>body{font-family:sans-serif;margin:24px;color:#222}pre{background:#f6f6f6;padding:12px}</style></head><body><h1>${esc(title)}</h1><p>${rows.length} backtest${rows.length === 1 ? "" : "s"} over one tape, ranked by <b>${esc(m)}</b> (best first).</p>${barsSvg}${heat}<h2>Table</h2><pre>${esc(formatTable(rows, m))}</pre></body></html>\n`
 }
