@@ -8,8 +8,11 @@
  * `paid_out` lists are read (there is no filter by market, so each list is read whole, 10 000 a page) and only
  * the followed ids are kept; each status change is queued once for the runner (`takeChanges`). A program the
  * venue lists paid out is final: it leaves the followed set and the active list. Nothing is read while
- * nothing is followed.
- * State: `Ref`s with the last list, the followed programs (their last final status) and the queued changes.
+ * nothing is followed. Paid out is final even where the venue still lists the program as active: it is kept
+ * out of the list and never followed or told again (an id is kept until its program has ended and the venue
+ * no longer lists it).
+ * State: `Ref`s with the last list, the followed programs (their last final status), the paid-out ids still
+ * listed, and the queued changes.
  */
 
 import type { ExchangeError as E } from "@alpha-hunter/core"
@@ -45,15 +48,24 @@ export const make = (o: IncentivesOptions): Effect.Effect<Incentive.IncentivePro
     const state = yield* Ref.make<ReadonlyArray<Incentive.IncentiveProgram>>([])
     const followed = yield* Ref.make<ReadonlyMap<string, Followed>>(new Map())
     const pending = yield* Ref.make<ReadonlyArray<Incentive.ProgramStatusChange>>([])
+    // programs told paid out (final), with their end: out of the list, never followed again; an id is dropped
+    // once its program has ended and the venue no longer lists it as active or upcoming (nothing can then
+    // hand it to `follow` again), so the map holds only programs still listed or still running
+    const paidOut = yield* Ref.make<ReadonlyMap<string, number>>(new Map())
 
     const refresh: Effect.Effect<ReadonlyArray<Incentive.IncentiveProgram>, E.ExchangeError> = Effect.gen(function* () {
       const active = yield* o.api.getIncentivePrograms({ status: "active" })
       const upcoming = yield* o.api.getIncentivePrograms({ status: "upcoming" })
       // a program that starts between the two reads is in both
       const byId = new Map([...active, ...upcoming].map((p) => [p.id, p] as const))
-      const programs = [...byId.values()].map((p) => parseMarket.incentiveProgram(venue, p))
-      const before = new Set((yield* Ref.get(state)).map((p) => p.id))
       const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
+      const final = yield* Ref.updateAndGet(paidOut, (ids) =>
+        ids.size === 0 ? ids : new Map([...ids].filter(([id, end]) => byId.has(id) || end > now))
+      )
+      const programs = [...byId.values()]
+        .filter((p) => !final.has(p.id))
+        .map((p) => parseMarket.incentiveProgram(venue, p))
+      const before = new Set((yield* Ref.get(state)).map((p) => p.id))
       for (const p of programs) {
         if (!before.has(p.id) && Incentive.statusAt(p, now) === "upcoming") {
           yield* Effect.logInfo(
@@ -68,7 +80,8 @@ export const make = (o: IncentivesOptions): Effect.Effect<Incentive.IncentivePro
     const follow = (programs: ReadonlyArray<Incentive.IncentiveProgram>) =>
       Effect.gen(function* () {
         const known = yield* Ref.get(followed)
-        const fresh = programs.filter((p) => !p.paidOut && !known.has(p.id))
+        const final = yield* Ref.get(paidOut)
+        const fresh = programs.filter((p) => !p.paidOut && !known.has(p.id) && !final.has(p.id))
         if (fresh.length === 0) return
         yield* Ref.update(followed, (m) => {
           const next = new Map(m)
@@ -109,7 +122,14 @@ export const make = (o: IncentivesOptions): Effect.Effect<Incentive.IncentivePro
         })
         yield* Ref.update(pending, (xs) => [...xs, ...changes])
         const paid = new Set(changes.filter((c) => c.status === "paid_out").map((c) => c.program.id))
-        if (paid.size > 0) yield* Ref.update(state, (ps) => ps.filter((p) => !paid.has(p.id)))
+        if (paid.size > 0) {
+          yield* Ref.update(paidOut, (ids) => {
+            const next = new Map(ids)
+            for (const c of changes) if (c.status === "paid_out") next.set(c.program.id, c.program.end)
+            return next
+          })
+          yield* Ref.update(state, (ps) => ps.filter((p) => !paid.has(p.id)))
+        }
         for (const c of changes) {
           yield* Effect.logInfo(
             `${o.venue}: ${c.program.kind} program ${c.program.id} on ${c.program.symbol} ${c.status}`

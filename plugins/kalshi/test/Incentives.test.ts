@@ -111,6 +111,38 @@ describe("incentive programs and fees from the venue", () => {
     })
   )
 
+  it.scopedLive(
+    "a program told paid out is final: out of the list, never followed or told again (also by a holder of its old copy)",
+    () =>
+      Effect.gen(function* () {
+        const markets = [{ ticker: "KXP-26DEC31-T0" }]
+        const { sim, programs } = yield* build({
+          markets,
+          incentives: [{ ticker: markets[0]!.ticker, periodRewardCentiCents: 200_000, targetSize: 100 }]
+        })
+        const [ours] = yield* programs.refresh
+        yield* programs.follow([ours!])
+        yield* sim.control.setProgram(ours!.id, { paidOut: true })
+        assert.deepStrictEqual(
+          (yield* programs.refreshEnded).map((c) => [c.program.id, c.status]),
+          [[ours!.id, "paid_out"]]
+        )
+        // the next read of the active list, and a scorer that still holds the program it read before
+        yield* programs.refresh
+        assert.isFalse((yield* programs.current).some((p) => p.id === ours!.id))
+        yield* programs.follow([ours!])
+        assert.deepStrictEqual(yield* programs.refreshEnded, [])
+        // a read of the active list that raced the payout (the venue lists it active once more): still out
+        yield* sim.control.setProgram(ours!.id, { paidOut: false })
+        yield* programs.refresh
+        assert.isFalse((yield* programs.current).some((p) => p.id === ours!.id))
+        assert.deepStrictEqual(
+          (yield* programs.takeChanges).map((c) => [c.program.id, c.status]),
+          [[ours!.id, "paid_out"]]
+        )
+      })
+  )
+
   it.scopedLive("each market's fee model is its series' fee_type: maker fees only where the series charges them", () =>
     Effect.gen(function* () {
       const { exchange } = yield* build({
