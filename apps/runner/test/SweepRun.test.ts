@@ -3,6 +3,7 @@
  * error that names it, and the command itself (one point; a bad grid value refused before any backtest starts).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs"
+import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { FillModel } from "@alpha-hunter/backtest"
 import { Decimal as D } from "@alpha-hunter/core"
@@ -12,7 +13,7 @@ import * as Either from "effect/Either"
 import * as ConfigFile from "../src/ConfigFile.js"
 import { setAll } from "../src/ConfigSet.js"
 import * as SweepRun from "../src/SweepRun.js"
-import { cli, runnerRoot, tempDir } from "./helpers.js"
+import { cli, runnerRoot, tempDir, waitUntil } from "./helpers.js"
 
 const sample = join(runnerRoot, "tapes", "sim-sample")
 const defaultConfig = join(runnerRoot, "config", "sim.yaml")
@@ -131,6 +132,31 @@ describe("sweep runs", () => {
         assert.notInclude(bad.output(), "over " + sample)
         assert.notMatch(bad.output(), /\n\s+at /)
         assert.isFalse(existsSync(join(dir, "bad.html")))
+      }),
+    120_000
+  )
+
+  it.scopedLive(
+    "SIGINT mid-sweep: the worker threads are stopped, the runs' journals removed, no plot written",
+    () =>
+      Effect.gen(function* () {
+        const dir = tempDir()
+        const scratch = () => new Set(readdirSync(tmpdir()).filter((f) => f.startsWith("ah-sweep-")))
+        const before = scratch()
+        const html = join(dir, "stopped.html")
+        const grid = "strategies.mm.params.minSpreadTicks=1,2,3,4"
+        const p = cli(["sweep", "--tape", sample, "--grid", grid, "--jobs", "2", "--html", html])
+        yield* waitUntil("the sweep's worker threads", () => p.output().includes("2 at a time (worker threads)"))
+        const ours = [...scratch()].filter((f) => !before.has(f))
+        assert.strictEqual(ours.length, 1, "the sweep's scratch directory exists while it runs")
+        p.child.kill("SIGINT")
+        // a worker busy in a backtest gets 5 s to finish before it is terminated
+        const code = yield* Effect.timeout(p.exited, "30 seconds")
+        assert.isNotNull(code)
+        assert.isFalse(existsSync(join(tmpdir(), ours[0]!)), "the runs' journals are removed")
+        assert.isFalse(existsSync(html))
+        assert.notInclude(p.output(), "ranked by")
+        assert.notMatch(p.output(), /\n\s+at /)
       }),
     120_000
   )
