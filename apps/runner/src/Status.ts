@@ -3,6 +3,7 @@ import { Decimal as D, Diagnostics } from "@alpha-hunter/core"
 import type { OrderTracker } from "@alpha-hunter/execution"
 import * as Effect from "effect/Effect"
 import * as Metric from "effect/Metric"
+import * as MetricLabel from "effect/MetricLabel"
 import * as Ref from "effect/Ref"
 import * as Metrics from "./Metrics.js"
 import type { RunHandle } from "./Run.js"
@@ -25,7 +26,10 @@ const exportGauges = (
   Effect.gen(function* () {
     for (const b of yield* d.budgets) {
       yield* Metric.set(
-        Metric.tagged(Metric.tagged(Metrics.tokenHeadroom, "venue", venue), "bucket", b.name),
+        Metric.taggedWithLabels(Metrics.tokenHeadroom, [
+          MetricLabel.make("venue", venue),
+          MetricLabel.make("bucket", b.name)
+        ]),
         b.available
       )
     }

@@ -22,6 +22,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
+import * as MetricLabel from "effect/MetricLabel"
 import * as Option from "effect/Option"
 import type * as Ref from "effect/Ref"
 import * as Stream from "effect/Stream"
@@ -92,13 +93,12 @@ export const openVenue = (
     yield* risk.registerMarkets(v.name, marketList)
     // when each book last changed (high-resolution), for the tick-to-order histogram
     const bookSeenAt = new Map<string, bigint>()
-    // tagged once: a tagged metric is a new key (hashed, looked up) every time it is built
-    const sentVenue = Metric.tagged(Metrics.ordersSent, "venue", v.name)
-    const sent = {
-      create: Metric.tagged(sentVenue, "kind", "create"),
-      cancel: Metric.tagged(sentVenue, "kind", "cancel"),
-      amend: Metric.tagged(sentVenue, "kind", "amend")
-    }
+    // tagged once, with all its labels in one step: a tagged metric is a new key (hashed, looked up) every time
+    // it is built, and a metric tagged twice builds one on every update (its labels are a new array each time,
+    // which misses the metric's own cache)
+    const sentAs = (kind: string) =>
+      Metric.taggedWithLabels(Metrics.ordersSent, [MetricLabel.make("venue", v.name), MetricLabel.make("kind", kind)])
+    const sent = { create: sentAs("create"), cancel: sentAs("cancel"), amend: sentAs("amend") }
     const tickToOrder = Metric.tagged(Metrics.tickToOrder, "venue", v.name)
     const onWrite = (symbol: string, kind: "create" | "cancel" | "amend", count: number) =>
       Effect.gen(function* () {
