@@ -132,7 +132,7 @@ describe("incentive programs and fees from the venue", () => {
         assert.isFalse((yield* programs.current).some((p) => p.id === ours!.id))
         yield* programs.follow([ours!])
         assert.deepStrictEqual(yield* programs.refreshEnded, [])
-        // a read of the active list that raced the payout (the venue lists it active once more): still out
+        // a read of the active list that raced the change to paid out (listed active once more): still out
         yield* sim.control.setProgram(ours!.id, { paidOut: false })
         yield* programs.refresh
         assert.isFalse((yield* programs.current).some((p) => p.id === ours!.id))
