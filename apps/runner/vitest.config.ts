@@ -3,10 +3,12 @@ import shared from "../../vitest.shared.js"
 
 // The runner's tests are end to end (a simulator, a bot, often a child process) and spend most of their time
 // waiting on timers and sockets: three files at once keep two cores busy without starving any of them
-// (vitest's default on a 2-core machine is one file at a time). The sweep tests are the exception: worker
-// threads running backtests keep both cores busy, so they run after the others, alone, rather than beside
-// tests that measure how fast something is detected.
-const sweeps = "test/SweepRun.test.ts"
+// (vitest's default on a 2-core machine is one file at a time). Two files run alone, after the others:
+// the dual-source verification tests time how fast a desync is detected (≤ 5 s), which a loaded slow machine
+// missed twice beside other files; and the sweep tests' worker threads keep both cores busy.
+const alone = ["test/Verification.test.ts", "test/SweepRun.test.ts"] as const
+// (each project's include list is the shared one, extended: a project selects its files by excluding the rest)
+const only = (file: string) => `test/!(${file.slice(5, -8)}).test.ts`
 export default mergeConfig(shared, {
   test: {
     maxWorkers: 3,
@@ -14,17 +16,16 @@ export default mergeConfig(shared, {
     projects: [
       {
         extends: true,
-        test: { name: "runner", exclude: [...configDefaults.exclude, sweeps], sequence: { groupOrder: 0 } }
+        test: { name: "runner", exclude: [...configDefaults.exclude, ...alone], sequence: { groupOrder: 0 } }
       },
-      {
-        // (the include list is the shared one, extended: every other file is excluded instead)
+      ...alone.map((file, i) => ({
         extends: true,
         test: {
-          name: "sweeps",
-          exclude: [...configDefaults.exclude, "test/!(SweepRun).test.ts"],
-          sequence: { groupOrder: 1 }
+          name: file.slice(5, -8),
+          exclude: [...configDefaults.exclude, only(file)],
+          sequence: { groupOrder: i + 1 }
         }
-      }
+      }))
     ]
   }
 })
