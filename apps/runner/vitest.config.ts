@@ -6,9 +6,8 @@ import shared from "../../vitest.shared.js"
 // (vitest's default on a 2-core machine is one file at a time). Two files run alone, after the others:
 // the dual-source verification tests time how fast a desync is detected (≤ 5 s), which a loaded slow machine
 // missed twice beside other files; and the sweep tests' worker threads keep both cores busy.
-const alone = ["test/Verification.test.ts", "test/SweepRun.test.ts"] as const
-// (each project's include list is the shared one, extended: a project selects its files by excluding the rest)
-const only = (file: string) => `test/!(${file.slice(5, -8)}).test.ts`
+const alone = ["Verification", "SweepRun"] as const
+const path = (name: string) => `test/${name}.test.ts`
 export default mergeConfig(shared, {
   test: {
     maxWorkers: 3,
@@ -16,15 +15,12 @@ export default mergeConfig(shared, {
     projects: [
       {
         extends: true,
-        test: { name: "runner", exclude: [...configDefaults.exclude, ...alone], sequence: { groupOrder: 0 } }
+        test: { name: "runner", exclude: [...configDefaults.exclude, ...alone.map(path)], sequence: { groupOrder: 0 } }
       },
-      ...alone.map((file, i) => ({
+      // (a project's include list is the shared one, extended: it selects its one file by excluding the others)
+      ...alone.map((name, i) => ({
         extends: true,
-        test: {
-          name: file.slice(5, -8),
-          exclude: [...configDefaults.exclude, only(file)],
-          sequence: { groupOrder: i + 1 }
-        }
+        test: { name, exclude: [...configDefaults.exclude, path(`!(${name})`)], sequence: { groupOrder: i + 1 } }
       }))
     ]
   }

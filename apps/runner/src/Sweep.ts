@@ -4,6 +4,7 @@
  * a heat map when the grid has two parameters). Each run is deterministic, so a sweep is too.
  */
 import { Decimal as D } from "@alpha-hunter/core"
+import * as Schema from "effect/Schema"
 import type { BacktestResult } from "./Backtest.js"
 
 export interface Axis {
@@ -33,19 +34,21 @@ export const combinations = (axes: ReadonlyArray<Axis>): ReadonlyArray<ReadonlyA
 export const metrics = ["pnl", "spread", "inventory", "fees", "fills", "markout60", "orders", "liquidity"] as const
 export type Metric = (typeof metrics)[number]
 
-export interface Row {
-  readonly assignments: ReadonlyArray<string>
-  readonly pnl: D.Decimal
-  readonly spread: D.Decimal
-  readonly inventory: D.Decimal
-  readonly fees: D.Decimal
-  readonly fills: number
+/** One backtest of the grid, as a row of the table (also its form across a worker thread: decimals as strings). */
+export const Row = Schema.Struct({
+  assignments: Schema.Array(Schema.String),
+  pnl: D.Decimal,
+  spread: D.Decimal,
+  inventory: D.Decimal,
+  fees: D.Decimal,
+  fills: Schema.Number,
   /** mean mid move 60 s after our fills, per contract (in our favour when positive) */
-  readonly markout60: D.Decimal | undefined
-  readonly orders: number
+  markout60: Schema.UndefinedOr(D.Decimal),
+  orders: Schema.Number,
   /** liquidity provided, dollar-hours (the report's) */
-  readonly liquidity: D.Decimal
-}
+  liquidity: D.Decimal
+})
+export type Row = typeof Row.Type
 
 export const rowOf = (assignments: ReadonlyArray<string>, r: BacktestResult): Row => {
   const m60 = r.summary.markouts.find((m) => m.horizonMs === 60_000)

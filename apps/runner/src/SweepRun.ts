@@ -25,23 +25,10 @@ export class SweepRunError extends Schema.TaggedError<SweepRunError>()("SweepRun
   message: Schema.String
 }) {}
 
-/** A row as it crosses a thread: decimals as their exact strings. */
-export const RowSchema = Schema.Struct({
-  assignments: Schema.Array(Schema.String),
-  pnl: D.Decimal,
-  spread: D.Decimal,
-  inventory: D.Decimal,
-  fees: D.Decimal,
-  fills: Schema.Number,
-  markout60: Schema.UndefinedOr(D.Decimal),
-  orders: Schema.Number,
-  liquidity: D.Decimal
-})
-
 /** One point of the grid: its raw config (the assignments applied) backtested over the tape. */
 export class RunCombo extends Schema.TaggedRequest<RunCombo>()("RunCombo", {
   failure: SweepRunError,
-  success: RowSchema,
+  success: Sweep.Row,
   payload: {
     /** the config file, for messages */
     label: Schema.String,
@@ -55,7 +42,7 @@ export class RunCombo extends Schema.TaggedRequest<RunCombo>()("RunCombo", {
 }) {}
 
 /** Runs one point where it is called (this thread until it ends). */
-export const runCombo = (r: RunCombo): Effect.Effect<typeof RowSchema.Type, SweepRunError> =>
+export const runCombo = (r: RunCombo): Effect.Effect<Sweep.Row, SweepRunError> =>
   Effect.gen(function* () {
     const resolved = resolve(r.label, r.raw, registry)
     if (Either.isLeft(resolved)) {

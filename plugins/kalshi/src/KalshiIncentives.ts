@@ -11,8 +11,8 @@
  * nothing is followed. Paid out is final even where the venue still lists the program as active: it is kept
  * out of the list and never followed or told again (an id is kept until its program has ended and the venue
  * no longer lists it).
- * State: `Ref`s with the last list, the followed programs (their last final status), the paid-out ids still
- * listed, and the queued changes.
+ * State: `Ref`s with the last list, the followed programs (their last final status), the programs told paid
+ * out (until they have ended and are no longer listed), and the queued changes.
  */
 
 import type { ExchangeError as E } from "@alpha-hunter/core"
@@ -125,7 +125,7 @@ export const make = (o: IncentivesOptions): Effect.Effect<Incentive.IncentivePro
         if (paid.size > 0) {
           yield* Ref.update(paidOut, (ids) => {
             const next = new Map(ids)
-            for (const c of changes) if (c.status === "paid_out") next.set(c.program.id, c.program.end)
+            for (const c of changes) if (paid.has(c.program.id)) next.set(c.program.id, c.program.end)
             return next
           })
           yield* Ref.update(state, (ps) => ps.filter((p) => !paid.has(p.id)))
