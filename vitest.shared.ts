@@ -10,6 +10,11 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
+    // vitest's default on a 2-core machine is one file at a time; most files here wait on sockets and timers
+    // (a simulator over HTTP/WebSocket, the Effect clock), so two at once keep the cores busy. CI runs the
+    // packages one after another (turbo --concurrency=1), so this is the whole machine's test parallelism.
+    maxWorkers: 2,
+    minWorkers: 1,
     setupFiles: [new URL("./vitest.setup.ts", import.meta.url).pathname],
     testTimeout: 30_000,
     hookTimeout: 30_000

@@ -173,14 +173,15 @@ export const sweep = Command.make(
         points.push({ assignments: c, raw: raw.right })
       }
       const running = Math.min(jobs, points.length)
-      process.stderr.write(
-        `sweep: ${points.length} backtest${points.length === 1 ? "" : "s"} over ${o.tape}, ${running === 1 ? "one at a time" : `${running} at a time (worker threads)`}\n`
-      )
       const started = Date.now()
       const rows = yield* Effect.acquireUseRelease(
         Effect.sync(() => mkdtempSync(join(tmpdir(), "ah-sweep-"))),
-        (dir) =>
-          SweepRun.runAll({
+        (dir) => {
+          // said once the runs' scratch directory exists: from this line on, a stop removes it
+          process.stderr.write(
+            `sweep: ${points.length} backtest${points.length === 1 ? "" : "s"} over ${o.tape}, ${running === 1 ? "one at a time" : `${running} at a time (worker threads)`}\n`
+          )
+          return SweepRun.runAll({
             label: file,
             points,
             tape: resolvePath(o.tape),
@@ -192,7 +193,8 @@ export const sweep = Command.make(
               process.stderr.write(
                 `sweep ${done}/${points.length} (${(ms / 1000).toFixed(1)} s): ${points[i]!.assignments.join(" ")} → P&L ${D.format(row.pnl, 4, "half-even")}, ${row.fills} fills\n`
               )
-          }),
+          })
+        },
         // the runs' journals are the sweep's scratch: gone with it, also when it fails or is stopped
         (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
       ).pipe(Effect.mapError((e) => new CliFailure({ message: e.message })))
