@@ -25,8 +25,12 @@ import * as Ref from "effect/Ref"
 import * as Runtime from "effect/Runtime"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
+import { ControlError, type Published } from "./ControlClient.js"
 import { errorText } from "./Errors.js"
 import { type RunHandle, scopeLabel } from "./Run.js"
+
+// the CLI's side (find a running bot, call it) lives apart so the control commands start without the run's modules
+export { ControlError, call, find, type Published } from "./ControlClient.js"
 
 export interface ControlOptions {
   readonly host: string
@@ -37,8 +41,6 @@ export interface ControlOptions {
   /** more routes on the same server (the dashboard): true when it answered; `authorized` = the token matched */
   readonly routes?: (req: http.IncomingMessage, res: http.ServerResponse, authorized: boolean) => boolean
 }
-
-export class ControlError extends Schema.TaggedError<ControlError>()("ControlError", { message: Schema.String }) {}
 
 const Command = Schema.Struct({
   venue: Schema.optional(Schema.String),
@@ -74,12 +76,6 @@ export const guardOf = (req: http.IncomingMessage, hosts: ReadonlySet<string>): 
   }
   if (req.method !== "GET" && origin === "null") return "a command from an opaque origin is refused"
   return undefined
-}
-
-export interface Published {
-  readonly url: string
-  readonly pid: number
-  readonly token?: string
 }
 
 /** The status document (also what `alpha-hunter status` prints). */
@@ -288,34 +284,4 @@ export const serve = (h: RunHandle, o: ControlOptions): Effect.Effect<string, Co
       () => Effect.sync(() => fs.rmSync(o.file, { force: true }))
     )
     return url
-  })
-
-/** The published address of a running bot on this journal, if one runs. */
-export const find = (journalPath: string): Published | undefined => {
-  try {
-    const p = JSON.parse(fs.readFileSync(`${journalPath}.control.json`, "utf8")) as Published
-    process.kill(p.pid, 0)
-    return p
-  } catch {
-    return undefined
-  }
-}
-
-/** One call to a running bot's API. */
-export const call = (p: Published, method: "GET" | "POST", path: string, body?: unknown) =>
-  Effect.tryPromise({
-    try: async () => {
-      const r = await fetch(`${p.url}${path}`, {
-        method,
-        headers: {
-          "content-type": "application/json",
-          ...(p.token !== undefined ? { authorization: `Bearer ${p.token}` } : {})
-        },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {})
-      })
-      const json = (await r.json()) as Record<string, unknown>
-      if (!r.ok) throw new Error(String(json["error"] ?? `HTTP ${r.status}`))
-      return json
-    },
-    catch: (e) => new ControlError({ message: `the running bot at ${p.url}: ${(e as Error).message}` })
   })

@@ -6,6 +6,7 @@
 import { Decimal as D } from "@alpha-hunter/core"
 import * as Schema from "effect/Schema"
 import type { BacktestResult } from "./Backtest.js"
+import type { Metric } from "./SweepMetrics.js"
 
 export interface Axis {
   readonly path: string
@@ -31,8 +32,7 @@ export const combinations = (axes: ReadonlyArray<Axis>): ReadonlyArray<ReadonlyA
     [[]]
   )
 
-export const metrics = ["pnl", "spread", "inventory", "fees", "fills", "markout60", "orders", "liquidity"] as const
-export type Metric = (typeof metrics)[number]
+export { type Metric, metrics } from "./SweepMetrics.js"
 
 /** One backtest of the grid, as a row of the table (also its form across a worker thread: decimals as strings). */
 export const Row = Schema.Struct({

@@ -68,9 +68,15 @@ describe("alpha-hunter CLI", () => {
         [["report", "--since", "yesterday", "--journal", writeFile(dir, "j.sqlite", "")], 'cannot read "yesterday"'],
         [["report", "--format", "xml"], "table, json, csv"],
         [["cancel-all", "--venue", "nope"], "no venue named nope"],
-        [["run", "--config", `${dir}/missing.yaml`], "must exist"]
+        [["run", "--config", `${dir}/missing.yaml`], "must exist"],
+        // the control commands read only the journal path: no bot there is said plainly
+        [
+          ["status", "--config", writeFile(dir, "c.yaml", `journal: { path: ${dir}/none.sqlite }\n`)],
+          `no running bot on journal ${dir}/none.sqlite`
+        ],
+        [["pause", "--config", writeFile(dir, "bad.yaml", "journal: [\n")], "invalid config"]
       ]
-      // the four processes at once (each is independent; the startup is most of each one's time)
+      // the processes at once (each is independent; the startup is most of each one's time)
       const procs = cases.map(([args, expected]) => ({ args, expected, p: cli(args) }))
       for (const { args, expected, p } of procs) {
         const code = yield* p.exited

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { cli, readJournal, simBot, waitUntil } from "./helpers.js"
+import { cli, readJournal, simBot, tempDir, waitUntil, writeFile } from "./helpers.js"
 
 const setup = (control = "") => simBot({ markets: 3, seed: 9, flowPerSec: 5, extra: control })
 
@@ -35,6 +35,16 @@ describe("control API", () => {
         assert.strictEqual(doc.venues[0]!.venue, "k")
         assert.strictEqual(doc.venues[0]!.markets, 3)
         assert.isAbove(doc.venues[0]!.resting, 0)
+        // the control commands read the journal path alone: a config broken since the bot started (a bad
+        // strategy section) still reaches the bot
+        const edited = writeFile(
+          tempDir(),
+          "edited.yaml",
+          `journal: { path: ${journal} }\nstrategies: { mm: { plugin: nope } }\n`
+        )
+        const stEdited = cli(["status", "--config", edited])
+        assert.strictEqual(yield* stEdited.exited, 0, stEdited.output())
+        assert.strictEqual(JSON.parse(stEdited.output()).state, "ACTIVE")
 
         const paused = cli(["pause", "--config", config, "--reason", "lunch"])
         assert.strictEqual(yield* paused.exited, 0, paused.output())

@@ -2,7 +2,7 @@
 import { Decimal as D } from "@alpha-hunter/core"
 import { assert, describe, it } from "@effect/vitest"
 import * as Either from "effect/Either"
-import { setPath } from "../src/CliBacktest.js"
+import { setPath } from "../src/ConfigSet.js"
 import * as Sweep from "../src/Sweep.js"
 
 const row = (assignments: ReadonlyArray<string>, pnl: string, fills: number): Sweep.Row => ({
