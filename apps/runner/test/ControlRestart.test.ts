@@ -1,16 +1,8 @@
 /** The control API's access rule off loopback, and a halt that carries over a restart. */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { cli, readJournal, simBot, waitUntil } from "./helpers.js"
-
-const setup = (control = "") => simBot({ markets: 3, seed: 9, flowPerSec: 5, extra: control })
-
-const writesAfter = (journal: string, seq: number) =>
-  Effect.map(
-    readJournal(journal),
-    (es) => es.filter((e) => e.seq > seq && e.kind === "request" && e.data["op"] !== "cancel").length
-  )
-const lastSeq = (journal: string) => Effect.map(readJournal(journal), (es) => es[es.length - 1]?.seq ?? 0)
+import { lastSeq, setup, writesAfter } from "./controlKit.js"
+import { cli, waitUntil } from "./helpers.js"
 
 describe("control API: access and restarts", () => {
   it.scopedLive(
