@@ -312,6 +312,10 @@ describe("Lip scorer: properties", () => {
       return { ...l, orders: kept }
     })
     if (moved === 0n) return true
+    // under book-levels distance a level the move empties stops separating the others from the best, so they
+    // come closer and can gain on us (the example below); the property is about the move alone
+    if (c.rules.distance === "book-levels" && levels.some((l, i) => i > 0 && l.orders.every((o) => o.size <= 0n)))
+      return true
     const first = levels[0]!
     const up: Lip.Side = {
       ...c.side,
@@ -319,6 +323,35 @@ describe("Lip scorer: properties", () => {
     }
     const t = Lip.scoreSide(up, pOf(c), c.rules)
     return t.status !== "qualifies" || t.share >= s.share
+  })
+
+  it("book-levels: moving up can lower our share when it empties the level between the best and the others", () => {
+    // found by the property above (seed -140994914): 1 of ours at each of the two best levels, 1 of theirs below
+    const o = (size: number, ours: boolean) => ({ size: D.int(size), ours })
+    const p = pOf({ target: 3, dfBps: 1 })
+    const r = rules({ reference: "best-price", depth: "cut-at-target", distance: "book-levels" })
+    const before: Lip.Side = {
+      topTick: 278,
+      levels: [
+        { tick: 2, orders: [o(1, true)] },
+        { tick: 1, orders: [o(1, true)] },
+        { tick: 0, orders: [o(1, false)] }
+      ]
+    }
+    const after: Lip.Side = {
+      topTick: 278,
+      levels: [
+        { tick: 2, orders: [o(2, true)] },
+        { tick: 0, orders: [o(1, false)] }
+      ]
+    }
+    // DF = 0.0001: ours 1 + 0.0001 of 1.00010001 before; 2 of 2.0001 after (theirs is now one level away)
+    assert.strictEqual(Lip.scoreSide(before, p, r).share, q(100_010_000n, 100_010_001n))
+    assert.strictEqual(Lip.scoreSide(after, p, r).share, q(20_000n, 20_001n))
+    assert.isTrue(Lip.scoreSide(after, p, r).share < Lip.scoreSide(before, p, r).share)
+    // in grid ticks theirs stays two ticks away, and the move gains
+    const ticks = rules({ reference: "best-price", depth: "cut-at-target", distance: "grid-ticks" })
+    assert.isTrue(Lip.scoreSide(after, p, ticks).share > Lip.scoreSide(before, p, ticks).share)
   })
 
   it.prop(
