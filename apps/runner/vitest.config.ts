@@ -10,6 +10,8 @@ const alone = ["Verification", "SweepRun"] as const
 const path = (name: string) => `test/${name}.test.ts`
 export default mergeConfig(shared, {
   test: {
+    // the CLI the tests start, bundled once per run (test/cliBundle.ts)
+    globalSetup: ["test/cliBundle.ts"],
     maxWorkers: 3,
     minWorkers: 1,
     projects: [

@@ -10,7 +10,13 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
 import * as Signals from "../src/Signals.js"
-import { cli, type Proc, readJournal, runnerRoot, simBot, waitUntil } from "./helpers.js"
+import { cli, cliCommand, type Proc, readJournal, runnerRoot, simBot, waitUntil } from "./helpers.js"
+
+/** the CLI as a shell command (inside the single quotes of `sh -c '…'`: double quotes only) */
+const shellCli = () =>
+  cliCommand()
+    .map((a) => `"${a}"`)
+    .join(" ")
 
 // one simulator for every run of this file (each run gets its own key, account and journal)
 let scope: Scope.CloseableScope
@@ -106,7 +112,7 @@ describe("stop paths", () => {
     () =>
       Effect.gen(function* () {
         const { config, journal, resting } = yield* setup
-        const inner = `"${process.execPath}" --import tsx --conditions=@alpha-hunter/source src/main.ts run --config "${config}"; true`
+        const inner = `${shellCli()} run --config "${config}"; true`
         const top = spawn("sh", ["-c", `sh -c '${inner}'; true`], {
           cwd: runnerRoot,
           env: { ...process.env, NO_COLOR: "1" },
@@ -131,14 +137,11 @@ describe("stop paths", () => {
       Effect.gen(function* () {
         const { config, journal, resting } = yield* setup
         // a shell as the launcher, the runner its child; the runner's output comes through the shell's pipes
-        const shell = spawn(
-          "sh",
-          [
-            "-c",
-            `"${process.execPath}" --import tsx --conditions=@alpha-hunter/source src/main.ts run --config "${config}"; true`
-          ],
-          { cwd: runnerRoot, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] }
-        )
+        const shell = spawn("sh", ["-c", `${shellCli()} run --config "${config}"; true`], {
+          cwd: runnerRoot,
+          env: { ...process.env, NO_COLOR: "1" },
+          stdio: ["ignore", "pipe", "pipe"]
+        })
         let out = ""
         shell.stdout!.on("data", (b: Buffer) => (out += b.toString()))
         shell.stderr!.on("data", (b: Buffer) => (out += b.toString()))

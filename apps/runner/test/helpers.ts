@@ -1,4 +1,4 @@
-/** Test helpers: spawn the real CLI (TypeScript sources via tsx), temp files, a raw signed Kalshi request. */
+/** Test helpers: spawn the real CLI (bundled from the sources: cliBundle.ts), temp files, a raw signed Kalshi request. */
 
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, writeFileSync } from "node:fs"
@@ -8,6 +8,7 @@ import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { KalshiSigning, KalshiSim } from "@alpha-hunter/kalshi-sim"
 import * as Effect from "effect/Effect"
+import { inject } from "vitest"
 import * as Journal from "../src/Journal.js"
 
 export const runnerRoot = resolve(import.meta.dirname, "..")
@@ -46,24 +47,23 @@ export interface Proc {
   readonly exited: Effect.Effect<number | null>
 }
 
-/** Starts `alpha-hunter <args>` from sources. */
+/** The command line that starts the CLI (the bundle built for this test run), as `node` and its arguments. */
+export const cliCommand = (): ReadonlyArray<string> => [process.execPath, inject("cliBundle")]
+
+/** Starts `alpha-hunter <args>` (one process: a SIGKILL hits the runner itself). */
 export const cli = (
   args: ReadonlyArray<string>,
   env: Record<string, string> = {},
   options: { readonly detached?: boolean } = {}
 ): Proc => {
-  // one process (tsx as a loader, not its CLI, which would run the program in a child): a SIGKILL hits the runner itself
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", "--conditions=@alpha-hunter/source", "src/main.ts", ...args],
-    {
-      cwd: runnerRoot,
-      env: { ...process.env, ...env, NO_COLOR: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
-      // its own process group (signals to the whole group)
-      detached: options.detached === true
-    }
-  )
+  const [node, ...main] = cliCommand()
+  const child = spawn(node!, [...main, ...args], {
+    cwd: runnerRoot,
+    env: { ...process.env, ...env, NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+    // its own process group (signals to the whole group)
+    detached: options.detached === true
+  })
   let out = ""
   child.stdout!.on("data", (b: Buffer) => {
     out += b.toString()
