@@ -32,7 +32,8 @@ export const strategyEnv = (
           : Effect.succeed(m)
       },
       // the strategy edge: the one place views are conflated (latest wins: the view is taken when it pulls)
-      book: (symbol) => session.book(symbol)
+      book: (symbol) => session.book(symbol),
+      ...(session.followBook !== undefined ? { followBook: session.followBook } : {})
     })
     const mine = (t: OrderTracker.Tracked) => t.strategy === s.name
     const portfolio = Strategy.Portfolio.of({

@@ -12,7 +12,8 @@ import {
   Incentive,
   type Market,
   type Order,
-  type OrderBook
+  type OrderBook,
+  type Strategy
 } from "@alpha-hunter/core"
 import { ExecutionEngine } from "@alpha-hunter/execution"
 import type { RiskEngine } from "@alpha-hunter/risk"
@@ -52,6 +53,8 @@ export interface VenueSession {
    * strategy's edge, with no fiber in between). Each view delivered is noted as the market's latest seen.
    */
   readonly book: (symbol: Ids.Symbol) => Stream.Stream<OrderBook.BookView, ExchangeError.ExchangeError>
+  /** `book` read by a loop, each view noted the same way (venues with `Exchange.followBook`) */
+  readonly followBook?: Strategy.MarketDataService["followBook"]
   /** The newest view any reader of the market was handed (none until the first): what the sampler reads. */
   readonly lastView: (symbol: Ids.Symbol) => Effect.Effect<Option.Option<OrderBook.BookView>>
   /** everything the venue's plugin provides (add-ons that know a plugin's own services look here: the recorder) */
@@ -300,20 +303,26 @@ export const openVenue = (
     // map with a local write: a tap's effect per view costs a dozen runtime steps on the hot path), with the
     // reader's clock read once when its stream starts.
     const lastViews = new Map<string, OrderBook.BookView>()
+    const seen = (clock: Clock.Clock, symbol: Ids.Symbol, view: OrderBook.BookView) => {
+      const prev = lastViews.get(symbol)
+      if (prev === undefined || prev.version !== view.version) {
+        bookSeenAt.set(symbol, clock.unsafeCurrentTimeNanos())
+        lastViews.set(symbol, view)
+      }
+      return view
+    }
     const book = (symbol: Ids.Symbol) =>
       Stream.unwrap(
-        Effect.map(Effect.clock, (clock) =>
-          Stream.map(exchange.watchBook(symbol), (view) => {
-            const t = clock.unsafeCurrentTimeNanos()
-            const prev = lastViews.get(symbol)
-            if (prev === undefined || prev.version !== view.version) {
-              bookSeenAt.set(symbol, t)
-              lastViews.set(symbol, view)
-            }
-            return view
-          })
-        )
+        Effect.map(Effect.clock, (clock) => Stream.map(exchange.watchBook(symbol), (view) => seen(clock, symbol, view)))
       )
+    // the same views by a loop where the venue offers one (in-process venues: no stream channel per view)
+    const followBook: VenueSession["followBook"] =
+      exchange.followBook === undefined
+        ? undefined
+        : (symbol, f) =>
+            Effect.flatMap(Effect.clock, (clock) =>
+              Exchange.runBook(exchange, symbol, (view) => f(seen(clock, symbol, view)))
+            )
     const lastView = (symbol: Ids.Symbol) => Effect.sync(() => Option.fromNullable(lastViews.get(symbol)))
     return {
       name: v.name,
@@ -326,6 +335,7 @@ export const openVenue = (
       updateMarket,
       inProcess,
       book,
+      ...(followBook !== undefined ? { followBook } : {}),
       lastView,
       services
     } satisfies VenueSession

@@ -219,6 +219,17 @@ export const make = (head: Head, config: ReplayConfig, venue: string): Effect.Ef
               () => b.right.version
             )
       },
+      // the same views by a loop (the strategies' hot path: no stream channel per view)
+      followBook: (symbol) => {
+        const b = marketOf(symbol)
+        return Either.isLeft(b)
+          ? Effect.fail(b.left)
+          : wakers.reader(
+              symbol,
+              () => viewOf(b.right),
+              () => b.right.version
+            )
+      },
       // the write reaches the book `orderLatencyMs` after it is sent, then applies at once (one clock read)
       submit: (items) =>
         Effect.zipRight(

@@ -19,22 +19,43 @@ const market = () => {
   return { m, read, version: () => m.version }
 }
 
+/**
+ * A reader of "X" running `f` on each view: through the stream (`views`) or by the loop `Exchange.followBook`
+ * gives (`reader`: the same views, no channel); every test runs both ways.
+ */
+type Way = "stream" | "loop"
+const readX = (
+  wakers: Wakers,
+  way: Way,
+  m: ReturnType<typeof market>,
+  f: (v: OrderBook.BookView) => Effect.Effect<void>
+) =>
+  way === "stream"
+    ? Stream.runForEach(wakers.views("X", m.read, m.version), f)
+    : Effect.scoped(
+        Effect.flatMap(wakers.reader("X", m.read, m.version), (r) => {
+          const loop: Effect.Effect<never> = Effect.flatMap(r.next, (v) => Effect.zipRight(f(v), loop))
+          return loop
+        })
+      )
+
 const run = <A>(program: Effect.Effect<A>) => {
   const r = SimRuntime.run(program, { startMs: 0, seed: 1 })
   assert.isTrue(Exit.isSuccess(r.exit))
   return Exit.isSuccess(r.exit) ? r.exit.value : (undefined as never)
 }
 
-describe("book wake-ups (Wakers)", () => {
+describe.each(["stream", "loop"] as const)("book wake-ups (Wakers), read by %s", (way) => {
   it("a reader sees the first view at once, then one per wake with a change; wakes while it is busy count once", () => {
     const seen = run(
       Effect.gen(function* () {
         const wakers = new Wakers()
-        const { m, read, version } = market()
+        const x = market()
+        const { m } = x
         const seen: Array<string> = []
         // a slow reader: 10 ms per view
         const reader = yield* Effect.fork(
-          Stream.runForEach(wakers.views("X", read, version), (v) =>
+          readX(wakers, way, x, (v) =>
             Effect.zipRight(
               Effect.flatMap(Clock.currentTimeMillis, (t) => Effect.sync(() => seen.push(`v${v.version}@${t}`))),
               Effect.sleep("10 millis")
@@ -76,14 +97,11 @@ describe("book wake-ups (Wakers)", () => {
     const seen = run(
       Effect.gen(function* () {
         const wakers = new Wakers()
-        const { m, read, version } = market()
+        const x = market()
+        const { m } = x
         const seen: Array<string> = []
         const follow = (name: string) =>
-          Effect.fork(
-            Stream.runForEach(wakers.views("X", read, version), (v) =>
-              Effect.sync(() => seen.push(`${name} v${v.version}`))
-            )
-          )
+          Effect.fork(readX(wakers, way, x, (v) => Effect.sync(() => seen.push(`${name} v${v.version}`))))
         const a = yield* follow("a")
         const b = yield* follow("b")
         yield* Effect.sleep("1 millis")
@@ -99,10 +117,12 @@ describe("book wake-ups (Wakers)", () => {
         yield* Effect.sleep("1 millis")
         yield* Fiber.interrupt(b)
         yield* Fiber.interrupt(c)
+        // every reader has left: nothing is kept for the market
+        seen.push(`readers ${wakers.readers("X")}`)
         return seen
       })
     )
-    assert.deepStrictEqual(seen, ["a v0", "b v0", "b v1", "c v1", "b v2", "c v2"])
+    assert.deepStrictEqual(seen, ["a v0", "b v0", "b v1", "c v1", "b v2", "c v2", "readers 0"])
   })
 })
 

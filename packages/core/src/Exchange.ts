@@ -122,10 +122,24 @@ export interface ExchangeService {
     accept?: (f: Fill) => boolean
   ) => Effect.Effect<Fanout.Subscription<Fill>, never, Scope.Scope>
   /**
+   * Optional, for in-process venues: what `watchBook` delivers, read by a loop instead of a stream (a stream
+   * pays its channel's bookkeeping on every view: on a replay, a tenth of the run). Joined now, left when the
+   * caller's scope closes. Read it through `runBook`. A wrapper that changes `watchBook` must drop it.
+   */
+  readonly followBook?: (symbol: Symbol) => Effect.Effect<BookReader, ExchangeError, Scope.Scope>
+  /**
    * The venue's health events (desyncs, its own halts, disconnects, private-stream gaps) for every
    * subscriber, from subscription on. The venue publishes; the runner acts (Risk, journal, report).
    */
   readonly health: Stream.Stream<VenueHealth>
+}
+
+/**
+ * One reader of a market's book (`followBook`): `next` answers the first view at once, then waits for a view
+ * it has not had — the newest when it asks (latest wins, as `watchBook`). One loop per reader.
+ */
+export interface BookReader {
+  readonly next: Effect.Effect<BookView, ExchangeError>
 }
 
 export class Exchange extends Context.Tag("@alpha-hunter/core/Exchange")<Exchange, ExchangeService>() {}
@@ -178,6 +192,28 @@ export const runMyTrades = <E, R>(ex: ExchangeService, f: (fill: Fill) => Effect
   ex.subscribeMyTrades !== undefined
     ? Effect.scoped(Effect.flatMap(ex.subscribeMyTrades(), (s) => Fanout.forEach(s, f)))
     : Stream.runForEach(ex.watchMyTrades(), f)
+
+/**
+ * Runs `f` on every view of a market's book from now on (latest wins), until `f` fails or the book ends: the
+ * venue's `followBook` loop when it has one, `watchBook` otherwise.
+ */
+export const runBook = <E, R>(
+  ex: ExchangeService,
+  symbol: Symbol,
+  f: (view: BookView) => Effect.Effect<unknown, E, R>
+): Effect.Effect<void, ExchangeError | E, R> =>
+  ex.followBook !== undefined
+    ? Effect.scoped(
+        Effect.flatMap(ex.followBook(symbol), (r) => {
+          // no yield per view (`Effect.forever` adds one): `next` suspends until the book changes, and the
+          // runtime still yields a fiber that runs long
+          const loop: Effect.Effect<never, ExchangeError | E, R> = Effect.flatMap(r.next, (v) =>
+            Effect.zipRight(f(v), loop)
+          )
+          return loop
+        })
+      )
+    : Stream.runForEach(ex.watchBook(symbol), f)
 
 /** `watchOrders` with only what `accept` keeps (filtered before buffering when the venue allows). */
 export const ordersWhere = (ex: ExchangeService, accept: (o: Order) => boolean): Stream.Stream<Order, ExchangeError> =>

@@ -7,10 +7,11 @@
  * only require `StrategyEnv`, and `StrategyPlugin` (see Plugin.ts) rejects at compile time any layer that
  * asks for the raw `Exchange`.
  */
+import * as Chunk from "effect/Chunk"
 import * as Context from "effect/Context"
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import type * as Stream from "effect/Stream"
+import * as Stream from "effect/Stream"
 import * as D from "./Decimal.js"
 import type { BadSymbol, ExchangeError } from "./ExchangeError.js"
 import type { ClientOrderId, OrderId, Symbol, VenueId } from "./Ids.js"
@@ -74,8 +75,33 @@ export interface MarketDataService {
    * until healed. `view.toOrderBook()` builds the Decimal book when one is really needed.
    */
   readonly book: (symbol: Symbol) => Stream.Stream<BookView, ExchangeError>
+  /**
+   * Optional (the runner sets it where the venue offers `Exchange.followBook`: in-process venues): runs `f` on
+   * each view `book` would emit, in order, by a loop rather than a stream, until `f` fails. Read books through
+   * `forEachView`, which uses it when present and `book` otherwise.
+   */
+  readonly followBook?: <E, R>(
+    symbol: Symbol,
+    f: (view: BookView) => Effect.Effect<unknown, E, R>
+  ) => Effect.Effect<void, ExchangeError | E, R>
 }
 export class MarketData extends Context.Tag("@alpha-hunter/core/MarketData")<MarketData, MarketDataService>() {}
+
+/**
+ * Runs `f` on every view of a market's book (latest wins: a busy `f` gets the newest view next, never a
+ * backlog), until `f` fails or the book ends: `followBook` when the market data has it, else `book` read chunk
+ * by chunk (a conflated book's chunk is one view).
+ */
+export const forEachView = <E, R>(
+  md: MarketDataService,
+  symbol: Symbol,
+  f: (view: BookView) => Effect.Effect<unknown, E, R>
+): Effect.Effect<void, ExchangeError | E, R> =>
+  md.followBook !== undefined
+    ? md.followBook(symbol, f)
+    : Stream.runForEachChunk(md.book(symbol), (views) =>
+        views.length === 1 ? f(Chunk.unsafeGet(views, 0)) : Effect.forEach(views, f, { discard: true })
+      )
 
 /** The strategy's own orders, fills and positions, read-only. */
 export interface PortfolioService {

@@ -27,7 +27,7 @@ import * as Queue from "effect/Queue"
 import * as Ref from "effect/Ref"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import type { Features, FetchOrdersOptions, Has } from "./Exchange.js"
+import type { BookReader, Features, FetchOrdersOptions, Has } from "./Exchange.js"
 import * as Exchange from "./Exchange.js"
 import type { ExchangeError } from "./ExchangeError.js"
 import * as E from "./ExchangeError.js"
@@ -130,6 +130,8 @@ export interface VenuePrimitives {
   readonly fetchOrderBook: (symbol: Symbol, limit?: number) => Effect.Effect<OrderBook, ExchangeError>
   readonly watchOrderBook: (symbol: Symbol) => Stream.Stream<OrderBook, ExchangeError>
   readonly watchBook: (symbol: Symbol) => Stream.Stream<BookView, ExchangeError>
+  /** optional: `watchBook` read by a loop (in-process drivers; see `Exchange.followBook`) */
+  readonly followBook?: (symbol: Symbol) => Effect.Effect<BookReader, ExchangeError, Scope.Scope>
 
   // ---- writes: one outcome per item, never failing as a whole ----
   /**
@@ -351,6 +353,7 @@ export const make = (p: VenuePrimitives, options: Options = {}): Effect.Effect<V
       fetchPositions: p.positions,
       watchOrderBook: p.watchOrderBook,
       watchBook: p.watchBook,
+      ...(p.followBook !== undefined ? { followBook: p.followBook } : {}),
       watchOrders: (symbol) => S.watch(st.orders, symbol),
       watchMyTrades: (symbol) => S.watch(st.fills, symbol),
       subscribeOrders: (accept) => st.orders.subscribe(accept),

@@ -1,11 +1,15 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
 import { Exchange } from "../src/Exchange.js"
 import * as Errors from "../src/ExchangeError.js"
+import { Symbol as SymbolId, VenueId } from "../src/Ids.js"
+import type { BookView } from "../src/OrderBook.js"
 import * as Plugin from "../src/Plugin.js"
-import { MarketData, OrderGateway, Strategy } from "../src/Strategy.js"
+import { forEachView, MarketData, type MarketDataService, OrderGateway, Strategy } from "../src/Strategy.js"
 
 describe("error taxonomy", () => {
   it("network errors are retryable, refusals and unknown outcomes are not", () => {
@@ -88,4 +92,52 @@ describe("strategy contract", () => {
       })
     assert.isFunction(bad)
   })
+})
+
+describe("Strategy.forEachView", () => {
+  const view = (version: number) => ({ version }) as BookView
+  const base = {
+    venue: VenueId.make("v"),
+    markets: Effect.succeed([]),
+    market: () => Effect.die("unused"),
+    book: () => Stream.make(view(1), view(2), view(3))
+  }
+  const sym = SymbolId.make("X")
+
+  it.effect("reads the stream (chunk by chunk) when the market data has no followBook", () =>
+    Effect.gen(function* () {
+      const seen: Array<number> = []
+      yield* forEachView(base, sym, (v) => Effect.sync(() => seen.push(v.version)))
+      assert.deepStrictEqual(seen, [1, 2, 3])
+    })
+  )
+
+  it.effect("uses followBook when present (the stream is not read), and ends with f's failure", () =>
+    Effect.gen(function* () {
+      const seen: Array<string> = []
+      const md: MarketDataService = {
+        ...base,
+        book: () => Stream.die("the stream must not be read"),
+        followBook: (symbol, f) =>
+          Effect.forEach(
+            [view(7), view(8), view(9)],
+            (v) =>
+              Effect.zipRight(
+                Effect.sync(() => seen.push(symbol)),
+                f(v)
+              ),
+            {
+              discard: true
+            }
+          )
+      }
+      const out = yield* Effect.either(
+        forEachView(md, sym, (v) =>
+          v.version === 8 ? Effect.fail("stop at 8") : Effect.sync(() => seen.push(String(v.version)))
+        )
+      )
+      assert.deepStrictEqual(seen, ["X", "7", "X"])
+      assert.deepStrictEqual(out, Either.left("stop at 8"))
+    })
+  )
 })

@@ -17,7 +17,6 @@ import {
   Plugin,
   Strategy
 } from "@alpha-hunter/core"
-import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -282,15 +281,9 @@ export const make = (config: MakerConfig, id: string) =>
             }),
             log(symbol, "quote")
           )
-        // MarketData.book is conflated at the strategy edge (latest wins): no buffer of our own; read chunk by
-        // chunk (a conflated book's chunk is one view: no forEach per view on the hot path)
-        yield* md
-          .book(sym)
-          .pipe(
-            Stream.runForEachChunk((views) =>
-              views.length === 1 ? decide(Chunk.unsafeGet(views, 0)) : Effect.forEach(views, decide, { discard: true })
-            )
-          )
+        // MarketData.book is conflated at the strategy edge (latest wins): no buffer of our own; read by a loop
+        // where the venue offers one (`followBook`), else chunk by chunk
+        yield* Strategy.forEachView(md, sym, decide)
       }).pipe(Effect.catchAll(log(symbol, "book stream")), Effect.repeat(Schedule.spaced("1 second")), Effect.asVoid)
 
     /** Cancels every order we have resting in the markets we worked. */

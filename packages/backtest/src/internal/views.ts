@@ -7,6 +7,7 @@ import { OrderBook } from "@alpha-hunter/core"
 import * as Channel from "effect/Channel"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as B from "./book.js"
 
@@ -83,6 +84,18 @@ export class Wakers {
     }
   }
 
+  /** Joins `r` to its market's readers (it leaves when `leave` runs). */
+  private join(symbol: string, r: Reader): void {
+    const set = this.bySymbol.get(symbol) ?? new Set()
+    set.add(r)
+    this.bySymbol.set(symbol, set)
+  }
+  private leave(symbol: string, r: Reader): void {
+    const set = this.bySymbol.get(symbol)
+    set?.delete(r)
+    if (set?.size === 0) this.bySymbol.delete(symbol)
+  }
+
   /**
    * The views of one market, one per change the reader has not seen: the first at once, then one when it
    * pulls after a wake (a view whose version it already has, or none, is skipped; `version` is the book's
@@ -100,24 +113,51 @@ export class Wakers {
         const r: Reader = { pending: false, waiter: undefined }
         return Channel.ensuring(
           Channel.suspend(() => {
-            const set = this.bySymbol.get(symbol) ?? new Set()
-            set.add(r)
-            this.bySymbol.set(symbol, set)
-            return follow(r, read, version)
+            this.join(symbol, r)
+            const next = nextOf(r, read, version)
+            const loop: Channel.Channel<Chunk.Chunk<OrderBook.BookView>> = Channel.flatMap(
+              Channel.fromEffect(next),
+              (v) => Channel.flatMap(Channel.write(Chunk.of(v)), () => loop)
+            )
+            return loop
           }),
-          Effect.sync(() => this.bySymbol.get(symbol)?.delete(r))
+          Effect.sync(() => this.leave(symbol, r))
         )
       })
     )
   }
+
+  /**
+   * The same views read by a loop (`Exchange.followBook`): `next` is the stream's pull without the channel
+   * around it. The reader joins its market now and leaves it when the scope closes.
+   */
+  reader(
+    symbol: string,
+    read: () => OrderBook.BookView | undefined,
+    version: () => number
+  ): Effect.Effect<{ readonly next: Effect.Effect<OrderBook.BookView> }, never, Scope.Scope> {
+    return Effect.acquireRelease(
+      Effect.sync(() => {
+        const r: Reader = { pending: false, waiter: undefined }
+        this.join(symbol, r)
+        return { r, next: nextOf(r, read, version) }
+      }),
+      ({ r }) => Effect.sync(() => this.leave(symbol, r))
+    )
+  }
+
+  /** readers following `symbol` now (tests: a closed reader is gone) */
+  readers(symbol: string): number {
+    return this.bySymbol.get(symbol)?.size ?? 0
+  }
 }
 
-/** One reader's views, one per chunk, from a channel loop (lighter per view than `Stream.repeatEffect`). */
-const follow = (
+/** One reader's next view: the first at once, then the newest after a wake that changed what is shown. */
+const nextOf = (
   r: Reader,
   read: () => OrderBook.BookView | undefined,
   version: () => number
-): Channel.Channel<Chunk.Chunk<OrderBook.BookView>> => {
+): Effect.Effect<OrderBook.BookView> => {
   let first = true
   let last = -1
   const wait = Effect.async<void>((resume) => {
@@ -145,8 +185,5 @@ const follow = (
     }
     return Effect.zipRight(wait, woken)
   })
-  const loop: Channel.Channel<Chunk.Chunk<OrderBook.BookView>> = Channel.flatMap(Channel.fromEffect(next), (v) =>
-    Channel.flatMap(Channel.write(Chunk.of(v)), () => loop)
-  )
-  return loop
+  return next
 }
