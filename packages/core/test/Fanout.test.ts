@@ -77,6 +77,36 @@ describe("Fanout", () => {
     })
   )
 
+  it.scoped("takes cut short again and again leave no waiting entries behind; two readers are both woken", () =>
+    Effect.gen(function* () {
+      const f = yield* Fanout.make<number>()
+      const sub = yield* f.subscribe()
+      const s = sub as unknown as { readonly waiters: number }
+      // a fiber polling a quiet subscription (a take cut short each round, as by a timeout: the take runs in a
+      // child fiber the race ends): the ended fibers' waits are dropped when the next one waits
+      const poller = yield* Effect.fork(
+        Effect.forever(
+          Effect.raceFirst(Effect.asVoid(sub.take), Effect.yieldNow()).pipe(Effect.zipRight(Effect.yieldNow()))
+        )
+      )
+      for (let i = 0; i < 200; i++) yield* Effect.yieldNow()
+      assert.isAtMost(s.waiters, 1, "waits left by interrupted takes")
+      yield* Fiber.interrupt(poller)
+      // two fibers waiting at once: one event wakes both (the first to run takes it, the other waits again)
+      const a = yield* Effect.fork(sub.take)
+      const b = yield* Effect.fork(sub.take)
+      yield* Effect.yieldNow()
+      f.unsafePublish(7)
+      yield* Effect.yieldNow()
+      const done = [a.unsafePoll(), b.unsafePoll()].filter((x) => x !== null)
+      assert.strictEqual(done.length, 1)
+      assert.deepStrictEqual(done[0], Exit.succeed([7]))
+      f.unsafePublish(8)
+      const rest = yield* Fiber.join(a.unsafePoll() === null ? a : b)
+      assert.deepStrictEqual(rest, [8])
+    })
+  )
+
   it.scoped("forEach runs in order, batch by batch, and ends with the handler's failure", () =>
     Effect.gen(function* () {
       const f = yield* Fanout.make<number>()
