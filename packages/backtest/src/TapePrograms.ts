@@ -10,19 +10,28 @@ import { Incentive } from "@alpha-hunter/core"
 import * as Effect from "effect/Effect"
 
 export const make = (programs: ReadonlyArray<Incentive.IncentiveProgram>): Incentive.IncentiveProgramsService => {
-  // the same list (the same array) while no program starts or ends: a reader indexes it once, not per read
+  // the same list (the same array) while no program starts or ends: a reader indexes it once, not per read;
+  // worked out again only once the clock reaches the next start or end (read on every decision: O(1) between)
   let last: ReadonlyArray<Incentive.IncentiveProgram> = []
-  const listed = Effect.clockWith((clock) =>
-    Effect.sync(() => {
-      const now = clock.unsafeCurrentTimeMillis()
-      const next = programs.filter((p) => {
-        const s = Incentive.statusAt(p, now)
-        return s === "active" || s === "upcoming"
-      })
-      if (next.length !== last.length || next.some((p, i) => p !== last[i])) last = next
-      return last
+  let from = Number.POSITIVE_INFINITY
+  let until = Number.NEGATIVE_INFINITY
+  const list = (now: number) => {
+    if (now >= from && now < until) return last
+    const next = programs.filter((p) => {
+      const s = Incentive.statusAt(p, now)
+      return s === "active" || s === "upcoming"
     })
-  )
+    if (next.length !== last.length || next.some((p, i) => p !== last[i])) last = next
+    from = now
+    until = Number.POSITIVE_INFINITY
+    for (const p of programs) {
+      if (p.paidOut) continue
+      if (p.start > now) until = Math.min(until, p.start)
+      else if (p.end > now) until = Math.min(until, p.end)
+    }
+    return last
+  }
+  const listed = Effect.clockWith((clock) => Effect.sync(() => list(clock.unsafeCurrentTimeMillis())))
   return {
     current: listed,
     refresh: listed,

@@ -43,6 +43,27 @@ describe("TapePrograms", () => {
     })
   )
 
+  it.effect("is worked out again exactly at each start and end (and if time goes back), the same array between", () =>
+    Effect.gen(function* () {
+      const s = TapePrograms.make(tape)
+      const expected = (now: number) =>
+        ids(
+          tape.filter((p) => {
+            const st = Incentive.statusAt(p, now)
+            return st === "active" || st === "upcoming"
+          })
+        )
+      for (const t of [0, 999, 1_000, 1_999, 2_000, 2_999, 3_000, 4_999, 5_000, 8_999, 9_000, 20_000, 1_500, 0]) {
+        yield* TestClock.setTime(t)
+        assert.deepStrictEqual(ids(yield* s.current), expected(t), `at ${t} ms`)
+      }
+      yield* TestClock.setTime(3_100)
+      const first = yield* s.current
+      yield* TestClock.setTime(4_900)
+      assert.strictEqual(yield* s.current, first)
+    })
+  )
+
   it.effect("follows nothing past the tape: no status changes, nothing ended to read", () =>
     Effect.gen(function* () {
       const s = TapePrograms.make(tape)

@@ -189,8 +189,9 @@ export const make = (options: Options): Effect.Effect<ExecutionEngine, never, Sc
     return {
       venue: options.venue,
       gateway: (strategy, prefix) => makeGateway(ctx, { strategy, prefix, lockFor, resolveUnknown, creates }),
-      live: Effect.map(Ref.get(ctx.tracker), Tracker.all),
-      liveIn: (symbol) => Effect.map(Ref.get(ctx.tracker), (s) => Tracker.inSymbol(s, symbol)),
+      // read on every decision: one runtime step each (a modify that keeps the state, not a get and a map)
+      live: Ref.modify(ctx.tracker, (s) => [Tracker.all(s), s]),
+      liveIn: (symbol) => Ref.modify(ctx.tracker, (s) => [Tracker.inSymbol(s, symbol), s]),
       onOrder,
       onFill,
       seenFills,
