@@ -53,6 +53,42 @@ describe("BacktestJournal", () => {
     })
   )
 
+  it.scoped(
+    "a large flush (rows written 64 to a statement, the rest one by one) keeps every field, time and order",
+    () =>
+      Effect.gen(function* () {
+        const file = yield* Journal.make(tempFile())
+        const { journal, flush } = yield* BacktestJournal.buffered(file, 10_000)
+        const n = 150 // two statements of 64 rows, then 22 rows one by one
+        const entries: Array<Journal.NewEntry> = Array.from({ length: n }, (_, i) => ({
+          kind: i % 2 === 0 ? "request" : "ack",
+          venue: `v${i % 3}`,
+          ...(i % 4 === 0 ? {} : { strategy: `s${i}` }),
+          ...(i % 5 === 0 ? {} : { symbol: `M${i}` }),
+          ...(i % 6 === 0 ? {} : { clientOrderId: `c${i}` }),
+          ...(i % 7 === 0 ? {} : { orderId: `o${i}` }),
+          ...(i % 8 === 0 ? {} : { data: { i, price: `0.${i}`, nested: { ok: i % 2 === 0 } } })
+        }))
+        const seqs: Array<number> = []
+        for (let i = 0; i < n; i++) seqs.push(yield* at(10_000 + i, journal.append(entries[i]!)))
+        yield* flush
+        const back = yield* file.query()
+        assert.strictEqual(back.length, n)
+        assert.deepStrictEqual(
+          back.map((e) => e.seq),
+          seqs
+        )
+        back.forEach((e, i) => {
+          const want = entries[i]!
+          assert.deepStrictEqual(
+            { ...e, seq: 0 },
+            { ...want, seq: 0, ts: 10_000 + i, data: want.data ?? {} },
+            `entry ${i}`
+          )
+        })
+      })
+  )
+
   it.scoped("writes to the file once flushEvery entries wait (memory stays flat with the tape's length)", () =>
     Effect.gen(function* () {
       const file = yield* Journal.make(tempFile())
