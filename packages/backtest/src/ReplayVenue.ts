@@ -191,6 +191,9 @@ export const make = (head: Head, config: ReplayConfig, venue: string): Effect.Ef
     const arrive = Effect.sleep(fm.orderLatencyMs)
     const marketOf = (symbol: string) => S.marketOf(st, symbol)
 
+    // what a reader of a market's book follows: its shown view now and the book's version
+    const shownOf = (symbol: string) =>
+      Either.map(marketOf(symbol), (b) => ({ read: () => viewOf(b), version: () => b.version }))
     const primitives: Venue.VenuePrimitives = {
       id: Ids.VenueId.make(venue),
       has: Exchange.hasAll(true, { editOrder: false, cancelAllOrders: "emulated" }),
@@ -209,27 +212,17 @@ export const make = (head: Head, config: ReplayConfig, venue: string): Effect.Ef
             : Effect.succeed(v.toOrderBook())
         }),
       watchOrderBook: (symbol) => Stream.map(primitives.watchBook(symbol), (v) => v.toOrderBook()),
-      watchBook: (symbol) => {
-        const b = marketOf(symbol)
-        return Either.isLeft(b)
-          ? Stream.fail(b.left)
-          : wakers.views(
-              symbol,
-              () => viewOf(b.right),
-              () => b.right.version
-            )
-      },
+      watchBook: (symbol) =>
+        Either.match(shownOf(symbol), {
+          onLeft: Stream.fail,
+          onRight: (m) => wakers.views(symbol, m.read, m.version)
+        }),
       // the same views by a loop (the strategies' hot path: no stream channel per view)
-      followBook: (symbol) => {
-        const b = marketOf(symbol)
-        return Either.isLeft(b)
-          ? Effect.fail(b.left)
-          : wakers.reader(
-              symbol,
-              () => viewOf(b.right),
-              () => b.right.version
-            )
-      },
+      followBook: (symbol) =>
+        Either.match(shownOf(symbol), {
+          onLeft: Effect.fail,
+          onRight: (m) => wakers.reader(symbol, m.read, m.version)
+        }),
       // the write reaches the book `orderLatencyMs` after it is sent, then applies at once (one clock read)
       submit: (items) =>
         Effect.zipRight(
