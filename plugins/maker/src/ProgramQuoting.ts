@@ -227,32 +227,40 @@ export const make = (config: MakerConfig, id: string): Effect.Effect<ProgramQuot
           ? Effect.logInfo(`maker ${id}: ${symbol}: ${line()}`)
           : Effect.logDebug(`maker ${id}: ${symbol}: ${line()}`)
       }
-      return (p, input) =>
-        Effect.gen(function* () {
-          if (!c.enabled || Option.isNone(incentives)) return undefined
-          const closing = input.closeTime !== undefined && input.closeTime - input.now <= p.quote.stopBeforeCloseMs
-          const terms = termsOf(yield* programsOf(incentives.value, symbol), input.now)
-          if (!input.open || closing || terms === undefined) {
-            if (onBoard) {
-              yield* leave(symbol)
-              onBoard = false
-            }
-            return undefined
-          }
-          const maxSizeLots = Number(D.divToInt(c.maxSize, p.step, "down"))
-          const planned = mode === "program"
-          const full = quotesFor(p, input, terms, settings, maxSizeLots, planned, cached)
-          cached = { key: full.key, plan: full.plan }
-          if (full.plan.fallback !== undefined || full.quotes === undefined) {
-            if (onBoard) {
-              yield* leave(symbol)
-              onBoard = false
-            }
-            yield* note("plain", () => `liquidity program, quoted plainly: ${full.plan.fallback}`)
-            return undefined
-          }
-          onBoard = true
-          const granted = yield* bid(symbol, full.plan, input.now)
+      // off the board, answering "no program quotes" (once: a decision off the board leaves it without touching
+      // the shared Ref)
+      const none: Effect.Effect<undefined> = Effect.succeed(undefined)
+      const offBoard = (): Effect.Effect<undefined> => {
+        if (!onBoard) return none
+        onBoard = false
+        return Effect.as(leave(symbol), undefined)
+      }
+      const plain = (why: string): Effect.Effect<undefined> =>
+        mode === "plain"
+          ? offBoard()
+          : Effect.zipRight(
+              offBoard(),
+              Effect.as(
+                note("plain", () => `liquidity program, quoted plainly: ${why}`),
+                undefined
+              )
+            )
+      // a flatMap chain rather than a generator: this runs on every decision of every program market
+      const decide = (
+        p: Prepared,
+        input: Q.QuoteInput,
+        programs: ReadonlyArray<Incentive.IncentiveProgram>
+      ): Effect.Effect<Q.Quotes | undefined> => {
+        const closing = input.closeTime !== undefined && input.closeTime - input.now <= p.quote.stopBeforeCloseMs
+        const terms = termsOf(programs, input.now)
+        if (!input.open || closing || terms === undefined) return offBoard()
+        const maxSizeLots = Number(D.divToInt(c.maxSize, p.step, "down"))
+        const planned = mode === "program"
+        const full = quotesFor(p, input, terms, settings, maxSizeLots, planned, cached)
+        cached = { key: full.key, plan: full.plan }
+        if (full.plan.fallback !== undefined || full.quotes === undefined) return plain(`${full.plan.fallback}`)
+        onBoard = true
+        return Effect.flatMap(bid(symbol, full.plan, input.now), (granted) => {
           // the market where the budget runs out is planned again with sizes scaled down to what is left (from
           // the plan's own sizes, which the caps and limits already bound)
           const planLots = Math.max(full.plan.bid?.lots ?? 0, full.plan.ask?.lots ?? 0)
@@ -268,12 +276,24 @@ export const make = (config: MakerConfig, id: string): Effect.Effect<ProgramQuot
                   planned
                 )
           if (granted === undefined || quotes === undefined) {
-            yield* note("plain", () => "liquidity program, quoted plainly: the collateral budget funds better markets")
-            return undefined
+            return Effect.as(
+              note("plain", () => "liquidity program, quoted plainly: the collateral budget funds better markets"),
+              undefined
+            )
           }
-          yield* note("program", () => `quoting for its liquidity program: ${describe(p, plan)}`)
-          return quotes
-        }).pipe(
+          return mode === "program"
+            ? Effect.succeed(quotes)
+            : Effect.as(
+                note("program", () => `quoting for its liquidity program: ${describe(p, plan)}`),
+                quotes
+              )
+        })
+      }
+      return (p, input) =>
+        (!c.enabled || Option.isNone(incentives)
+          ? none
+          : Effect.flatMap(programsOf(incentives.value, symbol), (programs) => decide(p, input, programs))
+        ).pipe(
           // a bug here must not stop the market's loop: say so once per market, and quote it plainly
           Effect.catchAllDefect((d) => {
             const first = !failed
