@@ -10,6 +10,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Queue from "effect/Queue"
 import * as Scope from "effect/Scope"
+import * as TestClock from "effect/TestClock"
 import * as D from "../src/Decimal.js"
 import * as ExchangeError from "../src/ExchangeError.js"
 import * as Ids from "../src/Ids.js"
@@ -275,6 +276,83 @@ describe("write batcher (internal/venue/batcher)", () => {
         yield* Effect.sleep(Duration.millis(60))
         assert.strictEqual(marks, 1) // the timer was disarmed
       })
+  )
+
+  it.live(
+    "awaitOutcomes: several items on one fiber, in order; only the ones past the deadline are answered late and marked",
+    () =>
+      Effect.gen(function* () {
+        const marked: Array<number> = []
+        const items = yield* Effect.forEach([0, 1, 2], () => Deferred.make<WriteOutcome.WriteOutcome>())
+        const waits = items.map((done, i) => ({
+          done,
+          late: () => batcher.unknown("v", `late ${i}`),
+          mark: Effect.sync(() => void marked.push(i))
+        }))
+        const waiting = yield* Effect.fork(batcher.awaitOutcomes(waits, Duration.millis(30)))
+        // the first and the last are answered in time (out of order); the middle one never is
+        yield* Deferred.succeed(items[2]!, WriteOutcome.done(order(2, "open", 0)))
+        yield* Deferred.succeed(items[0]!, WriteOutcome.done(order(0, "open", 0)))
+        const os = yield* Fiber.join(waiting)
+        assert.deepStrictEqual(
+          os.map((o) => o._tag),
+          ["Done", "Unknown", "Done"]
+        )
+        assert.deepStrictEqual(
+          os.map((o) => (o._tag === "Done" ? o.order.id : undefined)),
+          ["o-0", undefined, "o-2"]
+        )
+        assert.deepStrictEqual(marked, [1])
+        // the late answer is the item's: its real outcome afterwards changes nothing
+        assert.isFalse(yield* Deferred.succeed(items[1]!, WriteOutcome.done(order(1, "open", 0))))
+      })
+  )
+
+  it.live("awaitOutcomes: a caller interrupted while waiting disarms every item's timer", () =>
+    Effect.gen(function* () {
+      let marks = 0
+      const items = yield* Effect.forEach([0, 1], () => Deferred.make<WriteOutcome.WriteOutcome>())
+      const waiting = yield* Effect.fork(
+        batcher.awaitOutcomes(
+          items.map((done) => ({
+            done,
+            late: () => batcher.unknown("v", "late"),
+            mark: Effect.sync(() => void marks++)
+          })),
+          Duration.millis(20)
+        )
+      )
+      yield* Effect.sleep(Duration.millis(5))
+      yield* Fiber.interrupt(waiting)
+      yield* Effect.sleep(Duration.millis(40))
+      for (const done of items) assert.isFalse(yield* Deferred.isDone(done))
+      assert.strictEqual(marks, 0)
+    })
+  )
+
+  it.effect("awaitOutcomes under a TestClock: each item waits on the clock's sleep, late ones marked", () =>
+    Effect.gen(function* () {
+      const marked: Array<number> = []
+      const items = yield* Effect.forEach([0, 1], () => Deferred.make<WriteOutcome.WriteOutcome>())
+      const waiting = yield* Effect.fork(
+        batcher.awaitOutcomes(
+          items.map((done, i) => ({
+            done,
+            late: () => batcher.unknown("v", "late"),
+            mark: Effect.sync(() => void marked.push(i))
+          })),
+          Duration.seconds(30)
+        )
+      )
+      yield* Deferred.succeed(items[1]!, WriteOutcome.done(order(1, "open", 0)))
+      yield* TestClock.adjust(Duration.seconds(31))
+      const os = yield* Fiber.join(waiting)
+      assert.deepStrictEqual(
+        os.map((o) => o._tag),
+        ["Unknown", "Done"]
+      )
+      assert.deepStrictEqual(marked, [0])
+    })
   )
 
   it.live(

@@ -7,7 +7,7 @@
  *   answered `Unknown` (the request may have left);
  * - items a round took but never handed to a sender are answered `NotSent`: they certainly never left;
  * - an item whose caller already gave up (its deadline passed) is dropped unsent;
- * - each caller waits at most its deadline (`awaitOutcome`): past it the outcome is `Unknown`.
+ * - each caller waits at most its deadline (`awaitOutcomes`): past it the outcome is `Unknown`.
  */
 
 import * as Cause from "effect/Cause"
@@ -155,55 +155,84 @@ export const run = <I extends Item>(o: BatcherOptions<I>): Effect.Effect<never, 
     )
   })
 
+/** One caller's wait for an item's outcome (see `awaitOutcomes`). */
+export interface Wait {
+  readonly done: Deferred.Deferred<WriteOutcome.WriteOutcome>
+  /** built only when the deadline passes (an error captures a stack: not paid on every write) */
+  readonly late: () => WriteOutcome.WriteOutcome
+  /** run when the deadline answered the item (the write is looked up) */
+  readonly mark: Effect.Effect<void>
+}
+
 /**
- * Waits for an item's outcome for at most `deadline`. Past it the item is answered `late` and `mark` runs
- * (the write is looked up) — unless its real outcome won the race, which is then returned.
+ * Waits for items' outcomes, each for at most `deadline` from now. Past it an item is answered `late` and its
+ * `mark` runs (the write is looked up) — unless its real outcome won the race, which is then returned.
+ * Under a clock with a plain timer (live or simulated) the timers answer the items themselves, so one fiber
+ * waits for all of them in turn (no fiber per item); under another clock (a `TestClock`) each item waits on
+ * the clock's own sleep, side by side.
  */
+export const awaitOutcomes = (
+  waits: ReadonlyArray<Wait>,
+  deadline: Duration.Duration
+): Effect.Effect<ReadonlyArray<WriteOutcome.WriteOutcome>> =>
+  Tracing.withTimer((schedule) => {
+    if (schedule === undefined) {
+      return waits.length === 1
+        ? Effect.map(awaitOnSleep(waits[0]!, deadline), (o) => [o])
+        : Effect.forEach(waits, (w) => awaitOnSleep(w, deadline), { concurrency: "unbounded" })
+    }
+    const ms = Duration.toMillis(deadline)
+    return Effect.uninterruptibleMask((restore) =>
+      Effect.suspend(() => {
+        const answers: Array<WriteOutcome.WriteOutcome | undefined> = new Array(waits.length)
+        const disarms = waits.map((w, i) =>
+          schedule(ms, () => {
+            const answer = w.late()
+            answers[i] = answer
+            Deferred.unsafeDone(w.done, Effect.succeed(answer)) // first answer wins
+          })
+        )
+        const disarm = () => {
+          for (const d of disarms) d()
+        }
+        const all =
+          waits.length === 1
+            ? Effect.map(Deferred.await(waits[0]!.done), (o) => [o])
+            : Effect.forEach(waits, (w) => Deferred.await(w.done))
+        return Effect.matchCauseEffect(restore(all), {
+          onFailure: (cause) => {
+            disarm()
+            return Effect.failCause(cause)
+          },
+          onSuccess: (os) => {
+            disarm()
+            // the items the deadline answered are looked up
+            const marks: Array<Effect.Effect<void>> = []
+            for (let i = 0; i < os.length; i++) if (os[i] === answers[i]) marks.push(waits[i]!.mark)
+            return marks.length === 0 ? Effect.succeed(os) : Effect.as(Effect.all(marks, { discard: true }), os)
+          }
+        })
+      })
+    )
+  })
+
+/** One item's wait (`awaitOutcomes` of one). */
 export const awaitOutcome = (
   done: Deferred.Deferred<WriteOutcome.WriteOutcome>,
   deadline: Duration.Duration,
-  /** built only when the deadline passes (an error captures a stack: not paid on every write) */
   late: () => WriteOutcome.WriteOutcome,
   mark: Effect.Effect<void>
 ): Effect.Effect<WriteOutcome.WriteOutcome> =>
-  Tracing.withTimer((schedule) =>
-    schedule === undefined
-      ? awaitOnSleep(done, deadline, late, mark)
-      : // a plain timer (live or simulated clock) answers the item itself: the caller waits on its own fiber
-        Effect.uninterruptibleMask((restore) =>
-          Effect.suspend(() => {
-            let answer: WriteOutcome.WriteOutcome | undefined
-            const disarm = schedule(Duration.toMillis(deadline), () => {
-              answer = late()
-              Deferred.unsafeDone(done, Effect.succeed(answer)) // first answer wins
-            })
-            return Effect.matchCauseEffect(restore(Deferred.await(done)), {
-              onFailure: (cause) => {
-                disarm()
-                return Effect.failCause(cause)
-              },
-              onSuccess: (o) => {
-                disarm()
-                return o === answer ? Effect.as(mark, o) : Effect.succeed(o)
-              }
-            })
-          })
-        )
-  )
+  Effect.map(awaitOutcomes([{ done, late, mark }], deadline), (os) => os[0]!)
 
-/** The same under a clock without a plain timer (a `TestClock`): the clock's own sleep. */
-const awaitOnSleep = (
-  done: Deferred.Deferred<WriteOutcome.WriteOutcome>,
-  deadline: Duration.Duration,
-  late: () => WriteOutcome.WriteOutcome,
-  mark: Effect.Effect<void>
-): Effect.Effect<WriteOutcome.WriteOutcome> =>
-  Deferred.await(done).pipe(
+/** One item's wait under a clock without a plain timer (a `TestClock`): the clock's own sleep. */
+const awaitOnSleep = (w: Wait, deadline: Duration.Duration): Effect.Effect<WriteOutcome.WriteOutcome> =>
+  Deferred.await(w.done).pipe(
     Tracing.deadline(Duration.toMillis(deadline), () => "late" as const),
     Effect.catchAll(() =>
       Effect.gen(function* () {
-        if (yield* Deferred.succeed(done, late())) yield* mark
-        return yield* Deferred.await(done)
+        if (yield* Deferred.succeed(w.done, w.late())) yield* w.mark
+        return yield* Deferred.await(w.done)
       })
     )
   )

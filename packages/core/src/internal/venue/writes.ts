@@ -23,7 +23,7 @@ import * as Tracing from "../../Tracing.js"
 import * as Validation from "../../Validation.js"
 import type * as Venue from "../../Venue.js"
 import * as WriteOutcome from "../../WriteOutcome.js"
-import { awaitOutcome, type Item } from "./batcher.js"
+import { awaitOutcomes, type Item, type Wait } from "./batcher.js"
 import * as S from "./state.js"
 import * as U from "./unknowns.js"
 import * as V from "./verify.js"
@@ -140,25 +140,17 @@ const createResult = (
   return Either.left(o.error)
 }
 
-const awaitCreate = (d: WriteDeps, job: CreateJob) =>
-  Effect.map(
-    awaitOutcome(
-      job.done,
-      d.deadline,
-      () => lateOutcome(d.st),
-      S.markUnknown(d.st, { operation: "create", symbol: job.request.symbol, clientOrderId: job.request.clientOrderId })
-    ),
-    (o) => createResult(d, job, o)
-  )
+const createWait = (d: WriteDeps, job: CreateJob): Wait => ({
+  done: job.done,
+  late: () => lateOutcome(d.st),
+  mark: S.markUnknown(d.st, {
+    operation: "create",
+    symbol: job.request.symbol,
+    clientOrderId: job.request.clientOrderId
+  })
+})
 
 type Prepared = Either.Either<{ readonly known: CoreOrder.Order } | CreateJob, E.ExchangeError>
-
-const createAnswer = (d: WriteDeps, p: Prepared): Effect.Effect<Either.Either<CoreOrder.Order, E.ExchangeError>> =>
-  Either.isLeft(p)
-    ? Effect.succeed(Either.left(p.left))
-    : "known" in p.right
-      ? Effect.succeed(Either.right(p.right.known))
-      : awaitCreate(d, p.right)
 
 export const createOrders = (d: WriteDeps, requests: ReadonlyArray<CoreOrder.OrderRequest>) =>
   Effect.gen(function* () {
@@ -166,10 +158,23 @@ export const createOrders = (d: WriteDeps, requests: ReadonlyArray<CoreOrder.Ord
     for (const r of requests) prepared.push(yield* Effect.either(prepare(d, r)))
     const jobs: Array<CreateJob> = []
     for (const p of prepared) if (Either.isRight(p) && !("known" in p.right)) jobs.push(p.right)
-    if (jobs.length > 0) yield* Queue.offerAll(d.creates, jobs)
-    // a lone item is awaited in place (no fiber forked for it); several side by side
-    if (prepared.length === 1) return [yield* createAnswer(d, prepared[0]!)]
-    return yield* Effect.forEach(prepared, (p) => createAnswer(d, p), { concurrency: "unbounded" })
+    // every item's answer on this fiber (its deadline armed now), in order
+    const outs =
+      jobs.length === 0
+        ? []
+        : yield* Effect.zipRight(
+            Queue.offerAll(d.creates, jobs),
+            awaitOutcomes(
+              jobs.map((j) => createWait(d, j)),
+              d.deadline
+            )
+          )
+    let k = 0
+    return prepared.map((p): Either.Either<CoreOrder.Order, E.ExchangeError> => {
+      if (Either.isLeft(p)) return Either.left(p.left)
+      if ("known" in p.right) return Either.right(p.right.known)
+      return createResult(d, p.right, outs[k++]!)
+    })
   })
 
 export const createOrder = (d: WriteDeps, request: CoreOrder.OrderRequest) =>
@@ -209,23 +214,22 @@ export const settleCancel = (st: S.State, job: CancelJob, o: WriteOutcome.WriteO
     yield* Deferred.succeed(job.done, out)
   })
 
-const awaitCancel = (d: WriteDeps, job: CancelJob) =>
-  Effect.map(
-    awaitOutcome(
-      job.done,
-      d.deadline,
-      () => lateOutcome(d.st),
-      S.markUnknown(d.st, { operation: "cancel", symbol: job.item.symbol, orderId: job.item.id })
-    ),
-    (o): Either.Either<CoreOrder.Order, E.ExchangeError> =>
-      o._tag === "Done"
-        ? Either.right(o.order)
-        : o._tag === "Unknown"
-          ? Either.left(
-              unknownError(d.st, "cancel", { symbol: job.item.symbol, orderId: job.item.id }, o.error.message)
-            )
-          : Either.left(o.error)
-  )
+const cancelWait = (d: WriteDeps, job: CancelJob): Wait => ({
+  done: job.done,
+  late: () => lateOutcome(d.st),
+  mark: S.markUnknown(d.st, { operation: "cancel", symbol: job.item.symbol, orderId: job.item.id })
+})
+
+const cancelResult = (
+  d: WriteDeps,
+  job: CancelJob,
+  o: WriteOutcome.WriteOutcome
+): Either.Either<CoreOrder.Order, E.ExchangeError> =>
+  o._tag === "Done"
+    ? Either.right(o.order)
+    : o._tag === "Unknown"
+      ? Either.left(unknownError(d.st, "cancel", { symbol: job.item.symbol, orderId: job.item.id }, o.error.message))
+      : Either.left(o.error)
 
 /** The market of an order not in the store and given without one: looked up. */
 const symbolOf = (st: S.State, id: Ids.OrderId) =>
@@ -236,12 +240,6 @@ const symbolOf = (st: S.State, id: Ids.OrderId) =>
   )
 
 type PreparedCancel = Either.Either<CancelJob, E.ExchangeError>
-
-const cancelAnswer = (
-  d: WriteDeps,
-  j: PreparedCancel
-): Effect.Effect<Either.Either<CoreOrder.Order, E.ExchangeError>> =>
-  Either.isLeft(j) ? Effect.succeed(Either.left(j.left)) : awaitCancel(d, j.right)
 
 export const cancelOrders = (d: WriteDeps, ids: ReadonlyArray<Ids.OrderId>, symbol?: Ids.Symbol) =>
   Effect.gen(function* () {
@@ -270,10 +268,19 @@ export const cancelOrders = (d: WriteDeps, ids: ReadonlyArray<Ids.OrderId>, symb
       jobs.push(job)
       prepared.push(Either.right(job))
     }
-    if (jobs.length > 0) yield* Queue.offerAll(d.cancels, jobs)
-    // a lone item is awaited in place (no fiber forked for it); several side by side
-    if (prepared.length === 1) return [yield* cancelAnswer(d, prepared[0]!)]
-    return yield* Effect.forEach(prepared, (j) => cancelAnswer(d, j), { concurrency: "unbounded" })
+    // every item's answer on this fiber (its deadline armed now), in order
+    const outs =
+      jobs.length === 0
+        ? []
+        : yield* Effect.zipRight(
+            Queue.offerAll(d.cancels, jobs),
+            awaitOutcomes(
+              jobs.map((j) => cancelWait(d, j)),
+              d.deadline
+            )
+          )
+    let k = 0
+    return prepared.map((p) => (Either.isLeft(p) ? Either.left(p.left) : cancelResult(d, p.right, outs[k++]!)))
   })
 
 export const cancelOrder = (d: WriteDeps, id: Ids.OrderId, symbol: Ids.Symbol) =>
