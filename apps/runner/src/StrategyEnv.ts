@@ -36,6 +36,7 @@ export const strategyEnv = (
       ...(session.followBook !== undefined ? { followBook: session.followBook } : {})
     })
     const mine = (t: OrderTracker.Tracked) => t.strategy === s.name
+    const ownFill = (f: Order.Fill) => f.clientOrderId?.startsWith(s.prefix) === true
     const portfolio = Strategy.Portfolio.of({
       openOrders: (symbol) =>
         Effect.map(symbol === undefined ? session.engine.live : session.engine.liveIn(symbol), (ts) =>
@@ -60,7 +61,9 @@ export const strategyEnv = (
       position: (symbol) => risk.position(session.name, symbol, s.name),
       // the strategy's own (by client order id prefix), filtered before they are buffered for it
       orders: Exchange.ordersWhere(session.exchange, (o) => o.clientOrderId?.startsWith(s.prefix) === true),
-      fills: Exchange.myTradesWhere(session.exchange, (f) => f.clientOrderId?.startsWith(s.prefix) === true)
+      fills: Exchange.myTradesWhere(session.exchange, ownFill),
+      // the same fills by a loop (the strategies' path: no stream channel per batch)
+      followFills: (f) => Exchange.runMyTradeBatches(session.exchange, ownFill, f)
     })
     // Halted means quiet: while the strategy's scope (global, venue, strategy) or the market is halted or
     // paused, its quotes there are pulled at its next decision and then nothing is asked — no request, no

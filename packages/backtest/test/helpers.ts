@@ -2,7 +2,7 @@
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Decimal as D, Fee, Ids, Market, type Order, TickGrid } from "@alpha-hunter/core"
+import { Decimal as D, Exchange, Fee, Ids, Market, type Order, TickGrid } from "@alpha-hunter/core"
 import { Tape, TapeReader, TapeWriter } from "@alpha-hunter/tape"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -95,6 +95,13 @@ export const replay = (dir: string, fill: FillModel.FillModel, sends: ReadonlyAr
         Stream.runForEach((f) => Effect.sync(() => void fills.push(f))),
         Effect.forkScoped
       )
+      // the loop strategies read their fills by (`runMyTradeBatches`, filtered before buffering) gets the same
+      const buys: Array<Order.Fill> = []
+      yield* Exchange.runMyTradeBatches(
+        v.exchange,
+        (f) => f.side === "buy",
+        (fs) => Effect.sync(() => void buys.push(...fs))
+      ).pipe(Effect.forkScoped)
       const orders: Array<string> = []
       for (const s of sends) {
         yield* Effect.fork(
@@ -121,6 +128,9 @@ export const replay = (dir: string, fill: FillModel.FillModel, sends: ReadonlyAr
       yield* v.feed
       yield* Effect.sleep("1 second")
       const balance = yield* v.exchange.fetchBalance()
+      const streamed = fills.filter((f) => f.side === "buy").map((f) => f.id)
+      if (buys.map((f) => f.id).join() !== streamed.join())
+        throw new Error(`runMyTradeBatches read ${buys.map((f) => f.id)}, the stream ${streamed}`)
       return {
         fills: fills.map((f) => ({
           at: f.timestamp - T0,

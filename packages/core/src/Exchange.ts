@@ -3,6 +3,7 @@
  * Stream for `watch*`) with a typed error channel and no requirements, so callers never see how a venue
  * is reached. A plugin provides it with a Layer (and usually also its own venue-specific client tag).
  */
+import * as Chunk from "effect/Chunk"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import type * as Either from "effect/Either"
@@ -192,6 +193,20 @@ export const runMyTrades = <E, R>(ex: ExchangeService, f: (fill: Fill) => Effect
   ex.subscribeMyTrades !== undefined
     ? Effect.scoped(Effect.flatMap(ex.subscribeMyTrades(), (s) => Fanout.forEach(s, f)))
     : Stream.runForEach(ex.watchMyTrades(), f)
+
+/**
+ * Runs `f` on each batch of the fills of our orders that `accept` keeps, from now on, in order, until `f` fails:
+ * the venue's subscription read batch by batch (filtered before buffering) when it has one, `watchMyTrades` read
+ * chunk by chunk otherwise.
+ */
+export const runMyTradeBatches = <E, R>(
+  ex: ExchangeService,
+  accept: (f: Fill) => boolean,
+  f: (fills: ReadonlyArray<Fill>) => Effect.Effect<unknown, E, R>
+): Effect.Effect<void, ExchangeError | E, R> =>
+  ex.subscribeMyTrades !== undefined
+    ? Effect.scoped(Effect.flatMap(ex.subscribeMyTrades(accept), (s) => Fanout.forEachBatch(s, f)))
+    : Stream.runForEachChunk(Stream.filter(ex.watchMyTrades(), accept), (c) => f(Chunk.toReadonlyArray(c)))
 
 /**
  * Runs `f` on every view of a market's book from now on (latest wins), until `f` fails or the book ends: the

@@ -133,17 +133,25 @@ export const stream = <A>(self: Fanout<A>, accept?: (a: A) => boolean): Stream.S
   Stream.unwrapScoped(Effect.map(self.subscribe(accept), toStream))
 
 /**
+ * Runs `f` on each batch of the subscription's events (everything waiting at each take), in order, until `f`
+ * fails or the fiber is interrupted.
+ */
+export const forEachBatch = <A, E, R>(
+  self: Subscription<A>,
+  f: (batch: ReadonlyArray<A>) => Effect.Effect<unknown, E, R>
+): Effect.Effect<never, E, R> => {
+  // a plain loop, not `Effect.forever` (which yields to the scheduler once per round: a fiber step per batch)
+  const loop: Effect.Effect<never, E, R> = Effect.flatMap(self.take, (batch) => Effect.zipRight(f(batch), next))
+  const next = Effect.suspend(() => loop)
+  return loop
+}
+
+/**
  * Runs `f` on every event of the subscription, in order, batch by batch, until `f` fails or the fiber is
  * interrupted (what a `Stream.runForEach` over `toStream` does, without the stream).
  */
 export const forEach = <A, E, R>(
   self: Subscription<A>,
   f: (a: A) => Effect.Effect<unknown, E, R>
-): Effect.Effect<never, E, R> => {
-  // a plain loop, not `Effect.forever` (which yields to the scheduler once per round: a fiber step per batch)
-  const loop: Effect.Effect<never, E, R> = Effect.flatMap(self.take, (batch) =>
-    Effect.zipRight(batch.length === 1 ? f(batch[0]!) : Effect.forEach(batch, f, { discard: true }), next)
-  )
-  const next = Effect.suspend(() => loop)
-  return loop
-}
+): Effect.Effect<never, E, R> =>
+  forEachBatch(self, (batch) => (batch.length === 1 ? f(batch[0]!) : Effect.forEach(batch, f, { discard: true })))

@@ -103,6 +103,18 @@ export const forEachView = <E, R>(
         views.length === 1 ? f(Chunk.unsafeGet(views, 0)) : Effect.forEach(views, f, { discard: true })
       )
 
+/**
+ * Runs `f` on each batch of the strategy's fills from now on, until `f` fails or the fills end: `followFills` when
+ * the portfolio has it, else `fills` read chunk by chunk.
+ */
+export const forEachFills = <E, R>(
+  pf: PortfolioService,
+  f: (fills: ReadonlyArray<Fill>) => Effect.Effect<unknown, E, R>
+): Effect.Effect<void, ExchangeError | E, R> =>
+  pf.followFills !== undefined
+    ? pf.followFills(f)
+    : Stream.runForEachChunk(pf.fills, (c) => f(Chunk.toReadonlyArray(c)))
+
 /** The strategy's own orders, fills and positions, read-only. */
 export interface PortfolioService {
   readonly openOrders: (symbol?: Symbol) => Effect.Effect<ReadonlyArray<Order>, ExchangeError>
@@ -111,6 +123,14 @@ export interface PortfolioService {
   readonly position: (symbol: Symbol) => Effect.Effect<D.Decimal, ExchangeError>
   readonly orders: Stream.Stream<Order, ExchangeError>
   readonly fills: Stream.Stream<Fill, ExchangeError>
+  /**
+   * Optional (the runner sets it): runs `f` on each batch of `fills` (the ones waiting when it reads), from now
+   * on, until `f` fails — a loop, without a stream's channel per batch. Read it through `forEachFills`, which
+   * uses it when present and `fills` otherwise.
+   */
+  readonly followFills?: <E, R>(
+    f: (fills: ReadonlyArray<Fill>) => Effect.Effect<unknown, E, R>
+  ) => Effect.Effect<void, ExchangeError | E, R>
 }
 export class Portfolio extends Context.Tag("@alpha-hunter/core/Portfolio")<Portfolio, PortfolioService>() {}
 

@@ -1,4 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
+import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
@@ -7,9 +8,18 @@ import * as Stream from "effect/Stream"
 import { Exchange } from "../src/Exchange.js"
 import * as Errors from "../src/ExchangeError.js"
 import { Symbol as SymbolId, VenueId } from "../src/Ids.js"
+import type { Fill } from "../src/Order.js"
 import type { BookView } from "../src/OrderBook.js"
 import * as Plugin from "../src/Plugin.js"
-import { forEachView, MarketData, type MarketDataService, OrderGateway, Strategy } from "../src/Strategy.js"
+import {
+  forEachFills,
+  forEachView,
+  MarketData,
+  type MarketDataService,
+  OrderGateway,
+  type PortfolioService,
+  Strategy
+} from "../src/Strategy.js"
 
 describe("error taxonomy", () => {
   it("network errors are retryable, refusals and unknown outcomes are not", () => {
@@ -138,6 +148,43 @@ describe("Strategy.forEachView", () => {
       )
       assert.deepStrictEqual(seen, ["X", "7", "X"])
       assert.deepStrictEqual(out, Either.left("stop at 8"))
+    })
+  )
+})
+
+describe("Strategy.forEachFills", () => {
+  const fill = (id: string) => ({ id }) as unknown as Fill
+  const base: PortfolioService = {
+    openOrders: () => Effect.succeed([]),
+    positions: Effect.succeed([]),
+    position: () => Effect.die("unused"),
+    orders: Stream.empty,
+    fills: Stream.fromChunks(Chunk.make(fill("a"), fill("b")), Chunk.make(fill("c")))
+  }
+
+  it.effect("reads the fills stream chunk by chunk when the portfolio has no followFills", () =>
+    Effect.gen(function* () {
+      const seen: Array<ReadonlyArray<string>> = []
+      yield* forEachFills(base, (fs) => Effect.sync(() => seen.push(fs.map((f) => f.id))))
+      assert.deepStrictEqual(seen, [["a", "b"], ["c"]])
+    })
+  )
+
+  it.effect("uses followFills when present (the stream is not read), and ends with f's failure", () =>
+    Effect.gen(function* () {
+      const seen: Array<ReadonlyArray<string>> = []
+      const pf: PortfolioService = {
+        ...base,
+        fills: Stream.die("the stream must not be read"),
+        followFills: (f) => Effect.forEach([[fill("x")], [fill("y"), fill("z")], [fill("w")]], f, { discard: true })
+      }
+      const out = yield* Effect.either(
+        forEachFills(pf, (fs) =>
+          fs.length === 2 ? Effect.fail("stop at the second batch") : Effect.sync(() => seen.push(fs.map((f) => f.id)))
+        )
+      )
+      assert.deepStrictEqual(seen, [["x"]])
+      assert.deepStrictEqual(out, Either.left("stop at the second batch"))
     })
   )
 })

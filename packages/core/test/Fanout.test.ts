@@ -126,6 +126,30 @@ describe("Fanout", () => {
     })
   )
 
+  it.scoped(
+    "forEachBatch hands over everything waiting at each take, in order, and ends with the handler's failure",
+    () =>
+      Effect.gen(function* () {
+        const f = yield* Fanout.make<number>()
+        const sub = yield* f.subscribe()
+        const batches = yield* Queue.unbounded<ReadonlyArray<number>>()
+        const fiber = yield* Effect.fork(
+          Fanout.forEachBatch(sub, (batch) =>
+            batch.includes(-1) ? Effect.fail("bad batch") : Queue.offer(batches, batch)
+          )
+        )
+        for (let i = 1; i <= 3; i++) f.unsafePublish(i)
+        yield* Effect.yieldNow()
+        f.unsafePublish(4)
+        yield* Effect.yieldNow()
+        f.unsafePublish(5)
+        f.unsafePublish(-1)
+        const exit = yield* Fiber.await(fiber)
+        assert.deepStrictEqual(exit, Exit.fail("bad batch"))
+        assert.deepStrictEqual(yield* Queue.takeAll(batches).pipe(Effect.map((c) => [...c])), [[1, 2, 3], [4]])
+      })
+  )
+
   it.scoped("stream: subscribed when it runs, one chunk per take", () =>
     Effect.gen(function* () {
       const f = yield* Fanout.make<number>()

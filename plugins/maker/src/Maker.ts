@@ -26,7 +26,6 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
-import * as Stream from "effect/Stream"
 import { MakerConfig, paramsFor, type Target } from "./MakerConfig.js"
 import { bookSide, capsOf, lotsOf, ownOrders, type Prepared, prepare, toQuote } from "./Prepared.js"
 import * as ProgramQuoting from "./ProgramQuoting.js"
@@ -311,20 +310,19 @@ export const make = (config: MakerConfig, id: string) =>
       Effect.gen(function* () {
         const loops = yield* FiberMap.make<string>()
         const start = (symbol: string) => FiberMap.run(loops, symbol, runMarket(symbol), { onlyIfMissing: true })
-        yield* pf.fills.pipe(
-          // one clock read and one update per batch of fills (the ones waiting when the loop pulls)
-          Stream.runForEachChunk((fs) =>
-            Effect.flatMap(Clock.currentTimeMillis, (now) =>
-              Ref.update(lastFills, (m) => {
-                const next = new Map(m)
-                for (const f of fs) {
-                  const prev = next.get(f.symbol) ?? { buy: undefined, sell: undefined }
-                  next.set(f.symbol, f.side === "buy" ? { ...prev, buy: now } : { ...prev, sell: now })
-                }
-                return next
-              })
-            )
-          ),
+        // one clock read and one update per batch of fills (the ones waiting when the loop reads)
+        yield* Strategy.forEachFills(pf, (fs) =>
+          Effect.flatMap(Clock.currentTimeMillis, (now) =>
+            Ref.update(lastFills, (m) => {
+              const next = new Map(m)
+              for (const f of fs) {
+                const prev = next.get(f.symbol) ?? { buy: undefined, sell: undefined }
+                next.set(f.symbol, f.side === "buy" ? { ...prev, buy: now } : { ...prev, sell: now })
+              }
+              return next
+            })
+          )
+        ).pipe(
           Effect.catchAll((e) => Effect.logWarning(`maker ${id}: fill stream failed`, e)),
           Effect.repeat(Schedule.spaced("1 second")),
           Effect.forkScoped
