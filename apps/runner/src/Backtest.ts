@@ -121,6 +121,7 @@ export const run = (resolved: Resolved, options: BacktestOptions): Effect.Effect
         const file = yield* Journal.make(options.journal)
         const { journal, flush } = yield* BacktestJournal.buffered(file)
         const replay = yield* ReplayVenue.make(head, replayConfig, venueName)
+        const programs = TapePrograms.make(head.programs, yield* Effect.clock)
         const plugin = Plugin.exchangePlugin({
           name: "replay",
           description: "a recorded tape replayed with a fill model",
@@ -130,7 +131,7 @@ export const run = (resolved: Resolved, options: BacktestOptions): Effect.Effect
               Context.make(Exchange.Exchange, replay.exchange).pipe(
                 Context.add(Diagnostics.Diagnostics, Diagnostics.minimal([`replay of ${options.tape}`])),
                 // the tape's programs, as the live venue provided them (program-aware quoting, the LIP report)
-                Context.add(Incentive.IncentivePrograms, TapePrograms.make(head.programs))
+                Context.add(Incentive.IncentivePrograms, programs)
               )
             )
         })

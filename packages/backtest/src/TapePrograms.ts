@@ -5,11 +5,16 @@
  *
  * `current` is what the venue would list at the simulated time (active and upcoming, as the venue lists them);
  * `refresh` reads the same (the tape is the venue); nothing is followed past the tape, so no status changes.
+ * `clock` is the run's clock (the simulated one), read directly: `current` is read on every decision.
  */
 import { Incentive } from "@alpha-hunter/core"
+import type * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 
-export const make = (programs: ReadonlyArray<Incentive.IncentiveProgram>): Incentive.IncentiveProgramsService => {
+export const make = (
+  programs: ReadonlyArray<Incentive.IncentiveProgram>,
+  clock: Clock.Clock
+): Incentive.IncentiveProgramsService => {
   // the same list (the same array) while no program starts or ends: a reader indexes it once, not per read;
   // worked out again only once the clock reaches the next start or end (read on every decision: O(1) between)
   let last: ReadonlyArray<Incentive.IncentiveProgram> = []
@@ -31,7 +36,8 @@ export const make = (programs: ReadonlyArray<Incentive.IncentiveProgram>): Incen
     }
     return last
   }
-  const listed = Effect.clockWith((clock) => Effect.sync(() => list(clock.unsafeCurrentTimeMillis())))
+  // one runtime step per read
+  const listed = Effect.sync(() => list(clock.unsafeCurrentTimeMillis()))
   return {
     current: listed,
     refresh: listed,

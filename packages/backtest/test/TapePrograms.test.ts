@@ -31,7 +31,7 @@ describe("TapePrograms", () => {
 
   it.effect("lists what the venue would list at the simulated time: active and upcoming, not ended", () =>
     Effect.gen(function* () {
-      const s = TapePrograms.make(tape)
+      const s = TapePrograms.make(tape, yield* Effect.clock)
       yield* TestClock.setTime(1_500)
       assert.deepStrictEqual(ids(yield* s.current), ["a", "b", "c"])
       assert.deepStrictEqual(ids(yield* s.forSymbol("M1")), ["a", "c"])
@@ -45,7 +45,7 @@ describe("TapePrograms", () => {
 
   it.effect("is worked out again exactly at each start and end (and if time goes back), the same array between", () =>
     Effect.gen(function* () {
-      const s = TapePrograms.make(tape)
+      const s = TapePrograms.make(tape, yield* Effect.clock)
       const expected = (now: number) =>
         ids(
           tape.filter((p) => {
@@ -66,7 +66,7 @@ describe("TapePrograms", () => {
 
   it.effect("follows nothing past the tape: no status changes, nothing ended to read", () =>
     Effect.gen(function* () {
-      const s = TapePrograms.make(tape)
+      const s = TapePrograms.make(tape, yield* Effect.clock)
       yield* s.follow(tape)
       assert.deepStrictEqual(yield* s.refreshEnded, [])
       assert.deepStrictEqual(yield* s.takeChanges, [])

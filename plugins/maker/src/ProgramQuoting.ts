@@ -5,8 +5,8 @@
  * collateral budget between markets (a board of each market's latest plan, `ProgramPlan.allocate`) and applies
  * the hysteresis. `quote` answers `undefined` where the plain rule applies: programs off, no program on the
  * market, a closed or closing market, or a plan that cannot qualify within the limits or is not funded.
- * Shared state in `Ref`s: the programs indexed by market (rebuilt when the service's list changes), the board
- * and its last allocation (recomputed at most once a second, or when a market joins it). Per market, in its own
+ * Shared state: the board and its last allocation in a `Ref` (recomputed at most once a second, or when a market
+ * joins it), and a memo of the programs by market of the service's newest list (rebuilt when it lists a new one). Per market, in its own
  * loop (like the maker's prepared market): the last plan and its key, and the mode it is quoted in (a log line
  * when it changes).
  */
@@ -177,20 +177,19 @@ export const make = (config: MakerConfig, id: string): Effect.Effect<ProgramQuot
     const c = config.programs
     const settings = settingsOf(c)
     const board = yield* Ref.make<Board>({ bids: HashMap.empty(), granted: new Map(), at: 0 })
-    const index = yield* Ref.make<{
-      readonly list: ReadonlyArray<Incentive.IncentiveProgram> | undefined
-      readonly bySymbol: ReadonlyMap<string, ReadonlyArray<Incentive.IncentiveProgram>>
-    }>({ list: undefined, bySymbol: new Map() })
-    /** the programs of one market, from an index rebuilt only when the service's list is a new one */
-    const programsOf = (service: Incentive.IncentiveProgramsService, symbol: string) =>
-      Effect.flatMap(service.current, (list) =>
-        Ref.modify(index, (ix) => {
-          if (ix.list === list) return [ix.bySymbol.get(symbol) ?? [], ix]
-          const bySymbol = new Map<string, Array<Incentive.IncentiveProgram>>()
-          for (const p of list) bySymbol.set(p.symbol, [...(bySymbol.get(p.symbol) ?? []), p])
-          return [bySymbol.get(symbol) ?? [], { list, bySymbol }]
-        })
-      )
+    // the programs by market of the service's newest list: a memo of a pure function of that (immutable) list,
+    // worked out again only when the service lists a new array (read on every decision: no runtime step)
+    let indexed: ReadonlyArray<Incentive.IncentiveProgram> | undefined
+    let bySymbol: ReadonlyMap<string, ReadonlyArray<Incentive.IncentiveProgram>> = new Map()
+    const programsIn = (list: ReadonlyArray<Incentive.IncentiveProgram>, symbol: string) => {
+      if (indexed !== list) {
+        const m = new Map<string, Array<Incentive.IncentiveProgram>>()
+        for (const p of list) m.set(p.symbol, [...(m.get(p.symbol) ?? []), p])
+        indexed = list
+        bySymbol = m
+      }
+      return bySymbol.get(symbol) ?? []
+    }
 
     // the programs are read when the venue opens; if that read has not landed yet, read them once now
     if (c.enabled && Option.isSome(incentives) && (yield* incentives.value.current).length === 0) {
@@ -292,7 +291,7 @@ export const make = (config: MakerConfig, id: string): Effect.Effect<ProgramQuot
       return (p, input) =>
         (!c.enabled || Option.isNone(incentives)
           ? none
-          : Effect.flatMap(programsOf(incentives.value, symbol), (programs) => decide(p, input, programs))
+          : Effect.flatMap(incentives.value.current, (list) => decide(p, input, programsIn(list, symbol)))
         ).pipe(
           // a bug here must not stop the market's loop: say so once per market, and quote it plainly
           Effect.catchAllDefect((d) => {
