@@ -180,10 +180,22 @@ const applyPosition = (
 
 // ---- writes ------------------------------------------------------------------------------------------
 
+/** Whether two views of an order count the same (an update that changes nothing: a fifth of all updates). */
+const sameOrder = (a: OpenOrder, b: OpenOrder): boolean =>
+  a.remaining === b.remaining &&
+  a.filled === b.filled &&
+  a.price === b.price &&
+  a.unresolved === b.unresolved &&
+  a.expiresAt === b.expiresAt &&
+  a.side === b.side &&
+  a.symbol === b.symbol &&
+  a.strategy === b.strategy &&
+  a.venue === b.venue
+
 /** Sets (or removes, with `undefined`) the order at `key`, keeping the totals and the reservation index. */
 export const putOrder = (s: EngineState, key: string, o: OpenOrder | undefined): EngineState => {
   const prev = Option.getOrUndefined(HashMap.get(s.orders, key))
-  if (prev === undefined && o === undefined) return s
+  if (prev === undefined ? o === undefined : o !== undefined && sameOrder(prev, o)) return s
   let totals = s.totals
   if (prev !== undefined) totals = applyOrder(totals, prev, marketInfo(s, prev.venue, prev.symbol), -1)
   if (o === undefined) return { ...s, totals, orders: HashMap.remove(s.orders, key) }
