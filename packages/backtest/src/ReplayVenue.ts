@@ -223,6 +223,8 @@ export const make = (head: Head, config: ReplayConfig, venue: string): Effect.Ef
           onLeft: Effect.fail,
           onRight: (m) => wakers.reader(symbol, m.read, m.version)
         }),
+      // writes apply in this process and always answer (after `orderLatencyMs`): sent on the caller's fiber
+      inProcess: true,
       // the write reaches the book `orderLatencyMs` after it is sent, then applies at once (one clock read)
       submit: (items) =>
         Effect.zipRight(

@@ -145,6 +145,13 @@ export interface VenuePrimitives {
    * admits them, and a batch held back after admission arrives at the venue bunched with the next one.
    */
   readonly prepare?: (items: ReadonlyArray<CreateItem>) => Effect.Effect<void>
+  /**
+   * Optional, for in-process drivers whose writes apply in this process and always answer promptly (no I/O,
+   * nothing that can hang: a replayed tape's book). The port then sends each write call's items on the
+   * caller's fiber — prepared, admitted and settled exactly as a batch is — without its queue, sender fiber or
+   * write deadline. A wrapper that can make a write hang must drop it.
+   */
+  readonly inProcess?: boolean
   readonly submit: (items: ReadonlyArray<CreateItem>) => Effect.Effect<ReadonlyArray<WriteOutcome>>
   readonly cancel: (items: ReadonlyArray<CancelItem>) => Effect.Effect<ReadonlyArray<WriteOutcome>>
   /** in-place amend; without it `editOrder` is `NotSupported` */
@@ -297,7 +304,8 @@ export const make = (p: VenuePrimitives, options: Options = {}): Effect.Effect<V
       deadline: Duration.decode(options.writeDeadline ?? "30 seconds"),
       nextCid,
       creates: yield* Queue.unbounded<W.CreateJob>(),
-      cancels: yield* Queue.unbounded<W.CancelJob>()
+      cancels: yield* Queue.unbounded<W.CancelJob>(),
+      ...(p.inProcess === true ? { inProcess: Background.lanes(p, st) } : {})
     }
     // the batchers, the private events' reader, the resolver, the confirmer, the store's prune
     yield* Background.start(

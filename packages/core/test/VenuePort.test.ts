@@ -376,4 +376,88 @@ describe("write batcher (internal/venue/batcher)", () => {
         assert.strictEqual(marks, 0)
       })
   )
+
+  // the in-process lane (`VenuePrimitives.inProcess`): one batch on the caller's fiber, with the batcher's rules
+  describe("sendNow", () => {
+    const lane = (
+      send: (items: ReadonlyArray<Job>) => Effect.Effect<ReadonlyArray<WriteOutcome.WriteOutcome>>,
+      admit: (n: number) => Effect.Effect<void, ExchangeError.ExchangeError> = () => Effect.void
+    ) => {
+      const settled: Array<string> = []
+      const o: batcher.Lane<Job> = {
+        venue: "v",
+        max: () => 4,
+        admit,
+        send,
+        settle: (it, out) =>
+          Effect.zipRight(
+            Effect.sync(() => settled.push(`${it.n}:${out._tag}`)),
+            Deferred.succeed(it.done, out)
+          )
+      }
+      return { o, settled }
+    }
+    const jobs = (n: number) =>
+      Effect.forEach(Array.from({ length: n }), (_, i) =>
+        Effect.map(Deferred.make<WriteOutcome.WriteOutcome>(), (done) => ({ done, n: i }))
+      )
+
+    it.effect("sends the batch and settles every item in order, answered when it returns", () =>
+      Effect.gen(function* () {
+        const sent: Array<number> = []
+        const { o, settled } = lane((items) =>
+          Effect.sync(() => {
+            sent.push(items.length)
+            return answered(items)
+          })
+        )
+        const items = yield* jobs(3)
+        yield* batcher.sendNow(o, items)
+        assert.deepStrictEqual(sent, [3])
+        assert.deepStrictEqual(settled, ["0:Done", "1:Done", "2:Done"])
+        for (const it of items) assert.strictEqual((yield* Deferred.await(it.done))._tag, "Done")
+      })
+    )
+
+    it.effect("a batch the driver does not admit is refused whole, unsent", () =>
+      Effect.gen(function* () {
+        let sent = 0
+        const { o, settled } = lane(
+          (items) => Effect.sync(() => (sent++, answered(items))),
+          () => Effect.fail(new ExchangeError.RateLimited({ venue: "v", message: "slow down" }))
+        )
+        const items = yield* jobs(2)
+        yield* batcher.sendNow(o, items)
+        assert.strictEqual(sent, 0)
+        assert.deepStrictEqual(settled, ["0:NotSent", "1:NotSent"])
+      })
+    )
+
+    it.effect("a send that dies answers every item Unknown (it may have applied); fewer answers → Unknown", () =>
+      Effect.gen(function* () {
+        const dies = lane(() => Effect.dieMessage("boom"))
+        const items = yield* jobs(2)
+        yield* batcher.sendNow(dies.o, items)
+        assert.deepStrictEqual(dies.settled, ["0:Unknown", "1:Unknown"])
+        const short = lane((items) => Effect.succeed(answered(items).slice(0, 1)))
+        yield* batcher.sendNow(short.o, yield* jobs(2))
+        assert.deepStrictEqual(short.settled, ["0:Done", "1:Unknown"])
+      })
+    )
+
+    it.effect(
+      "a caller interrupted mid-send waits for the write: it is applied and settled, never left half done",
+      () =>
+        Effect.gen(function* () {
+          const { o, settled } = lane((items) => Effect.as(Effect.sleep("10 millis"), answered(items)))
+          const items = yield* jobs(2)
+          const fiber = yield* Effect.fork(batcher.sendNow(o, items))
+          yield* Effect.yieldNow()
+          const interrupting = yield* Effect.fork(Fiber.interrupt(fiber))
+          yield* TestClock.adjust("10 millis")
+          yield* Fiber.join(interrupting)
+          assert.deepStrictEqual(settled, ["0:Done", "1:Done"])
+        })
+    )
+  })
 })

@@ -13,19 +13,26 @@ const seedLiquidity = (args: ExchangeConformance.SeedArgs) =>
 const notFaults = (c: { readonly id: string }) => !c.id.startsWith("faults.")
 
 // binary markets from the generator (1¢ grid, whole contracts, quadratic fees)
+const binaryFees = PaperConfig.PaperConfig.make({
+  generate: PaperConfig.GeneratedMarkets.make({ count: 3 }),
+  fees: Fee.QuadraticFee.make({
+    takerRate: D.d("0.07"),
+    makerRate: D.d("0.0175"),
+    multiplier: D.ONE,
+    precision: D.d("0.0001")
+  })
+})
+ExchangeConformance.suite("paper (binary)", PaperVenue.layer(binaryFees), {
+  symbol: Ids.Symbol.make("PAPER-2"),
+  seedLiquidity,
+  select: notFaults
+})
+
+// the same venue declaring its writes in process (`VenuePrimitives.inProcess`): the port sends each call's items
+// on the caller's fiber, without its batchers or deadline — every rule holds the same
 ExchangeConformance.suite(
-  "paper (binary)",
-  PaperVenue.layer(
-    PaperConfig.PaperConfig.make({
-      generate: PaperConfig.GeneratedMarkets.make({ count: 3 }),
-      fees: Fee.QuadraticFee.make({
-        takerRate: D.d("0.07"),
-        makerRate: D.d("0.0175"),
-        multiplier: D.ONE,
-        precision: D.d("0.0001")
-      })
-    })
-  ),
+  "paper (binary, writes in process)",
+  PaperVenue.layer(binaryFees, (p) => Effect.succeed({ ...p, inProcess: true })),
   { symbol: Ids.Symbol.make("PAPER-2"), seedLiquidity, select: notFaults }
 )
 
@@ -68,6 +75,26 @@ const faulty = Layer.unwrapScoped(
     return Layer.succeedContext(Context.add(venue, VenueFaults.InjectedFaults, yield* Deferred.await(faults)))
   })
 )
+// the fault cases with the writes sent in process: lost answers, 429s, a dropped private stream and a skipped
+// sequence number meet the same rules on the caller's fiber as through the batchers
+const faultyInProcess = Layer.unwrapScoped(
+  Effect.gen(function* () {
+    const faults = yield* Deferred.make<ExchangeConformance.Faults>()
+    const wrap = (p: Parameters<PaperVenue.Wrap>[0]) =>
+      Effect.flatMap(VenueFaults.wrap({ ...p, inProcess: true }), (w) =>
+        Effect.as(Deferred.succeed(faults, w.faults), w.primitives)
+      )
+    const venue = yield* Layer.build(PaperVenue.layer(binary, wrap))
+    return Layer.succeedContext(Context.add(venue, VenueFaults.InjectedFaults, yield* Deferred.await(faults)))
+  })
+)
+ExchangeConformance.suite("paper (faults, writes in process)", faultyInProcess, {
+  symbol: Ids.Symbol.make("PAPER-2"),
+  seedLiquidity,
+  faults: VenueFaults.fromContext,
+  select: (c) => c.id.startsWith("faults.")
+})
+
 ExchangeConformance.suite("paper (faults)", faulty, {
   symbol: Ids.Symbol.make("PAPER-2"),
   seedLiquidity,

@@ -1,6 +1,6 @@
 /**
  * The venue port's background work, forked in its scope: the two write batchers (creates, cancels: see
- * `batcher.ts`), the reader of the venue's private events, the unknown-write resolver and the disagreement
+ * `batcher.ts`; none for an in-process driver, whose writes go out on their callers' fibers), the reader of the venue's private events, the unknown-write resolver and the disagreement
  * confirmer (each asleep until work is added, then every `everyMs` until none is left), and the order store's
  * prune.
  */
@@ -24,6 +24,30 @@ export interface Signals {
   readonly confirmer: Poller.Signal
 }
 
+/** The two write lanes (creates, cancels) as the batchers send them: the driver's calls and the port's settling. */
+export const lanes = (p: VenuePrimitives, st: S.State): W.Lanes => {
+  const admit = (lane: WriteLane) => (n: number) => (p.admit === undefined ? Effect.void : p.admit(lane, n))
+  return {
+    creates: {
+      venue: st.venue,
+      max: () => p.features.maxBatchCreate,
+      admit: admit("create"),
+      ...(p.prepare !== undefined
+        ? { prepare: (jobs: ReadonlyArray<W.CreateJob>) => p.prepare!(jobs.map((j) => j.request)) }
+        : {}),
+      send: (jobs) => p.submit(jobs.map((j) => j.request)),
+      settle: (job, o) => W.settleCreate(st, job, o)
+    },
+    cancels: {
+      venue: st.venue,
+      max: () => p.features.maxBatchCancel,
+      admit: admit("cancel"),
+      send: (jobs) => p.cancel(jobs.map((j) => j.item)),
+      settle: (job, o) => W.settleCancel(st, job, o)
+    }
+  }
+}
+
 export const start = (
   p: VenuePrimitives,
   deps: W.WriteDeps,
@@ -36,30 +60,12 @@ export const start = (
     const venue = st.venue
     const now = st.now
     const { fillLookbackMs, everyMs } = o
-    const admit = (lane: WriteLane) => (n: number) => (p.admit === undefined ? Effect.void : p.admit(lane, n))
-    yield* Effect.forkScoped(
-      runBatcher<W.CreateJob>({
-        venue,
-        queue: deps.creates,
-        max: () => p.features.maxBatchCreate,
-        admit: admit("create"),
-        ...(p.prepare !== undefined
-          ? { prepare: (jobs: ReadonlyArray<W.CreateJob>) => p.prepare!(jobs.map((j) => j.request)) }
-          : {}),
-        send: (jobs) => p.submit(jobs.map((j) => j.request)),
-        settle: (job, o) => W.settleCreate(st, job, o)
-      })
-    )
-    yield* Effect.forkScoped(
-      runBatcher<W.CancelJob>({
-        venue,
-        queue: deps.cancels,
-        max: () => p.features.maxBatchCancel,
-        admit: admit("cancel"),
-        send: (jobs) => p.cancel(jobs.map((j) => j.item)),
-        settle: (job, o) => W.settleCancel(st, job, o)
-      })
-    )
+    // an in-process driver's writes go out on their callers' fibers (`VenuePrimitives.inProcess`): no batchers
+    if (deps.inProcess === undefined) {
+      const { creates, cancels } = lanes(p, st)
+      yield* Effect.forkScoped(runBatcher<W.CreateJob>({ ...creates, queue: deps.creates }))
+      yield* Effect.forkScoped(runBatcher<W.CancelJob>({ ...cancels, queue: deps.cancels }))
+    }
 
     // private events (subscribed now: nothing published from here on is missed), the resolver, the sweep
     const events = yield* p.privateEvents

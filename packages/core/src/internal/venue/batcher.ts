@@ -42,6 +42,9 @@ export interface BatcherOptions<I extends Item> {
   readonly settle: (item: I, outcome: WriteOutcome.WriteOutcome) => Effect.Effect<void>
 }
 
+/** A lane's sending and settling, without its queue (what `sendNow` uses). */
+export type Lane<I extends Item> = Omit<BatcherOptions<I>, "queue">
+
 const reason = (exit: Exit.Exit<unknown, unknown>): string =>
   Exit.isSuccess(exit)
     ? "ended"
@@ -61,7 +64,7 @@ const waiting = <I extends Item>(items: ReadonlyArray<I>): Effect.Effect<Readonl
     : Effect.filter(items, (i) => Effect.map(Deferred.isDone(i.done), (d) => !d))
 
 const settleAll = <I extends Item>(
-  o: BatcherOptions<I>,
+  o: Lane<I>,
   items: ReadonlyArray<I>,
   outcome: (i: number) => WriteOutcome.WriteOutcome
 ): Effect.Effect<void> =>
@@ -70,7 +73,7 @@ const settleAll = <I extends Item>(
     : Effect.forEach(items, (it, i) => o.settle(it, outcome(i)), { discard: true })
 
 /** One sender run: the batch call, each item settled; whatever ends the run, no item is left waiting. */
-const guarded = <I extends Item>(o: BatcherOptions<I>, items: ReadonlyArray<I>): Effect.Effect<void> =>
+const guarded = <I extends Item>(o: Lane<I>, items: ReadonlyArray<I>): Effect.Effect<void> =>
   o.send(items).pipe(
     Effect.flatMap((rs) =>
       settleAll(o, items, (i) => rs[i] ?? unknown(o.venue, "the venue returned fewer results than items sent"))
@@ -93,6 +96,25 @@ const notSent = (venue: string, message: string): WriteOutcome.WriteOutcome => (
   _tag: "NotSent",
   error: new E.ExchangeUnavailable({ venue, message, notSent: true })
 })
+
+/**
+ * One batch sent on the caller's fiber, for an in-process driver whose writes answer promptly
+ * (`VenuePrimitives.inProcess`): prepared, admitted (a refusal answers every item, none sent), sent and each
+ * item settled, as a batcher round and its sender do — a failure or defect of the send answers what is left
+ * `Unknown`. Uninterruptible: a write applied in process is always answered and settled.
+ */
+export const sendNow = <I extends Item>(o: Lane<I>, items: ReadonlyArray<I>): Effect.Effect<void> =>
+  Effect.uninterruptible(
+    Effect.gen(function* () {
+      if (o.prepare !== undefined) yield* o.prepare(items)
+      const admitted = yield* Effect.either(o.admit(items.length))
+      if (Either.isLeft(admitted)) {
+        const out = WriteOutcome.fromError(admitted.left)
+        return yield* settleAll(o, items, () => out)
+      }
+      yield* guarded(o, items)
+    })
+  )
 
 /** The worker (runs forever; fork it in the port's scope). */
 export const run = <I extends Item>(o: BatcherOptions<I>): Effect.Effect<never, never, Scope.Scope> =>

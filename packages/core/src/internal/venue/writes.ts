@@ -1,7 +1,8 @@
 /**
  * The port's writes. Each caller gets exactly one answer: the order, a certain error (a refusal, `NotSent`,
  * `WriteBlocked`), or `UnknownOutcome` — the write is then marked for lookup and its market blocked until
- * the resolver settles it. Creates and cancels go through the coalescing batchers; amends go one by one.
+ * the resolver settles it. Creates and cancels go through the coalescing batchers (an in-process driver's go
+ * out on the caller's fiber: `VenuePrimitives.inProcess`); amends go one by one.
  * - a create is validated locally first (no request sent for an invalid one) and always carries a client
  *   order id; a create whose outcome was unknown is never sent twice: its retry returns the order found,
  *   and a "duplicate client order id" answer to it means the earlier attempt landed (looked up);
@@ -23,7 +24,7 @@ import * as Tracing from "../../Tracing.js"
 import * as Validation from "../../Validation.js"
 import type * as Venue from "../../Venue.js"
 import * as WriteOutcome from "../../WriteOutcome.js"
-import { awaitOutcomes, type Item, type Wait } from "./batcher.js"
+import { awaitOutcomes, type Item, type Lane, sendNow, type Wait } from "./batcher.js"
 import * as S from "./state.js"
 import * as U from "./unknowns.js"
 import * as V from "./verify.js"
@@ -35,6 +36,12 @@ export interface CancelJob extends Item {
   readonly item: Venue.CancelItem
 }
 
+/** The write lanes an in-process driver's calls go out on directly (see `VenuePrimitives.inProcess`). */
+export interface Lanes {
+  readonly creates: Lane<CreateJob>
+  readonly cancels: Lane<CancelJob>
+}
+
 export interface WriteDeps {
   readonly st: S.State
   readonly verify: V.Deps
@@ -42,6 +49,8 @@ export interface WriteDeps {
   readonly nextCid: Effect.Effect<Ids.ClientOrderId>
   readonly creates: Queue.Queue<CreateJob>
   readonly cancels: Queue.Queue<CancelJob>
+  /** set for an in-process driver: its writes are sent on the caller's fiber (no queue, no deadline) */
+  readonly inProcess?: Lanes
 }
 
 const metaOf = (r: { readonly timeInForce: CoreOrder.TimeInForce; readonly postOnly: boolean }): Store.Meta => ({
@@ -67,6 +76,10 @@ const lateOutcome = (st: S.State): WriteOutcome.WriteOutcome => ({
   _tag: "Unknown",
   error: new E.UnknownOutcome({ venue: st.venue, operation: "create", message: "no answer within the write deadline" })
 })
+
+/** The items' answers once sent in process (`sendNow` settled every one). */
+const answered = (jobs: ReadonlyArray<Item>): Effect.Effect<ReadonlyArray<WriteOutcome.WriteOutcome>> =>
+  Effect.forEach(jobs, (j) => Deferred.await(j.done))
 
 // ---- creates ----------------------------------------------------------------------------------
 
@@ -162,13 +175,15 @@ export const createOrders = (d: WriteDeps, requests: ReadonlyArray<CoreOrder.Ord
     const outs =
       jobs.length === 0
         ? []
-        : yield* Effect.zipRight(
-            Queue.offerAll(d.creates, jobs),
-            awaitOutcomes(
-              jobs.map((j) => createWait(d, j)),
-              d.deadline
+        : d.inProcess !== undefined
+          ? yield* Effect.zipRight(sendNow(d.inProcess.creates, jobs), answered(jobs))
+          : yield* Effect.zipRight(
+              Queue.offerAll(d.creates, jobs),
+              awaitOutcomes(
+                jobs.map((j) => createWait(d, j)),
+                d.deadline
+              )
             )
-          )
     let k = 0
     return prepared.map((p): Either.Either<CoreOrder.Order, E.ExchangeError> => {
       if (Either.isLeft(p)) return Either.left(p.left)
@@ -272,13 +287,15 @@ export const cancelOrders = (d: WriteDeps, ids: ReadonlyArray<Ids.OrderId>, symb
     const outs =
       jobs.length === 0
         ? []
-        : yield* Effect.zipRight(
-            Queue.offerAll(d.cancels, jobs),
-            awaitOutcomes(
-              jobs.map((j) => cancelWait(d, j)),
-              d.deadline
+        : d.inProcess !== undefined
+          ? yield* Effect.zipRight(sendNow(d.inProcess.cancels, jobs), answered(jobs))
+          : yield* Effect.zipRight(
+              Queue.offerAll(d.cancels, jobs),
+              awaitOutcomes(
+                jobs.map((j) => cancelWait(d, j)),
+                d.deadline
+              )
             )
-          )
     let k = 0
     return prepared.map((p) => (Either.isLeft(p) ? Either.left(p.left) : cancelResult(d, p.right, outs[k++]!)))
   })
