@@ -129,6 +129,12 @@ export interface ExchangeService {
    */
   readonly followBook?: (symbol: Symbol) => Effect.Effect<BookReader, ExchangeError, Scope.Scope>
   /**
+   * Optional: set by a port over an in-process driver (`VenuePrimitives.inProcess`): every call answers
+   * promptly (nothing can hang), so a caller's own write deadline guards nothing. A wrapper that can make a
+   * call hang must drop it.
+   */
+  readonly inProcess?: boolean
+  /**
    * The venue's health events (desyncs, its own halts, disconnects, private-stream gaps) for every
    * subscriber, from subscription on. The venue publishes; the runner acts (Risk, journal, report).
    */

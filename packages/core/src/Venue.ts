@@ -362,6 +362,7 @@ export const make = (p: VenuePrimitives, options: Options = {}): Effect.Effect<V
       watchOrderBook: p.watchOrderBook,
       watchBook: p.watchBook,
       ...(p.followBook !== undefined ? { followBook: p.followBook } : {}),
+      ...(p.inProcess === true ? { inProcess: true } : {}),
       watchOrders: (symbol) => S.watch(st.orders, symbol),
       watchMyTrades: (symbol) => S.watch(st.fills, symbol),
       subscribeOrders: (accept) => st.orders.subscribe(accept),

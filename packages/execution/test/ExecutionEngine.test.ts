@@ -135,6 +135,27 @@ describe("ExecutionEngine", () => {
     })
   )
 
+  it.scoped(
+    "a slow answer past the deadline is Unknown; from an in-process exchange it is waited for (no deadline)",
+    () =>
+      Effect.gen(function* () {
+        for (const inProcess of [false, true]) {
+          const { engine, gateway, faults } = yield* setup({ writeDeadlineMs: 5_000, inProcess })
+          yield* Ref.update(faults, (f) => ({ ...f, slow: 1 }))
+          const fiber = yield* Effect.fork(gateway.setQuotes(target([q("0.40", "5")], [])))
+          yield* TestClock.adjust("6 seconds")
+          // past the deadline: answered Unknown, unless the exchange is in process (its write is still awaited)
+          assert.strictEqual(fiber.unsafePoll() === null, inProcess, `inProcess ${inProcess}`)
+          yield* TestClock.adjust("3 seconds")
+          yield* Fiber.join(fiber)
+          assert.deepStrictEqual(
+            (yield* engine.live).map((t) => t.status),
+            [inProcess ? "open" : "unknown"]
+          )
+        }
+      })
+  )
+
   it.scoped("a defect in the driver after sending is Unknown, never a hang or a dead strategy", () =>
     Effect.gen(function* () {
       const { engine, gateway, faults } = yield* setup()

@@ -34,10 +34,12 @@ export interface Faults {
   readonly malformed: number
   /** applied, then no answer ever */
   readonly hang: number
+  /** sent 8 s late, then answered */
+  readonly slow: number
   /** applied, then the driver dies (a bug) */
   readonly defect: number
 }
-export const noFaults: Faults = { lose: 0, rateLimit: 0, refuse: 0, malformed: 0, hang: 0, defect: 0 }
+export const noFaults: Faults = { lose: 0, rateLimit: 0, refuse: 0, malformed: 0, hang: 0, defect: 0, slow: 0 }
 
 const venue = "paper"
 
@@ -48,6 +50,8 @@ export const setup = (
     readonly amend?: boolean
     readonly closedCapacity?: number
     readonly markets?: number
+    /** the exchange declares itself in process (`ExchangeService.inProcess`) */
+    readonly inProcess?: boolean
   } = {}
 ) =>
   Effect.gen(function* () {
@@ -86,6 +90,10 @@ export const setup = (
           case "defect":
             yield* send
             return yield* Effect.dieMessage("driver bug")
+          case "slow":
+            // answers, 8 s late
+            yield* Effect.sleep("8 seconds")
+            return yield* send
           default:
             return yield* send
         }
@@ -93,6 +101,7 @@ export const setup = (
     const exchange: Exchange.ExchangeService = {
       ...real,
       features: { ...real.features, amend: options.amend ?? real.features.amend },
+      ...(options.inProcess === true ? { inProcess: true } : {}),
       createOrders: (rs) =>
         Effect.zipRight(
           Effect.zipRight(

@@ -114,9 +114,10 @@ export const record = (ctx: Ctx, entries: ReadonlyArray<NewEntry>) =>
     : ctx.journal.appendAll(entries).pipe(Effect.catchAll((e) => journalFailed(ctx, e.message)))
 
 /**
- * Runs a venue write with the deadline, and turns everything that is not an answer into outcomes: a
- * failure of the whole call applies to every item; a hang past the deadline and a defect are `Unknown`
- * (the venue may have executed the write). Interruption passes through.
+ * Runs a venue write with the deadline (none for an in-process exchange: it answers promptly), and turns
+ * everything that is not an answer into outcomes: a failure of the whole call applies to every item; a hang
+ * past the deadline and a defect are `Unknown` (the venue may have executed the write). Interruption passes
+ * through.
  */
 export const outcomes = (
   ctx: Ctx,
@@ -136,17 +137,23 @@ export const outcomes = (
       })
     )
   const all = (f: (i: number) => WriteOutcome.WriteOutcome) => Array.from({ length: count }, (_, i) => f(i))
-  return call.pipe(
-    Tracing.deadline(
-      Duration.toMillis(ctx.deadline),
-      () =>
-        new ExchangeError.UnknownOutcome({
-          venue: ctx.venue,
-          message: `no answer within ${Duration.format(ctx.deadline)}`,
-          operation,
-          symbol: ids.symbol
-        })
-    ),
+  // an in-process exchange answers promptly: no deadline (it would cost a fiber per write and guard nothing)
+  const bounded =
+    ctx.exchange.inProcess === true
+      ? call
+      : call.pipe(
+          Tracing.deadline(
+            Duration.toMillis(ctx.deadline),
+            () =>
+              new ExchangeError.UnknownOutcome({
+                venue: ctx.venue,
+                message: `no answer within ${Duration.format(ctx.deadline)}`,
+                operation,
+                symbol: ids.symbol
+              })
+          )
+        )
+  return bounded.pipe(
     Effect.map((rs) => all((i) => rs[i] ?? unknown("the venue returned fewer results than items sent", i))),
     Effect.catchAll((e) => Effect.succeed(all(() => WriteOutcome.fromError(e)))),
     Effect.catchAllCause((cause) =>
