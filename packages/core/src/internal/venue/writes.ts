@@ -77,9 +77,25 @@ const lateOutcome = (st: S.State): WriteOutcome.WriteOutcome => ({
   error: new E.UnknownOutcome({ venue: st.venue, operation: "create", message: "no answer within the write deadline" })
 })
 
-/** The items' answers once sent in process (`sendNow` settled every one). */
-const answered = (jobs: ReadonlyArray<Item>): Effect.Effect<ReadonlyArray<WriteOutcome.WriteOutcome>> =>
-  Effect.forEach(jobs, (j) => Deferred.await(j.done))
+/**
+ * Every item's answer, in order, on the caller's fiber: sent at once by an in-process driver (`lane`: `sendNow`
+ * settled each), else queued for the batcher with each item's deadline armed now.
+ */
+const answersOf = <I extends Item>(
+  d: WriteDeps,
+  jobs: ReadonlyArray<I>,
+  lane: Lane<I> | undefined,
+  queue: Queue.Queue<I>,
+  wait: (job: I) => Wait
+): Effect.Effect<ReadonlyArray<WriteOutcome.WriteOutcome>> =>
+  jobs.length === 0
+    ? Effect.succeed([])
+    : lane !== undefined
+      ? Effect.zipRight(
+          sendNow(lane, jobs),
+          Effect.forEach(jobs, (j) => Deferred.await(j.done))
+        )
+      : Effect.zipRight(Queue.offerAll(queue, jobs), awaitOutcomes(jobs.map(wait), d.deadline))
 
 // ---- creates ----------------------------------------------------------------------------------
 
@@ -171,19 +187,7 @@ export const createOrders = (d: WriteDeps, requests: ReadonlyArray<CoreOrder.Ord
     for (const r of requests) prepared.push(yield* Effect.either(prepare(d, r)))
     const jobs: Array<CreateJob> = []
     for (const p of prepared) if (Either.isRight(p) && !("known" in p.right)) jobs.push(p.right)
-    // every item's answer on this fiber (its deadline armed now), in order
-    const outs =
-      jobs.length === 0
-        ? []
-        : d.inProcess !== undefined
-          ? yield* Effect.zipRight(sendNow(d.inProcess.creates, jobs), answered(jobs))
-          : yield* Effect.zipRight(
-              Queue.offerAll(d.creates, jobs),
-              awaitOutcomes(
-                jobs.map((j) => createWait(d, j)),
-                d.deadline
-              )
-            )
+    const outs = yield* answersOf(d, jobs, d.inProcess?.creates, d.creates, (j) => createWait(d, j))
     let k = 0
     return prepared.map((p): Either.Either<CoreOrder.Order, E.ExchangeError> => {
       if (Either.isLeft(p)) return Either.left(p.left)
@@ -283,19 +287,7 @@ export const cancelOrders = (d: WriteDeps, ids: ReadonlyArray<Ids.OrderId>, symb
       jobs.push(job)
       prepared.push(Either.right(job))
     }
-    // every item's answer on this fiber (its deadline armed now), in order
-    const outs =
-      jobs.length === 0
-        ? []
-        : d.inProcess !== undefined
-          ? yield* Effect.zipRight(sendNow(d.inProcess.cancels, jobs), answered(jobs))
-          : yield* Effect.zipRight(
-              Queue.offerAll(d.cancels, jobs),
-              awaitOutcomes(
-                jobs.map((j) => cancelWait(d, j)),
-                d.deadline
-              )
-            )
+    const outs = yield* answersOf(d, jobs, d.inProcess?.cancels, d.cancels, (j) => cancelWait(d, j))
     let k = 0
     return prepared.map((p) => (Either.isLeft(p) ? Either.left(p.left) : cancelResult(d, p.right, outs[k++]!)))
   })
