@@ -4,9 +4,11 @@
  * backtested with the maker quoting every market, through the runner's `Backtest.run` (the live Run: Risk,
  * journal, execution engine, venue port) on simulated time. Figures: wall time, × real time (tape span ÷
  * wall), the process's CPU time, frames/s, and the live JS heap (after a full collection) at each quarter of
- * the tape (memory flat with tape length: the last quarter's against the first's). Target (issue 14): one hour
+ * the tape (memory flat with tape length: the last quarter's against the first's), and the report's hash (the
+ * same on every run of the same code: a refactor that keeps it kept every figure). Target (issue 14): one hour
  * over 50 active markets in < 30 s (≥ 120×) — the full run replays one hour; `--quick` ten minutes.
  */
+import { createHash } from "node:crypto"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -52,6 +54,19 @@ const config = (markets: number) => ({
   },
   run: { sampleIntervalMs: 5000 }
 })
+
+/**
+ * The report's fingerprint: the first 16 hex digits of the SHA-256 of the report and summary as JSON (exact
+ * decimals as strings, the run's temporary directory left out). The same tape, config and seed give the same
+ * hash on any machine; a change to the code that moves any figure changes it.
+ */
+export const reportHash = (r: { readonly report: unknown; readonly summary: unknown }, dir: string): string => {
+  const json = (x: unknown) =>
+    JSON.stringify(x, (_k, v) => (typeof v === "bigint" ? v.toString() : v))
+      .split(dir)
+      .join("<dir>")
+  return createHash("sha256").update(json(r.report)).update(json(r.summary)).digest("hex").slice(0, 16)
+}
 
 /** A full collection on demand (the live heap, not what garbage happens to wait): `--expose-gc` set at runtime. */
 const collect = (): (() => void) => {
@@ -115,10 +130,11 @@ export const run = async (o: BacktestOptions) => {
       heap_mb_quarters: [q(0), q(1), q(2), q(3)],
       heap_growth_pct: ((q(3) - q(0)) / q(0)) * 100,
       rss_mb_end: process.memoryUsage().rss / 1e6,
+      report_hash: reportHash(r, dir),
       target_met: spanS / wallS >= 120
     }
     o.log(
-      `backtest: ${spanS.toFixed(0)} s of tape in ${wallS.toFixed(1)} s (${out.x_real_time.toFixed(1)}×, CPU ${out.cpu_s.toFixed(1)} s), ${out.orders_placed} orders, ${out.fills} fills, live heap by quarter ${out.heap_mb_quarters.map((h) => h.toFixed(0)).join(" → ")} MB; target ≥ 120× ${out.target_met ? "met" : "missed"}`
+      `backtest: ${spanS.toFixed(0)} s of tape in ${wallS.toFixed(1)} s (${out.x_real_time.toFixed(1)}×, CPU ${out.cpu_s.toFixed(1)} s), ${out.orders_placed} orders, ${out.fills} fills, live heap by quarter ${out.heap_mb_quarters.map((h) => h.toFixed(0)).join(" → ")} MB, report ${out.report_hash}; target ≥ 120× ${out.target_met ? "met" : "missed"}`
     )
     return out
   } finally {

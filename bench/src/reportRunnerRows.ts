@@ -154,6 +154,17 @@ export const runnerRows = (r: Partial<Results>): Array<Row> => {
       target: "flat",
       verdict: "info"
     })
+    if (typeof bk.report_hash === "string") {
+      out.push({
+        bench: "backtest",
+        metric: "report (SHA-256 of report and summary, first 16 hex)",
+        ours: bk.report_hash,
+        peer: "",
+        floor: "",
+        target: "the same on every run of this code",
+        verdict: "info"
+      })
+    }
   }
   return out
 }

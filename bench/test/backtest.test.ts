@@ -1,0 +1,22 @@
+import { describe, expect, it } from "vitest"
+import * as BacktestBench from "../src/backtest.js"
+
+describe("backtest bench", () => {
+  it("gives the same report hash on every run of a tape (deterministic), and another for another tape", async () => {
+    const run = (markets: number) =>
+      BacktestBench.run({ minutes: 1, markets, eventsPerSecond: 1, batchMs: 0, log: () => {} })
+    const [a, b, c] = [await run(3), await run(3), await run(4)]
+    expect(a.report_hash).toMatch(/^[0-9a-f]{16}$/)
+    expect(b.report_hash).toBe(a.report_hash)
+    expect(c.report_hash).not.toBe(a.report_hash)
+    expect(a.orders_placed).toBeGreaterThan(0)
+  }, 60_000)
+
+  it("hashes exact decimals and leaves the run's directory out", () => {
+    const r = (dir: string) => ({ report: { pnl: 12345n, journal: `${dir}/journal.sqlite` }, summary: { fills: 3 } })
+    expect(BacktestBench.reportHash(r("/tmp/a"), "/tmp/a")).toBe(BacktestBench.reportHash(r("/tmp/b"), "/tmp/b"))
+    expect(BacktestBench.reportHash({ ...r("/tmp/a"), summary: { fills: 4 } }, "/tmp/a")).not.toBe(
+      BacktestBench.reportHash(r("/tmp/a"), "/tmp/a")
+    )
+  })
+})
