@@ -257,20 +257,22 @@ describe("write batcher (internal/venue/batcher)", () => {
 
   // on the live clock the deadline is a plain timer that answers the item itself (no fiber of its own)
   it.live(
-    "awaitOutcome: past the deadline the item is answered late and marked, once; a real answer wins before it",
+    "awaitOutcomes of one item: past the deadline it is answered late and marked, once; a real answer wins before it",
     () =>
       Effect.gen(function* () {
         let marks = 0
         const mark = Effect.sync(() => void marks++)
         const late = () => batcher.unknown("v", "late")
+        const one = (done: Deferred.Deferred<WriteOutcome.WriteOutcome>, ms: number) =>
+          Effect.map(batcher.awaitOutcomes([{ done, late, mark }], Duration.millis(ms)), (os) => os[0]!)
         const slow = yield* Deferred.make<WriteOutcome.WriteOutcome>()
-        const o = yield* batcher.awaitOutcome(slow, Duration.millis(20), late, mark)
+        const o = yield* one(slow, 20)
         assert.strictEqual(o._tag, "Unknown")
         assert.strictEqual(marks, 1)
         // the real outcome arriving afterwards changes nothing for the caller
         assert.isFalse(yield* Deferred.succeed(slow, WriteOutcome.done(order(0, "open", 0))))
         const fast = yield* Deferred.make<WriteOutcome.WriteOutcome>()
-        const waiting = yield* Effect.fork(batcher.awaitOutcome(fast, Duration.millis(40), late, mark))
+        const waiting = yield* Effect.fork(one(fast, 40))
         yield* Deferred.succeed(fast, WriteOutcome.done(order(1, "open", 0)))
         assert.strictEqual((yield* Fiber.join(waiting))._tag, "Done")
         yield* Effect.sleep(Duration.millis(60))
@@ -308,26 +310,28 @@ describe("write batcher (internal/venue/batcher)", () => {
       })
   )
 
-  it.live("awaitOutcomes: a caller interrupted while waiting disarms every item's timer", () =>
-    Effect.gen(function* () {
-      let marks = 0
-      const items = yield* Effect.forEach([0, 1], () => Deferred.make<WriteOutcome.WriteOutcome>())
-      const waiting = yield* Effect.fork(
-        batcher.awaitOutcomes(
-          items.map((done) => ({
-            done,
-            late: () => batcher.unknown("v", "late"),
-            mark: Effect.sync(() => void marks++)
-          })),
-          Duration.millis(20)
+  it.live(
+    "awaitOutcomes: a caller interrupted while waiting leaves the items to their sender (every timer disarmed)",
+    () =>
+      Effect.gen(function* () {
+        let marks = 0
+        const items = yield* Effect.forEach([0, 1], () => Deferred.make<WriteOutcome.WriteOutcome>())
+        const waiting = yield* Effect.fork(
+          batcher.awaitOutcomes(
+            items.map((done) => ({
+              done,
+              late: () => batcher.unknown("v", "late"),
+              mark: Effect.sync(() => void marks++)
+            })),
+            Duration.millis(20)
+          )
         )
-      )
-      yield* Effect.sleep(Duration.millis(5))
-      yield* Fiber.interrupt(waiting)
-      yield* Effect.sleep(Duration.millis(40))
-      for (const done of items) assert.isFalse(yield* Deferred.isDone(done))
-      assert.strictEqual(marks, 0)
-    })
+        yield* Effect.sleep(Duration.millis(5))
+        yield* Fiber.interrupt(waiting)
+        yield* Effect.sleep(Duration.millis(40))
+        for (const done of items) assert.isFalse(yield* Deferred.isDone(done))
+        assert.strictEqual(marks, 0)
+      })
   )
 
   it.effect("awaitOutcomes under a TestClock: each item waits on the clock's sleep, late ones marked", () =>
@@ -353,28 +357,6 @@ describe("write batcher (internal/venue/batcher)", () => {
       )
       assert.deepStrictEqual(marked, [0])
     })
-  )
-
-  it.live(
-    "awaitOutcome: a caller interrupted while waiting leaves the item to its sender (the timer is disarmed)",
-    () =>
-      Effect.gen(function* () {
-        let marks = 0
-        const done = yield* Deferred.make<WriteOutcome.WriteOutcome>()
-        const waiting = yield* Effect.fork(
-          batcher.awaitOutcome(
-            done,
-            Duration.millis(20),
-            () => batcher.unknown("v", "late"),
-            Effect.sync(() => void marks++)
-          )
-        )
-        yield* Effect.sleep(Duration.millis(5))
-        yield* Fiber.interrupt(waiting)
-        yield* Effect.sleep(Duration.millis(40))
-        assert.isFalse(yield* Deferred.isDone(done))
-        assert.strictEqual(marks, 0)
-      })
   )
 
   // the in-process lane (`VenuePrimitives.inProcess`): one batch on the caller's fiber, with the batcher's rules

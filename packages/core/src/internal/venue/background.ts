@@ -1,8 +1,8 @@
 /**
  * The venue port's background work, forked in its scope: the two write batchers (creates, cancels: see
- * `batcher.ts`; none for an in-process driver, whose writes go out on their callers' fibers), the reader of the venue's private events, the unknown-write resolver and the disagreement
- * confirmer (each asleep until work is added, then every `everyMs` until none is left), and the order store's
- * prune.
+ * `batcher.ts`; none for an in-process driver, whose writes go out on their callers' fibers), the reader of the
+ * venue's private events, the unknown-write resolver and the disagreement confirmer (each asleep until work is
+ * added, then every `everyMs` until none is left), and the order store's prune.
  */
 import * as Effect from "effect/Effect"
 import * as HashMap from "effect/HashMap"

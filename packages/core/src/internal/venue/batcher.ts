@@ -238,15 +238,6 @@ export const awaitOutcomes = (
     )
   })
 
-/** One item's wait (`awaitOutcomes` of one). */
-export const awaitOutcome = (
-  done: Deferred.Deferred<WriteOutcome.WriteOutcome>,
-  deadline: Duration.Duration,
-  late: () => WriteOutcome.WriteOutcome,
-  mark: Effect.Effect<void>
-): Effect.Effect<WriteOutcome.WriteOutcome> =>
-  Effect.map(awaitOutcomes([{ done, late, mark }], deadline), (os) => os[0]!)
-
 /** One item's wait under a clock without a plain timer (a `TestClock`): the clock's own sleep. */
 const awaitOnSleep = (w: Wait, deadline: Duration.Duration): Effect.Effect<WriteOutcome.WriteOutcome> =>
   Deferred.await(w.done).pipe(
