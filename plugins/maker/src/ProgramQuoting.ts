@@ -6,9 +6,9 @@
  * the hysteresis. `quote` answers `undefined` where the plain rule applies: programs off, no program on the
  * market, a closed or closing market, or a plan that cannot qualify within the limits or is not funded.
  * Shared state: the board and its last allocation in a `Ref` (recomputed at most once a second, or when a market
- * joins it), and a memo of the programs by market of the service's newest list (rebuilt when it lists a new one). Per market, in its own
- * loop (like the maker's prepared market): the last plan and its key, and the mode it is quoted in (a log line
- * when it changes).
+ * joins it), and a memo of the programs by market of the service's newest list (rebuilt when it lists a new
+ * one). Per market, in its own loop (like the maker's prepared market): the last plan and its key, and the mode
+ * it is quoted in (a log line when it changes).
  */
 import { Decimal as D, Incentive, type Lip } from "@alpha-hunter/core"
 import * as Effect from "effect/Effect"
@@ -179,16 +179,19 @@ export const make = (config: MakerConfig, id: string): Effect.Effect<ProgramQuot
     const board = yield* Ref.make<Board>({ bids: HashMap.empty(), granted: new Map(), at: 0 })
     // the programs by market of the service's newest list: a memo of a pure function of that (immutable) list,
     // worked out again only when the service lists a new array (read on every decision: no runtime step)
-    let indexed: ReadonlyArray<Incentive.IncentiveProgram> | undefined
-    let bySymbol: ReadonlyMap<string, ReadonlyArray<Incentive.IncentiveProgram>> = new Map()
+    let index:
+      | {
+          readonly list: ReadonlyArray<Incentive.IncentiveProgram>
+          readonly bySymbol: ReadonlyMap<string, ReadonlyArray<Incentive.IncentiveProgram>>
+        }
+      | undefined
     const programsIn = (list: ReadonlyArray<Incentive.IncentiveProgram>, symbol: string) => {
-      if (indexed !== list) {
-        const m = new Map<string, Array<Incentive.IncentiveProgram>>()
-        for (const p of list) m.set(p.symbol, [...(m.get(p.symbol) ?? []), p])
-        indexed = list
-        bySymbol = m
+      if (index?.list !== list) {
+        const bySymbol = new Map<string, Array<Incentive.IncentiveProgram>>()
+        for (const p of list) bySymbol.set(p.symbol, [...(bySymbol.get(p.symbol) ?? []), p])
+        index = { list, bySymbol }
       }
-      return bySymbol.get(symbol) ?? []
+      return index.bySymbol.get(symbol) ?? []
     }
 
     // the programs are read when the venue opens; if that read has not landed yet, read them once now
