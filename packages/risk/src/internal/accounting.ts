@@ -39,7 +39,8 @@ export const onOrder = (
   const changes: Array<Change> = []
   let s = tick(s0, cfg, now, changes)
   const venue = scope.venue
-  if (order.clientOrderId !== undefined) s = putOrder(s, clientIdKey(venue, order.clientOrderId), undefined)
+  // the order's reservation (by client order id, from its approval) leaves in the same step as it is booked
+  const reservation = order.clientOrderId !== undefined ? clientIdKey(venue, order.clientOrderId) : undefined
   const key = orderIdKey(venue, order.id)
   const terminal =
     order.status === "closed" ||
@@ -47,20 +48,27 @@ export const onOrder = (
     order.status === "expired" ||
     order.status === "rejected"
   if (terminal || (order.remaining <= 0n && order.status !== "unknown")) {
-    s = putOrder(s, key, undefined)
+    s = putOrder(s, key, undefined, reservation)
     s = { ...s, closedOrders: Window.add(s.closedOrders, key, now) }
-  } else if (!Window.has(s.closedOrders, key)) {
-    s = putOrder(s, key, {
-      venue,
-      strategy: scope.strategy ?? "",
-      symbol: order.symbol,
-      side: order.side,
-      price: order.price,
-      remaining: order.remaining,
-      filled: order.filled,
-      unresolved: order.status === "unknown",
-      expiresAt: undefined
-    })
+  } else if (Window.has(s.closedOrders, key)) {
+    if (reservation !== undefined) s = putOrder(s, reservation, undefined)
+  } else {
+    s = putOrder(
+      s,
+      key,
+      {
+        venue,
+        strategy: scope.strategy ?? "",
+        symbol: order.symbol,
+        side: order.side,
+        price: order.price,
+        remaining: order.remaining,
+        filled: order.filled,
+        unresolved: order.status === "unknown",
+        expiresAt: undefined
+      },
+      reservation
+    )
   }
   return { state: s, value: undefined, changes }
 }

@@ -192,20 +192,71 @@ const sameOrder = (a: OpenOrder, b: OpenOrder): boolean =>
   a.strategy === b.strategy &&
   a.venue === b.venue
 
-/** Sets (or removes, with `undefined`) the order at `key`, keeping the totals and the reservation index. */
-export const putOrder = (s: EngineState, key: string, o: OpenOrder | undefined): EngineState => {
-  const prev = Option.getOrUndefined(HashMap.get(s.orders, key))
-  if (prev === undefined ? o === undefined : o !== undefined && sameOrder(prev, o)) return s
+/** Whether two orders count at the same place (scope, market, side and price level): one can replace the other in one step. */
+const samePlace = (a: OpenOrder, b: OpenOrder): boolean =>
+  a.venue === b.venue && a.strategy === b.strategy && a.symbol === b.symbol && a.side === b.side && a.price === b.price
+
+/**
+ * `a`'s contribution replaced by `b`'s at the same place (`samePlace`): what taking `a` out and putting `b` in
+ * would give, in one update of each total — the open-order counts and price levels do not move, the cost and
+ * the resting amount change by the difference, and nothing is touched when that is zero (a fill's update,
+ * a reservation acknowledged as it was approved).
+ */
+const replaceOrder = (t: Totals, a: OpenOrder, b: OpenOrder, info: MarketInfo | undefined): Totals => {
+  const settlement = info?.settlement
+  const cost = D.sub(openOrderCost(b, settlement), openOrderCost(a, settlement))
+  const scopes = D.isZero(cost)
+    ? t.scopes
+    : updateScopes(t.scopes, b.venue, b.strategy, (x) => ({ ...x, gross: D.add(x.gross, cost) }))
+  const resting = D.sub(b.remaining, a.remaining)
+  const unresolved = (b.unresolved ? 1 : 0) - (a.unresolved ? 1 : 0)
+  if (D.isZero(resting) && unresolved === 0) return scopes === t.scopes ? t : { ...t, scopes }
+  const side = b.side
+  return updateMarket(
+    { ...t, scopes },
+    b.venue,
+    b.symbol,
+    b.strategy,
+    info,
+    (bk) =>
+      side === "buy"
+        ? { ...bk, restingBuys: D.add(bk.restingBuys, resting) }
+        : { ...bk, restingSells: D.add(bk.restingSells, resting) },
+    (m) => (unresolved === 0 ? m : { ...m, unresolved: m.unresolved + unresolved })
+  )
+}
+
+const orderAt = (s: EngineState, key: string): OpenOrder | undefined =>
+  Option.getOrUndefined(HashMap.get(s.orders, key))
+
+/**
+ * Sets (or removes, with `undefined`) the order at `key`, keeping the totals and the reservation index. With
+ * `replacing`, the order at that other key (an acknowledged order's reservation, kept by client order id) is
+ * taken out in the same step. One order replaced by one at the same place changes the totals once, by the
+ * difference (`replaceOrder`); anything else takes each old contribution out and puts the new one in.
+ */
+export const putOrder = (s: EngineState, key: string, o: OpenOrder | undefined, replacing?: string): EngineState => {
+  const gone = replacing === undefined || replacing === key ? undefined : orderAt(s, replacing)
+  const prev = orderAt(s, key)
+  if (gone === undefined && (prev === undefined ? o === undefined : o !== undefined && sameOrder(prev, o))) return s
+  let orders = gone === undefined ? s.orders : HashMap.remove(s.orders, replacing!)
   let totals = s.totals
-  if (prev !== undefined) totals = applyOrder(totals, prev, marketInfo(s, prev.venue, prev.symbol), -1)
-  if (o === undefined) return { ...s, totals, orders: HashMap.remove(s.orders, key) }
-  totals = applyOrder(totals, o, marketInfo(s, o.venue, o.symbol), 1)
+  const old = gone === undefined ? prev : prev === undefined ? gone : undefined
+  if (old !== undefined && o !== undefined && samePlace(old, o)) {
+    totals = replaceOrder(totals, old, o, marketInfo(s, o.venue, o.symbol))
+  } else {
+    for (const x of [gone, prev])
+      if (x !== undefined) totals = applyOrder(totals, x, marketInfo(s, x.venue, x.symbol), -1)
+    if (o !== undefined) totals = applyOrder(totals, o, marketInfo(s, o.venue, o.symbol), 1)
+  }
+  if (o === undefined) return { ...s, totals, orders: prev === undefined ? orders : HashMap.remove(orders, key) }
   let pending = s.pending
   if (o.expiresAt !== undefined) {
     const at = o.expiresAt
     pending = SortedMap.set(pending, at, [...Option.getOrElse(SortedMap.get(pending, at), () => []), key])
   }
-  return { ...s, totals, pending, orders: HashMap.set(s.orders, key, o) }
+  orders = HashMap.set(orders, key, o)
+  return { ...s, totals, pending, orders }
 }
 
 /** Sets the position at `key` (positions are never removed; a flat one keeps its realized P&L and fees). */
