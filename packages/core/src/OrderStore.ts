@@ -10,13 +10,19 @@
  * - a trade id is remembered for at least `fillWindowMs` (15 min; at most twice that: two generations of
  *   ids, rotated in O(1)), longer than the REST fill look-back (10 min), so a fill is never emitted twice;
  * - pruning runs inside the transitions at most once a second (and from a periodic sweep when idle); it
- *   visits only the orders that turned terminal, never the whole view.
+ *   visits only the orders past retention (terminal orders wait in a FIFO in the order they turned
+ *   terminal), never the whole view.
+ *
+ * One map entry per order holds what the port knows of it (the order, its request metadata, when it last
+ * changed and when it turned terminal): a venue update is one map write, plus the client-id index when the
+ * order is new.
  */
 
 import * as HashMap from "effect/HashMap"
 import * as HashSet from "effect/HashSet"
 import * as Option from "effect/Option"
 import * as D from "./Decimal.js"
+import * as Fifo from "./Fifo.js"
 import * as CoreOrder from "./Order.js"
 
 export interface Meta {
@@ -34,13 +40,22 @@ export interface Retention {
 }
 export const defaultRetention: Retention = { terminalMs: 60_000, fillWindowMs: 15 * 60_000, pruneEveryMs: 1_000 }
 
+/** What the port knows of one order. */
+interface Entry {
+  readonly order: CoreOrder.Order
+  /** the request's metadata, when we placed it through this port */
+  readonly meta: Meta | undefined
+  /** epoch ms when our view of it last changed (verification: REST may lag this by its grace) */
+  readonly changedAt: number
+  /** epoch ms when it turned terminal (in our view) */
+  readonly terminalAt: number | undefined
+}
+
 export interface Store {
-  readonly orders: HashMap.HashMap<string, CoreOrder.Order>
-  /** order id → epoch ms when it turned terminal (in our view) */
-  readonly terminalAt: HashMap.HashMap<string, number>
-  /** order id → epoch ms when our view of it last changed (verification: REST may lag this by its grace) */
-  readonly changedAt: HashMap.HashMap<string, number>
-  readonly meta: HashMap.HashMap<string, Meta>
+  /** order id → what we know of it */
+  readonly entries: HashMap.HashMap<string, Entry>
+  /** ids of terminal orders with the time they turned terminal, oldest first (what `prune` visits) */
+  readonly terminal: Fifo.Fifo<readonly [string, number]>
   /** client order id → order id */
   readonly byCid: HashMap.HashMap<string, string>
   /** trade ids seen in the current generation and the one before */
@@ -53,10 +68,8 @@ export interface Store {
 }
 
 export const empty = (retention: Retention = defaultRetention): Store => ({
-  orders: HashMap.empty(),
-  terminalAt: HashMap.empty(),
-  changedAt: HashMap.empty(),
-  meta: HashMap.empty(),
+  entries: HashMap.empty(),
+  terminal: Fifo.empty(),
   byCid: HashMap.empty(),
   fills: HashSet.empty(),
   oldFills: HashSet.empty(),
@@ -80,26 +93,23 @@ export const supersedes = (prev: CoreOrder.Order | undefined, next: CoreOrder.Or
   )
 }
 
+const entryOf = (s: Store, id: string): Entry | undefined => Option.getOrUndefined(HashMap.get(s.entries, id))
+
 /** Drops terminal orders past retention (with their metadata and client id) and fills past the window. */
 export const prune = (s: Store, now: number): Store => {
   const r = s.retention
-  let orders = s.orders
-  let meta = s.meta
+  let entries = s.entries
   let byCid = s.byCid
-  let terminalAt = s.terminalAt
-  let changedAt = s.changedAt
-  for (const [id, at] of s.terminalAt) {
-    if (now - at < r.terminalMs) continue
-    const o = HashMap.get(orders, id)
-    if (Option.isSome(o) && o.value.clientOrderId !== undefined) byCid = HashMap.remove(byCid, o.value.clientOrderId)
-    orders = HashMap.remove(orders, id)
-    meta = HashMap.remove(meta, id)
-    terminalAt = HashMap.remove(terminalAt, id)
-    changedAt = HashMap.remove(changedAt, id)
+  const [terminal, expired] = Fifo.shiftWhile(s.terminal, ([, at]) => now - at >= r.terminalMs)
+  for (const [id] of expired) {
+    const e = entryOf(s, id)
+    if (e === undefined) continue
+    if (e.order.clientOrderId !== undefined) byCid = HashMap.remove(byCid, e.order.clientOrderId)
+    entries = HashMap.remove(entries, id)
   }
   const rotate = now - s.fillsSince >= r.fillWindowMs
   const fills = rotate ? { fills: HashSet.empty<string>(), oldFills: s.fills, fillsSince: now } : {}
-  return { ...s, orders, meta, byCid, terminalAt, changedAt, ...fills, lastPrune: now }
+  return { ...s, entries, byCid, terminal, ...fills, lastPrune: now }
 }
 
 const maybePrune = (s: Store, now: number): Store => (now - s.lastPrune >= s.retention.pruneEveryMs ? prune(s, now) : s)
@@ -115,10 +125,17 @@ export const upsert = (
   now: number,
   withMeta?: Meta
 ): readonly [CoreOrder.Order | undefined, Store] => {
-  const meta = withMeta !== undefined ? HashMap.set(s.meta, o.id, withMeta) : s.meta
-  const prev = Option.getOrUndefined(HashMap.get(s.orders, o.id))
-  if (!supersedes(prev, o)) return [undefined, maybePrune({ ...s, meta }, now)]
-  const m = Option.getOrUndefined(HashMap.get(meta, o.id))
+  const known = entryOf(s, o.id)
+  const prev = known?.order
+  const m = withMeta ?? known?.meta
+  if (!supersedes(prev, o)) {
+    // nothing to publish; metadata given now is still recorded
+    const next =
+      withMeta === undefined || known === undefined
+        ? s
+        : { ...s, entries: HashMap.set(s.entries, o.id, { ...known, meta: withMeta }) }
+    return [undefined, maybePrune(next, now)]
+  }
   const merged =
     m !== undefined && (o.timeInForce !== m.timeInForce || o.postOnly !== m.postOnly)
       ? CoreOrder.Order.make({ ...o, timeInForce: m.timeInForce, postOnly: m.postOnly }, true) // valid already
@@ -127,14 +144,16 @@ export const upsert = (
     merged.clientOrderId === undefined && prev?.clientOrderId !== undefined
       ? CoreOrder.Order.make({ ...merged, clientOrderId: prev.clientOrderId }, true)
       : merged
-  const terminal = CoreOrder.isTerminal(stored.status)
+  const turned = CoreOrder.isTerminal(stored.status) && known?.terminalAt === undefined
+  const terminalAt = turned ? now : known?.terminalAt
   const next: Store = {
     ...s,
-    meta,
-    orders: HashMap.set(s.orders, o.id, stored),
-    changedAt: HashMap.set(s.changedAt, o.id, now),
-    byCid: stored.clientOrderId !== undefined ? HashMap.set(s.byCid, stored.clientOrderId, o.id) : s.byCid,
-    terminalAt: terminal && !HashMap.has(s.terminalAt, o.id) ? HashMap.set(s.terminalAt, o.id, now) : s.terminalAt
+    entries: HashMap.set(s.entries, o.id, { order: stored, meta: m, changedAt: now, terminalAt }),
+    byCid:
+      stored.clientOrderId !== undefined && stored.clientOrderId !== prev?.clientOrderId
+        ? HashMap.set(s.byCid, stored.clientOrderId, o.id)
+        : s.byCid,
+    terminal: turned ? Fifo.push(s.terminal, [o.id, now] as const) : s.terminal
   }
   return [stored, maybePrune(next, now)]
 }
@@ -143,13 +162,10 @@ export const upsert = (
 export const seeFill = (s: Store, tradeId: string, now: number): readonly [boolean, Store] =>
   hasFill(s, tradeId) ? [false, s] : [true, maybePrune({ ...s, fills: HashSet.add(s.fills, tradeId) }, now)]
 
-export const order = (s: Store, id: string): CoreOrder.Order | undefined =>
-  Option.getOrUndefined(HashMap.get(s.orders, id))
-export const metaOf = (s: Store, id: string): Meta | Record<string, never> =>
-  Option.getOrElse(HashMap.get(s.meta, id), () => ({}))
+export const order = (s: Store, id: string): CoreOrder.Order | undefined => entryOf(s, id)?.order
+export const metaOf = (s: Store, id: string): Meta | Record<string, never> => entryOf(s, id)?.meta ?? {}
 /** When our view of an order last changed (epoch ms), if we hold it. */
-export const changedAt = (s: Store, id: string): number | undefined =>
-  Option.getOrUndefined(HashMap.get(s.changedAt, id))
+export const changedAt = (s: Store, id: string): number | undefined => entryOf(s, id)?.changedAt
 export const orderIdOf = (s: Store, cid: string): string | undefined => Option.getOrUndefined(HashMap.get(s.byCid, cid))
 export const hasFill = (s: Store, tradeId: string): boolean =>
   HashSet.has(s.fills, tradeId) || HashSet.has(s.oldFills, tradeId)
@@ -157,10 +173,10 @@ export const hasFill = (s: Store, tradeId: string): boolean =>
 /** Orders we believe open (not terminal). */
 export const live = (s: Store): ReadonlyArray<CoreOrder.Order> => {
   const out: Array<CoreOrder.Order> = []
-  for (const o of HashMap.values(s.orders)) if (!CoreOrder.isTerminal(o.status)) out.push(o)
+  for (const e of HashMap.values(s.entries)) if (!CoreOrder.isTerminal(e.order.status)) out.push(e.order)
   return out
 }
-export const all = (s: Store): ReadonlyArray<CoreOrder.Order> => [...HashMap.values(s.orders)]
+export const all = (s: Store): ReadonlyArray<CoreOrder.Order> => Array.from(HashMap.values(s.entries), (e) => e.order)
 
 export interface Sizes {
   readonly orders: number
@@ -168,9 +184,13 @@ export interface Sizes {
   readonly byCid: number
   readonly fills: number
 }
-export const sizes = (s: Store): Sizes => ({
-  orders: HashMap.size(s.orders),
-  meta: HashMap.size(s.meta),
-  byCid: HashMap.size(s.byCid),
-  fills: HashSet.size(s.fills) + HashSet.size(s.oldFills)
-})
+export const sizes = (s: Store): Sizes => {
+  let meta = 0
+  for (const e of HashMap.values(s.entries)) if (e.meta !== undefined) meta++
+  return {
+    orders: HashMap.size(s.entries),
+    meta,
+    byCid: HashMap.size(s.byCid),
+    fills: HashSet.size(s.fills) + HashSet.size(s.oldFills)
+  }
+}

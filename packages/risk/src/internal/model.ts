@@ -6,12 +6,13 @@
  * to a from-scratch recomputation over the facts by `aggregates.ts`, so a pre-trade check reads a handful of
  * map entries per limit level instead of scanning every order and position.
  */
+
+import type { Fifo } from "@alpha-hunter/core"
 import { Decimal as D, type Market, type Risk } from "@alpha-hunter/core"
 import * as HashMap from "effect/HashMap"
 import * as Order from "effect/Order"
 import * as SortedMap from "effect/SortedMap"
 import type { LimitName, RiskConfig } from "../RiskConfig.js"
-import type * as Fifo from "./fifo.js"
 import * as Window from "./window.js"
 
 type Decimal = D.Decimal

@@ -3,12 +3,13 @@
  * every step; its cost is O(configured rate levels + reservations and approvals that expire now), plus
  * O(positions) once a day for the reset.
  */
+
+import { Fifo } from "@alpha-hunter/core"
 import * as HashMap from "effect/HashMap"
 import * as Option from "effect/Option"
 import * as SortedMap from "effect/SortedMap"
 import type { RiskConfig } from "../RiskConfig.js"
 import { putOrder, rollBaselines } from "./aggregates.js"
-import * as Fifo from "./fifo.js"
 import { type Change, dayStartOf, type EngineState } from "./model.js"
 import { setScopeState } from "./stateMachine.js"
 

@@ -5,10 +5,11 @@
  * A key is remembered from the engine-clock time it is first added for at least `windowMs`, unless `capacity`
  * newer keys arrive first; the oldest keys go first. Eviction happens on insertion, so the set never holds more
  * than `capacity` keys. Adding a key already present is a no-op (its age is not refreshed), so the queue and the
- * set always hold the same keys. Membership is a HashSet; age order a persistent FIFO (fifo.ts).
+ * set always hold the same keys. Membership is a HashSet; age order a persistent FIFO (core `Fifo`).
  */
+
+import { Fifo } from "@alpha-hunter/core"
 import * as HashSet from "effect/HashSet"
-import * as Fifo from "./fifo.js"
 
 export interface WindowBounds {
   readonly windowMs: number

@@ -1,7 +1,8 @@
 /**
  * A persistent first-in-first-out queue: two immutable lists (oldest-first `front`, newest-first `back`), with
- * amortized O(1) push and shift (each element is reversed from `back` to `front` once). The engine uses each
- * state version once (`Ref.modify`), so the amortized bound holds.
+ * amortized O(1) push and shift (each element is reversed from `back` to `front` once). The amortized bound holds
+ * when each version is used once, as a pure transition under `Ref.modify` does (Risk's rate windows, the venue
+ * port's terminal orders).
  */
 
 interface Cons<A> {
