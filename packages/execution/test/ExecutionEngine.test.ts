@@ -156,17 +156,45 @@ describe("ExecutionEngine", () => {
       })
   )
 
-  it.scoped("a defect in the driver after sending is Unknown, never a hang or a dead strategy", () =>
-    Effect.gen(function* () {
-      const { engine, gateway, faults } = yield* setup()
-      yield* Ref.update(faults, (f) => ({ ...f, defect: 1 }))
-      yield* gateway.setQuotes(target([q("0.40", "5")], []))
-      assert.deepStrictEqual(
-        (yield* engine.live).map((t) => t.status),
-        ["unknown"]
-      )
-      assert.strictEqual(yield* engine.resolveUnknown(), 0)
-    })
+  it.scoped(
+    "a defect in the driver after sending is Unknown, never a hang or a dead strategy (queued or in process)",
+    () =>
+      Effect.gen(function* () {
+        for (const inProcess of [false, true]) {
+          const { engine, gateway, faults } = yield* setup({ inProcess })
+          yield* Ref.update(faults, (f) => ({ ...f, defect: 1 }))
+          yield* gateway.setQuotes(target([q("0.40", "5")], []))
+          assert.deepStrictEqual(
+            (yield* engine.live).map((t) => t.status),
+            ["unknown"],
+            `inProcess ${inProcess}`
+          )
+          assert.strictEqual(yield* engine.resolveUnknown(), 0)
+        }
+      })
+  )
+
+  it.scoped(
+    "in process, a decision interrupted while its create is out still settles it: tracked open, journaled",
+    () =>
+      Effect.gen(function* () {
+        const { engine, gateway, faults, journal } = yield* setup({ inProcess: true })
+        yield* Ref.update(faults, (f) => ({ ...f, slow: 1 }))
+        const fiber = yield* Effect.fork(gateway.setQuotes(target([q("0.40", "5")], [])))
+        yield* TestClock.adjust("1 second")
+        // the interruption waits for the write to be answered and settled
+        const stopping = yield* Effect.fork(Fiber.interrupt(fiber))
+        yield* TestClock.adjust("1 second")
+        assert.isNull(stopping.unsafePoll())
+        yield* TestClock.adjust("8 seconds")
+        yield* Fiber.join(stopping)
+        assert.deepStrictEqual(
+          (yield* engine.live).map((t) => t.status),
+          ["open"]
+        )
+        const kinds = (yield* journal.entries).map((e) => e.kind)
+        assert.includeMembers(kinds, ["request", "ack"])
+      })
   )
 
   it.scoped("risk denials send nothing and say why", () =>

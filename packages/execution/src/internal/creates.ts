@@ -5,6 +5,10 @@
  * (one disk write and one request for many decisions); at start-up, N markets' quotes go out in about
  * ⌈2N / max batch⌉ requests instead of N.
  *
+ * Over an in-process venue (`Exchange.inProcess`: its writes apply in the process and answer at once, and a
+ * backtest's journal buffers its commits) a decision sends its own batch on its fiber instead: nothing is
+ * shared by queueing, and the two fiber hops (to the sender and back) are saved.
+ *
  * Every decision completes: its outcomes, or `RiskDenied` when the journal cannot write (nothing was sent),
  * or — should the sender itself fail unexpectedly — `Unknown` outcomes for its items, which are then
  * looked up like any other.
@@ -48,8 +52,16 @@ export const sendCreates = (
       return []
     }
     const done = yield* Deferred.make<ReadonlyArray<WriteOutcome.WriteOutcome>, Risk.RiskDenied>()
-    yield* Queue.offer(queue, { scope, requests, carried, extras, done })
-    yield* onQueued
+    const job: CreateJob = { scope, requests, carried, extras, done }
+    if (ctx.exchange.inProcess === true) {
+      // an in-process venue answers at once and commits cost nothing to share: the decision sends its own
+      // batch on its fiber (no queue, no sender hop), uninterruptibly — written ahead, sent and settled
+      yield* onQueued
+      yield* Effect.uninterruptible(guarded(ctx, [job]))
+    } else {
+      yield* Queue.offer(queue, job)
+      yield* onQueued
+    }
     return yield* Deferred.await(done)
   })
 
@@ -210,6 +222,14 @@ const rescue = (ctx: Ctx, jobs: ReadonlyArray<CreateJob>, cause: Cause.Cause<unk
     }
   })
 
+/** `runBatch`, with every decision completed should it fail unexpectedly (`rescue`). */
+const guarded = (ctx: Ctx, jobs: ReadonlyArray<CreateJob>) =>
+  runBatch(ctx, jobs).pipe(
+    Effect.catchAllCause((cause) =>
+      Cause.isInterruptedOnly(cause) ? Effect.failCause(cause) : rescue(ctx, jobs, cause)
+    )
+  )
+
 /** Takes the jobs that fit one batch, in order; the rest wait for the next. */
 const split = (
   jobs: ReadonlyArray<CreateJob>,
@@ -242,11 +262,7 @@ export const sender = (ctx: Ctx, queue: CreateQueue, maxBatch: number): Effect.E
           all = [...all, ...(yield* Queue.takeAll(queue))]
         }
         const [batch, rest] = split(all, Math.max(1, maxBatch))
-        yield* runBatch(ctx, batch).pipe(
-          Effect.catchAllCause((cause) =>
-            Cause.isInterruptedOnly(cause) ? Effect.failCause(cause) : rescue(ctx, batch, cause)
-          )
-        )
+        yield* guarded(ctx, batch)
         return rest
       })
   }) as Effect.Effect<never>
