@@ -136,12 +136,16 @@ const remember = (s: TrackerState, clientOrderId: string): TrackerState =>
 export const put = (s: TrackerState, t: Tracked): TrackerState => {
   const prev = get(s, t.clientOrderId)
   if (isLive(t.status)) {
-    const ids = Option.getOrUndefined(HashMap.get(s.bySymbol, t.symbol)) ?? []
+    const ids = prev === undefined ? (Option.getOrUndefined(HashMap.get(s.bySymbol, t.symbol)) ?? []) : []
     return {
       ...s,
       live: HashMap.set(s.live, t.clientOrderId, t),
       bySymbol: prev === undefined ? HashMap.set(s.bySymbol, t.symbol, [...ids, t.clientOrderId]) : s.bySymbol,
-      byOrderId: t.orderId === undefined ? s.byOrderId : HashMap.set(s.byOrderId, t.orderId, t.clientOrderId)
+      // indexed once, when the venue's id is first known
+      byOrderId:
+        t.orderId === undefined || t.orderId === prev?.orderId
+          ? s.byOrderId
+          : HashMap.set(s.byOrderId, t.orderId, t.clientOrderId)
     }
   }
   if (prev === undefined) return remember(s, t.clientOrderId)
