@@ -40,8 +40,42 @@ export const isDecimal = (u: unknown): u is Decimal => typeof u === "bigint"
 
 const DECIMAL_RE = /^([+-]?)(\d+)(?:\.(\d+))?$/
 
+/**
+ * The usual short string (at most 15 digits, so its digits are an exact integer in a float): read in one pass
+ * without a regex or a BigInt per part. `undefined` for anything else (the general path decides).
+ */
+const parseShort = (s: string): Decimal | undefined => {
+  const n = s.length
+  if (n === 0 || n > 17) return undefined
+  let i = 0
+  let neg = false
+  const c0 = s.charCodeAt(0)
+  if (c0 === 45 || c0 === 43) {
+    neg = c0 === 45
+    i = 1
+  }
+  let units = 0
+  let digits = 0
+  let fracDigits = -1
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i)
+    if (c >= 48 && c <= 57) {
+      units = units * 10 + (c - 48)
+      digits++
+      if (fracDigits >= 0) fracDigits++
+    } else if (c === 46 && fracDigits < 0) fracDigits = 0
+    else return undefined
+  }
+  // "5." and ".5" and "-" are not decimals; neither is a lone sign
+  if (digits === 0 || fracDigits === 0 || (fracDigits > 0 && digits === fracDigits) || digits > 15) return undefined
+  const scaled = BigInt(units) * POW10[DIGITS - Math.max(fracDigits, 0)]!
+  return make(neg ? -scaled : scaled)
+}
+
 /** Parses a plain decimal string ("0.5600", "-12", "10.00"). No exponents, no more than 18 fractional digits. */
 export const parse = (s: string): Either.Either<Decimal, string> => {
+  const short = parseShort(s)
+  if (short !== undefined) return Either.right(short)
   const m = DECIMAL_RE.exec(s)
   if (m === null) return Either.left(`expected a decimal string such as "0.5600", got ${JSON.stringify(s)}`)
   const frac = m[3] ?? ""
@@ -124,7 +158,7 @@ export const fromUnits = (units: number | bigint, decimals: number): Decimal => 
 
 const divRound = (n: bigint, q: bigint, mode: Rounding): bigint => {
   const quo = n / q // truncates toward zero
-  const rem = n - quo * q
+  const rem = n % q // the remainder of that truncation (its sign is n's)
   if (rem === 0n) return quo
   const neg = n < 0n !== q < 0n
   switch (mode) {
@@ -215,9 +249,13 @@ export const format = (x: Decimal, decimals?: number, mode: Rounding = "exact"):
     const neg = x < 0n
     const a = neg ? -x : x
     const whole = a / SCALE
-    let frac = (a % SCALE).toString().padStart(DIGITS, "0").replace(/0+$/, "")
-    frac = frac.length > 0 ? `.${frac}` : ""
-    return `${neg ? "-" : ""}${whole}${frac}`
+    const f = a - whole * SCALE
+    if (f === 0n) return neg ? `-${whole}` : `${whole}`
+    // the fraction's digits without its trailing zeros, after the zeros that lead it to 18 places
+    const digits = f.toString()
+    let end = digits.length
+    while (digits.charCodeAt(end - 1) === 48) end--
+    return `${neg ? "-" : ""}${whole}.${"0".repeat(DIGITS - digits.length)}${digits.slice(0, end)}`
   }
   const units = toUnitsBigInt(x, decimals, mode)
   const neg = units < 0n

@@ -99,6 +99,32 @@ describe("Decimal", () => {
     return D.unsafeFromString(D.format(x)) === x
   })
 
+  it.prop(
+    "parse reads short and long strings exactly (units × 10^-places, any sign, up to 30 digits)",
+    [fc.boolean(), fc.bigInt({ min: 0n, max: 10n ** 30n }), fc.integer({ min: 0, max: 12 })],
+    ([neg, units, places]) => {
+      const digits = units.toString().padStart(places + 1, "0")
+      const s = `${neg ? "-" : ""}${places === 0 ? digits : `${digits.slice(0, -places)}.${digits.slice(-places)}`}`
+      const expected = (neg ? -units : units) * 10n ** BigInt(18 - places)
+      return D.toScaled(D.unsafeFromString(s)) === expected
+    }
+  )
+
+  it("parse refuses what is not a plain decimal on the short path too", () => {
+    for (const bad of ["-", "+", ".", "5.", ".5", "-.5", "1.2.3", "1,5", "--1", "1-", "0.1e1"]) {
+      assert.isTrue(Either.isLeft(D.parse(bad)), bad)
+    }
+    assert.strictEqual(D.format(D.d("+0.50")), "0.5")
+    assert.strictEqual(D.format(D.d("-0")), "0")
+    assert.strictEqual(D.format(D.d("999999999999999")), "999999999999999")
+    assert.strictEqual(D.format(D.d("9999999999999999")), "9999999999999999")
+    // format: the fraction's leading zeros kept, its trailing zeros dropped
+    assert.strictEqual(D.format(D.d("0.000000000000000001")), "0.000000000000000001")
+    assert.strictEqual(D.format(D.d("-1.50")), "-1.5")
+    assert.strictEqual(D.format(D.d("-7")), "-7")
+    assert.strictEqual(D.format(D.d("10.0100")), "10.01")
+  })
+
   it.prop("add and sub are inverse; mul by one is identity", [decimalString, decimalString], ([a, b]) => {
     const x = D.d(a)
     const y = D.d(b)
