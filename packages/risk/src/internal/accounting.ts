@@ -9,7 +9,15 @@ import type { RiskConfig } from "../RiskConfig.js"
 import { bookOf, putMark, putOrder, putPosition, rebuild, scopeTotals } from "./aggregates.js"
 import { marketInfo } from "./exposure.js"
 import { actionFor, allLevels, levelStrategy, levelsFor } from "./limits.js"
-import type { Change, EngineState, MarketInfo, PositionEntry, Result } from "./model.js"
+import {
+  type Change,
+  copyPosition,
+  copyState,
+  type EngineState,
+  type MarketInfo,
+  type PositionEntry,
+  type Result
+} from "./model.js"
 import {
   clientIdKey,
   fillKey,
@@ -49,7 +57,9 @@ export const onOrder = (
     order.status === "rejected"
   if (terminal || (order.remaining <= 0n && order.status !== "unknown")) {
     s = putOrder(s, key, undefined, reservation)
-    s = { ...s, closedOrders: Window.add(s.closedOrders, key, now) }
+    const closed = copyState(s)
+    closed.closedOrders = Window.add(s.closedOrders, key, now)
+    s = closed
   } else if (Window.has(s.closedOrders, key)) {
     if (reservation !== undefined) s = putOrder(s, reservation, undefined)
   } else {
@@ -127,7 +137,13 @@ export const applyFillToEntry = (e: PositionEntry, signed: Decimal, price: Decim
       cost = D.mul(opened, price, "half-even")
     }
   }
-  return { ...e, amount, cost, realized, fees: D.add(e.fees, fee), lastPrice: price }
+  const n = copyPosition(e)
+  n.amount = amount
+  n.cost = cost
+  n.realized = realized
+  n.fees = D.add(e.fees, fee)
+  n.lastPrice = price
+  return n
 }
 
 /** Peaks and post-trade breaches (loss, drawdown) for every configured level: O(configured levels). */
@@ -163,7 +179,9 @@ const postTrade = (
       s = applyAction(s, { action, level, venue, strategy, limit: "maxDrawdown", reason }, now, changes)
     }
   }
-  return { ...s, peaks }
+  const out = copyState(s)
+  out.peaks = peaks
+  return out
 }
 
 /** Books a fill once (de-duplicated by venue and trade id within the fill window, see window.ts). */
@@ -197,7 +215,9 @@ export const onFill = (
   )
   const signed = fill.side === "buy" ? fill.amount : D.neg(fill.amount)
   s = putPosition(s, key, applyFillToEntry(prev, signed, fill.price, fill.fee.cost))
-  s = { ...s, seenFills: Window.add(s.seenFills, seen, now) }
+  const seenNow = copyState(s)
+  seenNow.seenFills = Window.add(s.seenFills, seen, now)
+  s = seenNow
   // a position above its limit after a fill (e.g. a race) triggers the configured action
   for (const level of levelsFor(cfg, venue, strategy)) {
     const max = level.limits.maxPosition

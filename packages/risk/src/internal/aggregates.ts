@@ -22,6 +22,11 @@ import {
 } from "./exposure.js"
 import {
   type Book,
+  copyBook,
+  copyMarket,
+  copyScope,
+  copyState,
+  copyTotals,
   EMPTY_BOOK,
   EMPTY_MARKET,
   EMPTY_SCOPE,
@@ -40,6 +45,12 @@ type Decimal = D.Decimal
 type Sign = 1 | -1
 
 const signed = (x: Decimal, sign: Sign): Decimal => (sign === 1 ? x : D.neg(x))
+
+const withScopes = (t: Totals, scopes: Totals["scopes"]): Totals => {
+  const out = copyTotals(t)
+  out.scopes = scopes
+  return out
+}
 
 // ---- reads -------------------------------------------------------------------------------------------
 
@@ -86,7 +97,10 @@ const addTo = (m: HashMap.HashMap<string, Decimal>, key: string, delta: Decimal)
         )
       )
 
-/** Changes a market's books (all strategies and `strategy`'s) with `f`, keeping the event sums in step. */
+/**
+ * Changes a market's books (all strategies and `strategy`'s) with `f`, keeping the event sums in step; `g`
+ * gets this update's own copy of the market's totals (it may set fields on it) and returns the new totals.
+ */
 const updateMarket = (
   t: Totals,
   venue: string,
@@ -106,8 +120,13 @@ const updateMarket = (
     events = addTo(events, eventKey(venue, info.eventId), D.sub(worstCase(all), worstCase(m.all)))
     events = addTo(events, eventKey(venue, info.eventId, strategy), D.sub(worstCase(st), worstCase(stOld)))
   }
-  const next = g({ ...m, all, byStrategy: HashMap.set(m.byStrategy, strategy, st) })
-  return { ...t, markets: HashMap.set(t.markets, mk, next), events }
+  const m2 = copyMarket(m)
+  m2.all = all
+  m2.byStrategy = HashMap.set(m.byStrategy, strategy, st)
+  const out = copyTotals(t)
+  out.markets = HashMap.set(t.markets, mk, g(m2))
+  out.events = events
+  return out
 }
 
 const bump = (
@@ -121,24 +140,27 @@ const bump = (
 
 const applyOrder = (t: Totals, o: OpenOrder, info: MarketInfo | undefined, sign: Sign): Totals => {
   const cost = signed(openOrderCost(o, info?.settlement), sign)
-  const scopes = updateScopes(t.scopes, o.venue, o.strategy, (x) => ({
-    ...x,
-    openOrders: x.openOrders + sign,
-    gross: D.add(x.gross, cost)
-  }))
+  const scopes = updateScopes(t.scopes, o.venue, o.strategy, (x) => {
+    const y = copyScope(x)
+    y.openOrders = x.openOrders + sign
+    y.gross = D.add(x.gross, cost)
+    return y
+  })
   return updateMarket(
-    { ...t, scopes },
+    withScopes(t, scopes),
     o.venue,
     o.symbol,
     o.strategy,
     info,
     (b) => withResting(b, o.side, o.remaining, sign),
-    (m) => ({
-      ...m,
-      unresolved: o.unresolved ? m.unresolved + sign : m.unresolved,
-      sells: o.side === "sell" ? bump(m.sells, o.price, sign) : m.sells,
-      buys: o.side === "buy" ? bump(m.buys, D.neg(o.price), sign) : m.buys
-    })
+    (m) => {
+      // `m` is this update's own copy (updateMarket's): set in place
+      const w = m as ReturnType<typeof copyMarket>
+      if (o.unresolved) w.unresolved = m.unresolved + sign
+      if (o.side === "sell") w.sells = bump(m.sells, o.price, sign)
+      else w.buys = bump(m.buys, D.neg(o.price), sign)
+      return w
+    }
   )
 }
 
@@ -152,13 +174,14 @@ const applyPositionTotals = (
   const gross = signed(positionGross(e, mark, info?.settlement), sign)
   const pnl = signed(positionPnl(e, mark), sign)
   const baseline = signed(e.baseline, sign)
-  const scopes = updateScopes(t.scopes, e.venue, e.strategy, (x) => ({
-    ...x,
-    gross: D.add(x.gross, gross),
-    pnl: D.add(x.pnl, pnl),
-    baseline: D.add(x.baseline, baseline)
-  }))
-  return { ...t, scopes }
+  const scopes = updateScopes(t.scopes, e.venue, e.strategy, (x) => {
+    const y = copyScope(x)
+    y.gross = D.add(x.gross, gross)
+    y.pnl = D.add(x.pnl, pnl)
+    y.baseline = D.add(x.baseline, baseline)
+    return y
+  })
+  return withScopes(t, scopes)
 }
 
 const applyPosition = (
@@ -207,22 +230,31 @@ const replaceOrder = (t: Totals, a: OpenOrder, b: OpenOrder, info: MarketInfo | 
   const cost = D.sub(openOrderCost(b, settlement), openOrderCost(a, settlement))
   const scopes = D.isZero(cost)
     ? t.scopes
-    : updateScopes(t.scopes, b.venue, b.strategy, (x) => ({ ...x, gross: D.add(x.gross, cost) }))
+    : updateScopes(t.scopes, b.venue, b.strategy, (x) => {
+        const y = copyScope(x)
+        y.gross = D.add(x.gross, cost)
+        return y
+      })
   const resting = D.sub(b.remaining, a.remaining)
   const unresolved = (b.unresolved ? 1 : 0) - (a.unresolved ? 1 : 0)
-  if (D.isZero(resting) && unresolved === 0) return scopes === t.scopes ? t : { ...t, scopes }
+  if (D.isZero(resting) && unresolved === 0) return scopes === t.scopes ? t : withScopes(t, scopes)
   const side = b.side
   return updateMarket(
-    { ...t, scopes },
+    scopes === t.scopes ? t : withScopes(t, scopes),
     b.venue,
     b.symbol,
     b.strategy,
     info,
-    (bk) =>
-      side === "buy"
-        ? { ...bk, restingBuys: D.add(bk.restingBuys, resting) }
-        : { ...bk, restingSells: D.add(bk.restingSells, resting) },
-    (m) => (unresolved === 0 ? m : { ...m, unresolved: m.unresolved + unresolved })
+    (bk) => {
+      const n = copyBook(bk)
+      if (side === "buy") n.restingBuys = D.add(bk.restingBuys, resting)
+      else n.restingSells = D.add(bk.restingSells, resting)
+      return n
+    },
+    (m) => {
+      if (unresolved !== 0) (m as ReturnType<typeof copyMarket>).unresolved = m.unresolved + unresolved
+      return m
+    }
   )
 }
 
@@ -239,7 +271,7 @@ export const putOrder = (s: EngineState, key: string, o: OpenOrder | undefined, 
   const gone = replacing === undefined || replacing === key ? undefined : orderAt(s, replacing)
   const prev = orderAt(s, key)
   if (gone === undefined && (prev === undefined ? o === undefined : o !== undefined && sameOrder(prev, o))) return s
-  let orders = gone === undefined ? s.orders : HashMap.remove(s.orders, replacing!)
+  const orders = gone === undefined ? s.orders : HashMap.remove(s.orders, replacing!)
   let totals = s.totals
   const old = gone === undefined ? prev : prev === undefined ? gone : undefined
   if (old !== undefined && o !== undefined && samePlace(old, o)) {
@@ -249,14 +281,20 @@ export const putOrder = (s: EngineState, key: string, o: OpenOrder | undefined, 
       if (x !== undefined) totals = applyOrder(totals, x, marketInfo(s, x.venue, x.symbol), -1)
     if (o !== undefined) totals = applyOrder(totals, o, marketInfo(s, o.venue, o.symbol), 1)
   }
-  if (o === undefined) return { ...s, totals, orders: prev === undefined ? orders : HashMap.remove(orders, key) }
+  const out = copyState(s)
+  out.totals = totals
+  if (o === undefined) {
+    out.orders = prev === undefined ? orders : HashMap.remove(orders, key)
+    return out
+  }
   let pending = s.pending
   if (o.expiresAt !== undefined) {
     const at = o.expiresAt
     pending = SortedMap.set(pending, at, [...Option.getOrElse(SortedMap.get(pending, at), () => []), key])
   }
-  orders = HashMap.set(orders, key, o)
-  return { ...s, totals, pending, orders }
+  out.pending = pending
+  out.orders = HashMap.set(orders, key, o)
+  return out
 }
 
 /** Sets the position at `key` (positions are never removed; a flat one keeps its realized P&L and fees). */
@@ -267,7 +305,10 @@ export const putPosition = (s: EngineState, key: string, e: PositionEntry): Engi
   let totals = s.totals
   if (prev !== undefined) totals = applyPosition(totals, prev, mark, info, -1)
   totals = applyPosition(totals, e, mark, info, 1)
-  return { ...s, totals, positions: HashMap.set(s.positions, key, e) }
+  const out = copyState(s)
+  out.totals = totals
+  out.positions = HashMap.set(s.positions, key, e)
+  return out
 }
 
 /** Sets a market's mark, re-valuing the positions in it (one per strategy holding one). */
@@ -282,7 +323,10 @@ export const putMark = (s: EngineState, venue: string, symbol: string, price: De
     totals = applyPositionTotals(totals, e.value, old, info, -1)
     totals = applyPositionTotals(totals, e.value, price, info, 1)
   }
-  return { ...s, totals, marks: HashMap.set(s.marks, mk, price) }
+  const out = copyState(s)
+  out.totals = totals
+  out.marks = HashMap.set(s.marks, mk, price)
+  return out
 }
 
 /** The daily reset: every position's baseline becomes its current P&L (O(positions), once a day). */
@@ -302,5 +346,7 @@ export const rebuild = (s: EngineState): EngineState => {
   for (const e of HashMap.values(s.positions)) {
     totals = applyPosition(totals, e, markOf(s, e.venue, e.symbol), marketInfo(s, e.venue, e.symbol), 1)
   }
-  return { ...s, totals }
+  const out = copyState(s)
+  out.totals = totals
+  return out
 }

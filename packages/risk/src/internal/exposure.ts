@@ -5,7 +5,7 @@
 import { Decimal as D } from "@alpha-hunter/core"
 import * as HashMap from "effect/HashMap"
 import * as Option from "effect/Option"
-import type { Book, EngineState, MarketInfo, OpenOrder, PositionEntry } from "./model.js"
+import { type Book, copyBook, type EngineState, type MarketInfo, type OpenOrder, type PositionEntry } from "./model.js"
 import { marketKey } from "./scope.js"
 
 type Decimal = D.Decimal
@@ -52,12 +52,14 @@ export const worstCase = (b: Book, side?: Side, amount?: Decimal): Decimal => {
 /** A book with an order's remaining amount added (`sign` 1) or taken out (−1). */
 export const withResting = (b: Book, side: Side, remaining: Decimal, sign: 1 | -1): Book => {
   const delta = sign === 1 ? remaining : D.neg(remaining)
-  return side === "buy"
-    ? { ...b, restingBuys: D.add(b.restingBuys, delta) }
-    : { ...b, restingSells: D.add(b.restingSells, delta) }
+  const n = copyBook(b)
+  if (side === "buy") n.restingBuys = D.add(b.restingBuys, delta)
+  else n.restingSells = D.add(b.restingSells, delta)
+  return n
 }
 
-export const withPosition = (b: Book, amount: Decimal, sign: 1 | -1): Book => ({
-  ...b,
-  position: D.add(b.position, sign === 1 ? amount : D.neg(amount))
-})
+export const withPosition = (b: Book, amount: Decimal, sign: 1 | -1): Book => {
+  const n = copyBook(b)
+  n.position = D.add(b.position, sign === 1 ? amount : D.neg(amount))
+  return n
+}

