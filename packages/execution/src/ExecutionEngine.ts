@@ -27,7 +27,7 @@ import * as Ref from "effect/Ref"
 import type * as Scope from "effect/Scope"
 import type { ExecutionJournalService } from "./ExecutionJournal.js"
 import * as FillWindow from "./FillWindow.js"
-import { about, type Ctx, orderData, record, type Stats, type WriteKind, zeroStats } from "./internal/context.js"
+import { about, bump, type Ctx, orderData, record, type Stats, type WriteKind, zeroStats } from "./internal/context.js"
 import { type CreateJob, sender } from "./internal/creates.js"
 import { makeGateway } from "./internal/gateway.js"
 import { resolveOne } from "./internal/writes.js"
@@ -147,7 +147,7 @@ export const make = (options: Options): Effect.Effect<ExecutionEngine, never, Sc
         const strategy = options.strategyOf(f.clientOrderId)
         if (strategy === undefined) return false
         if (!(yield* Ref.modify(fillWindow, (w) => FillWindow.add(w, f.id)))) return false
-        yield* Ref.update(ctx.stats, (st) => ({ ...st, fills: st.fills + 1 }))
+        yield* bump(ctx, "fills")
         yield* ctx.risk.onFill({ venue: ctx.venue, strategy }, f)
         yield* record(ctx, [
           {

@@ -26,6 +26,6 @@ export const size = (w: FillWindow): number => HashSet.size(w.newer) + HashSet.s
 export const add = (w: FillWindow, id: string): readonly [boolean, FillWindow] => {
   if (has(w, id)) return [false, w]
   return HashSet.size(w.newer) >= w.capacity
-    ? [true, { ...w, older: w.newer, newer: HashSet.make(id) }]
-    : [true, { ...w, newer: HashSet.add(w.newer, id) }]
+    ? [true, { newer: HashSet.make(id), older: w.newer, capacity: w.capacity }]
+    : [true, { newer: HashSet.add(w.newer, id), older: w.older, capacity: w.capacity }]
 }

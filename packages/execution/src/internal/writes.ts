@@ -13,7 +13,7 @@ import * as Either from "effect/Either"
 import * as Ref from "effect/Ref"
 import type { NewEntry } from "../ExecutionJournal.js"
 import * as Tracker from "../OrderTracker.js"
-import { about, bump, type Ctx, orderData, outcomes, put, record, writeAhead } from "./context.js"
+import { about, bump, type Ctx, copyStats, orderData, outcomes, put, record, writeAhead } from "./context.js"
 
 export const failed = (o: WriteOutcome.WriteOutcome) =>
   o._tag === "Done"
@@ -109,7 +109,12 @@ export const sendCancels = (ctx: Ctx, ts: ReadonlyArray<Tracker.Tracked>, carrie
     }
     if (answered.length > 0) yield* Ref.update(ctx.tracker, (s) => answered.reduce(Tracker.put, s))
     if (rejected + notSent > 0)
-      yield* Ref.update(ctx.stats, (s) => ({ ...s, rejected: s.rejected + rejected, notSent: s.notSent + notSent }))
+      yield* Ref.update(ctx.stats, (s) => {
+        const c = copyStats(s)
+        c.rejected += rejected
+        c.notSent += notSent
+        return c
+      })
     const entries: Array<NewEntry> = []
     for (let i = 0; i < withId.length; i++) {
       const t = withId[i]!

@@ -39,6 +39,18 @@ export interface Verify {
   readonly lookups: number
 }
 
+/** The next state, field by field (a spread of a spread is V8's slow clone path on Node 20): set what changed. */
+export const copyVerify = (v: Verify): { -readonly [K in keyof Verify]: Verify[K] } => ({
+  pending: v.pending,
+  requested: v.requested,
+  requestedAllAt: v.requestedAllAt,
+  fillSums: v.fillSums,
+  prunedAt: v.prunedAt,
+  acting: v.acting,
+  desyncs: v.desyncs,
+  lookups: v.lookups
+})
+
 export const empty: Verify = {
   pending: HashMap.empty(),
   requested: HashMap.empty(),
@@ -134,12 +146,13 @@ export const candidate = (
   }
 }
 
-export const prune = (v: Verify, s: Store.Store, now: number): Verify => ({
-  ...v,
-  requested: HashMap.filter(v.requested, (at) => now - at < REQUEST_MEMORY_MS),
-  fillSums: HashMap.filter(v.fillSums, (_, id) => Store.order(s, id) !== undefined),
-  prunedAt: now
-})
+export const prune = (v: Verify, s: Store.Store, now: number): Verify => {
+  const out = copyVerify(v)
+  out.requested = HashMap.filter(v.requested, (at) => now - at < REQUEST_MEMORY_MS)
+  out.fillSums = HashMap.filter(v.fillSums, (_, id) => Store.order(s, id) !== undefined)
+  out.prunedAt = now
+  return out
+}
 
 /**
  * `prune` at most once per `REQUEST_MEMORY_MS`, as cancels and fills are noted: a venue whose port is never

@@ -49,7 +49,18 @@ export interface State {
   readonly unknownMarked: () => void
 }
 
-export const count = (st: State, k: keyof PortStats, n = 1) => Ref.update(st.stats, (s) => ({ ...s, [k]: s[k] + n }))
+export const count = (st: State, k: keyof PortStats, n = 1) =>
+  // field by field: a spread of a spread is V8's slow clone path (Node 20)
+  Ref.update(st.stats, (s) => {
+    const c: { -readonly [K in keyof PortStats]: number } = {
+      resolvedUnknown: s.resolvedUnknown,
+      lookups: s.lookups,
+      restOnlyFills: s.restOnlyFills,
+      duplicateFills: s.duplicateFills
+    }
+    c[k] += n
+    return c
+  })
 
 /** Merges a venue view of one of our orders (monotonically) and publishes it when it changed. */
 export const apply = (st: State, o: CoreOrder.Order, meta?: Store.Meta): Effect.Effect<CoreOrder.Order> =>

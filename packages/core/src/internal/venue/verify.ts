@@ -35,6 +35,7 @@ import {
   type Candidate,
   candidate,
   compare,
+  copyVerify,
   describe,
   impossibleFill,
   prune,
@@ -66,7 +67,9 @@ export const noteCancels = (d: Deps, ids: ReadonlyArray<string>) =>
     Effect.flatMap(Ref.get(d.st.store), (store) =>
       Ref.update(d.ref, (v0) => {
         const v = tidy(v0, store, t)
-        return { ...v, requested: ids.reduce((m, id) => HashMap.set(m, id, t), v.requested) }
+        const out = copyVerify(v)
+        out.requested = ids.reduce((m, id) => HashMap.set(m, id, t), v.requested)
+        return out
       })
     )
   )
@@ -275,7 +278,9 @@ export const countFill = (d: Deps, f: CoreOrder.Fill): Effect.Effect<void> =>
             Option.getOrElse(HashMap.get(v.fillSums, f.orderId), () => D.ZERO),
             f.amount
           )
-          return [s, { ...v, fillSums: HashMap.set(v.fillSums, f.orderId, s) }] as const
+          const out = copyVerify(v)
+          out.fillSums = HashMap.set(v.fillSums, f.orderId, s)
+          return [s, out] as const
         }),
         (sum) => {
           const order = Store.order(store, f.orderId)
