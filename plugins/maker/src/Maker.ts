@@ -200,7 +200,8 @@ export const make = (config: MakerConfig, id: string) =>
           closeTime: p.market.closeTime,
           lastBuyFillAt: fills?.buy,
           lastSellFillAt: fills?.sell,
-          ...(limits === undefined ? {} : { capLots: capsOf(limits, p) })
+          // named, not spread in (a spread in a literal is V8's slow path): undefined when no limits are read
+          capLots: limits === undefined ? undefined : capsOf(limits, p)
         }
         if (config.mode === "liquidity" || exec === undefined) {
           // program-aware where the venue lists a liquidity program for the market, else the plain rule

@@ -68,7 +68,7 @@ export interface QuoteInput {
    * The most lots one order may have at a level under the Risk limits (size, cost at that price, price band,
    * position room; absent: no limit). Every size is clamped to it.
    */
-  readonly capLots?: (side: "buy" | "sell", level: number) => number
+  readonly capLots?: ((side: "buy" | "sell", level: number) => number) | undefined
 }
 
 /** The Risk cap of one order at a level (Infinity without limits). */
