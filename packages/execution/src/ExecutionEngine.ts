@@ -28,7 +28,7 @@ import type * as Scope from "effect/Scope"
 import type { ExecutionJournalService } from "./ExecutionJournal.js"
 import * as FillWindow from "./FillWindow.js"
 import { about, bump, type Ctx, orderData, record, type Stats, type WriteKind, zeroStats } from "./internal/context.js"
-import { type CreateJob, sender } from "./internal/creates.js"
+import { type QueuedJob, sender } from "./internal/creates.js"
 import { makeGateway } from "./internal/gateway.js"
 import { resolveOne } from "./internal/writes.js"
 import * as Tracker from "./OrderTracker.js"
@@ -92,7 +92,7 @@ export const make = (options: Options): Effect.Effect<ExecutionEngine, never, Sc
       journalDown: yield* Ref.make<string | undefined>(undefined),
       deciding: yield* Ref.make(0)
     }
-    const creates = yield* Queue.unbounded<CreateJob>()
+    const creates = yield* Queue.unbounded<QueuedJob>()
     yield* Effect.forkScoped(sender(ctx, creates, options.exchange.features.maxBatchCreate))
     // one lock per market, made on first use: one Ref.modify per decision (a new semaphore is a plain object)
     const locks = yield* Ref.make(HashMap.empty<string, Effect.Semaphore>())

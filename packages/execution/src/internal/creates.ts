@@ -30,10 +30,17 @@ export interface CreateJob {
   readonly requests: ReadonlyArray<Order.OrderRequest>
   readonly carried: ReadonlyArray<NewEntry>
   readonly extras: ReadonlyMap<string, Record<string, unknown>>
+}
+
+/** A decision's answer: its outcomes, or `RiskDenied` when the journal could not write (nothing was sent). */
+type Answer = Either.Either<ReadonlyArray<WriteOutcome.WriteOutcome>, Risk.RiskDenied>
+
+/** A job waiting in the queue, with where its decision waits for the answer. */
+export interface QueuedJob extends CreateJob {
   readonly done: Deferred.Deferred<ReadonlyArray<WriteOutcome.WriteOutcome>, Risk.RiskDenied>
 }
 
-export type CreateQueue = Queue.Queue<CreateJob>
+export type CreateQueue = Queue.Queue<QueuedJob>
 
 /** Sends risk-approved creates (one decision's); `carried` entries (intent, risk decisions) go in the same commit. */
 export const sendCreates = (
@@ -51,17 +58,17 @@ export const sendCreates = (
       yield* record(ctx, carried)
       return []
     }
-    const done = yield* Deferred.make<ReadonlyArray<WriteOutcome.WriteOutcome>, Risk.RiskDenied>()
-    const job: CreateJob = { scope, requests, carried, extras, done }
     if (ctx.exchange.inProcess === true) {
       // an in-process venue answers at once and commits cost nothing to share: the decision sends its own
-      // batch on its fiber (no queue, no sender hop), uninterruptibly — written ahead, sent and settled
+      // batch on its fiber (no queue, no sender hop, nothing to wait on), uninterruptibly — written ahead,
+      // sent and settled
       yield* onQueued
-      yield* Effect.uninterruptible(guarded(ctx, [job]))
-    } else {
-      yield* Queue.offer(queue, job)
-      yield* onQueued
+      const [answer] = yield* Effect.uninterruptible(guarded(ctx, [{ scope, requests, carried, extras }]))
+      return yield* answer!
     }
+    const done = yield* Deferred.make<ReadonlyArray<WriteOutcome.WriteOutcome>, Risk.RiskDenied>()
+    yield* Queue.offer(queue, { scope, requests, carried, extras, done })
+    yield* onQueued
     return yield* Deferred.await(done)
   })
 
@@ -165,7 +172,8 @@ const settle = (
   })
 
 /** One batch: one write-ahead commit, one venue call, each decision settled and completed. */
-const runBatch = (ctx: Ctx, jobs: ReadonlyArray<CreateJob>) =>
+/** `answers[k]` is set as job k is settled (a failure part-way leaves the rest to `rescue`). */
+const runBatch = (ctx: Ctx, jobs: ReadonlyArray<CreateJob>, answers: Array<Answer | undefined>) =>
   Effect.gen(function* () {
     const requests = jobs.flatMap((j) => j.requests)
     const at = yield* now
@@ -178,7 +186,7 @@ const runBatch = (ctx: Ctx, jobs: ReadonlyArray<CreateJob>) =>
       )
     )
     if (Either.isLeft(committed)) {
-      for (const j of jobs) yield* Deferred.fail(j.done, committed.left)
+      for (let k = 0; k < jobs.length; k++) answers[k] = Either.left(committed.left)
       return
     }
     const pending = jobs.map((j) => pendingOf(j, at))
@@ -198,15 +206,25 @@ const runBatch = (ctx: Ctx, jobs: ReadonlyArray<CreateJob>) =>
       const mine = results.slice(offset, offset + j.requests.length)
       offset += j.requests.length
       yield* settle(ctx, j, pending[k]!, mine, at)
-      yield* Deferred.succeed(j.done, mine)
+      answers[k] = Either.right(mine)
     }
   })
 
-/** Should the sender itself fail, no decision is left waiting: its items become unknown and are looked up. */
-const rescue = (ctx: Ctx, jobs: ReadonlyArray<CreateJob>, cause: Cause.Cause<unknown>) =>
+/**
+ * Should the sender itself fail, no decision is left without an answer: the items of those not answered yet
+ * become unknown and are looked up.
+ */
+const rescue = (
+  ctx: Ctx,
+  jobs: ReadonlyArray<CreateJob>,
+  answers: Array<Answer | undefined>,
+  cause: Cause.Cause<unknown>
+) =>
   Effect.gen(function* () {
     yield* Effect.logError(`${ctx.venue}: the create sender failed; outcomes unknown, looking them up`, cause)
-    for (const j of jobs) {
+    for (let k = 0; k < jobs.length; k++) {
+      if (answers[k] !== undefined) continue
+      const j = jobs[k]!
       const unknown = j.requests.map((r) =>
         WriteOutcome.fromError(
           new ExchangeError.UnknownOutcome({
@@ -223,23 +241,27 @@ const rescue = (ctx: Ctx, jobs: ReadonlyArray<CreateJob>, cause: Cause.Cause<unk
         const t = Tracker.get(s, j.requests[i]!.clientOrderId!)
         if (t !== undefined && t.status === "pending_new") yield* markUnknown(ctx, t, unknown[i]!, "create")
       }
-      yield* Deferred.succeed(j.done, unknown)
+      answers[k] = Either.right(unknown)
     }
   })
 
-/** `runBatch`, with every decision completed should it fail unexpectedly (`rescue`). */
-const guarded = (ctx: Ctx, jobs: ReadonlyArray<CreateJob>) =>
-  runBatch(ctx, jobs).pipe(
-    Effect.catchAllCause((cause) =>
-      Cause.isInterruptedOnly(cause) ? Effect.failCause(cause) : rescue(ctx, jobs, cause)
+/** `runBatch`, with every decision answered should it fail unexpectedly (`rescue`): one answer per job. */
+const guarded = (ctx: Ctx, jobs: ReadonlyArray<CreateJob>): Effect.Effect<ReadonlyArray<Answer>> =>
+  Effect.suspend(() => {
+    const answers: Array<Answer | undefined> = new Array(jobs.length)
+    return runBatch(ctx, jobs, answers).pipe(
+      Effect.catchAllCause((cause) =>
+        Cause.isInterruptedOnly(cause) ? Effect.failCause(cause) : rescue(ctx, jobs, answers, cause)
+      ),
+      Effect.as(answers as ReadonlyArray<Answer>)
     )
-  )
+  })
 
 /** Takes the jobs that fit one batch, in order; the rest wait for the next. */
 const split = (
-  jobs: ReadonlyArray<CreateJob>,
+  jobs: ReadonlyArray<QueuedJob>,
   max: number
-): readonly [ReadonlyArray<CreateJob>, ReadonlyArray<CreateJob>] => {
+): readonly [ReadonlyArray<QueuedJob>, ReadonlyArray<QueuedJob>] => {
   let n = 0
   let k = 0
   while (k < jobs.length && (k === 0 || n + jobs[k]!.requests.length <= max)) n += jobs[k++]!.requests.length
@@ -251,7 +273,7 @@ const lingerYields = 64
 const count = (jobs: ReadonlyArray<CreateJob>) => jobs.reduce((n, j) => n + j.requests.length, 0)
 
 export const sender = (ctx: Ctx, queue: CreateQueue, maxBatch: number): Effect.Effect<never> =>
-  Effect.iterate([] as ReadonlyArray<CreateJob>, {
+  Effect.iterate([] as ReadonlyArray<QueuedJob>, {
     while: () => true,
     body: (waiting) =>
       Effect.gen(function* () {
@@ -267,7 +289,8 @@ export const sender = (ctx: Ctx, queue: CreateQueue, maxBatch: number): Effect.E
           all = [...all, ...(yield* Queue.takeAll(queue))]
         }
         const [batch, rest] = split(all, Math.max(1, maxBatch))
-        yield* guarded(ctx, batch)
+        const answers = yield* guarded(ctx, batch)
+        for (let k = 0; k < batch.length; k++) yield* Deferred.complete(batch[k]!.done, answers[k]!)
         return rest
       })
   }) as Effect.Effect<never>
