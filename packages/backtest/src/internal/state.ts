@@ -122,9 +122,9 @@ export const marketOf = (st: State, symbol: string): Either.Either<B.MarketBook,
 /** Our order as the venue port reports it. */
 export const toOrder = (o: B.Ours, b: B.MarketBook): Order.Order => {
   const filled = D.mulInt(b.lotStep, o.filledLots)
-  return Order.fromDecoded({
+  // the optional fields are set after (a conditional spread inside the literal is V8's slow path, ~1–2 µs)
+  const fields: Draft<ConstructorParameters<typeof Order.Order>[0]> = {
     id: Ids.OrderId.make(o.id),
-    ...(o.clientOrderId !== undefined ? { clientOrderId: Ids.ClientOrderId.make(o.clientOrderId) } : {}),
     symbol: Ids.Symbol.make(o.symbol),
     side: o.side,
     type: "limit",
@@ -132,7 +132,6 @@ export const toOrder = (o: B.Ours, b: B.MarketBook): Order.Order => {
     amount: D.mulInt(b.lotStep, o.amountLots),
     filled,
     remaining: D.mulInt(b.lotStep, Math.max(0, o.amountLots - o.filledLots)),
-    ...(o.filledLots > 0 ? { average: D.div(o.cost, filled) } : {}),
     cost: o.cost,
     status: o.status,
     timeInForce: o.timeInForce,
@@ -141,8 +140,13 @@ export const toOrder = (o: B.Ours, b: B.MarketBook): Order.Order => {
     fee: Order.feePaid(o.fee, b.market.currency),
     timestamp: o.timestamp,
     lastUpdateTimestamp: o.updated
-  })
+  }
+  if (o.clientOrderId !== undefined) fields.clientOrderId = Ids.ClientOrderId.make(o.clientOrderId)
+  if (o.filledLots > 0) fields.average = D.div(o.cost, filled)
+  return Order.fromDecoded(fields)
 }
+
+type Draft<T> = { -readonly [K in keyof T]: T[K] }
 
 /** What a change publishes on the private streams. */
 export interface Published {
@@ -162,10 +166,9 @@ export const bookFills = (st: State, b: B.MarketBook, fs: ReadonlyArray<B.OurFil
     st.positions.set(b.market.symbol, D.add(st.positions.get(b.market.symbol) ?? D.ZERO, signed))
     st.cash = D.sub(D.sub(st.cash, D.mul(signed, f.price)), fee)
     st.analytics.fill(t, b.market.symbol, f.order.side, f.price, amount, fee, f.role, B.mid(b))
-    const fill = Order.fillFromDecoded({
+    const fields: Draft<ConstructorParameters<typeof Order.Fill>[0]> = {
       id: Ids.TradeId.make(`bt-f${++st.nextFill}`),
       orderId: Ids.OrderId.make(f.order.id),
-      ...(f.order.clientOrderId !== undefined ? { clientOrderId: Ids.ClientOrderId.make(f.order.clientOrderId) } : {}),
       symbol: b.market.symbol,
       side: f.order.side,
       price: f.price,
@@ -174,7 +177,9 @@ export const bookFills = (st: State, b: B.MarketBook, fs: ReadonlyArray<B.OurFil
       fee: Order.feePaid(fee, b.market.currency),
       takerOrMaker: f.role,
       timestamp: t
-    })
+    }
+    if (f.order.clientOrderId !== undefined) fields.clientOrderId = Ids.ClientOrderId.make(f.order.clientOrderId)
+    const fill = Order.fillFromDecoded(fields)
     st.fills.push(fill)
     if (st.fills.length > 2_000) st.fills.splice(0, 1_000)
     out.push(fill)
