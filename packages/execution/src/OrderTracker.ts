@@ -40,7 +40,8 @@ export interface Tracked {
 
 export interface TrackerState {
   readonly live: HashMap.HashMap<string, Tracked>
-  readonly bySymbol: HashMap.HashMap<string, ReadonlyArray<string>>
+  /** each market's live orders themselves, oldest first (a market's read — every decision — is one lookup) */
+  readonly bySymbol: HashMap.HashMap<string, ReadonlyArray<Tracked>>
   readonly byOrderId: HashMap.HashMap<string, string>
   readonly closedNew: HashSet.HashSet<string>
   readonly closedOld: HashSet.HashSet<string>
@@ -106,16 +107,10 @@ export const get = (s: TrackerState, clientOrderId: string): Tracked | undefined
 export const byOrderId = (s: TrackerState, orderId: string): Tracked | undefined =>
   Option.match(HashMap.get(s.byOrderId, orderId), { onNone: () => undefined, onSome: (cid) => get(s, cid) })
 
-export const inSymbol = (s: TrackerState, symbol: string): ReadonlyArray<Tracked> => {
-  const ids = Option.getOrUndefined(HashMap.get(s.bySymbol, symbol))
-  if (ids === undefined) return []
-  const out: Array<Tracked> = []
-  for (const id of ids) {
-    const t = get(s, id)
-    if (t !== undefined) out.push(t)
-  }
-  return out
-}
+const EMPTY: ReadonlyArray<Tracked> = []
+
+export const inSymbol = (s: TrackerState, symbol: string): ReadonlyArray<Tracked> =>
+  Option.getOrUndefined(HashMap.get(s.bySymbol, symbol)) ?? EMPTY
 
 export const all = (s: TrackerState): ReadonlyArray<Tracked> => [...HashMap.values(s.live)]
 
@@ -155,21 +150,24 @@ export const put = (s: TrackerState, t: Tracked): TrackerState => {
   if (isLive(t.status)) {
     const next = copy(s)
     next.live = HashMap.set(s.live, t.clientOrderId, t)
-    if (prev === undefined) {
-      const ids = Option.getOrUndefined(HashMap.get(s.bySymbol, t.symbol)) ?? []
-      next.bySymbol = HashMap.set(s.bySymbol, t.symbol, [...ids, t.clientOrderId])
-    }
+    const ts = inSymbol(s, t.symbol)
+    // the market's list with this order added (new) or in its place (known)
+    next.bySymbol = HashMap.set(
+      s.bySymbol,
+      t.symbol,
+      prev === undefined ? [...ts, t] : ts.map((x) => (x.clientOrderId === t.clientOrderId ? t : x))
+    )
     // indexed once, when the venue's id is first known
     if (t.orderId !== undefined && t.orderId !== prev?.orderId)
       next.byOrderId = HashMap.set(s.byOrderId, t.orderId, t.clientOrderId)
     return next
   }
   if (prev === undefined) return remember(copy(s), t.clientOrderId)
-  const ids = (Option.getOrUndefined(HashMap.get(s.bySymbol, t.symbol)) ?? []).filter((x) => x !== t.clientOrderId)
+  const rest = inSymbol(s, t.symbol).filter((x) => x.clientOrderId !== t.clientOrderId)
   const orderId = t.orderId ?? prev.orderId
   const next = copy(s)
   next.live = HashMap.remove(s.live, t.clientOrderId)
-  next.bySymbol = ids.length === 0 ? HashMap.remove(s.bySymbol, t.symbol) : HashMap.set(s.bySymbol, t.symbol, ids)
+  next.bySymbol = rest.length === 0 ? HashMap.remove(s.bySymbol, t.symbol) : HashMap.set(s.bySymbol, t.symbol, rest)
   if (orderId !== undefined) next.byOrderId = HashMap.remove(s.byOrderId, orderId)
   return remember(next, t.clientOrderId)
 }
