@@ -22,6 +22,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as FiberMap from "effect/FiberMap"
+import * as HashMap from "effect/HashMap"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
@@ -69,7 +70,8 @@ export const make = (config: MakerConfig, id: string) =>
     const gw = yield* Strategy.OrderGateway
     // the Risk limits on our next order, when the runner provides them: every size is planned within them
     const orderLimits = yield* Effect.serviceOption(Strategy.OrderLimits)
-    const lastFills = yield* Ref.make(new Map<string, FillTimes>())
+    // a persistent map: a fill updates its market's entry, not a copy of every market's
+    const lastFills = yield* Ref.make(HashMap.empty<string, FillTimes>())
     const lastTakes = yield* Ref.make(new Map<string, number>())
     const targets = yield* Ref.make(
       new Map<string, Target>((config.execution?.targets ?? []).map((t) => [t.symbol, t]))
@@ -188,7 +190,7 @@ export const make = (config: MakerConfig, id: string) =>
         const symbol = p.market.symbol
         const orders = (yield* pf.openOrders(symbol)).filter((o) => o.symbol === symbol && !Order.isTerminal(o.status))
         const position = yield* pf.position(symbol)
-        const fills = (yield* Ref.get(lastFills)).get(symbol)
+        const fills = Option.getOrUndefined(HashMap.get(yield* Ref.get(lastFills), symbol))
         const limits = Option.isSome(orderLimits) ? yield* orderLimits.value.limits(symbol) : undefined
         const input: Q.QuoteInput = {
           bids: bookSide(book, "bid", p),
@@ -315,10 +317,14 @@ export const make = (config: MakerConfig, id: string) =>
         yield* Strategy.forEachFills(pf, (fs) =>
           Effect.flatMap(Clock.currentTimeMillis, (now) =>
             Ref.update(lastFills, (m) => {
-              const next = new Map(m)
+              let next = m
               for (const f of fs) {
-                const prev = next.get(f.symbol) ?? { buy: undefined, sell: undefined }
-                next.set(f.symbol, f.side === "buy" ? { ...prev, buy: now } : { ...prev, sell: now })
+                const prev = Option.getOrUndefined(HashMap.get(next, f.symbol))
+                next = HashMap.set(
+                  next,
+                  f.symbol,
+                  f.side === "buy" ? { buy: now, sell: prev?.sell } : { buy: prev?.buy, sell: now }
+                )
               }
               return next
             })
