@@ -16,6 +16,8 @@ export default defineConfig({
     maxWorkers: 2,
     minWorkers: 1,
     setupFiles: [new URL("./vitest.setup.ts", import.meta.url).pathname],
+    // one temporary directory per run (TMPDIR), removed at its end: tests leave no files behind
+    globalSetup: [new URL("./vitest.tmp.ts", import.meta.url).pathname],
     testTimeout: 30_000,
     hookTimeout: 30_000
   }
