@@ -8,13 +8,22 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 
+const MARK = "ALPHA_HUNTER_TEST_TMP"
+
 export default function setup(): () => void {
+  // a package with several vitest projects runs this once per project in one process: the first one's
+  // directory serves them all (nesting would also lengthen paths past a Unix socket's 107 bytes: Chromium
+  // puts its singleton socket under TMPDIR)
+  if (process.env[MARK] !== undefined) return () => {}
   const before = process.env["TMPDIR"]
-  const dir = mkdtempSync(join(tmpdir(), "alpha-hunter-test-"))
+  // short: the paths under it stay far from that limit
+  const dir = mkdtempSync(join(tmpdir(), "aht-"))
   process.env["TMPDIR"] = dir
+  process.env[MARK] = dir
   return () => {
     if (before === undefined) delete process.env["TMPDIR"]
     else process.env["TMPDIR"] = before
+    delete process.env[MARK]
     rmSync(dir, { recursive: true, force: true })
   }
 }
