@@ -117,7 +117,7 @@ describe("write batcher (internal/venue/batcher)", () => {
           settle: (it, o) =>
             Effect.zipRight(
               Effect.sync(() => settled.push(o._tag)),
-              Deferred.succeed(it.done, o)
+              Effect.as(Deferred.succeed(it.done!, o), o)
             )
         })
       )
@@ -372,17 +372,16 @@ describe("write batcher (internal/venue/batcher)", () => {
         admit,
         send,
         settle: (it, out) =>
-          Effect.zipRight(
+          Effect.as(
             Effect.sync(() => settled.push(`${it.n}:${out._tag}`)),
-            Deferred.succeed(it.done, out)
+            out
           )
       }
       return { o, settled }
     }
-    const jobs = (n: number) =>
-      Effect.forEach(Array.from({ length: n }), (_, i) =>
-        Effect.map(Deferred.make<WriteOutcome.WriteOutcome>(), (done) => ({ done, n: i }))
-      )
+    // items sent on the caller's fiber have no Deferred: `sendNow` returns their answers
+    const jobs = (n: number) => Effect.succeed(Array.from({ length: n }, (_, i): Job => ({ done: undefined, n: i })))
+    const tags = (os: ReadonlyArray<WriteOutcome.WriteOutcome>) => os.map((x) => x._tag)
 
     it.effect("sends the batch and settles every item in order, answered when it returns", () =>
       Effect.gen(function* () {
@@ -394,10 +393,10 @@ describe("write batcher (internal/venue/batcher)", () => {
           })
         )
         const items = yield* jobs(3)
-        yield* batcher.sendNow(o, items)
+        const answers = yield* batcher.sendNow(o, items)
         assert.deepStrictEqual(sent, [3])
         assert.deepStrictEqual(settled, ["0:Done", "1:Done", "2:Done"])
-        for (const it of items) assert.strictEqual((yield* Deferred.await(it.done))._tag, "Done")
+        assert.deepStrictEqual(tags(answers), ["Done", "Done", "Done"])
       })
     )
 
@@ -409,9 +408,10 @@ describe("write batcher (internal/venue/batcher)", () => {
           () => Effect.fail(new ExchangeError.RateLimited({ venue: "v", message: "slow down" }))
         )
         const items = yield* jobs(2)
-        yield* batcher.sendNow(o, items)
+        const answers = yield* batcher.sendNow(o, items)
         assert.strictEqual(sent, 0)
         assert.deepStrictEqual(settled, ["0:NotSent", "1:NotSent"])
+        assert.deepStrictEqual(tags(answers), ["NotSent", "NotSent"])
       })
     )
 
@@ -419,12 +419,29 @@ describe("write batcher (internal/venue/batcher)", () => {
       Effect.gen(function* () {
         const dies = lane(() => Effect.dieMessage("boom"))
         const items = yield* jobs(2)
-        yield* batcher.sendNow(dies.o, items)
+        assert.deepStrictEqual(tags(yield* batcher.sendNow(dies.o, items)), ["Unknown", "Unknown"])
         assert.deepStrictEqual(dies.settled, ["0:Unknown", "1:Unknown"])
         const short = lane((items) => Effect.succeed(answered(items).slice(0, 1)))
-        yield* batcher.sendNow(short.o, yield* jobs(2))
+        assert.deepStrictEqual(tags(yield* batcher.sendNow(short.o, yield* jobs(2))), ["Done", "Unknown"])
         assert.deepStrictEqual(short.settled, ["0:Done", "1:Unknown"])
       })
+    )
+
+    it.effect(
+      "a settle that dies: what is not answered yet is Unknown — settled so, or answered so when it dies again",
+      () =>
+        Effect.gen(function* () {
+          let calls = 0
+          const once = lane((items) => Effect.succeed(answered(items)))
+          const o: batcher.Lane<Job> = {
+            ...once.o,
+            settle: (it, out) => (calls++ === 0 ? Effect.dieMessage("settle failed") : once.o.settle(it, out))
+          }
+          assert.deepStrictEqual(tags(yield* batcher.sendNow(o, yield* jobs(2))), ["Unknown", "Unknown"])
+          assert.deepStrictEqual(once.settled, ["0:Unknown", "1:Unknown"])
+          const always: batcher.Lane<Job> = { ...once.o, settle: () => Effect.dieMessage("settle failed") }
+          assert.deepStrictEqual(tags(yield* batcher.sendNow(always, yield* jobs(2))), ["Unknown", "Unknown"])
+        })
     )
 
     it.effect(

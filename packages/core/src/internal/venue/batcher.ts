@@ -25,7 +25,11 @@ import * as Tracing from "../../Tracing.js"
 import * as WriteOutcome from "../../WriteOutcome.js"
 
 export interface Item {
-  readonly done: Deferred.Deferred<WriteOutcome.WriteOutcome>
+  /**
+   * where a queued item's caller waits for its answer (`settle` completes it); an item sent on its caller's
+   * fiber (`sendNow`) has none: `sendNow` returns the answers
+   */
+  readonly done: Deferred.Deferred<WriteOutcome.WriteOutcome> | undefined
 }
 
 export interface BatcherOptions<I extends Item> {
@@ -38,8 +42,8 @@ export interface BatcherOptions<I extends Item> {
   readonly prepare?: (items: ReadonlyArray<I>) => Effect.Effect<void>
   /** the driver's batch call: one outcome per item */
   readonly send: (items: ReadonlyArray<I>) => Effect.Effect<ReadonlyArray<WriteOutcome.WriteOutcome>>
-  /** the port's bookkeeping for one item's real outcome; completes the item's `done` */
-  readonly settle: (item: I, outcome: WriteOutcome.WriteOutcome) => Effect.Effect<void>
+  /** the port's bookkeeping for one item's real outcome: completes the item's `done`, returns its caller's answer */
+  readonly settle: (item: I, outcome: WriteOutcome.WriteOutcome) => Effect.Effect<WriteOutcome.WriteOutcome>
 }
 
 /** A lane's sending and settling, without its queue (what `sendNow` uses). */
@@ -57,11 +61,13 @@ export const unknown = (venue: string, message: string): WriteOutcome.WriteOutco
   error: new E.UnknownOutcome({ venue, message, operation: "create" })
 })
 
+/** Whether a queued item is still unanswered. */
+const unanswered = (i: Item): Effect.Effect<boolean> =>
+  i.done === undefined ? Effect.succeed(true) : Effect.map(Deferred.isDone(i.done), (d) => !d)
+
 /** The items not answered yet (a lone item, the usual batch, without a filter over one). */
 const waiting = <I extends Item>(items: ReadonlyArray<I>): Effect.Effect<ReadonlyArray<I>> =>
-  items.length === 1
-    ? Effect.map(Deferred.isDone(items[0]!.done), (d) => (d ? [] : items))
-    : Effect.filter(items, (i) => Effect.map(Deferred.isDone(i.done), (d) => !d))
+  items.length === 1 ? Effect.map(unanswered(items[0]!), (u) => (u ? items : [])) : Effect.filter(items, unanswered)
 
 const settleAll = <I extends Item>(
   o: Lane<I>,
@@ -69,7 +75,7 @@ const settleAll = <I extends Item>(
   outcome: (i: number) => WriteOutcome.WriteOutcome
 ): Effect.Effect<void> =>
   items.length === 1
-    ? o.settle(items[0]!, outcome(0))
+    ? Effect.asVoid(o.settle(items[0]!, outcome(0)))
     : Effect.forEach(items, (it, i) => o.settle(it, outcome(i)), { discard: true })
 
 /** One sender run: the batch call, each item settled; whatever ends the run, no item is left waiting. */
@@ -100,21 +106,55 @@ const notSent = (venue: string, message: string): WriteOutcome.WriteOutcome => (
 /**
  * One batch sent on the caller's fiber, for an in-process driver whose writes answer promptly
  * (`VenuePrimitives.inProcess`): prepared, admitted (a refusal answers every item, none sent), sent and each
- * item settled, as a batcher round and its sender do — a failure or defect of the send answers what is left
- * `Unknown`. Uninterruptible: a write applied in process is always answered and settled.
+ * item settled, as a batcher round and its sender do — a failure or defect of the send or of a settle answers
+ * what is left `Unknown`. Returns every item's answer, in order (no `Deferred` per item: the caller is the
+ * one waiting). Uninterruptible: a write applied in process is always answered and settled.
  */
-export const sendNow = <I extends Item>(o: Lane<I>, items: ReadonlyArray<I>): Effect.Effect<void> =>
-  Effect.uninterruptible(
-    Effect.gen(function* () {
-      if (o.prepare !== undefined) yield* o.prepare(items)
-      const admitted = yield* Effect.either(o.admit(items.length))
-      if (Either.isLeft(admitted)) {
-        const out = WriteOutcome.fromError(admitted.left)
-        return yield* settleAll(o, items, () => out)
-      }
-      yield* guarded(o, items)
-    })
-  )
+export const sendNow = <I extends Item>(
+  o: Lane<I>,
+  items: ReadonlyArray<I>
+): Effect.Effect<ReadonlyArray<WriteOutcome.WriteOutcome>> =>
+  Effect.suspend(() => {
+    const answers: Array<WriteOutcome.WriteOutcome | undefined> = new Array(items.length)
+    const keep = (i: number) => (a: WriteOutcome.WriteOutcome) => {
+      answers[i] = a
+    }
+    const settleEach = (outcome: (i: number) => WriteOutcome.WriteOutcome, only = false): Effect.Effect<void> =>
+      items.length === 1
+        ? only && answers[0] !== undefined
+          ? Effect.void
+          : Effect.map(o.settle(items[0]!, outcome(0)), keep(0))
+        : Effect.forEach(
+            items,
+            (it, i) => (only && answers[i] !== undefined ? Effect.void : Effect.map(o.settle(it, outcome(i)), keep(i))),
+            { discard: true }
+          )
+    const sent = Effect.flatMap(o.send(items), (rs) =>
+      settleEach((i) => rs[i] ?? unknown(o.venue, "the venue returned fewer results than items sent"))
+    ).pipe(
+      Effect.catchAllCause((c) =>
+        Effect.zipRight(
+          // a send or settle that did not complete: what is not answered yet may have been applied
+          Effect.catchAllCause(
+            settleEach(() => unknown(o.venue, `the sender stopped: ${reason(Exit.failCause(c))}`), true),
+            () => Effect.void
+          ),
+          Cause.isInterruptedOnly(c) ? Effect.void : Effect.logError(`${o.venue}: a write batch failed`, c)
+        )
+      )
+    )
+    const run = Effect.flatMap(Effect.either(o.admit(items.length)), (admitted) =>
+      Either.isLeft(admitted) ? settleEach(() => WriteOutcome.fromError(admitted.left)) : sent
+    )
+    // every item answered (one whose settle failed twice over is Unknown to its caller: never a hang)
+    const all = (): ReadonlyArray<WriteOutcome.WriteOutcome> => {
+      for (let i = 0; i < answers.length; i++) answers[i] ??= unknown(o.venue, "the write was not settled")
+      return answers as ReadonlyArray<WriteOutcome.WriteOutcome>
+    }
+    return Effect.uninterruptible(
+      Effect.map(o.prepare === undefined ? run : Effect.zipRight(o.prepare(items), run), all)
+    )
+  })
 
 /** The worker (runs forever; fork it in the port's scope). */
 export const run = <I extends Item>(o: BatcherOptions<I>): Effect.Effect<never, never, Scope.Scope> =>

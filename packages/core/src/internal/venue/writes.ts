@@ -91,15 +91,15 @@ const answersOf = <I extends Item>(
   jobs.length === 0
     ? Effect.succeed([])
     : lane !== undefined
-      ? Effect.zipRight(
-          sendNow(lane, jobs),
-          Effect.forEach(jobs, (j) => Deferred.await(j.done))
-        )
+      ? sendNow(lane, jobs)
       : Effect.zipRight(Queue.offerAll(queue, jobs), awaitOutcomes(jobs.map(wait), d.deadline))
 
 // ---- creates ----------------------------------------------------------------------------------
 
-/** The bookkeeping of a create's real outcome (also when it comes after the caller's deadline). */
+/**
+ * The bookkeeping of a create's real outcome (also when it comes after the caller's deadline); completes a
+ * queued job's `done` and returns its caller's answer.
+ */
 export const settleCreate = (st: S.State, job: CreateJob, o: WriteOutcome.WriteOutcome) =>
   Effect.gen(function* () {
     const r = job.request
@@ -126,7 +126,8 @@ export const settleCreate = (st: S.State, job: CreateJob, o: WriteOutcome.WriteO
           }
         } else yield* S.settle(st, key) // certainly nothing (it may have been marked at the deadline)
     }
-    yield* Deferred.succeed(job.done, out)
+    if (job.done !== undefined) yield* Deferred.succeed(job.done, out)
+    return out
   })
 
 /** Validates and completes a request; `known` when it is the retry of an unknown create already found. */
@@ -152,7 +153,9 @@ const prepare = (d: WriteDeps, request: CoreOrder.OrderRequest) =>
     const item = (
       request.clientOrderId === cid ? request : CoreOrder.OrderRequest.make({ ...request, clientOrderId: cid }, true)
     ) as Venue.CreateItem
-    return { request: item, done: yield* Deferred.make<WriteOutcome.WriteOutcome>() } satisfies CreateJob
+    // a queued job's caller waits on `done`; an in-process one gets its answer from `sendNow`
+    const done = d.inProcess === undefined ? yield* Deferred.make<WriteOutcome.WriteOutcome>() : undefined
+    return { request: item, done } satisfies CreateJob
   })
 
 const createResult = (
@@ -170,7 +173,7 @@ const createResult = (
 }
 
 const createWait = (d: WriteDeps, job: CreateJob): Wait => ({
-  done: job.done,
+  done: job.done!,
   late: () => lateOutcome(d.st),
   mark: S.markUnknown(d.st, {
     operation: "create",
@@ -201,7 +204,7 @@ export const createOrder = (d: WriteDeps, request: CoreOrder.OrderRequest) =>
 
 // ---- cancels ----------------------------------------------------------------------------------
 
-/** The bookkeeping of a cancel's real outcome. */
+/** The bookkeeping of a cancel's real outcome; completes a queued job's `done`, returns its caller's answer. */
 export const settleCancel = (st: S.State, job: CancelJob, o: WriteOutcome.WriteOutcome) =>
   Effect.gen(function* () {
     const { id, symbol } = job.item
@@ -230,11 +233,12 @@ export const settleCancel = (st: S.State, job: CancelJob, o: WriteOutcome.WriteO
         }
       }
     }
-    yield* Deferred.succeed(job.done, out)
+    if (job.done !== undefined) yield* Deferred.succeed(job.done, out)
+    return out
   })
 
 const cancelWait = (d: WriteDeps, job: CancelJob): Wait => ({
-  done: job.done,
+  done: job.done!,
   late: () => lateOutcome(d.st),
   mark: S.markUnknown(d.st, { operation: "cancel", symbol: job.item.symbol, orderId: job.item.id })
 })
@@ -282,7 +286,7 @@ export const cancelOrders = (d: WriteDeps, ids: ReadonlyArray<Ids.OrderId>, symb
       }
       const job: CancelJob = {
         item: { id, symbol: where.symbol, known: where.known },
-        done: yield* Deferred.make<WriteOutcome.WriteOutcome>()
+        done: d.inProcess === undefined ? yield* Deferred.make<WriteOutcome.WriteOutcome>() : undefined
       }
       jobs.push(job)
       prepared.push(Either.right(job))
