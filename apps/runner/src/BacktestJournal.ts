@@ -41,8 +41,16 @@ export const buffered = (
     const journal: Journal.JournalService = {
       path: inner.path,
       append: (entry) => Effect.flatMap(now, (ts) => push(ts, [entry])),
+      // every decision and update comes through here: one runtime step when nothing is due to be written
       appendAll: (entries) =>
-        entries.length === 0 ? Effect.void : Effect.asVoid(Effect.flatMap(now, (ts) => push(ts, entries))),
+        entries.length === 0
+          ? Effect.void
+          : Effect.clockWith((clock) => {
+              const ts = clock.unsafeCurrentTimeMillis()
+              for (const entry of entries) waiting.push({ ts, entry })
+              seq += entries.length
+              return waiting.length >= flushEvery ? flush : Effect.void
+            }),
       appendTimed: (entries) => {
         for (const e of entries) waiting.push(e)
         seq += entries.length

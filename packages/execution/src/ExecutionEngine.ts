@@ -115,60 +115,76 @@ export const make = (options: Options): Effect.Effect<ExecutionEngine, never, Sc
         return remaining
       })
 
-    const onOrder = (o: Order.Order) =>
-      Effect.gen(function* () {
-        const owner = options.strategyOf(o.clientOrderId)
-        const [change] = yield* Ref.modify(ctx.tracker, (s) => {
+    // the two per-event paths are plain chains (no generator): each venue order update and fill runs them
+    const onOrder = (o: Order.Order): Effect.Effect<void> => {
+      const owner = options.strategyOf(o.clientOrderId)
+      return Effect.flatMap(
+        Ref.modify(ctx.tracker, (s) => {
           const known = Tracker.get(s, o.clientOrderId ?? `venue:${o.id}`) ?? Tracker.byOrderId(s, o.id)
-          if (known === undefined && owner === undefined) return [[undefined], s] as const
+          if (known === undefined && owner === undefined) return [undefined, s] as const
           const [c, next] = Tracker.merge(s, o, known?.strategy ?? owner ?? "")
-          return [[c], next] as const
-        })
-        if (change === undefined) return
-        const t = change.after
-        yield* ctx.risk.onOrder({ venue: ctx.venue, strategy: t.strategy }, o)
-        yield* record(ctx, [
-          {
-            kind: "update",
-            ...about(ctx, t),
-            data: {
-              status: o.status,
-              filled: D.format(o.filled),
-              remaining: D.format(o.remaining),
-              ...orderData(o)
-            }
-          }
-        ])
-      })
+          return [c, next] as const
+        }),
+        (change) => {
+          if (change === undefined) return Effect.void
+          const t = change.after
+          return Effect.zipRight(
+            ctx.risk.onOrder({ venue: ctx.venue, strategy: t.strategy }, o),
+            record(ctx, [
+              {
+                kind: "update",
+                ...about(ctx, t),
+                data: {
+                  status: o.status,
+                  filled: D.format(o.filled),
+                  remaining: D.format(o.remaining),
+                  ...orderData(o)
+                }
+              }
+            ])
+          )
+        }
+      )
+    }
 
     const fillWindow = yield* Ref.make(FillWindow.empty(options.fillCapacity))
-    const onFill = (f: Order.Fill) =>
-      Effect.gen(function* () {
-        const strategy = options.strategyOf(f.clientOrderId)
-        if (strategy === undefined) return false
-        if (!(yield* Ref.modify(fillWindow, (w) => FillWindow.add(w, f.id)))) return false
-        yield* bump(ctx, "fills")
-        yield* ctx.risk.onFill({ venue: ctx.venue, strategy }, f)
-        yield* record(ctx, [
-          {
-            kind: "fill",
-            venue: ctx.venue,
-            strategy,
-            symbol: f.symbol,
-            clientOrderId: f.clientOrderId,
-            orderId: f.orderId,
-            data: {
-              tradeId: f.id,
-              side: f.side,
-              price: D.format(f.price),
-              amount: D.format(f.amount),
-              fee: D.format(f.fee.cost),
-              takerOrMaker: f.takerOrMaker
-            }
-          }
-        ])
-        return true
-      })
+    const onFill = (f: Order.Fill): Effect.Effect<boolean> => {
+      const strategy = options.strategyOf(f.clientOrderId)
+      if (strategy === undefined) return Effect.succeed(false)
+      return Effect.flatMap(
+        Ref.modify(fillWindow, (w) => FillWindow.add(w, f.id)),
+        (fresh): Effect.Effect<boolean> =>
+          fresh
+            ? Effect.zipRight(
+                bump(ctx, "fills"),
+                Effect.zipRight(
+                  ctx.risk.onFill({ venue: ctx.venue, strategy }, f),
+                  Effect.as(
+                    record(ctx, [
+                      {
+                        kind: "fill",
+                        venue: ctx.venue,
+                        strategy,
+                        symbol: f.symbol,
+                        clientOrderId: f.clientOrderId,
+                        orderId: f.orderId,
+                        data: {
+                          tradeId: f.id,
+                          side: f.side,
+                          price: D.format(f.price),
+                          amount: D.format(f.amount),
+                          fee: D.format(f.fee.cost),
+                          takerOrMaker: f.takerOrMaker
+                        }
+                      }
+                    ]),
+                    true
+                  )
+                )
+              )
+            : Effect.succeed(false)
+      )
+    }
     const seenFills = (ids: Iterable<string>) =>
       Ref.update(fillWindow, (w) => {
         let next = w
