@@ -167,6 +167,7 @@ export const makeGateway = (ctx: Ctx, deps: GatewayDeps) =>
       })
 
     // latest target wins: a target superseded while waiting for the market's lock is dropped
+    const inProcess = ctx.exchange.inProcess === true
     const setQuotes = (target: Strategy.QuoteTarget) =>
       Effect.gen(function* () {
         const symbol = target.symbol
@@ -176,9 +177,10 @@ export const makeGateway = (ctx: Ctx, deps: GatewayDeps) =>
         })
         const lock = yield* deps.lockFor(symbol)
         yield* lock.withPermits(1)(
-          Effect.gen(function* () {
-            const latest = Option.getOrElse(HashMap.get(yield* Ref.get(generations), symbol), () => 0)
-            if (latest !== gen) return
+          Effect.flatMap(Ref.get(generations), (m) => {
+            if (Option.getOrElse(HashMap.get(m, symbol), () => 0) !== gen) return Effect.void
+            // an in-process venue's creates go out on this fiber (no shared sender waits for deciders)
+            if (inProcess) return reconcile(target, Effect.void, Effect.void)
             // "deciding" from the lock until the creates are queued (or the decision ends without any), but
             // not while it waits on the venue
             let counted = false
@@ -192,8 +194,7 @@ export const makeGateway = (ctx: Ctx, deps: GatewayDeps) =>
               counted = false
               return Ref.update(ctx.deciding, (n) => n - 1)
             })
-            yield* resume
-            yield* reconcile(target, pause, resume).pipe(Effect.ensuring(pause))
+            return Effect.zipRight(resume, reconcile(target, pause, resume).pipe(Effect.ensuring(pause)))
           })
         )
       }).pipe(Tracing.traced("Execution.setQuotes", { attributes: { venue, strategy, symbol: target.symbol } }))
