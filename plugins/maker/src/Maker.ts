@@ -185,31 +185,58 @@ export const make = (config: MakerConfig, id: string) =>
       })
 
     /** One decision on a book view, at `now` (the loop's clock, read with the market's facts). */
-    const step = (p: Prepared, book: OrderBook.BookView, now: number, forProgram?: ProgramQuoting.MarketQuoting) =>
+    /**
+     * One decision on a book view (every book change of every market): its four reads as one chain (no
+     * generator: this runs ~30 times for each order placed), then the quote rule.
+     */
+    const noLimits = Effect.succeed(undefined)
+    const step = (p: Prepared, book: OrderBook.BookView, now: number, forProgram?: ProgramQuoting.MarketQuoting) => {
+      const symbol = p.market.symbol
+      return Effect.flatMap(pf.openOrders(symbol), (open) =>
+        Effect.flatMap(pf.position(symbol), (position) =>
+          Effect.flatMap(Ref.get(lastFills), (lastFilled) =>
+            Effect.flatMap(Option.isSome(orderLimits) ? orderLimits.value.limits(symbol) : noLimits, (limits) => {
+              const orders = open.filter((o) => o.symbol === symbol && !Order.isTerminal(o.status))
+              const fills = Option.getOrUndefined(HashMap.get(lastFilled, symbol))
+              const input: Q.QuoteInput = {
+                bids: bookSide(book, "bid", p),
+                asks: bookSide(book, "ask", p),
+                own: ownOrders(orders, p),
+                positionLots: lotsOf(position, p.step),
+                now,
+                open: p.market.status === "open",
+                closeTime: p.market.closeTime,
+                lastBuyFillAt: fills?.buy,
+                lastSellFillAt: fills?.sell,
+                // named, not spread in (a spread in a literal is V8's slow path): undefined when no limits are read
+                capLots: limits === undefined ? undefined : capsOf(limits, p)
+              }
+              if (config.mode === "liquidity" || exec === undefined) {
+                // program-aware where the venue lists a liquidity program for the market, else the plain rule
+                return forProgram === undefined
+                  ? apply(p, Q.quote(input, p.quote), orders, input)
+                  : Effect.flatMap(forProgram(p, input), (planned) =>
+                      apply(p, planned ?? Q.quote(input, p.quote), orders, input)
+                    )
+              }
+              return toTarget(p, book, input, orders, position, exec)
+            })
+          )
+        )
+      )
+    }
+
+    /** Execution mode: works the market's position toward the operator's target. */
+    const toTarget = (
+      p: Prepared,
+      book: OrderBook.BookView,
+      input: Q.QuoteInput,
+      orders: ReadonlyArray<Order.Order>,
+      position: D.Decimal,
+      exec: NonNullable<typeof config.execution>
+    ) =>
       Effect.gen(function* () {
         const symbol = p.market.symbol
-        const orders = (yield* pf.openOrders(symbol)).filter((o) => o.symbol === symbol && !Order.isTerminal(o.status))
-        const position = yield* pf.position(symbol)
-        const fills = Option.getOrUndefined(HashMap.get(yield* Ref.get(lastFills), symbol))
-        const limits = Option.isSome(orderLimits) ? yield* orderLimits.value.limits(symbol) : undefined
-        const input: Q.QuoteInput = {
-          bids: bookSide(book, "bid", p),
-          asks: bookSide(book, "ask", p),
-          own: ownOrders(orders, p),
-          positionLots: lotsOf(position, p.step),
-          now,
-          open: p.market.status === "open",
-          closeTime: p.market.closeTime,
-          lastBuyFillAt: fills?.buy,
-          lastSellFillAt: fills?.sell,
-          // named, not spread in (a spread in a literal is V8's slow path): undefined when no limits are read
-          capLots: limits === undefined ? undefined : capsOf(limits, p)
-        }
-        if (config.mode === "liquidity" || exec === undefined) {
-          // program-aware where the venue lists a liquidity program for the market, else the plain rule
-          const planned = forProgram === undefined ? undefined : yield* forProgram(p, input)
-          return yield* apply(p, planned ?? Q.quote(input, p.quote), orders, input)
-        }
         const target = (yield* Ref.get(targets)).get(symbol)
         const idle: Q.Quotes = { bid: undefined, ask: undefined, cancel: [], bidSkip: "target", askSkip: "target" }
         if (target === undefined) return yield* apply(p, idle, orders)
