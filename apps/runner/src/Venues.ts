@@ -103,15 +103,17 @@ export const openVenue = (
       Metric.taggedWithLabels(Metrics.ordersSent, [MetricLabel.make("venue", v.name), MetricLabel.make("kind", kind)])
     const sent = { create: sentAs("create"), cancel: sentAs("cancel"), amend: sentAs("amend") }
     const tickToOrder = Metric.tagged(Metrics.tickToOrder, "venue", v.name)
+    // before every write: a plain chain (no generator)
     const onWrite = (symbol: string, kind: "create" | "cancel" | "amend", count: number) =>
-      Effect.gen(function* () {
-        yield* Metric.incrementBy(sent[kind], count)
+      Effect.suspend(() => {
+        const counted = Metric.incrementBy(sent[kind], count)
         const seen = bookSeenAt.get(symbol)
-        if (seen !== undefined && kind !== "cancel") {
-          const now = yield* Clock.currentTimeNanos
-          yield* Metric.update(tickToOrder, Number(now - seen) / 1e9)
-          bookSeenAt.delete(symbol) // one write per book change is attributed to it
-        }
+        if (seen === undefined || kind === "cancel") return counted
+        bookSeenAt.delete(symbol) // one write per book change is attributed to it
+        return Effect.zipRight(
+          counted,
+          Effect.flatMap(Clock.currentTimeNanos, (now) => Metric.update(tickToOrder, Number(now - seen) / 1e9))
+        )
       })
     const engine = yield* ExecutionEngine.make({
       venue: v.name,

@@ -47,32 +47,38 @@ export const makeGateway = (ctx: Ctx, deps: GatewayDeps) =>
 
     /** Our orders in a market once no unknown outcome is left there (looked up first), or UNRESOLVED_ORDER. */
     const settledIn = (symbol: string) =>
-      Effect.gen(function* () {
-        const mine = yield* mineIn(symbol)
-        if (!mine.some((t) => t.status === "unknown")) return mine
-        yield* deps.resolveUnknown(symbol)
-        const again = yield* mineIn(symbol)
-        if (again.some((t) => t.status === "unknown")) return yield* unresolved(venue, symbol)
-        return again
-      })
+      Effect.flatMap(
+        mineIn(symbol),
+        (mine): Effect.Effect<ReadonlyArray<Tracker.Tracked>, Risk.RiskDenied> =>
+          mine.some((t) => t.status === "unknown")
+            ? Effect.zipRight(
+                deps.resolveUnknown(symbol),
+                Effect.flatMap(mineIn(symbol), (again) =>
+                  again.some((t) => t.status === "unknown") ? unresolved(venue, symbol) : Effect.succeed(again)
+                )
+              )
+            : Effect.succeed(mine)
+      )
 
+    /** Risk's decision on a create, its record added to `carried` (one chain per create: no generator). */
     const checkCreate = (request: Order.OrderRequest, carried: Array<NewEntry>) =>
-      Effect.gen(function* () {
-        const decision = yield* ctx.risk.check({ _tag: "Create", scope, request })
-        carried.push({
-          kind: "risk",
-          venue,
-          strategy,
-          symbol: request.symbol,
-          clientOrderId: request.clientOrderId,
-          data:
-            decision._tag === "Approved"
-              ? { decision: "approved", ...orderData(request) }
-              : { decision: "denied", reason: decision.reason, message: decision.message, ...orderData(request) }
-        })
-        if (decision._tag === "Denied") yield* bump(ctx, "denied")
-        return decision
-      })
+      Effect.flatMap(
+        ctx.risk.check({ _tag: "Create", scope, request }),
+        (decision): Effect.Effect<Risk.RiskDecision> => {
+          carried.push({
+            kind: "risk",
+            venue,
+            strategy,
+            symbol: request.symbol,
+            clientOrderId: request.clientOrderId,
+            data:
+              decision._tag === "Approved"
+                ? { decision: "approved", ...orderData(request) }
+                : { decision: "denied", reason: decision.reason, message: decision.message, ...orderData(request) }
+          })
+          return decision._tag === "Denied" ? Effect.as(bump(ctx, "denied"), decision) : Effect.succeed(decision)
+        }
+      )
 
     /**
      * `pause`: the decision waits on the venue (its cancels, an amend), not computing — it is not "deciding"

@@ -100,17 +100,29 @@ const answersOf = <I extends Item>(
  * The bookkeeping of a create's real outcome (also when it comes after the caller's deadline); completes a
  * queued job's `done` and returns its caller's answer.
  */
-export const settleCreate = (st: S.State, job: CreateJob, o: WriteOutcome.WriteOutcome) =>
+export const settleCreate = (
+  st: S.State,
+  job: CreateJob,
+  o: WriteOutcome.WriteOutcome
+): Effect.Effect<WriteOutcome.WriteOutcome> =>
+  o._tag === "Done"
+    ? // the usual answer, as one chain: the venue's answer carries what it made of the request (a market
+      // order becomes IOC)
+      Effect.flatMap(S.apply(st, o.order, metaOf(o.order)), (merged) =>
+        Effect.zipRight(S.settle(st, `create:${job.request.clientOrderId}`), answer(job, WriteOutcome.done(merged)))
+      )
+    : settleCreateOther(st, job, o)
+
+/** A queued job's caller is answered through its `done`; the answer is returned either way. */
+const answer = (job: Item, out: WriteOutcome.WriteOutcome): Effect.Effect<WriteOutcome.WriteOutcome> =>
+  job.done === undefined ? Effect.succeed(out) : Effect.as(Deferred.succeed(job.done, out), out)
+
+const settleCreateOther = (st: S.State, job: CreateJob, o: Exclude<WriteOutcome.WriteOutcome, { _tag: "Done" }>) =>
   Effect.gen(function* () {
     const r = job.request
     const key = `create:${r.clientOrderId}`
-    let out = o
+    let out: WriteOutcome.WriteOutcome = o
     switch (o._tag) {
-      case "Done":
-        // the venue's answer carries what it made of the request (a market order becomes IOC)
-        out = WriteOutcome.done(yield* S.apply(st, o.order, metaOf(o.order)))
-        yield* S.settle(st, key)
-        break
       case "Unknown":
         yield* S.markUnknown(st, { operation: "create", symbol: r.symbol, clientOrderId: r.clientOrderId })
         break
@@ -126,8 +138,7 @@ export const settleCreate = (st: S.State, job: CreateJob, o: WriteOutcome.WriteO
           }
         } else yield* S.settle(st, key) // certainly nothing (it may have been marked at the deadline)
     }
-    if (job.done !== undefined) yield* Deferred.succeed(job.done, out)
-    return out
+    return yield* answer(job, out)
   })
 
 /** Validates and completes a request; `known` when it is the retry of an unknown create already found. */
@@ -205,15 +216,23 @@ export const createOrder = (d: WriteDeps, request: CoreOrder.OrderRequest) =>
 // ---- cancels ----------------------------------------------------------------------------------
 
 /** The bookkeeping of a cancel's real outcome; completes a queued job's `done`, returns its caller's answer. */
-export const settleCancel = (st: S.State, job: CancelJob, o: WriteOutcome.WriteOutcome) =>
+export const settleCancel = (
+  st: S.State,
+  job: CancelJob,
+  o: WriteOutcome.WriteOutcome
+): Effect.Effect<WriteOutcome.WriteOutcome> =>
+  o._tag === "Done"
+    ? Effect.flatMap(S.apply(st, o.order), (merged) =>
+        Effect.zipRight(S.settle(st, `cancel:${job.item.id}`), answer(job, WriteOutcome.done(merged)))
+      )
+    : settleCancelOther(st, job, o)
+
+const settleCancelOther = (st: S.State, job: CancelJob, o: Exclude<WriteOutcome.WriteOutcome, { _tag: "Done" }>) =>
   Effect.gen(function* () {
     const { id, symbol } = job.item
     const key = `cancel:${id}`
-    let out = o
-    if (o._tag === "Done") {
-      out = WriteOutcome.done(yield* S.apply(st, o.order))
-      yield* S.settle(st, key)
-    } else if (o._tag === "Unknown") {
+    let out: WriteOutcome.WriteOutcome = o
+    if (o._tag === "Unknown") {
       yield* S.markUnknown(st, { operation: "cancel", symbol, orderId: id })
     } else {
       yield* S.settle(st, key)
@@ -233,8 +252,7 @@ export const settleCancel = (st: S.State, job: CancelJob, o: WriteOutcome.WriteO
         }
       }
     }
-    if (job.done !== undefined) yield* Deferred.succeed(job.done, out)
-    return out
+    return yield* answer(job, out)
   })
 
 const cancelWait = (d: WriteDeps, job: CancelJob): Wait => ({
