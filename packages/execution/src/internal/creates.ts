@@ -53,24 +53,25 @@ export const sendCreates = (
   /** runs once the job is queued (the decision is no longer "deciding") */
   onQueued: Effect.Effect<void> = Effect.void
 ): Effect.Effect<ReadonlyArray<WriteOutcome.WriteOutcome>, Risk.RiskDenied> =>
-  Effect.gen(function* () {
-    if (requests.length === 0) {
-      yield* record(ctx, carried)
-      return []
-    }
-    if (ctx.exchange.inProcess === true) {
-      // an in-process venue answers at once and commits cost nothing to share: the decision sends its own
-      // batch on its fiber (no queue, no sender hop, nothing to wait on), uninterruptibly — written ahead,
-      // sent and settled
-      yield* onQueued
-      const [answer] = yield* Effect.uninterruptible(guarded(ctx, [{ scope, requests, carried, extras }]))
-      return yield* answer!
-    }
-    const done = yield* Deferred.make<ReadonlyArray<WriteOutcome.WriteOutcome>, Risk.RiskDenied>()
-    yield* Queue.offer(queue, { scope, requests, carried, extras, done })
-    yield* onQueued
-    return yield* Deferred.await(done)
-  })
+  requests.length === 0
+    ? Effect.as(record(ctx, carried), [])
+    : ctx.exchange.inProcess === true
+      ? // an in-process venue answers at once and commits cost nothing to share: the decision sends its own
+        // batch on its fiber (no queue, no sender hop, nothing to wait on), uninterruptibly — written ahead,
+        // sent and settled
+        Effect.zipRight(
+          onQueued,
+          Effect.flatMap(
+            Effect.uninterruptible(guarded(ctx, [{ scope, requests, carried, extras }])),
+            ([answer]) => answer!
+          )
+        )
+      : Effect.gen(function* () {
+          const done = yield* Deferred.make<ReadonlyArray<WriteOutcome.WriteOutcome>, Risk.RiskDenied>()
+          yield* Queue.offer(queue, { scope, requests, carried, extras, done })
+          yield* onQueued
+          return yield* Deferred.await(done)
+        })
 
 const pendingOf = (job: CreateJob, at: number): ReadonlyArray<Tracker.Tracked> =>
   job.requests.map((r) => ({

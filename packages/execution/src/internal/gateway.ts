@@ -174,36 +174,39 @@ export const makeGateway = (ctx: Ctx, deps: GatewayDeps) =>
 
     // latest target wins: a target superseded while waiting for the market's lock is dropped
     const inProcess = ctx.exchange.inProcess === true
-    const setQuotes = (target: Strategy.QuoteTarget) =>
-      Effect.gen(function* () {
-        const symbol = target.symbol
-        const gen = yield* Ref.modify(generations, (m) => {
+    const setQuotes = (target: Strategy.QuoteTarget) => {
+      const symbol = target.symbol
+      return Effect.flatMap(
+        Ref.modify(generations, (m) => {
           const g = Option.getOrElse(HashMap.get(m, symbol), () => 0) + 1
           return [g, HashMap.set(m, symbol, g)] as const
-        })
-        const lock = yield* deps.lockFor(symbol)
-        yield* lock.withPermits(1)(
-          Effect.flatMap(Ref.get(generations), (m) => {
-            if (Option.getOrElse(HashMap.get(m, symbol), () => 0) !== gen) return Effect.void
-            // an in-process venue's creates go out on this fiber (no shared sender waits for deciders)
-            if (inProcess) return reconcile(target, Effect.void, Effect.void)
-            // "deciding" from the lock until the creates are queued (or the decision ends without any), but
-            // not while it waits on the venue
-            let counted = false
-            const resume = Effect.suspend(() => {
-              if (counted) return Effect.void
-              counted = true
-              return Ref.update(ctx.deciding, (n) => n + 1)
-            })
-            const pause = Effect.suspend(() => {
-              if (!counted) return Effect.void
-              counted = false
-              return Ref.update(ctx.deciding, (n) => n - 1)
-            })
-            return Effect.zipRight(resume, reconcile(target, pause, resume).pipe(Effect.ensuring(pause)))
-          })
-        )
-      }).pipe(Tracing.traced("Execution.setQuotes", { attributes: { venue, strategy, symbol: target.symbol } }))
+        }),
+        (gen) =>
+          Effect.flatMap(deps.lockFor(symbol), (lock) =>
+            lock.withPermits(1)(
+              Effect.flatMap(Ref.get(generations), (m) => {
+                if (Option.getOrElse(HashMap.get(m, symbol), () => 0) !== gen) return Effect.void
+                // an in-process venue's creates go out on this fiber (no shared sender waits for deciders)
+                if (inProcess) return reconcile(target, Effect.void, Effect.void)
+                // "deciding" from the lock until the creates are queued (or the decision ends without any), but
+                // not while it waits on the venue
+                let counted = false
+                const resume = Effect.suspend(() => {
+                  if (counted) return Effect.void
+                  counted = true
+                  return Ref.update(ctx.deciding, (n) => n + 1)
+                })
+                const pause = Effect.suspend(() => {
+                  if (!counted) return Effect.void
+                  counted = false
+                  return Ref.update(ctx.deciding, (n) => n - 1)
+                })
+                return Effect.zipRight(resume, reconcile(target, pause, resume).pipe(Effect.ensuring(pause)))
+              })
+            )
+          )
+      ).pipe(Tracing.traced("Execution.setQuotes", { attributes: { venue, strategy, symbol } }))
+    }
 
     const submit = (request: Order.OrderRequest) =>
       Effect.gen(function* () {

@@ -142,14 +142,35 @@ const settleCreateOther = (st: S.State, job: CreateJob, o: Exclude<WriteOutcome.
   })
 
 /** Validates and completes a request; `known` when it is the retry of an unknown create already found. */
-const prepare = (d: WriteDeps, request: CoreOrder.OrderRequest) =>
+const prepare = (d: WriteDeps, request: CoreOrder.OrderRequest): Effect.Effect<Ready, E.ExchangeError> =>
+  Effect.flatMap(d.st.primitives.instrument(request.symbol), ({ market, grid }) => {
+    const valid = Validation.validateOrderRequest(market, grid, request)
+    if (Either.isLeft(valid)) return Effect.fail(valid.left)
+    // one read of the unknown writes for both questions
+    return Effect.flatMap(
+      Ref.get(d.st.unknowns),
+      (unknowns): Effect.Effect<Ready, E.ExchangeError> =>
+        // the usual create, as one chain: its id given, nothing unknown about it or its market, sent in process
+        d.inProcess !== undefined &&
+        request.clientOrderId !== undefined &&
+        U.blocking(unknowns, request.symbol) === undefined &&
+        !U.remembers(unknowns, request.clientOrderId)
+          ? Effect.succeed({ request: request as Venue.CreateItem, done: undefined })
+          : prepareWith(d, request, unknowns)
+    )
+  })
+
+type Ready = { readonly known: CoreOrder.Order } | CreateJob
+
+const prepareWith = (
+  d: WriteDeps,
+  request: CoreOrder.OrderRequest,
+  read: U.Unknowns
+): Effect.Effect<Ready, E.ExchangeError> =>
   Effect.gen(function* () {
     const { st } = d
-    const { market, grid } = yield* st.primitives.instrument(request.symbol)
-    const valid = Validation.validateOrderRequest(market, grid, request)
-    if (Either.isLeft(valid)) return yield* valid.left
-    // one read of the unknown writes for both questions (a blocked market is resolved first: the slow path)
-    let unknowns = yield* Ref.get(st.unknowns)
+    // a blocked market is resolved first (the slow path)
+    let unknowns = read
     if (U.blocking(unknowns, request.symbol) !== undefined) {
       yield* S.checkWritable(st, request.symbol)
       unknowns = yield* Ref.get(st.unknowns)
@@ -193,22 +214,27 @@ const createWait = (d: WriteDeps, job: CreateJob): Wait => ({
   })
 })
 
-type Prepared = Either.Either<{ readonly known: CoreOrder.Order } | CreateJob, E.ExchangeError>
+type Prepared = Either.Either<Ready, E.ExchangeError>
 
 export const createOrders = (d: WriteDeps, requests: ReadonlyArray<CoreOrder.OrderRequest>) =>
-  Effect.gen(function* () {
-    const prepared: Array<Prepared> = []
-    for (const r of requests) prepared.push(yield* Effect.either(prepare(d, r)))
-    const jobs: Array<CreateJob> = []
-    for (const p of prepared) if (Either.isRight(p) && !("known" in p.right)) jobs.push(p.right)
-    const outs = yield* answersOf(d, jobs, d.inProcess?.creates, d.creates, (j) => createWait(d, j))
-    let k = 0
-    return prepared.map((p): Either.Either<CoreOrder.Order, E.ExchangeError> => {
-      if (Either.isLeft(p)) return Either.left(p.left)
-      if ("known" in p.right) return Either.right(p.right.known)
-      return createResult(d, p.right, outs[k++]!)
-    })
-  })
+  Effect.flatMap(
+    Effect.forEach(requests, (r) => Effect.either(prepare(d, r))),
+    (prepared: ReadonlyArray<Prepared>) => {
+      const jobs: Array<CreateJob> = []
+      for (const p of prepared) if (Either.isRight(p) && !("known" in p.right)) jobs.push(p.right)
+      return Effect.map(
+        answersOf(d, jobs, d.inProcess?.creates, d.creates, (j) => createWait(d, j)),
+        (outs) => {
+          let k = 0
+          return prepared.map((p): Either.Either<CoreOrder.Order, E.ExchangeError> => {
+            if (Either.isLeft(p)) return Either.left(p.left)
+            if ("known" in p.right) return Either.right(p.right.known)
+            return createResult(d, p.right, outs[k++]!)
+          })
+        }
+      )
+    }
+  )
 
 export const createOrder = (d: WriteDeps, request: CoreOrder.OrderRequest) =>
   Effect.flatMap(createOrders(d, [request]), ([r]) => r!)
