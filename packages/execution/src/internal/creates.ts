@@ -109,7 +109,9 @@ const requestEntries = (ctx: Ctx, job: CreateJob): ReadonlyArray<NewEntry> =>
 
 /**
  * Applies one decision's outcomes to the tracker, Risk and the journal: the tracker first (every answered
- * item in one update, so it is never behind Risk), then Risk per order, then one journal record.
+ * item in one update, so it is never behind Risk), then Risk per order, then one journal record. Built as one
+ * chain of steps (no generator: every decision runs it), in item order; the entries of items before an
+ * unknown one are recorded before it is marked.
  */
 const settle = (
   ctx: Ctx,
@@ -117,98 +119,118 @@ const settle = (
   pending: ReadonlyArray<Tracker.Tracked>,
   results: ReadonlyArray<WriteOutcome.WriteOutcome>,
   at: number
-) =>
-  Effect.gen(function* () {
-    const answered: Array<Tracker.Tracked> = []
-    let rejected = 0
-    let notSent = 0
-    for (let i = 0; i < pending.length; i++) {
-      const t = pending[i]!
-      const r = results[i]!
-      if (r._tag === "Done")
-        answered.push({ ...Tracker.fromOrder(r.order, job.scope.strategy, at), clientOrderId: t.clientOrderId })
-      else if (r._tag !== "Unknown") {
-        answered.push({ ...t, status: "rejected" })
-        if (r._tag === "Refused") rejected++
-        else notSent++
+): Effect.Effect<void> => {
+  const answered: Array<Tracker.Tracked> = []
+  let rejected = 0
+  let notSent = 0
+  for (let i = 0; i < pending.length; i++) {
+    const t = pending[i]!
+    const r = results[i]!
+    if (r._tag === "Done") {
+      const tracked = Tracker.fromOrder(r.order, job.scope.strategy, at) as {
+        -readonly [K in keyof Tracker.Tracked]: Tracker.Tracked[K]
       }
+      tracked.clientOrderId = t.clientOrderId
+      answered.push(tracked)
+    } else if (r._tag !== "Unknown") {
+      answered.push({ ...t, status: "rejected" })
+      if (r._tag === "Refused") rejected++
+      else notSent++
     }
-    if (answered.length > 0) yield* Ref.update(ctx.tracker, (s) => answered.reduce(Tracker.put, s))
-    if (rejected + notSent > 0)
-      yield* Ref.update(ctx.stats, (s) => {
+  }
+  let steps: Effect.Effect<void> =
+    answered.length > 0 ? Ref.update(ctx.tracker, (s) => answered.reduce(Tracker.put, s)) : Effect.void
+  const then = (e: Effect.Effect<unknown>) => {
+    steps = Effect.zipRight(steps, e)
+  }
+  if (rejected + notSent > 0)
+    then(
+      Ref.update(ctx.stats, (s) => {
         const c = copyStats(s)
         c.rejected += rejected
         c.notSent += notSent
         return c
       })
-    const entries: Array<NewEntry> = []
-    for (let i = 0; i < pending.length; i++) {
-      const t = pending[i]!
-      const r = results[i]!
-      switch (r._tag) {
-        case "Done": {
-          yield* ctx.risk.onOrder(job.scope, r.order)
-          entries.push({
-            kind: "ack",
-            ...about(ctx, t),
-            orderId: r.order.id,
-            data: { status: r.order.status, filled: D.format(r.order.filled), ...orderData(r.order) }
-          })
-          break
-        }
-        case "Refused":
-        case "NotSent": {
-          entries.push({ kind: "reject", ...about(ctx, t), data: failed(r) })
-          break
-        }
-        case "Unknown": {
-          yield* record(ctx, entries.splice(0))
-          yield* markUnknown(ctx, t, r, "create")
-          // the venue has an order with our id already: that is ours, look it up now
-          if (r.error._tag === "DuplicateClientOrderId") yield* resolveOne(ctx, { ...t, status: "unknown" })
-        }
+    )
+  let entries: Array<NewEntry> = []
+  for (let i = 0; i < pending.length; i++) {
+    const t = pending[i]!
+    const r = results[i]!
+    switch (r._tag) {
+      case "Done": {
+        then(ctx.risk.onOrder(job.scope, r.order))
+        entries.push({
+          kind: "ack",
+          ...about(ctx, t),
+          orderId: r.order.id,
+          data: { status: r.order.status, filled: D.format(r.order.filled), ...orderData(r.order) }
+        })
+        break
+      }
+      case "Refused":
+      case "NotSent": {
+        entries.push({ kind: "reject", ...about(ctx, t), data: failed(r) })
+        break
+      }
+      case "Unknown": {
+        then(record(ctx, entries))
+        entries = []
+        then(markUnknown(ctx, t, r, "create"))
+        // the venue has an order with our id already: that is ours, look it up now
+        if (r.error._tag === "DuplicateClientOrderId") then(resolveOne(ctx, { ...t, status: "unknown" }))
       }
     }
-    yield* record(ctx, entries)
-  })
+  }
+  then(record(ctx, entries))
+  return steps
+}
 
 /** One batch: one write-ahead commit, one venue call, each decision settled and completed. */
 /** `answers[k]` is set as job k is settled (a failure part-way leaves the rest to `rescue`). */
 const runBatch = (ctx: Ctx, jobs: ReadonlyArray<CreateJob>, answers: Array<Answer | undefined>) =>
-  Effect.gen(function* () {
-    const requests = jobs.flatMap((j) => j.requests)
-    const at = yield* now
+  Effect.flatMap(now, (at) => {
+    const requests = jobs.length === 1 ? jobs[0]!.requests : jobs.flatMap((j) => j.requests)
+    const ahead = jobs.flatMap((j) => [...j.carried, ...requestEntries(ctx, j)])
     // the ids are on disk before anything is sent
-    const committed = yield* Effect.either(
-      writeAhead(
-        ctx,
-        jobs.flatMap((j) => [...j.carried, ...requestEntries(ctx, j)]),
-        requests[0]!.symbol
+    return Effect.flatMap(Effect.either(writeAhead(ctx, ahead, requests[0]!.symbol)), (committed) => {
+      if (Either.isLeft(committed)) {
+        for (let k = 0; k < jobs.length; k++) answers[k] = Either.left(committed.left)
+        return Effect.void
+      }
+      const pending = jobs.map((j) => pendingOf(j, at))
+      let sent: Effect.Effect<void> = Effect.zipRight(
+        Ref.update(ctx.tracker, (s) => pending.flat().reduce(Tracker.put, s)),
+        bump(ctx, "creates", requests.length)
       )
-    )
-    if (Either.isLeft(committed)) {
-      for (let k = 0; k < jobs.length; k++) answers[k] = Either.left(committed.left)
-      return
-    }
-    const pending = jobs.map((j) => pendingOf(j, at))
-    yield* Ref.update(ctx.tracker, (s) => pending.flat().reduce(Tracker.put, s))
-    yield* bump(ctx, "creates", requests.length)
-    for (const j of jobs) yield* ctx.onWrite(j.requests[0]!.symbol, "create", j.requests.length)
-    const results = yield* outcomes(
-      ctx,
-      "create",
-      requests.length,
-      Effect.map(ctx.exchange.createOrders(requests), (rs) => rs.map(WriteOutcome.fromEither)),
-      { symbol: requests[0]!.symbol, clientOrderIds: requests.map((r) => r.clientOrderId) }
-    )
-    let offset = 0
-    for (let k = 0; k < jobs.length; k++) {
-      const j = jobs[k]!
-      const mine = results.slice(offset, offset + j.requests.length)
-      offset += j.requests.length
-      yield* settle(ctx, j, pending[k]!, mine, at)
-      answers[k] = Either.right(mine)
-    }
+      for (const j of jobs)
+        sent = Effect.zipRight(sent, ctx.onWrite(j.requests[0]!.symbol, "create", j.requests.length))
+      const call = outcomes(
+        ctx,
+        "create",
+        requests.length,
+        Effect.map(ctx.exchange.createOrders(requests), (rs) => rs.map(WriteOutcome.fromEither)),
+        { symbol: requests[0]!.symbol, clientOrderIds: requests.map((r) => r.clientOrderId) }
+      )
+      return Effect.zipRight(
+        sent,
+        Effect.flatMap(call, (results) => {
+          let settled: Effect.Effect<void> = Effect.void
+          let offset = 0
+          for (let k = 0; k < jobs.length; k++) {
+            const j = jobs[k]!
+            const mine = results.slice(offset, offset + j.requests.length)
+            offset += j.requests.length
+            settled = Effect.zipRight(
+              settled,
+              Effect.map(settle(ctx, j, pending[k]!, mine, at), () => {
+                answers[k] = Either.right(mine)
+              })
+            )
+          }
+          return settled
+        })
+      )
+    })
   })
 
 /**
