@@ -119,7 +119,9 @@ export const run = (resolved: Resolved, options: BacktestOptions): Effect.Effect
       Effect.gen(function* () {
         // the journal file, written in large batches (no commit per decision), times kept
         const file = yield* Journal.make(options.journal)
-        const { journal, flush } = yield* BacktestJournal.buffered(file)
+        // the report is built as the journal is written (nothing read back, no entry kept)
+        const report = Report.fold()
+        const { journal, flush } = yield* BacktestJournal.buffered(file, undefined, report.add)
         const replay = yield* ReplayVenue.make(head, replayConfig, venueName)
         const programs = TapePrograms.make(head.programs, yield* Effect.clock)
         const plugin = Plugin.exchangePlugin({
@@ -147,8 +149,7 @@ export const run = (resolved: Resolved, options: BacktestOptions): Effect.Effect
         const resting = yield* handle.pullQuotes
         if (resting > 0) log.push(`${resting} orders still rest at the end of the tape`)
         yield* flush
-        const entries = yield* file.query()
-        return { entries, replay }
+        return { report: report.finish(), replay }
       })
     ).pipe(
       Effect.provide(
@@ -187,8 +188,7 @@ export const run = (resolved: Resolved, options: BacktestOptions): Effect.Effect
     if (Exit.isFailure(result.exit)) {
       return yield* new BacktestError({ message: `backtest failed: ${Cause.pretty(result.exit.cause).split("\n")[0]}` })
     }
-    const { entries, replay } = result.exit.value
-    const report = Report.compute(entries, {})
+    const { report, replay } = result.exit.value
     const st = replay.stats()
     const lip = replay.lip()
     const rewards = new Map<string, D.Decimal>()

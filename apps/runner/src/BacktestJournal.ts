@@ -6,6 +6,9 @@
  * entry appended before it, as live), whenever `flushEvery` entries wait (memory stays flat with tape length),
  * and at the end (`flush`) — one transaction each (`Journal.appendTimed`).
  * Sequence numbers are the file's own: it is fresh, and entries reach it in append order.
+ *
+ * `observe` sees every entry as the file stores it (sequence number, time), in order, once it is written: the
+ * backtest builds its report from them (`Report.fold`) instead of reading the whole file back at the end.
  */
 
 import * as Effect from "effect/Effect"
@@ -21,16 +24,37 @@ const now = Effect.clockWith((c) => c.currentTimeMillis)
 
 export const buffered = (
   inner: Journal.JournalService,
-  flushEvery = 4096
+  flushEvery = 4096,
+  observe?: (e: Journal.Entry) => void
 ): Effect.Effect<BufferedJournal, Journal.JournalError> =>
   Effect.map(inner.lastSeq, (last) => {
     let seq = last
+    let written = last
     let waiting: Array<Journal.TimedEntry> = []
+    const observed = (ws: ReadonlyArray<Journal.TimedEntry>) => {
+      if (observe === undefined) return
+      for (const { ts, entry: e } of ws) {
+        observe({
+          seq: ++written,
+          ts,
+          kind: e.kind,
+          venue: e.venue,
+          strategy: e.strategy,
+          symbol: e.symbol,
+          clientOrderId: e.clientOrderId,
+          orderId: e.orderId,
+          data: e.data ?? {}
+        })
+      }
+    }
     const flush = Effect.suspend(() => {
       if (waiting.length === 0) return Effect.void
       const ws = waiting
       waiting = []
-      return inner.appendTimed(ws)
+      return Effect.zipRight(
+        inner.appendTimed(ws),
+        Effect.sync(() => observed(ws))
+      )
     })
     const push = (ts: number, es: ReadonlyArray<Journal.NewEntry>) => {
       for (const entry of es) waiting.push({ ts, entry })

@@ -12,8 +12,15 @@
 import { Decimal as D } from "@alpha-hunter/core"
 import type { Entry } from "./Journal.js"
 import { legend as legendOf } from "./ReportFormat.js"
-import { type LipDayRow, type LipProgramReport, type LipTotals, lipSection } from "./ReportLip.js"
-import { type HealthEvent, ordersPass } from "./ReportOrders.js"
+import {
+  type LipDayRow,
+  type LipProgramReport,
+  type LipSection,
+  type LipTotals,
+  lipFold,
+  lipSection
+} from "./ReportLip.js"
+import { type HealthEvent, type OrdersFold, type OrdersPass, ordersFold, ordersPass } from "./ReportOrders.js"
 
 export { formatCsv, formatJson, formatTable, legend } from "./ReportFormat.js"
 export type { LipDayRow, LipProgramReport, LipTotals } from "./ReportLip.js"
@@ -102,7 +109,35 @@ export const compute = (entries: ReadonlyArray<Entry>, options: ReportOptions = 
   const from = first === undefined ? since : Math.max(since, first)
   const to = options.now ?? entries[entries.length - 1]?.ts ?? from
   const pass = ordersPass(entries, from, to, options.live === true ? { live: true } : {})
-  const lip = lipSection(entries, from, to)
+  return assemble(from, to, pass, lipSection(entries, from, to))
+}
+
+/**
+ * The report over a whole journal as it is written, entry by entry (oldest first) — what `compute` gives over
+ * the same entries (when its starts agree on which venues run in process, as a backtest's one start does), with
+ * nothing read back and no entry kept (a backtest's: its journal is fresh).
+ */
+export const fold = (): { readonly add: (e: Entry) => void; readonly finish: () => Report } => {
+  let first: number | undefined
+  let last = 0
+  let orders: OrdersFold | undefined
+  let lip: ReturnType<typeof lipFold> | undefined
+  return {
+    add: (e) => {
+      if (first === undefined) {
+        first = e.ts
+        orders = ordersFold(first)
+        lip = lipFold(first)
+      }
+      last = e.ts
+      orders!.add(e)
+      lip!.add(e)
+    },
+    finish: () => (first === undefined ? compute([]) : assemble(first, last, orders!.finish(last), lip!.finish()))
+  }
+}
+
+const assemble = (from: number, to: number, pass: OrdersPass, lip: LipSection): Report => {
   const windowMs = Math.max(1, to - from)
   const ratio = (x: D.Decimal, y: D.Decimal) => (y > 0n ? D.toNumberLossy(D.div(x, y)) : undefined)
   const all = [...pass.markets.values()]

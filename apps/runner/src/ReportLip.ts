@@ -113,12 +113,27 @@ const dayOf = (ms: number) => new Date(ms - (ms % DAY)).toISOString().slice(0, 1
 const scoreOf = (p: Lip.Period) => Lip.project(p, D.ZERO).periodScore
 
 export const lipSection = (entries: ReadonlyArray<Entry>, from: number, to: number): LipSection => {
+  const fold = lipFold(from, to)
+  for (const e of entries) fold.add(e)
+  return fold.finish()
+}
+
+/**
+ * The section as a fold, entry by entry (oldest first): the report built while the journal is written keeps
+ * one tally per market-day, not the entries. Samples count inside [from, to]; program statuses at any time.
+ */
+export const lipFold = (from: number, to = Number.POSITIVE_INFINITY) => {
   // per venue/market/day: the day's tally (minute aggregates added up, exactly)
   const days = new Map<string, { venue: string; symbol: string; day: string; tally: LipSample.MarketTally }>()
-  for (const e of entries) {
-    if (e.kind !== "sample" || e.symbol === undefined || e.ts < from || e.ts > to) continue
+  // programs the venue listed paid out after we scored them (journaled at any time)
+  const paidOut = new Set<string>()
+  const add = (e: Entry): void => {
+    if (e.kind !== "sample") return
+    const s = decodeStatus(e.data)
+    if (s?.status === "paid_out") paidOut.add(`${e.venue}\u0000${s.programId}`)
+    if (e.symbol === undefined || e.ts < from || e.ts > to) return
     const t = LipSample.decode(e.data)
-    if (t === undefined) continue
+    if (t === undefined) return
     const start = typeof e.data["from"] === "number" ? e.data["from"] : e.ts
     const day = dayOf(start)
     const k = `${e.venue}\u0000${e.symbol}\u0000${day}`
@@ -130,13 +145,13 @@ export const lipSection = (entries: ReadonlyArray<Entry>, from: number, to: numb
       tally: LipSample.combine(x?.tally ?? LipSample.emptyTally, t)
     })
   }
-  // programs the venue listed paid out after we scored them (journaled at any time)
-  const paidOut = new Set<string>()
-  for (const e of entries) {
-    if (e.kind !== "sample") continue
-    const s = decodeStatus(e.data)
-    if (s?.status === "paid_out") paidOut.add(`${e.venue}\u0000${s.programId}`)
-  }
+  return { add, finish: (): LipSection => sectionOf(days, paidOut) }
+}
+
+const sectionOf = (
+  days: ReadonlyMap<string, { venue: string; symbol: string; day: string; tally: LipSample.MarketTally }>,
+  paidOut: ReadonlySet<string>
+): LipSection => {
   const rows: Array<LipDayRow> = []
   const programs = new Map<string, { p: LipSample.ProgramTally; venue: string; symbol: string; exact: D.Decimal }>()
   for (const { venue, symbol, day, tally: t } of days.values()) {

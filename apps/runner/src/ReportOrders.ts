@@ -72,24 +72,31 @@ const notionalOf = (side: string, price: D.Decimal, amount: D.Decimal) =>
 
 const TERMINAL = new Set(["closed", "canceled", "expired", "rejected", "not_found", "not_looked_up"])
 
+/** A fill inside the last 30 days (kept until the window's end is known). */
+interface Recent {
+  readonly ts: number
+  readonly amount: D.Decimal
+  readonly notional: D.Decimal
+}
+
 /**
- * One pass over the journal (every entry, oldest first: orders resting into the window need their ack);
- * counts and volumes only from entries inside [from, to], resting time only inside it.
+ * The pass as a fold, entry by entry (oldest first), so a report can be built while the journal is written —
+ * the backtest's, with nothing read back and nothing kept per entry. What it keeps is bounded: the resting
+ * orders, one accumulator per market and the fills of the last 30 days (for the 30-day volume, known once the
+ * window's end is). `inProcessOf`: whether each venue runs inside the process (every start's reconcile entry
+ * says); when absent, the latest reconcile entry seen so far says — the same as `ordersPass`'s look at the
+ * whole journal unless a venue changed between in-process and not across restarts.
  */
-export const ordersPass = (
-  entries: ReadonlyArray<Entry>,
-  from: number,
-  to: number,
-  options: { readonly live?: boolean } = {}
-): OrdersPass => {
-  // which venues run inside the process (each start's reconcile entry says; older journals: none do)
-  const inProcess = new Map<string, boolean>()
-  for (const e of entries) {
-    if (e.kind === "reconcile" && e.symbol === undefined && typeof e.data["inProcess"] === "boolean") {
-      inProcess.set(e.venue, e.data["inProcess"])
-    }
-  }
+export interface OrdersFold {
+  readonly add: (e: Entry) => void
+  /** the result for the window ending at `to` (no entry added after `to`) */
+  readonly finish: (to: number, options?: { readonly live?: boolean }) => OrdersPass
+}
+
+export const ordersFold = (from: number, inProcessOf?: ReadonlyMap<string, boolean>): OrdersFold => {
+  const inProcess = new Map<string, boolean>(inProcessOf ?? [])
   const markets = new Map<string, OrderAcc>()
+  const recent = new Map<OrderAcc, { fills: Array<Recent>; head: number }>()
   const acc = (venue: string, symbol: string): OrderAcc => {
     const k = `${venue}\u0000${symbol}`
     let a = markets.get(k)
@@ -116,7 +123,8 @@ export const ordersPass = (
     return a
   }
   const resting = new Map<string, Resting>()
-  const close = (key: string, at: number) => {
+  // `to`: the window's end, known at `finish` (an entry added is never after it: closing earlier needs no cap)
+  const close = (key: string, at: number, to = Number.POSITIVE_INFINITY) => {
     const r = resting.get(key)
     if (r === undefined) return
     const ms = Math.max(0, Math.min(at, to) - Math.max(r.since, from))
@@ -135,14 +143,30 @@ export const ordersPass = (
       else if (r.downFrom === undefined) resting.set(key, { ...r, downFrom: last })
     }
   }
+  /** a fill in the window: kept while it may fall in the last 30 days (the window ends no sooner than `at`) */
+  const keepRecent = (a: OrderAcc, f: Recent) => {
+    let r = recent.get(a)
+    if (r === undefined) {
+      r = { fills: [], head: 0 }
+      recent.set(a, r)
+    }
+    r.fills.push(f)
+    while (r.head < r.fills.length && r.fills[r.head]!.ts < f.ts - 30 * DAY) r.head++
+    if (r.head > 1024 && r.head * 2 > r.fills.length) {
+      r.fills = r.fills.slice(r.head)
+      r.head = 0
+    }
+  }
   let desyncs = 0
   let halts = 0
   let resumes = 0
   const health: Array<HealthEvent> = []
   let last: number | undefined
 
-  for (const e of entries) {
-    if (e.ts > to) break
+  const add = (e: Entry) => {
+    if (inProcessOf === undefined && e.kind === "reconcile" && e.symbol === undefined) {
+      if (typeof e.data["inProcess"] === "boolean") inProcess.set(e.venue, e.data["inProcess"])
+    }
     if (e.kind === "run" && last !== undefined) processEnded(last)
     last = e.ts
     const inWindow = e.ts >= from
@@ -152,7 +176,7 @@ export const ordersPass = (
       if (e.kind === "resume") resumes++
       health.push({ kind: e.kind, venue: e.venue, at: e.ts })
     }
-    if (e.symbol === undefined) continue
+    if (e.symbol === undefined) return
     const key = `${e.venue}\u0000${e.clientOrderId ?? e.orderId ?? ""}`
     const d = e.data
     switch (e.kind) {
@@ -214,10 +238,7 @@ export const ordersPass = (
         const buy = d["side"] === "buy"
         if (d["takerOrMaker"] === "taker") a.taker = D.add(a.taker, amount)
         else a.maker = D.add(a.maker, amount)
-        if (e.ts >= to - 30 * DAY) {
-          a.vol30 = D.add(a.vol30, amount)
-          a.vol30d = D.add(a.vol30d, D.mul(price, amount))
-        }
+        keepRecent(a, { ts: e.ts, amount, notional: D.mul(price, amount) })
         a.fees = D.add(a.fees, fee)
         a.cash = D.add(a.cash, buy ? D.neg(D.mul(price, amount)) : D.mul(price, amount))
         a.position = D.add(a.position, buy ? amount : D.neg(amount))
@@ -234,10 +255,47 @@ export const ordersPass = (
         break
     }
   }
-  // the end of the journal: the last process's in-process orders end at its last activity (unless it runs)
-  if (last !== undefined && options.live !== true) {
-    for (const [key, r] of [...resting]) if (inProcess.get(r.acc.venue) === true) close(key, last)
+
+  const finish = (to: number, options: { readonly live?: boolean } = {}): OrdersPass => {
+    // the end of the journal: the last process's in-process orders end at its last activity (unless it runs)
+    if (last !== undefined && options.live !== true) {
+      for (const [key, r] of [...resting]) if (inProcess.get(r.acc.venue) === true) close(key, last, to)
+    }
+    for (const k of [...resting.keys()]) close(k, to, to)
+    for (const [a, r] of recent) {
+      for (let i = r.head; i < r.fills.length; i++) {
+        const f = r.fills[i]!
+        if (f.ts < to - 30 * DAY) continue
+        a.vol30 = D.add(a.vol30, f.amount)
+        a.vol30d = D.add(a.vol30d, f.notional)
+      }
+    }
+    return { markets, desyncs, halts, resumes, health }
   }
-  for (const k of [...resting.keys()]) close(k, to)
-  return { markets, desyncs, halts, resumes, health }
+  return { add, finish }
+}
+
+/**
+ * One pass over the journal (every entry, oldest first: orders resting into the window need their ack);
+ * counts and volumes only from entries inside [from, to], resting time only inside it.
+ */
+export const ordersPass = (
+  entries: ReadonlyArray<Entry>,
+  from: number,
+  to: number,
+  options: { readonly live?: boolean } = {}
+): OrdersPass => {
+  // which venues run inside the process (each start's reconcile entry says; older journals: none do)
+  const inProcess = new Map<string, boolean>()
+  for (const e of entries) {
+    if (e.kind === "reconcile" && e.symbol === undefined && typeof e.data["inProcess"] === "boolean") {
+      inProcess.set(e.venue, e.data["inProcess"])
+    }
+  }
+  const fold = ordersFold(from, inProcess)
+  for (const e of entries) {
+    if (e.ts > to) break
+    fold.add(e)
+  }
+  return fold.finish(to, options)
 }

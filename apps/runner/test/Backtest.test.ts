@@ -8,8 +8,10 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Backtest from "../src/Backtest.js"
 import * as ConfigFile from "../src/ConfigFile.js"
+import * as Journal from "../src/Journal.js"
 import { registry } from "../src/Plugins.js"
 import * as Record from "../src/Record.js"
+import * as Report from "../src/Report.js"
 import { resolve } from "../src/Resolve.js"
 import { cli, makerYaml, runnerRoot, tempDir } from "./helpers.js"
 
@@ -80,13 +82,18 @@ describe("record and backtest", () => {
   it.effect("the shipped sample tape backtests with the default config (the README's example)", () =>
     Effect.gen(function* () {
       const r = yield* resolvedDefault
+      const journal = join(tempDir(), "sample.sqlite")
       const out = yield* Backtest.run(r, {
         tape: join(runnerRoot, "tapes", "sim-sample"),
-        journal: join(tempDir(), "sample.sqlite"),
+        journal,
         fill: FillModel.FillModel.make({})
       })
       assert.strictEqual(out.summary.tape.markets, 8)
       assert.strictEqual(out.summary.tape.gaps, 0)
+      // the report built as the journal was written is the report over the journal file read back
+      const entries = yield* Effect.scoped(Effect.flatMap(Journal.make(journal), (j) => j.query()))
+      assert.isTrue(entries.length > 100)
+      assert.strictEqual(Report.formatJson(out.report), Report.formatJson(Report.compute(entries)))
       assert.isTrue(out.report.totals.ordersPlaced > 50, `orders ${out.report.totals.ordersPlaced}`)
       assert.isTrue(out.summary.markets.some((m) => m.fills > 0))
       // the tape's liquidity programs are scored every second of the replay (90 s), and their reward attributed

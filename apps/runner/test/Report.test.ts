@@ -73,6 +73,47 @@ describe("Report", () => {
     assert.strictEqual(D.format(r.totals.volume30d), "7")
   })
 
+  it("built entry by entry as the journal is written (`fold`), it is the report over the whole journal", () => {
+    const D40 = 40 * 24 * H
+    // a second process on the same journal (orders resting across the restart), and fills both older and
+    // newer than 30 days before the end (the 30-day volume is known only when the journal ends)
+    // (each start says whether the venue runs in process, as every start since that field exists does)
+    const inProcess = e(0, "reconcile", { symbol: undefined, data: { inProcess: true } })
+    const later: ReadonlyArray<Entry> = [
+      entries[0]!,
+      inProcess,
+      ...entries.slice(1),
+      e(5 * H, "run", { symbol: undefined }),
+      e(5 * H, "reconcile", { symbol: undefined, data: { inProcess: true } }),
+      e(5 * H + 1, "request", { clientOrderId: "c4", data: { op: "create", side: "buy", price: "0.30", amount: "4" } }),
+      e(5 * H + 1, "ack", {
+        clientOrderId: "c4",
+        orderId: "o4",
+        data: { status: "open", side: "buy", price: "0.30", amount: "4", filled: "0" }
+      }),
+      e(5 * H + 2, "fill", {
+        clientOrderId: "c4",
+        orderId: "o4",
+        data: { side: "buy", price: "0.30", amount: "1", fee: "0", takerOrMaker: "maker" }
+      }),
+      e(D40, "fill", {
+        clientOrderId: "c4",
+        orderId: "o4",
+        data: { side: "buy", price: "0.30", amount: "2", fee: "0", takerOrMaker: "maker" }
+      }),
+      e(D40 + H, "sample", { data: { mid: "0.35" } })
+    ]
+    for (const journal of [entries, later, []]) {
+      const f = Report.fold()
+      for (const x of journal) f.add(x)
+      assert.deepStrictEqual(f.finish(), Report.compute(journal))
+    }
+    // the fills more than 30 days before the end are out of the 30-day volume (2 of the last fill only)
+    const r = Report.compute(later)
+    assert.strictEqual(D.format(r.markets[0]!.volume30d), "2")
+    assert.strictEqual(D.format(r.totals.volume30dDollars), "0.6")
+  })
+
   it("renders table, JSON and CSV from the one model, each with totals and the legend", () => {
     const r = Report.compute(entries)
     const table = Report.formatTable(r)
