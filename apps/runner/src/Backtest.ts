@@ -118,7 +118,7 @@ export const run = (resolved: Resolved, options: BacktestOptions): Effect.Effect
     const program = Effect.scoped(
       Effect.gen(function* () {
         // the journal file, written in large batches (no commit per decision), times kept
-        const file = yield* Journal.make(options.journal)
+        const file = yield* Journal.make(options.journal, { bulk: true })
         // the report is built as the journal is written (nothing read back, no entry kept)
         const report = Report.fold()
         const { journal, flush } = yield* BacktestJournal.buffered(file, undefined, report.add)

@@ -142,6 +142,12 @@ const believedOpenSql = `
 
 export interface JournalOptions {
   readonly durability?: "normal" | "full"
+  /**
+   * a journal loaded in bulk by a run that needs no crash safety (a backtest's: re-run it): no sync to disk,
+   * and the indexes built when it closes (rows load faster without them; one sort at the end is cheaper than
+   * keeping them up row by row). Reads before then are correct, unindexed.
+   */
+  readonly bulk?: boolean
 }
 
 /**
@@ -161,8 +167,10 @@ export const make = (
           const db = new Database(path)
           try {
             db.pragma("journal_mode = WAL")
-            db.pragma(`synchronous = ${options.durability === "full" ? "FULL" : "NORMAL"}`)
-            for (const statement of schema) db.exec(statement)
+            db.pragma(
+              `synchronous = ${options.bulk === true ? "OFF" : options.durability === "full" ? "FULL" : "NORMAL"}`
+            )
+            for (const statement of options.bulk === true ? schema.slice(0, 1) : schema) db.exec(statement)
             return db
           } catch (e) {
             db.close()
@@ -172,7 +180,16 @@ export const make = (
         catch: (cause) =>
           new JournalError({ message: `cannot open the journal at ${path}: ${messageOf(cause)}`, cause })
       }),
-      (db) => Effect.sync(() => db.close())
+      (db) =>
+        Effect.sync(() => {
+          try {
+            // a bulk-loaded journal gets its indexes now (should that fail, it stays correct, only unindexed)
+            if (options.bulk === true) for (const statement of schema.slice(1)) db.exec(statement)
+          } catch {
+          } finally {
+            db.close()
+          }
+        })
     )
     const insert = db.prepare(
       "INSERT INTO journal (ts, kind, venue, strategy, symbol, client_order_id, order_id, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import Database from "libsql"
 import * as Journal from "../src/Journal.js"
 
 const tempFile = () => join(mkdtempSync(join(tmpdir(), "ah-journal-")), "journal.sqlite")
@@ -78,6 +79,44 @@ describe("Journal", () => {
     }).pipe(Effect.provide(Journal.layer(tempFile())))
   )
 
+  it.live("a bulk journal (a backtest's) answers reads unindexed while it loads and has its indexes once closed", () =>
+    Effect.gen(function* () {
+      const path = tempFile()
+      const indexes = () => {
+        const db = new Database(path, { readonly: true })
+        const names = (
+          db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").all() as Array<{ name: string }>
+        )
+          .map((r) => r.name)
+          .filter((n) => n.startsWith("journal_"))
+          .sort()
+        db.close()
+        return names
+      }
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          const j = yield* Journal.make(path, { bulk: true })
+          yield* j.appendTimed([
+            {
+              ts: 1,
+              entry: { kind: "request", venue: "sim", symbol: "M1", clientOrderId: "ah-1", data: { op: "create" } }
+            },
+            { ts: 2, entry: { kind: "ack", venue: "sim", symbol: "M1", clientOrderId: "ah-1", orderId: "o1" } }
+          ])
+          assert.deepStrictEqual(indexes(), [])
+          assert.deepStrictEqual(
+            (yield* j.query({ clientOrderId: "ah-1" })).map((e) => e.kind),
+            ["request", "ack"]
+          )
+        })
+      )
+      assert.deepStrictEqual(indexes(), ["journal_coid", "journal_kind_ts"])
+      // and it opens again as any journal
+      const again = yield* Effect.scoped(Effect.flatMap(Journal.make(path), (j) => j.query()))
+      assert.strictEqual(again.length, 2)
+    })
+  )
+
   it.live("an unwritable path is a JournalError naming the path", () =>
     Effect.gen(function* () {
       const dir = mkdtempSync(join(tmpdir(), "ah-journal-"))
@@ -97,6 +136,7 @@ describe("Journal", () => {
       // a child process appends as fast as it can and reports each committed seq on stdout
       const script = `
         import * as Effect from "effect/Effect"
+import Database from "libsql"
         import * as Journal from "./src/Journal.ts"
         const program = Effect.gen(function* () {
           const j = yield* Journal.Journal
