@@ -84,14 +84,14 @@ export const makeGateway = (ctx: Ctx, deps: GatewayDeps) =>
      * `pause`: the decision waits on the venue (its cancels, an amend), not computing — it is not "deciding"
      * meanwhile, so the create sender does not hold a batch for it; `resume` when it computes again.
      */
-    const reconcile = (target: Strategy.QuoteTarget, pause: Effect.Effect<void>, resume: Effect.Effect<void>) =>
-      Effect.gen(function* () {
-        const symbol = target.symbol
-        const mine = yield* settledIn(symbol)
+    const reconcile = (target: Strategy.QuoteTarget, pause: Effect.Effect<void>, resume: Effect.Effect<void>) => {
+      const symbol = target.symbol
+      // one chain per decision (no generator): every decision that changes a quote runs it
+      return Effect.flatMap(settledIn(symbol), (mine) => {
         const plan = QuotePlanner.plan(target, mine, ctx.exchange.features)
-        if (plan.blocked) return // in-flight orders are left alone this round
-        yield* bump(ctx, "kept", plan.keep.length)
-        if (QuotePlanner.writes(plan) === 0) return
+        if (plan.blocked) return Effect.void // in-flight orders are left alone this round
+        const kept = bump(ctx, "kept", plan.keep.length)
+        if (QuotePlanner.writes(plan) === 0) return kept
         // carried into the first write-ahead commit (one disk write per decision)
         const carried: Array<NewEntry> = [
           {
@@ -106,13 +106,35 @@ export const makeGateway = (ctx: Ctx, deps: GatewayDeps) =>
           }
         ]
         // cancels go out before creates: a new quote never meets one of our stale ones
-        if (plan.cancel.length > 0) {
-          yield* pause
-          yield* sendCancels(ctx, plan.cancel, carried.splice(0))
-          yield* resume
-        }
+        const cancels =
+          plan.cancel.length === 0
+            ? kept
+            : Effect.zipRight(
+                kept,
+                Effect.suspend(() =>
+                  Effect.zipRight(pause, Effect.zipRight(sendCancels(ctx, plan.cancel, carried.splice(0)), resume))
+                )
+              )
+        const amends =
+          plan.amend.length === 0 ? Effect.succeed(undefined) : amendAll(plan.amend, symbol, carried, pause, resume)
+        return Effect.zipRight(
+          cancels,
+          Effect.flatMap(amends, (denied) => createAll(plan.create, symbol, carried, pause, denied))
+        )
+      })
+    }
+
+    /** The planned amends, each risk-checked; returns the first denial. */
+    const amendAll = (
+      amends: ReadonlyArray<readonly [Tracker.Tracked, Strategy.Quote]>,
+      symbol: Ids.Symbol,
+      carried: Array<NewEntry>,
+      pause: Effect.Effect<void>,
+      resume: Effect.Effect<void>
+    ) =>
+      Effect.gen(function* () {
         let firstDenial: Risk.Denied | undefined
-        for (const [t, q] of plan.amend) {
+        for (const [t, q] of amends) {
           const edit = Order.edit({ price: q.price, amount: D.add(t.filled, q.amount) })
           const current = Order.request({
             symbol: t.symbol,
@@ -140,37 +162,59 @@ export const makeGateway = (ctx: Ctx, deps: GatewayDeps) =>
           yield* sendAmend(ctx, t, q, edit, carried.splice(0))
           yield* resume
         }
-        const approved: Array<Order.OrderRequest> = []
-        const extras = new Map<string, Record<string, unknown>>()
-        for (const { side, quote } of plan.create) {
-          const request = Order.request({
-            symbol,
-            side,
-            price: quote.price,
-            amount: quote.amount,
-            postOnly: true,
-            timeInForce: "GTC",
-            clientOrderId: yield* nextClientOrderId
-          })
-          const decision = yield* checkCreate(request, carried)
-          if (decision._tag === "Approved") {
-            approved.push(request)
-            extras.set(request.clientOrderId!, {
-              ...(quote.improvementTicks !== undefined ? { improvementTicks: quote.improvementTicks } : {}),
-              ...(quote.improvement !== undefined ? { improvement: D.format(quote.improvement) } : {})
-            })
-          } else firstDenial ??= decision
-        }
-        yield* sendCreates(ctx, deps.creates, scope, approved, carried.splice(0), extras, pause)
-        if (firstDenial !== undefined) {
-          return yield* new Risk.RiskDenied({
-            reason: firstDenial.reason,
-            message: firstDenial.message,
-            venue,
-            symbol
-          })
-        }
+        return firstDenial
       })
+
+    /** The planned creates, each with a new client order id and risk-checked; the approved ones sent as one batch. */
+    const createAll = (
+      creates: QuotePlanner.Plan<Tracker.Tracked>["create"],
+      symbol: Ids.Symbol,
+      carried: Array<NewEntry>,
+      pause: Effect.Effect<void>,
+      denied: Risk.Denied | undefined
+    ): Effect.Effect<void, Risk.RiskDenied> => {
+      const approved: Array<Order.OrderRequest> = []
+      const extras = new Map<string, Record<string, unknown>>()
+      let firstDenial = denied
+      const from = (i: number): Effect.Effect<void> =>
+        i === creates.length
+          ? Effect.void
+          : Effect.flatMap(nextClientOrderId, (clientOrderId) => {
+              const { side, quote } = creates[i]!
+              const request = Order.request({
+                symbol,
+                side,
+                price: quote.price,
+                amount: quote.amount,
+                postOnly: true,
+                timeInForce: "GTC",
+                clientOrderId
+              })
+              return Effect.flatMap(checkCreate(request, carried), (decision) => {
+                if (decision._tag === "Approved") {
+                  approved.push(request)
+                  extras.set(clientOrderId, {
+                    ...(quote.improvementTicks !== undefined ? { improvementTicks: quote.improvementTicks } : {}),
+                    ...(quote.improvement !== undefined ? { improvement: D.format(quote.improvement) } : {})
+                  })
+                } else firstDenial ??= decision
+                return from(i + 1)
+              })
+            })
+      return Effect.zipRight(
+        from(0),
+        Effect.suspend(() =>
+          Effect.zipRight(
+            sendCreates(ctx, deps.creates, scope, approved, carried.splice(0), extras, pause),
+            firstDenial === undefined
+              ? Effect.void
+              : Effect.fail(
+                  new Risk.RiskDenied({ reason: firstDenial.reason, message: firstDenial.message, venue, symbol })
+                )
+          )
+        )
+      )
+    }
 
     // latest target wins: a target superseded while waiting for the market's lock is dropped
     const inProcess = ctx.exchange.inProcess === true
