@@ -139,6 +139,8 @@ export const make = (head: Head, config: ReplayConfig, venue: string): Effect.Ef
     // our order updates and fills, in the order they happened (one stream: no merge of two)
     const events = yield* Fanout.make<Venue.PrivateEvent>()
     const now = Clock.currentTimeMillis
+    // the simulated clock the venue is made under (the writes read it in their step)
+    const simClock = yield* Effect.clock
 
     /** hands a step's updates, then its fills, to the port (synchronous: called inside the step's Effect) */
     const publish = (updates: ReadonlyArray<Order.Order>, fs: ReadonlyArray<Order.Fill>) => {
@@ -229,8 +231,8 @@ export const make = (head: Head, config: ReplayConfig, venue: string): Effect.Ef
       submit: (items) =>
         Effect.zipRight(
           arrive,
-          Effect.clockWith((clock) => {
-            const t = clock.unsafeCurrentTimeMillis()
+          Effect.suspend(() => {
+            const t = simClock.unsafeCurrentTimeMillis()
             const rs = items.map((r) => W.create(st, r, t))
             publish(
               rs.flatMap((r) => r.updates),
@@ -243,8 +245,8 @@ export const make = (head: Head, config: ReplayConfig, venue: string): Effect.Ef
       cancel: (items) =>
         Effect.zipRight(
           arrive,
-          Effect.clockWith((clock) => {
-            const t = clock.unsafeCurrentTimeMillis()
+          Effect.suspend(() => {
+            const t = simClock.unsafeCurrentTimeMillis()
             const rs = items.map((c) => W.cancel(st, c, t))
             publish(
               rs.flatMap((r) => r.updates),

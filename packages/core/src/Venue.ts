@@ -260,7 +260,8 @@ export const make = (p: VenuePrimitives, options: Options = {}): Effect.Effect<V
     const venue = p.id as string
     // the clock the port is built under, read in one step (each private event and write reads it)
     const clock = yield* Effect.clock
-    const now = Effect.sync(() => clock.unsafeCurrentTimeMillis())
+    const time = () => clock.unsafeCurrentTimeMillis()
+    const now = Effect.sync(time)
     // the resolver and the confirmer sleep while they have nothing to do, woken where work is added
     const resolverSignal = Poller.makeSignal()
     const confirmerSignal = Poller.makeSignal()
@@ -268,6 +269,7 @@ export const make = (p: VenuePrimitives, options: Options = {}): Effect.Effect<V
       venue,
       primitives: p,
       now,
+      time,
       store: yield* Ref.make(Store.empty(options.retention)),
       unknowns: yield* Ref.make(U.empty()),
       stats: yield* Ref.make<S.PortStats>({ resolvedUnknown: 0, lookups: 0, restOnlyFills: 0, duplicateFills: 0 }),

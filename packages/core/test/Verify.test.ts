@@ -124,7 +124,7 @@ describe("verification rules", () => {
     Effect.gen(function* () {
       const store = yield* Ref.make(Store.empty())
       // countFill reads only the port's store and clock from its state
-      const st = { store, now: Effect.succeed(70_000) } as unknown as S.State
+      const st = { store, now: Effect.succeed(70_000), time: () => 70_000 } as unknown as S.State
       const ref = yield* Ref.make<V.Verify>({ ...V.empty, fillSums: HashMap.make(["o-gone", D.d("2")]) })
       const deps: V.Deps = { st, ref, graceMs: 1_500, action: () => Effect.void, fork: () => Effect.void }
       const fill = Order.Fill.make({

@@ -3,10 +3,10 @@
  * ACTIVE / REDUCING / HALTED state machine with pause and resume. One engine guards every venue and
  * strategy of a runner; limits come from a `RiskConfig` (global, per venue, per strategy).
  *
- * State lives in a Ref created by the layer; time comes from `Clock` (daily reset, rate window).
+ * State lives in a Ref created by the layer; time comes from the `Clock` the layer is built under (daily reset, rate
+ * window), read inside each step.
  */
 import { type Decimal as D, type Market, Risk, type Strategy } from "@alpha-hunter/core"
-import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as HashMap from "effect/HashMap"
@@ -85,7 +85,9 @@ const toStateChange = (c: Engine.Change): Risk.StateChange =>
 /** Builds an engine for a decoded config. */
 export const make = (config: RiskConfig): Effect.Effect<RiskEngineService, never, Scope.Scope> =>
   Effect.gen(function* () {
-    const start = yield* Clock.currentTimeMillis
+    // the clock the engine is built under, read inside each step (no clock lookup per call)
+    const clock = yield* Effect.clock
+    const start = clock.unsafeCurrentTimeMillis()
     const ref = yield* Ref.make(Engine.empty(start, config))
     const hub = yield* Effect.acquireRelease(PubSub.unbounded<Risk.StateChange>(), PubSub.shutdown)
     const log = yield* Ref.make<ReadonlyArray<Risk.StateChange>>([])
@@ -116,17 +118,15 @@ export const make = (config: RiskConfig): Effect.Effect<RiskEngineService, never
 
     /**
      * Runs a pure engine step atomically and publishes its state changes (hot: every check, order and fill —
-     * one clock read and one `Ref.modify`, nothing more when nothing changed state).
+     * one `Ref.modify` reading the clock, nothing more when nothing changed state).
      */
     const run = <A>(f: (s: Engine.EngineState, now: number) => Engine.Result<A>): Effect.Effect<A> =>
-      Effect.clockWith((clock) =>
-        Effect.flatMap(
-          Ref.modify(ref, (s) => {
-            const res = f(s, clock.unsafeCurrentTimeMillis())
-            return [res, res.state] as const
-          }),
-          (r) => (r.changes.length === 0 ? Effect.succeed(r.value) : Effect.as(publish(r.changes), r.value))
-        )
+      Effect.flatMap(
+        Ref.modify(ref, (s) => {
+          const res = f(s, clock.unsafeCurrentTimeMillis())
+          return [res, res.state] as const
+        }),
+        (r) => (r.changes.length === 0 ? Effect.succeed(r.value) : Effect.as(publish(r.changes), r.value))
       )
 
     const tickOnly = (s: Engine.EngineState, now: number): Engine.Result<void> => {

@@ -36,6 +36,8 @@ export interface State {
   readonly venue: string
   readonly primitives: Venue.VenuePrimitives
   readonly now: Effect.Effect<number>
+  /** the same clock read inside a step (a `Ref.modify`): no runtime step of its own */
+  readonly time: () => number
   readonly store: Ref.Ref<Store.Store>
   readonly unknowns: Ref.Ref<U.Unknowns>
   readonly stats: Ref.Ref<PortStats>
@@ -64,7 +66,7 @@ export const count = (st: State, k: keyof PortStats, n = 1) =>
 
 /** Merges a venue view of one of our orders (monotonically) and publishes it when it changed. */
 export const apply = (st: State, o: CoreOrder.Order, meta?: Store.Meta): Effect.Effect<CoreOrder.Order> =>
-  Effect.flatMap(st.now, (t) => Effect.map(merge(st, o, t, meta), (r) => r.merged))
+  Effect.map(mergeNow(st, o, meta), (r) => r.merged)
 
 /**
  * `apply` at `t` in one store update: our view of the order before (`prev`) and after (`merged`); the
@@ -88,6 +90,29 @@ export const merge = (
     }
   )
 
+/** `merge` at the time of the store update (read inside it), which it returns too. */
+export const mergeNow = (
+  st: State,
+  o: CoreOrder.Order,
+  meta?: Store.Meta
+): Effect.Effect<{
+  readonly prev: CoreOrder.Order | undefined
+  readonly merged: CoreOrder.Order
+  readonly t: number
+}> =>
+  Effect.map(
+    Ref.modify(st.store, (s) => {
+      const t = st.time()
+      const prev = Store.order(s, o.id)
+      const [changed, next] = Store.upsert(s, o, t, meta)
+      return [{ prev, changed, merged: Store.order(next, o.id) ?? o, t }, next] as const
+    }),
+    (r) => {
+      if (r.changed !== undefined) st.orders.unsafePublish(r.changed)
+      return r
+    }
+  )
+
 /** The order with what the store knows and the venue's view may lack (time in force, post-only, client id). */
 export const annotate = (st: State, o: CoreOrder.Order): Effect.Effect<CoreOrder.Order> =>
   Effect.map(Ref.get(st.store), (s) => {
@@ -104,15 +129,13 @@ export const annotate = (st: State, o: CoreOrder.Order): Effect.Effect<CoreOrder
 
 /** Publishes a fill once per trade id; returns whether it was new. */
 export const fill = (st: State, f: CoreOrder.Fill, source: FillSource): Effect.Effect<boolean> =>
-  Effect.flatMap(st.now, (t) =>
-    Effect.flatMap(
-      Ref.modify(st.store, (s) => Store.seeFill(s, f.id, t)),
-      (fresh) => {
-        if (!fresh) return Effect.as(count(st, "duplicateFills"), false)
-        st.fills.unsafePublish(f)
-        return source === "rest" ? Effect.as(count(st, "restOnlyFills"), true) : Effect.succeed(true)
-      }
-    )
+  Effect.flatMap(
+    Ref.modify(st.store, (s) => Store.seeFill(s, f.id, st.time())),
+    (fresh) => {
+      if (!fresh) return Effect.as(count(st, "duplicateFills"), false)
+      st.fills.unsafePublish(f)
+      return source === "rest" ? Effect.as(count(st, "restOnlyFills"), true) : Effect.succeed(true)
+    }
   )
 
 export const markUnknown = (st: State, u: U.NewUnresolved) =>
@@ -126,9 +149,9 @@ export const markUnknown = (st: State, u: U.NewUnresolved) =>
   })
 
 export const settle = (st: State, key: string): Effect.Effect<boolean> =>
-  Effect.tap(
+  Effect.flatMap(
     Ref.modify(st.unknowns, (s) => U.settle(s, key)),
-    (was) => (was ? count(st, "resolvedUnknown") : Effect.void)
+    (was) => (was ? Effect.as(count(st, "resolvedUnknown"), true) : Effect.succeed(false))
   )
 
 export const unresolved = (st: State) => Effect.map(Ref.get(st.unknowns), U.all)

@@ -246,11 +246,9 @@ const onUpdate = (d: Deps, o: CoreOrder.Order): Effect.Effect<void> => {
   const settled = o.clientOrderId === undefined ? Effect.void : S.settle(st, `create:${o.clientOrderId}`)
   return Effect.zipRight(
     settled,
-    Effect.flatMap(st.now, (t) =>
-      Effect.flatMap(S.merge(st, o, t), ({ prev }) =>
-        Effect.flatMap(Ref.get(d.ref), (v) =>
-          v.acting || !unrequestedTerminal(v, prev, o, t) ? Effect.void : unrequested(d, prev, o, t)
-        )
+    Effect.flatMap(S.mergeNow(st, o), ({ prev, t }) =>
+      Effect.flatMap(Ref.get(d.ref), (v) =>
+        v.acting || !unrequestedTerminal(v, prev, o, t) ? Effect.void : unrequested(d, prev, o, t)
       )
     )
   )
@@ -269,25 +267,23 @@ const unrequested = (d: Deps, prev: CoreOrder.Order | undefined, o: CoreOrder.Or
 /** Rule 1 for a fill the port had not seen (from the stream or a REST re-read). */
 export const countFill = (d: Deps, f: CoreOrder.Fill): Effect.Effect<void> =>
   Effect.flatMap(Ref.get(d.st.store), (store) =>
-    Effect.flatMap(d.st.now, (t) =>
-      Effect.flatMap(
-        // tidy first: this fill's sum is kept even when its order is not in the store yet (a fill before the ack)
-        Ref.modify(d.ref, (v0) => {
-          const v = tidy(v0, store, t)
-          const s = D.add(
-            Option.getOrElse(HashMap.get(v.fillSums, f.orderId), () => D.ZERO),
-            f.amount
-          )
-          const out = copyVerify(v)
-          out.fillSums = HashMap.set(v.fillSums, f.orderId, s)
-          return [s, out] as const
-        }),
-        (sum) => {
-          const order = Store.order(store, f.orderId)
-          const views = impossibleFill(order, sum)
-          return views === undefined || order === undefined ? Effect.void : impossible(d, f, order, sum, views)
-        }
-      )
+    Effect.flatMap(
+      // tidy first: this fill's sum is kept even when its order is not in the store yet (a fill before the ack)
+      Ref.modify(d.ref, (v0) => {
+        const v = tidy(v0, store, d.st.time())
+        const s = D.add(
+          Option.getOrElse(HashMap.get(v.fillSums, f.orderId), () => D.ZERO),
+          f.amount
+        )
+        const out = copyVerify(v)
+        out.fillSums = HashMap.set(v.fillSums, f.orderId, s)
+        return [s, out] as const
+      }),
+      (sum) => {
+        const order = Store.order(store, f.orderId)
+        const views = impossibleFill(order, sum)
+        return views === undefined || order === undefined ? Effect.void : impossible(d, f, order, sum, views)
+      }
     )
   )
 
