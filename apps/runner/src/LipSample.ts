@@ -142,10 +142,8 @@ export const addSnapshot = (
   const snap = Lip.fromBook(s.grid, s.bids, s.asks, ours, s.open)
   const yesTick = ourBestTick(snap.yes)
   const noTick = ourBestTick(snap.no)
-  const atBest = (side: Lip.Side, tick: number | undefined) =>
-    s.open && tick !== undefined && side.levels[0]?.tick === tick
-  const bestYes = atBest(snap.yes, yesTick)
-  const bestNo = atBest(snap.no, noTick)
+  const bestYes = s.open && isBest(snap.yes, yesTick)
+  const bestNo = s.open && isBest(snap.no, noTick)
 
   // coverage against the first program's reference (or the best price without a program)
   let coverYes = bestYes
@@ -182,21 +180,20 @@ export const addSnapshot = (
   const bestAsk = s.ours
     .filter((o) => o.side === "sell")
     .reduce<D.Decimal | undefined>((m, o) => (m === undefined || o.price < m ? o.price : m), undefined)
-  const n = (b: boolean) => (b ? 1 : 0)
   const bb = s.bids.reduce<D.Decimal | undefined>((m, [p]) => (m === undefined || p > m ? p : m), undefined)
   const ba = s.asks.reduce<D.Decimal | undefined>((m, [p]) => (m === undefined || p < m ? p : m), undefined)
   return {
     snapshots: t.snapshots + 1,
-    open: t.open + n(s.open),
-    quotedYes: t.quotedYes + n(bestBid !== undefined),
-    quotedNo: t.quotedNo + n(bestAsk !== undefined),
-    quotedBoth: t.quotedBoth + n(bestBid !== undefined && bestAsk !== undefined),
-    atBestYes: t.atBestYes + n(bestYes),
-    atBestNo: t.atBestNo + n(bestNo),
-    atBestBoth: t.atBestBoth + n(bestYes && bestNo),
-    coveredYes: t.coveredYes + n(coverYes),
-    coveredNo: t.coveredNo + n(coverNo),
-    coveredBoth: t.coveredBoth + n(coverYes && coverNo),
+    open: t.open + one(s.open),
+    quotedYes: t.quotedYes + one(bestBid !== undefined),
+    quotedNo: t.quotedNo + one(bestAsk !== undefined),
+    quotedBoth: t.quotedBoth + one(bestBid !== undefined && bestAsk !== undefined),
+    atBestYes: t.atBestYes + one(bestYes),
+    atBestNo: t.atBestNo + one(bestNo),
+    atBestBoth: t.atBestBoth + one(bestYes && bestNo),
+    coveredYes: t.coveredYes + one(coverYes),
+    coveredNo: t.coveredNo + one(coverNo),
+    coveredBoth: t.coveredBoth + one(coverYes && coverNo),
     quotedSize: D.add(t.quotedSize, size),
     spreadSum:
       bestBid !== undefined && bestAsk !== undefined ? D.add(t.spreadSum, D.sub(bestAsk, bestBid)) : t.spreadSum,
@@ -347,3 +344,8 @@ export const decode = (d: Record<string, unknown>): MarketTally | undefined => {
     programs
   }
 }
+
+// (module-level helpers, not closures made per sample: the TypeScript loader names each closure it makes)
+const isBest = (side: Lip.Side, tick: number | undefined): boolean =>
+  tick !== undefined && side.levels[0]?.tick === tick
+const one = (b: boolean): number => (b ? 1 : 0)

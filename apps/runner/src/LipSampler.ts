@@ -14,7 +14,7 @@
  * changes the venue plugin has read since (closed, paid out) as `sample` entries `{ program, status }` on the
  * program's market, so the report, which reads only the journal, knows which programs were paid out.
  */
-import { Decimal as D, Ids, type Incentive, Lip } from "@alpha-hunter/core"
+import { Decimal as D, Ids, type Incentive, Lip, type OrderBook } from "@alpha-hunter/core"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -70,6 +70,17 @@ export const sampledMarkets = (resolved: Resolved, sessions: ReadonlyArray<Venue
     return { session, symbols: [...symbols] }
   })
 
+/** One side's scoring levels, our levels marked (module level: not a closure made per snapshot). */
+const scoringSide = (
+  view: OrderBook.BookView,
+  ours: ReadonlyArray<{ readonly side: string; readonly price: D.Decimal }>,
+  s: "bid" | "ask",
+  need: D.Decimal
+) => {
+  const mine = new Set(ours.filter((o) => (o.side === "buy") === (s === "bid")).map((o) => view.grid.levelOf(o.price)))
+  return LipSample.scoringLevels(view.levels(s), view.lotStep, view.grid, mine, need)
+}
+
 /**
  * One market's snapshot now, from the newest view and our open orders (undefined before a first view). Only
  * the levels the scoring can use become Decimals: each side from its best until the cumulative size reaches
@@ -84,17 +95,11 @@ const snapshotOf = (session: VenueSession, symbol: string, need: D.Decimal) =>
     const ours = (yield* session.engine.liveIn(symbol))
       .filter((t) => t.status === "open" && t.remaining > 0n)
       .map((t) => ({ side: t.side, price: t.price, size: t.remaining }))
-    const side = (s: "bid" | "ask") => {
-      const mine = new Set(
-        ours.filter((o) => (o.side === "buy") === (s === "bid")).map((o) => view.grid.levelOf(o.price))
-      )
-      return LipSample.scoringLevels(view.levels(s), view.lotStep, view.grid, mine, need)
-    }
     return {
       open: session.markets.get(symbol)?.status === "open",
       grid: view.grid,
-      bids: side("bid"),
-      asks: side("ask"),
+      bids: scoringSide(view, ours, "bid", need),
+      asks: scoringSide(view, ours, "ask", need),
       ours
     } satisfies LipSample.MarketSnapshot
   })

@@ -191,18 +191,20 @@ export interface MarketLimits {
  * The largest amount of one order at `price` on `side` within `limits` (exact; undefined = no limit; 0 = none
  * allowed: out of the price band, halted, or no room). A strategy rounds it down to its market's lot.
  */
+// (module-level helpers, not closures made per call: the TypeScript loader names each closure it makes)
+const capAt = (cap: D.Decimal | undefined, x: D.Decimal): D.Decimal => (cap === undefined ? x : D.min(cap, x))
+
 export const largestOrder = (limits: MarketLimits, side: "buy" | "sell", price: D.Decimal): D.Decimal | undefined => {
   const band = limits.priceBand
   const [lo, hi] = side === "buy" ? [band.minBuy, band.maxBuy] : [band.minSell, band.maxSell]
   if ((lo !== undefined && price < lo) || (hi !== undefined && price > hi)) return D.ZERO
   let cap = side === "buy" ? limits.maxBuy : limits.maxSell
-  const min = (x: D.Decimal) => (cap === undefined ? x : D.min(cap, x))
-  if (limits.maxOrderSize !== undefined) cap = min(limits.maxOrderSize)
+  if (limits.maxOrderSize !== undefined) cap = capAt(cap, limits.maxOrderSize)
   if (limits.maxOrderNotional !== undefined) {
     const unit =
       side === "sell" && limits.settlement !== undefined ? D.max(D.ZERO, D.sub(limits.settlement, price)) : price
     // floor(notional / unit) at 18 digits: unit × it, rounded up as Risk rounds a cost, stays within the notional
-    if (unit > 0n) cap = min(D.div(limits.maxOrderNotional, unit, "floor"))
+    if (unit > 0n) cap = capAt(cap, D.div(limits.maxOrderNotional, unit, "floor"))
   }
   return cap === undefined ? undefined : D.max(D.ZERO, cap)
 }

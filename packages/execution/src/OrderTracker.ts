@@ -104,8 +104,10 @@ export const toOrder = (t: Tracked): Order.Order =>
 export const get = (s: TrackerState, clientOrderId: string): Tracked | undefined =>
   Option.getOrUndefined(HashMap.get(s.live, clientOrderId))
 
-export const byOrderId = (s: TrackerState, orderId: string): Tracked | undefined =>
-  Option.match(HashMap.get(s.byOrderId, orderId), { onNone: () => undefined, onSome: (cid) => get(s, cid) })
+export const byOrderId = (s: TrackerState, orderId: string): Tracked | undefined => {
+  const cid = Option.getOrUndefined(HashMap.get(s.byOrderId, orderId))
+  return cid === undefined ? undefined : get(s, cid)
+}
 
 const EMPTY: ReadonlyArray<Tracked> = []
 

@@ -41,15 +41,25 @@ const alreadyMatches = (
   own: ReadonlyArray<Order.Order>,
   bids: ReadonlyArray<Strategy.Quote>,
   asks: ReadonlyArray<Strategy.Quote>
-) => {
-  const same = (side: "buy" | "sell", wanted: ReadonlyArray<Strategy.Quote>) => {
-    const mine = own.filter((o) => o.side === side)
-    return (
-      mine.length === wanted.length &&
-      wanted.every((q) => mine.some((o) => o.price === q.price && o.remaining === q.amount))
-    )
+) => sameSide(own, "buy", bids) && sameSide(own, "sell", asks)
+
+// (helpers at module level, not closures made per decision: the TypeScript loader names each closure it makes)
+const sameSide = (own: ReadonlyArray<Order.Order>, side: "buy" | "sell", wanted: ReadonlyArray<Strategy.Quote>) => {
+  const mine = own.filter((o) => o.side === side)
+  return (
+    mine.length === wanted.length &&
+    wanted.every((q) => mine.some((o) => o.price === q.price && o.remaining === q.amount))
+  )
+}
+
+/** The quote target of a decision's quotes (the best of the others' book beside each, for the journal). */
+const targetOf = (p: Prepared, quotes: Q.Quotes, input: Q.QuoteInput | undefined) => {
+  const bestBid = input === undefined ? -1 : Q.viewSide(input.bids, input.own, "buy", 0).best
+  const bestAsk = input === undefined ? -1 : Q.viewSide(input.asks, input.own, "sell", 0).best
+  return {
+    bids: quotes.bid === undefined ? [] : [toQuote(quotes.bid, p, "buy", bestBid)],
+    asks: quotes.ask === undefined ? [] : [toQuote(quotes.ask, p, "sell", bestAsk)]
   }
-  return same("buy", bids) && same("sell", asks)
 }
 
 interface FillTimes {
@@ -103,29 +113,21 @@ export const make = (config: MakerConfig, id: string) =>
       const symbol = p.market.symbol
       // one step from what rests: a quote that would meet our own resting order on the other side waits a round
       const quotes = input === undefined ? wanted : Q.stepFrom(wanted, input.own)
-      const target = () => {
-        const bestBid = input === undefined ? -1 : Q.viewSide(input.bids, input.own, "buy", 0).best
-        const bestAsk = input === undefined ? -1 : Q.viewSide(input.asks, input.own, "sell", 0).best
-        return {
-          bids: quotes.bid === undefined ? [] : [toQuote(quotes.bid, p, "buy", bestBid)],
-          asks: quotes.ask === undefined ? [] : [toQuote(quotes.ask, p, "sell", bestAsk)]
-        }
-      }
-      const send = (t: ReturnType<typeof target>) =>
-        gw
-          .setQuotes(Strategy.quoteTarget({ symbol, bids: t.bids, asks: t.asks }))
-          .pipe(Effect.catchAll(log(symbol, "setQuotes")))
       if (quotes.cancel.length === 0) {
-        const t = target()
-        return alreadyMatches(own, t.bids, t.asks) ? Effect.void : send(t)
+        const t = targetOf(p, quotes, input)
+        return alreadyMatches(own, t.bids, t.asks) ? Effect.void : sendQuotes(symbol, t)
       }
       return Effect.gen(function* () {
         for (const orderId of quotes.cancel) {
           yield* gw.cancel(symbol, Ids.OrderId.make(orderId)).pipe(Effect.catchAll(log(symbol, "cancel")))
         }
-        yield* send(target())
+        yield* sendQuotes(symbol, targetOf(p, quotes, input))
       })
     }
+    const sendQuotes = (symbol: Ids.Symbol, t: ReturnType<typeof targetOf>) =>
+      gw
+        .setQuotes(Strategy.quoteTarget({ symbol, bids: t.bids, asks: t.asks }))
+        .pipe(Effect.catchAll(log(symbol, "setQuotes")))
 
     const take = (
       p: Prepared,

@@ -262,12 +262,11 @@ export const quote = (input: QuoteInput, p: QuoteParams): Quotes => {
   const cancel: Array<string> = []
   let bid: SideQuote | undefined
   let ask: SideQuote | undefined
-  const inDelay = (t: number | undefined) => t !== undefined && input.now - t < p.filledOrderDelayMs
-  if (inDelay(input.lastBuyFillAt)) {
+  if (inDelay(input.lastBuyFillAt, input.now, p.filledOrderDelayMs)) {
     bid = holdDuringDelay("buy", input, b.best, a.best, Math.max(0, bidRoom))
     if (bid === undefined) bidSkip = "delay"
   } else if (bidSkip === undefined) bid = settle("buy", bidLevel, bidLots, input, p, cancel)
-  if (inDelay(input.lastSellFillAt)) {
+  if (inDelay(input.lastSellFillAt, input.now, p.filledOrderDelayMs)) {
     ask = holdDuringDelay("sell", input, b.best, a.best, Math.max(0, askRoom))
     if (ask === undefined) askSkip = "delay"
   } else if (askSkip === undefined) ask = settle("sell", askLevel, askLots, input, p, cancel)
@@ -356,21 +355,32 @@ export const stepFrom = (q: Quotes, own: ReadonlyArray<OwnOrder>): Quotes => {
     if (o.side === "sell") lowestAsk = Math.min(lowestAsk, o.level)
     else highestBid = Math.max(highestBid, o.level)
   }
-  const hold = (side: "buy" | "sell", meets: (level: number) => boolean): SideQuote | undefined => {
-    let keep: OwnOrder | undefined
-    for (const o of own) {
-      if (o.side !== side || q.cancel.includes(o.id) || meets(o.level)) continue
-      if (keep === undefined || o.createdAt < keep.createdAt) keep = o
-    }
-    return keep === undefined ? undefined : { level: keep.level, lots: keep.lots, keep: keep.id }
-  }
   if (q.bid !== undefined && q.bid.keep === undefined && q.bid.level >= lowestAsk) {
-    const bid = hold("buy", (l) => l >= lowestAsk)
+    const bid = holdOldest(q, own, "buy", (l) => l >= lowestAsk)
     return { ...q, bid, bidSkip: bid === undefined ? "tight" : q.bidSkip }
   }
   if (q.ask !== undefined && q.ask.keep === undefined && q.ask.level <= highestBid) {
-    const ask = hold("sell", (l) => l <= highestBid)
+    const ask = holdOldest(q, own, "sell", (l) => l <= highestBid)
     return { ...q, ask, askSkip: ask === undefined ? "tight" : q.askSkip }
   }
   return q
 }
+
+/** The oldest of our orders on `side` that is kept and does not meet `meets` (module level: not made per call). */
+const holdOldest = (
+  q: Quotes,
+  own: ReadonlyArray<OwnOrder>,
+  side: "buy" | "sell",
+  meets: (level: number) => boolean
+): SideQuote | undefined => {
+  let keep: OwnOrder | undefined
+  for (const o of own) {
+    if (o.side !== side || q.cancel.includes(o.id) || meets(o.level)) continue
+    if (keep === undefined || o.createdAt < keep.createdAt) keep = o
+  }
+  return keep === undefined ? undefined : { level: keep.level, lots: keep.lots, keep: keep.id }
+}
+
+/** Whether a fill at `t` is recent enough to hold that side (module level: not made per decision). */
+export const inDelay = (t: number | undefined, now: number, delayMs: number): boolean =>
+  t !== undefined && now - t < delayMs

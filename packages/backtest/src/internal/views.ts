@@ -29,19 +29,6 @@ export const view = (b: B.MarketBook, latency: boolean): OrderBook.BookView | un
       mineAsks[o.level] = mineAsks[o.level]! + lots
     }
   }
-  const side = (arr: Float64Array, mine: Float64Array | undefined, buy: boolean): OrderBook.SnapshotSide => {
-    const levels: Array<number> = []
-    const lots: Array<number> = []
-    for (let i = 0; i < n; i++) {
-      const l = buy ? n - 1 - i : i
-      const q = mine === undefined ? arr[l]! : arr[l]! + mine[l]!
-      if (q > 0) {
-        levels.push(l)
-        lots.push(q)
-      }
-    }
-    return { levels, lots }
-  }
   return new OrderBook.BookSnapshot(
     b.market.symbol,
     b.grid,
@@ -49,9 +36,24 @@ export const view = (b: B.MarketBook, latency: boolean): OrderBook.BookView | un
     b.version,
     b.sequence,
     b.timestamp,
-    side(b.vbids, mineBids, true),
-    side(b.vasks, mineAsks, false)
+    sideOf(b.vbids, mineBids, true, n),
+    sideOf(b.vasks, mineAsks, false, n)
   )
+}
+
+/** One side of a view, best first, our lots added (module level: not a closure made per view). */
+const sideOf = (arr: Float64Array, mine: Float64Array | undefined, buy: boolean, n: number): OrderBook.SnapshotSide => {
+  const levels: Array<number> = []
+  const lots: Array<number> = []
+  for (let i = 0; i < n; i++) {
+    const l = buy ? n - 1 - i : i
+    const q = mine === undefined ? arr[l]! : arr[l]! + mine[l]!
+    if (q > 0) {
+      levels.push(l)
+      lots.push(q)
+    }
+  }
+  return { levels, lots }
 }
 
 /**

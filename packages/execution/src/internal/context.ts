@@ -146,17 +146,6 @@ export const outcomes = (
   call: Effect.Effect<ReadonlyArray<WriteOutcome.WriteOutcome>, ExchangeError.ExchangeError>,
   ids: { readonly symbol: string; readonly clientOrderIds?: ReadonlyArray<string | undefined> }
 ): Effect.Effect<ReadonlyArray<WriteOutcome.WriteOutcome>> => {
-  const unknown = (message: string, i: number): WriteOutcome.WriteOutcome =>
-    WriteOutcome.fromError(
-      new ExchangeError.UnknownOutcome({
-        venue: ctx.venue,
-        message,
-        operation,
-        symbol: ids.symbol,
-        ...(ids.clientOrderIds?.[i] !== undefined ? { clientOrderId: ids.clientOrderIds[i] } : {})
-      })
-    )
-  const all = (f: (i: number) => WriteOutcome.WriteOutcome) => Array.from({ length: count }, (_, i) => f(i))
   // an in-process exchange answers promptly: no deadline (it would cost a fiber per write and guard nothing)
   const bounded =
     ctx.exchange.inProcess === true
@@ -174,15 +163,42 @@ export const outcomes = (
           )
         )
   return bounded.pipe(
-    Effect.map((rs) => all((i) => rs[i] ?? unknown("the venue returned fewer results than items sent", i))),
-    Effect.catchAll((e) => Effect.succeed(all(() => WriteOutcome.fromError(e)))),
+    Effect.map((rs) =>
+      times(
+        count,
+        (i) => rs[i] ?? unknownAt(ctx, operation, ids, "the venue returned fewer results than items sent", i)
+      )
+    ),
+    Effect.catchAll((e) => Effect.succeed(times(count, () => WriteOutcome.fromError(e)))),
     Effect.catchAllCause((cause) =>
       Cause.isInterruptedOnly(cause)
         ? Effect.failCause(cause)
         : Effect.as(
             Effect.logError(`${ctx.venue}: ${operation} failed unexpectedly; outcome unknown`, cause),
-            all((i) => unknown(`unexpected failure: ${Cause.pretty(cause).split("\n")[0]}`, i))
+            times(count, (i) =>
+              unknownAt(ctx, operation, ids, `unexpected failure: ${Cause.pretty(cause).split("\n")[0]}`, i)
+            )
           )
     )
   )
 }
+
+// (module-level helpers, not closures made per write: the TypeScript loader names each closure it makes)
+const times = <A>(count: number, f: (i: number) => A): Array<A> => Array.from({ length: count }, (_, i) => f(i))
+
+const unknownAt = (
+  ctx: Ctx,
+  operation: ExchangeError.UnknownOutcome["operation"],
+  ids: { readonly symbol: string; readonly clientOrderIds?: ReadonlyArray<string | undefined> },
+  message: string,
+  i: number
+): WriteOutcome.WriteOutcome =>
+  WriteOutcome.fromError(
+    new ExchangeError.UnknownOutcome({
+      venue: ctx.venue,
+      message,
+      operation,
+      symbol: ids.symbol,
+      ...(ids.clientOrderIds?.[i] !== undefined ? { clientOrderId: ids.clientOrderIds[i] } : {})
+    })
+  )

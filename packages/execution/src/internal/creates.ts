@@ -138,13 +138,12 @@ const settle = (
       else notSent++
     }
   }
+  // (steps joined in place, not through a helper closure: the TypeScript loader names each closure it makes)
   let steps: Effect.Effect<void> =
     answered.length > 0 ? Ref.update(ctx.tracker, (s) => answered.reduce(Tracker.put, s)) : Effect.void
-  const then = (e: Effect.Effect<unknown>) => {
-    steps = Effect.zipRight(steps, e)
-  }
   if (rejected + notSent > 0)
-    then(
+    steps = Effect.zipRight(
+      steps,
       Ref.update(ctx.stats, (s) => {
         const c = copyStats(s)
         c.rejected += rejected
@@ -158,7 +157,7 @@ const settle = (
     const r = results[i]!
     switch (r._tag) {
       case "Done": {
-        then(ctx.risk.onOrder(job.scope, r.order))
+        steps = Effect.zipRight(steps, ctx.risk.onOrder(job.scope, r.order))
         entries.push({
           kind: "ack",
           ...about(ctx, t),
@@ -173,16 +172,16 @@ const settle = (
         break
       }
       case "Unknown": {
-        then(record(ctx, entries))
+        steps = Effect.zipRight(steps, record(ctx, entries))
         entries = []
-        then(markUnknown(ctx, t, r, "create"))
+        steps = Effect.zipRight(steps, markUnknown(ctx, t, r, "create"))
         // the venue has an order with our id already: that is ours, look it up now
-        if (r.error._tag === "DuplicateClientOrderId") then(resolveOne(ctx, { ...t, status: "unknown" }))
+        if (r.error._tag === "DuplicateClientOrderId")
+          steps = Effect.zipRight(steps, Effect.asVoid(resolveOne(ctx, { ...t, status: "unknown" })))
       }
     }
   }
-  then(record(ctx, entries))
-  return steps
+  return Effect.zipRight(steps, record(ctx, entries))
 }
 
 /** One batch: one write-ahead commit, one venue call, each decision settled and completed. */

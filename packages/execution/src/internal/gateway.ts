@@ -176,33 +176,34 @@ export const makeGateway = (ctx: Ctx, deps: GatewayDeps) =>
       const approved: Array<Order.OrderRequest> = []
       const extras = new Map<string, Record<string, unknown>>()
       let firstDenial = denied
-      const from = (i: number): Effect.Effect<void> =>
-        i === creates.length
-          ? Effect.void
-          : Effect.flatMap(nextClientOrderId, (clientOrderId) => {
-              const { side, quote } = creates[i]!
-              const request = Order.request({
-                symbol,
-                side,
-                price: quote.price,
-                amount: quote.amount,
-                postOnly: true,
-                timeInForce: "GTC",
-                clientOrderId
-              })
-              return Effect.flatMap(checkCreate(request, carried), (decision) => {
-                if (decision._tag === "Approved") {
-                  approved.push(request)
-                  extras.set(clientOrderId, {
-                    ...(quote.improvementTicks !== undefined ? { improvementTicks: quote.improvementTicks } : {}),
-                    ...(quote.improvement !== undefined ? { improvement: D.format(quote.improvement) } : {})
-                  })
-                } else firstDenial ??= decision
-                return from(i + 1)
-              })
+      // each create in turn: a new client order id, then Risk (an inline callback: no named closure per decision)
+      const each = Effect.forEach(
+        creates,
+        ({ side, quote }) =>
+          Effect.flatMap(nextClientOrderId, (clientOrderId) => {
+            const request = Order.request({
+              symbol,
+              side,
+              price: quote.price,
+              amount: quote.amount,
+              postOnly: true,
+              timeInForce: "GTC",
+              clientOrderId
             })
+            return Effect.map(checkCreate(request, carried), (decision) => {
+              if (decision._tag === "Approved") {
+                approved.push(request)
+                extras.set(clientOrderId, {
+                  ...(quote.improvementTicks !== undefined ? { improvementTicks: quote.improvementTicks } : {}),
+                  ...(quote.improvement !== undefined ? { improvement: D.format(quote.improvement) } : {})
+                })
+              } else firstDenial ??= decision
+            })
+          }),
+        { discard: true }
+      )
       return Effect.zipRight(
-        from(0),
+        each,
         Effect.suspend(() =>
           Effect.zipRight(
             sendCreates(ctx, deps.creates, scope, approved, carried.splice(0), extras, pause),

@@ -245,6 +245,13 @@ export const levelFigures = (s: EngineState, level: Level, p: Proposed) => {
   }
 }
 
+/** A check's result (module level: not a closure made per check). */
+const decided = (s: EngineState, changes: Array<Change>, decision: Risk.RiskDecision): Result<Risk.RiskDecision> => ({
+  state: s,
+  value: decision,
+  changes
+})
+
 /** The pre-trade check. Approved creates/amends are recorded (rate window, in-flight reservation). */
 export const check = (
   s0: EngineState,
@@ -257,7 +264,6 @@ export const check = (
   if (intent._tag === "Cancel") return { state: s, value: Risk.approved, changes }
   const p = proposedOf(s, intent)
   const { venue, strategy } = p
-  const done = (decision: Risk.RiskDecision): Result<Risk.RiskDecision> => ({ state: s, value: decision, changes })
 
   // trading state
   const agg = levelBook(s, undefined, p, p.symbol)
@@ -266,26 +272,30 @@ export const check = (
       ? D.add(D.add(agg.position, agg.restingBuys), p.amount) <= 0n
       : D.sub(D.sub(agg.position, agg.restingSells), p.amount) >= 0n
   const st = effectiveState(s, intent.scope)
-  if (st === "HALTED") return done(denied("TRADING_HALTED", `trading is halted for ${venue}`))
+  if (st === "HALTED") return decided(s, changes, denied("TRADING_HALTED", `trading is halted for ${venue}`))
   if (marketState(s, venue, p.symbol) === "HALTED") {
-    return done(denied("TRADING_HALTED", `market ${p.symbol} on ${venue} is paused`))
+    return decided(s, changes, denied("TRADING_HALTED", `market ${p.symbol} on ${venue} is paused`))
   }
   if (st === "REDUCING" && !reducing) {
-    return done(denied("REDUCING_ONLY", `only orders that reduce the position in ${p.symbol} are allowed`))
+    return decided(
+      s,
+      changes,
+      denied("REDUCING_ONLY", `only orders that reduce the position in ${p.symbol} are allowed`)
+    )
   }
 
   // market checks
   const info = marketInfo(s, venue, p.symbol)
   if (info === undefined && cfg.requireKnownMarkets) {
-    return done(denied("UNKNOWN_MARKET", `market ${p.symbol} on ${venue} is not registered`))
+    return decided(s, changes, denied("UNKNOWN_MARKET", `market ${p.symbol} on ${venue} is not registered`))
   }
   if (info !== undefined && info.status !== "open") {
-    return done(denied("MARKET_NOT_OPEN", `market ${p.symbol} is ${info.status}`))
+    return decided(s, changes, denied("MARKET_NOT_OPEN", `market ${p.symbol} is ${info.status}`))
   }
   const r = replacedIn(p, undefined)
   const unresolvedHere = r?.unresolved && r.venue === venue && r.symbol === p.symbol ? 1 : 0
   if (marketTotals(s, venue, p.symbol).unresolved - unresolvedHere > 0) {
-    return done(denied("UNRESOLVED_ORDER", `an order in ${p.symbol} has an unresolved outcome`))
+    return decided(s, changes, denied("UNRESOLVED_ORDER", `an order in ${p.symbol} has an unresolved outcome`))
   }
 
   const levels = levelsFor(cfg, venue, strategy)
@@ -298,7 +308,7 @@ export const check = (
     const message = `${p.side} at ${fmt(p.price)} would cross our own ${other} at ${fmt(crossed)}`
     const action = actionFor(cfg, level, "selfCross")
     s = applyAction(s, { action, level, venue, strategy, limit: "selfCross", reason: message }, now, changes)
-    return done(denied("SELF_CROSS", message))
+    return decided(s, changes, denied("SELF_CROSS", message))
   }
 
   for (const level of levels) {
@@ -307,7 +317,7 @@ export const check = (
       const limit = limitOfReason[hit.reason]!
       const action = actionFor(cfg, level, limit)
       s = applyAction(s, { action, level, venue, strategy, limit, reason: hit.message }, now, changes)
-      return done(denied(hit.reason, hit.message))
+      return decided(s, changes, denied(hit.reason, hit.message))
     }
   }
 
@@ -329,5 +339,5 @@ export const check = (
       expiresAt: now + cfg.pendingTtlMs
     })
   }
-  return done(Risk.approved)
+  return decided(s, changes, Risk.approved)
 }

@@ -71,11 +71,11 @@ const trimRates = (s: EngineState, now: number): EngineState => {
  * (if the clock steps back, approvals stay counted until they leave the window: the count errs on the safe side).
  */
 export const rateCount = (s: EngineState, key: string): number =>
-  Option.match(HashMap.get(s.rate, key), { onNone: () => 0, onSome: (r) => r.times.size })
+  Option.getOrUndefined(HashMap.get(s.rate, key))?.times.size ?? 0
 
 /** Records an approval at `now` under a level key whose window is `windowMs`. */
 export const recordRate = (s: EngineState, key: string, windowMs: number, now: number): EngineState => {
-  const times = Option.match(HashMap.get(s.rate, key), { onNone: () => Fifo.empty<number>(), onSome: (r) => r.times })
+  const times = Option.getOrUndefined(HashMap.get(s.rate, key))?.times ?? Fifo.empty<number>()
   const out = copyState(s)
   out.rate = HashMap.set(s.rate, key, { windowMs, times: Fifo.push(times, now) })
   return out

@@ -116,27 +116,25 @@ export const sendNow = <I extends Item>(
 ): Effect.Effect<ReadonlyArray<WriteOutcome.WriteOutcome>> =>
   Effect.suspend(() => {
     const answers: Array<WriteOutcome.WriteOutcome | undefined> = new Array(items.length)
-    const keep = (i: number) => (a: WriteOutcome.WriteOutcome) => {
-      answers[i] = a
-    }
-    const settleEach = (outcome: (i: number) => WriteOutcome.WriteOutcome, only = false): Effect.Effect<void> =>
-      items.length === 1
-        ? only && answers[0] !== undefined
-          ? Effect.void
-          : Effect.map(o.settle(items[0]!, outcome(0)), keep(0))
-        : Effect.forEach(
-            items,
-            (it, i) => (only && answers[i] !== undefined ? Effect.void : Effect.map(o.settle(it, outcome(i)), keep(i))),
-            { discard: true }
-          )
     const sent = Effect.flatMap(o.send(items), (rs) =>
-      settleEach((i) => rs[i] ?? unknown(o.venue, "the venue returned fewer results than items sent"))
+      settleInto(
+        o,
+        items,
+        answers,
+        (i) => rs[i] ?? unknown(o.venue, "the venue returned fewer results than items sent")
+      )
     ).pipe(
       Effect.catchAllCause((c) =>
         Effect.zipRight(
           // a send or settle that did not complete: what is not answered yet may have been applied
           Effect.catchAllCause(
-            settleEach(() => unknown(o.venue, `the sender stopped: ${reason(Exit.failCause(c))}`), true),
+            settleInto(
+              o,
+              items,
+              answers,
+              () => unknown(o.venue, `the sender stopped: ${reason(Exit.failCause(c))}`),
+              true
+            ),
             () => Effect.void
           ),
           Cause.isInterruptedOnly(c) ? Effect.void : Effect.logError(`${o.venue}: a write batch failed`, c)
@@ -144,17 +142,50 @@ export const sendNow = <I extends Item>(
       )
     )
     const run = Effect.flatMap(Effect.either(o.admit(items.length)), (admitted) =>
-      Either.isLeft(admitted) ? settleEach(() => WriteOutcome.fromError(admitted.left)) : sent
+      Either.isLeft(admitted) ? settleInto(o, items, answers, () => WriteOutcome.fromError(admitted.left)) : sent
     )
-    // every item answered (one whose settle failed twice over is Unknown to its caller: never a hang)
-    const all = (): ReadonlyArray<WriteOutcome.WriteOutcome> => {
-      for (let i = 0; i < answers.length; i++) answers[i] ??= unknown(o.venue, "the write was not settled")
-      return answers as ReadonlyArray<WriteOutcome.WriteOutcome>
-    }
     return Effect.uninterruptible(
-      Effect.map(o.prepare === undefined ? run : Effect.zipRight(o.prepare(items), run), all)
+      Effect.map(o.prepare === undefined ? run : Effect.zipRight(o.prepare(items), run), () =>
+        allAnswered(o.venue, answers)
+      )
     )
   })
+
+// (module-level helpers, not closures made per batch: the TypeScript loader names each closure it makes)
+
+/** Settles each item (only those not answered yet, with `only`), keeping each answer as it is settled. */
+const settleInto = <I extends Item>(
+  o: Lane<I>,
+  items: ReadonlyArray<I>,
+  answers: Array<WriteOutcome.WriteOutcome | undefined>,
+  outcome: (i: number) => WriteOutcome.WriteOutcome,
+  only = false
+): Effect.Effect<void> =>
+  items.length === 1
+    ? only && answers[0] !== undefined
+      ? Effect.void
+      : Effect.map(o.settle(items[0]!, outcome(0)), (a) => {
+          answers[0] = a
+        })
+    : Effect.forEach(
+        items,
+        (it, i) =>
+          only && answers[i] !== undefined
+            ? Effect.void
+            : Effect.map(o.settle(it, outcome(i)), (a) => {
+                answers[i] = a
+              }),
+        { discard: true }
+      )
+
+/** Every item answered (one whose settle failed twice over is Unknown to its caller: never a hang). */
+const allAnswered = (
+  venue: string,
+  answers: Array<WriteOutcome.WriteOutcome | undefined>
+): ReadonlyArray<WriteOutcome.WriteOutcome> => {
+  for (let i = 0; i < answers.length; i++) answers[i] ??= unknown(venue, "the write was not settled")
+  return answers as ReadonlyArray<WriteOutcome.WriteOutcome>
+}
 
 /** The worker (runs forever; fork it in the port's scope). */
 export const run = <I extends Item>(o: BatcherOptions<I>): Effect.Effect<never, never, Scope.Scope> =>

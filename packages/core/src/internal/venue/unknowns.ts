@@ -74,5 +74,7 @@ export const blocking = (s: Unknowns, symbol: string): Unresolved | undefined =>
 /** Whether a client order id was ever marked unknown (and not yet forgotten): `wasUnknown` needs the time. */
 export const remembers = (s: Unknowns, cid: string): boolean => HashMap.has(s.cids, cid)
 
-export const wasUnknown = (s: Unknowns, cid: string, now: number): boolean =>
-  Option.match(HashMap.get(s.cids, cid), { onNone: () => false, onSome: (at) => now - at < s.cidMemoryMs })
+export const wasUnknown = (s: Unknowns, cid: string, now: number): boolean => {
+  const at = Option.getOrUndefined(HashMap.get(s.cids, cid))
+  return at !== undefined && now - at < s.cidMemoryMs
+}
