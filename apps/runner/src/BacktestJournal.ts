@@ -27,67 +27,65 @@ export const buffered = (
   flushEvery = 4096,
   observe?: (e: Journal.Entry) => void
 ): Effect.Effect<BufferedJournal, Journal.JournalError> =>
-  Effect.flatMap(Effect.clock, (clock) =>
-    Effect.map(inner.lastSeq, (last) => {
-      let seq = last
-      let written = last
-      let waiting: Array<Journal.TimedEntry> = []
-      const observed = (ws: ReadonlyArray<Journal.TimedEntry>) => {
-        if (observe === undefined) return
-        for (const { ts, entry: e } of ws) {
-          observe({
-            seq: ++written,
-            ts,
-            kind: e.kind,
-            venue: e.venue,
-            strategy: e.strategy,
-            symbol: e.symbol,
-            clientOrderId: e.clientOrderId,
-            orderId: e.orderId,
-            data: e.data ?? {}
-          })
-        }
+  Effect.map(inner.lastSeq, (last) => {
+    let seq = last
+    let written = last
+    let waiting: Array<Journal.TimedEntry> = []
+    const observed = (ws: ReadonlyArray<Journal.TimedEntry>) => {
+      if (observe === undefined) return
+      for (const { ts, entry: e } of ws) {
+        observe({
+          seq: ++written,
+          ts,
+          kind: e.kind,
+          venue: e.venue,
+          strategy: e.strategy,
+          symbol: e.symbol,
+          clientOrderId: e.clientOrderId,
+          orderId: e.orderId,
+          data: e.data ?? {}
+        })
       }
-      const flush = Effect.suspend(() => {
-        if (waiting.length === 0) return Effect.void
-        const ws = waiting
-        waiting = []
-        return Effect.zipRight(
-          inner.appendTimed(ws),
-          Effect.sync(() => observed(ws))
-        )
-      })
-      const push = (ts: number, es: ReadonlyArray<Journal.NewEntry>) => {
-        for (const entry of es) waiting.push({ ts, entry })
-        seq += es.length
-        return waiting.length >= flushEvery ? Effect.as(flush, seq) : Effect.succeed(seq)
-      }
-      const read = <A>(f: Effect.Effect<A, Journal.JournalError>) => Effect.zipRight(flush, f)
-      const journal: Journal.JournalService = {
-        path: inner.path,
-        append: (entry) => Effect.flatMap(now, (ts) => push(ts, [entry])),
-        // every decision and update comes through here: one runtime step when nothing is due to be written
-        // (the clock the journal is made under, read in the step)
-        appendAll: (entries) =>
-          entries.length === 0
-            ? Effect.void
-            : Effect.suspend(() => {
-                const ts = clock.unsafeCurrentTimeMillis()
-                for (const entry of entries) waiting.push({ ts, entry })
-                seq += entries.length
-                return waiting.length >= flushEvery ? flush : Effect.void
-              }),
-        appendTimed: (entries) => {
-          for (const e of entries) waiting.push(e)
-          seq += entries.length
-          return waiting.length >= flushEvery ? flush : Effect.void
-        },
-        query: (q) => read(inner.query(q)),
-        lastSeq: read(inner.lastSeq),
-        lastTs: (venue, kind) => read(inner.lastTs(venue, kind)),
-        unsettledCreates: (venue) => read(inner.unsettledCreates(venue)),
-        believedOpen: (venue) => read(inner.believedOpen(venue))
-      }
-      return { journal, flush }
+    }
+    const flush = Effect.suspend(() => {
+      if (waiting.length === 0) return Effect.void
+      const ws = waiting
+      waiting = []
+      return Effect.zipRight(
+        inner.appendTimed(ws),
+        Effect.sync(() => observed(ws))
+      )
     })
-  )
+    const push = (ts: number, es: ReadonlyArray<Journal.NewEntry>) => {
+      for (const entry of es) waiting.push({ ts, entry })
+      seq += es.length
+      return waiting.length >= flushEvery ? Effect.as(flush, seq) : Effect.succeed(seq)
+    }
+    const read = <A>(f: Effect.Effect<A, Journal.JournalError>) => Effect.zipRight(flush, f)
+    const journal: Journal.JournalService = {
+      path: inner.path,
+      append: (entry) => Effect.flatMap(now, (ts) => push(ts, [entry])),
+      // every decision and update comes through here: one runtime step when nothing is due to be written
+      // (the caller's clock: each entry keeps the time it was appended at)
+      appendAll: (entries) =>
+        entries.length === 0
+          ? Effect.void
+          : Effect.clockWith((clock) => {
+              const ts = clock.unsafeCurrentTimeMillis()
+              for (const entry of entries) waiting.push({ ts, entry })
+              seq += entries.length
+              return waiting.length >= flushEvery ? flush : Effect.void
+            }),
+      appendTimed: (entries) => {
+        for (const e of entries) waiting.push(e)
+        seq += entries.length
+        return waiting.length >= flushEvery ? flush : Effect.void
+      },
+      query: (q) => read(inner.query(q)),
+      lastSeq: read(inner.lastSeq),
+      lastTs: (venue, kind) => read(inner.lastTs(venue, kind)),
+      unsettledCreates: (venue) => read(inner.unsettledCreates(venue)),
+      believedOpen: (venue) => read(inner.believedOpen(venue))
+    }
+    return { journal, flush }
+  })
