@@ -34,6 +34,7 @@ import * as E from "./ExchangeError.js"
 import * as Fanout from "./Fanout.js"
 import type * as Ids from "./Ids.js"
 import type { ClientOrderId, OrderId, Symbol, VenueId } from "./Ids.js"
+import * as A from "./internal/venue/amends.js"
 import * as Background from "./internal/venue/background.js"
 import * as Poller from "./internal/venue/poller.js"
 import * as S from "./internal/venue/state.js"
@@ -335,7 +336,7 @@ export const make = (p: VenuePrimitives, options: Options = {}): Effect.Effect<V
       fetchOrderBook: p.fetchOrderBook,
       createOrder: (r) => W.createOrder(deps, r),
       createOrders: (rs) => W.createOrders(deps, rs),
-      editOrder: (id, symbol, edit) => W.editOrder(deps, id, symbol, edit),
+      editOrder: (id, symbol, edit) => A.editOrder(deps, id, symbol, edit),
       cancelOrder: (id, symbol) => W.cancelOrder(deps, id, symbol),
       cancelOrders: (ids, symbol) => W.cancelOrders(deps, ids, symbol),
       cancelAllOrders: (symbol) => W.cancelAllOrders(deps, symbol),

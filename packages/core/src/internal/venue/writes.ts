@@ -7,10 +7,11 @@
  *   order id; a create whose outcome was unknown is never sent twice: its retry returns the order found,
  *   and a "duplicate client order id" answer to it means the earlier attempt landed (looked up);
  * - a cancel or amend refused as "not found" is looked up before anything is declared.
+ * Amends are in `amends.ts`.
  */
 
 import * as Deferred from "effect/Deferred"
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
@@ -20,7 +21,6 @@ import * as E from "../../ExchangeError.js"
 import type * as Ids from "../../Ids.js"
 import * as CoreOrder from "../../Order.js"
 import * as Store from "../../OrderStore.js"
-import * as Tracing from "../../Tracing.js"
 import * as Validation from "../../Validation.js"
 import type * as Venue from "../../Venue.js"
 import * as WriteOutcome from "../../WriteOutcome.js"
@@ -58,7 +58,7 @@ const metaOf = (r: { readonly timeInForce: CoreOrder.TimeInForce; readonly postO
   postOnly: r.postOnly
 })
 
-const unknownError = (
+export const unknownError = (
   st: S.State,
   operation: "create" | "cancel" | "amend",
   ids: { readonly symbol: string; readonly clientOrderId?: string; readonly orderId?: string },
@@ -72,7 +72,7 @@ const unknownError = (
   })
 
 /** The outcome a caller gets when its deadline passes first (the write is then looked up). */
-const lateOutcome = (st: S.State): WriteOutcome.WriteOutcome => ({
+export const lateOutcome = (st: S.State): WriteOutcome.WriteOutcome => ({
   _tag: "Unknown",
   error: new E.UnknownOutcome({ venue: st.venue, operation: "create", message: "no answer within the write deadline" })
 })
@@ -345,62 +345,6 @@ export const cancelOrder = (d: WriteDeps, id: Ids.OrderId, symbol: Ids.Symbol) =
     yield* S.checkWritable(d.st, symbol)
     const [r] = yield* cancelOrders(d, [id], symbol)
     return yield* r!
-  })
-
-// ---- amends -----------------------------------------------------------------------------------
-
-export const editOrder = (d: WriteDeps, id: Ids.OrderId, symbol: Ids.Symbol, edit: CoreOrder.OrderEdit) =>
-  Effect.gen(function* () {
-    const { st } = d
-    const amend = st.primitives.amend
-    if (amend === undefined) {
-      return yield* new E.NotSupported({ venue: st.venue, message: "editOrder: this venue cannot amend orders" })
-    }
-    yield* S.checkWritable(st, symbol)
-    const stored = Store.order(yield* Ref.get(st.store), id)
-    const current =
-      stored ??
-      Option.getOrUndefined(yield* st.primitives.lookup({ _tag: "ByOrderId", id, symbol })) ??
-      (yield* new E.OrderNotFound({ venue: st.venue, orderId: id, message: `order ${id} not found` }))
-    const { grid } = yield* st.primitives.instrument(symbol)
-    if (edit.price !== undefined && !grid.isOnGrid(edit.price)) {
-      return yield* new E.InvalidOrder({
-        venue: st.venue,
-        message: `price: ${edit.price} is off the tick grid of ${symbol}`
-      })
-    }
-    const mark = S.markUnknown(st, { operation: "amend", symbol, orderId: id })
-    const o = yield* amend({ order: current, edit }).pipe(
-      Tracing.deadline(Duration.toMillis(d.deadline), () => "late" as const),
-      Effect.catchIf(
-        (e): e is "late" => e === "late",
-        (): Effect.Effect<WriteOutcome.WriteOutcome> => Effect.succeed(lateOutcome(st))
-      ),
-      Effect.catchAllDefect((x) =>
-        Effect.succeed<WriteOutcome.WriteOutcome>({
-          _tag: "Unknown",
-          error: new E.UnknownOutcome({
-            venue: st.venue,
-            operation: "amend",
-            message: `defect: ${String(x).slice(0, 200)}`
-          })
-        })
-      )
-    )
-    switch (o._tag) {
-      case "Done":
-        yield* S.settle(st, `amend:${id}`)
-        return yield* S.apply(st, o.order)
-      case "Unknown":
-        yield* mark
-        return yield* unknownError(st, "amend", { symbol, orderId: id }, o.error.message)
-      default:
-        if (o.error._tag === "OrderNotFound") {
-          const got = yield* Effect.option(st.primitives.lookup({ _tag: "ByOrderId", id, symbol }))
-          if (Option.isSome(got) && Option.isSome(got.value)) yield* S.apply(st, got.value.value)
-        }
-        return yield* o.error
-    }
   })
 
 // ---- cancel-all -------------------------------------------------------------------------------
