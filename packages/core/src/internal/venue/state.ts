@@ -66,32 +66,13 @@ export const count = (st: State, k: keyof PortStats, n = 1) =>
 
 /** Merges a venue view of one of our orders (monotonically) and publishes it when it changed. */
 export const apply = (st: State, o: CoreOrder.Order, meta?: Store.Meta): Effect.Effect<CoreOrder.Order> =>
-  Effect.map(mergeNow(st, o, meta), (r) => r.merged)
+  Effect.map(merge(st, o, meta), (r) => r.merged)
 
 /**
- * `apply` at `t` in one store update: our view of the order before (`prev`) and after (`merged`); the
- * change, when there is one, is published before this returns.
+ * `apply` in one store update, at the time read inside it: our view of the order before (`prev`) and after
+ * (`merged`), and that time; the change, when there is one, is published before this returns.
  */
 export const merge = (
-  st: State,
-  o: CoreOrder.Order,
-  t: number,
-  meta?: Store.Meta
-): Effect.Effect<{ readonly prev: CoreOrder.Order | undefined; readonly merged: CoreOrder.Order }> =>
-  Effect.map(
-    Ref.modify(st.store, (s) => {
-      const prev = Store.order(s, o.id)
-      const [changed, next] = Store.upsert(s, o, t, meta)
-      return [{ prev, changed, merged: Store.order(next, o.id) ?? o }, next] as const
-    }),
-    (r) => {
-      if (r.changed !== undefined) st.orders.unsafePublish(r.changed)
-      return r
-    }
-  )
-
-/** `merge` at the time of the store update (read inside it), which it returns too. */
-export const mergeNow = (
   st: State,
   o: CoreOrder.Order,
   meta?: Store.Meta

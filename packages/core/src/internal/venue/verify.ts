@@ -246,7 +246,7 @@ const onUpdate = (d: Deps, o: CoreOrder.Order): Effect.Effect<void> => {
   const settled = o.clientOrderId === undefined ? Effect.void : S.settle(st, `create:${o.clientOrderId}`)
   return Effect.zipRight(
     settled,
-    Effect.flatMap(S.mergeNow(st, o), ({ prev, t }) =>
+    Effect.flatMap(S.merge(st, o), ({ prev, t }) =>
       Effect.flatMap(Ref.get(d.ref), (v) =>
         v.acting || !unrequestedTerminal(v, prev, o, t) ? Effect.void : unrequested(d, prev, o, t)
       )
