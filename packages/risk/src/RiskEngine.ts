@@ -71,6 +71,13 @@ export interface RiskEngineService extends Risk.RiskService {
   readonly carryDaily: (scope: Risk.RiskScope, realized: D.Decimal, fees: D.Decimal) => Effect.Effect<void>
 }
 
+/** Limits read for one market, with the scope they were read for. */
+interface LimitsRead {
+  readonly venue: string
+  readonly strategy: string
+  readonly limits: Strategy.MarketLimits
+}
+
 export class RiskEngine extends Context.Tag("@alpha-hunter/risk/RiskEngine")<RiskEngine, RiskEngineService>() {}
 
 const toStateChange = (c: Engine.Change): Risk.StateChange =>
@@ -91,9 +98,10 @@ export const make = (config: RiskConfig): Effect.Effect<RiskEngineService, never
     const ref = yield* Ref.make(Engine.empty(start, config))
     const hub = yield* Effect.acquireRelease(PubSub.unbounded<Risk.StateChange>(), PubSub.shutdown)
     const log = yield* Ref.make<ReadonlyArray<Risk.StateChange>>([])
-    // the limits read per (venue, strategy, market) from the state `limitsFor`: emptied when the state changes,
-    // so it holds only markets read since the last change and keeps no older state alive
-    const limitsRead = new Map<string, Strategy.MarketLimits>()
+    // the limits read per market (with the venue and strategy they were read for) from the state `limitsFor`:
+    // emptied when the state changes, so it holds only markets read since the last change and keeps no older
+    // state alive; keyed by the symbol alone (no key to build per read), a read for another scope replaces it
+    const limitsRead = new Map<string, LimitsRead>()
     let limitsFor: Engine.EngineState | undefined
 
     const publish = (changes: ReadonlyArray<Engine.Change>) =>
@@ -202,15 +210,15 @@ export const make = (config: RiskConfig): Effect.Effect<RiskEngineService, never
       limitsNow: (scope, symbol) =>
         Ref.modify(ref, (s) => {
           // worked out again only when the state changed since this market's last read (they depend on it alone)
-          const key = `${scope.venue}\u0000${scope.strategy ?? ""}\u0000${symbol}`
+          const strategy = scope.strategy ?? ""
           if (limitsFor !== s) {
             limitsRead.clear()
             limitsFor = s
           }
-          const hit = limitsRead.get(key)
-          if (hit !== undefined) return [hit, s]
-          const limits = Engine.orderLimits(s, config, scope.venue, scope.strategy ?? "", symbol)
-          limitsRead.set(key, limits)
+          const hit = limitsRead.get(symbol)
+          if (hit !== undefined && hit.venue === scope.venue && hit.strategy === strategy) return [hit.limits, s]
+          const limits = Engine.orderLimits(s, config, scope.venue, strategy, symbol)
+          limitsRead.set(symbol, { venue: scope.venue, strategy, limits })
           return [limits, s]
         }),
       carryDaily: (scope, realized, fees) => run((s, now) => Engine.carryDaily(s, config, scope, realized, fees, now))

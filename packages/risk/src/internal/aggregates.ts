@@ -61,11 +61,16 @@ export const scopeTotals = (s: EngineState, key: string): ScopeTotals =>
 export const marketTotals = (s: EngineState, venue: string, symbol: string): MarketTotals =>
   Option.getOrElse(HashMap.get(s.totals.markets, marketKey(venue, symbol)), () => EMPTY_MARKET)
 
-/** A market's book over every strategy (`strategy` undefined) or one strategy's. */
-export const bookOf = (s: EngineState, venue: string, symbol: string, strategy: string | undefined): Book => {
-  const m = marketTotals(s, venue, symbol)
-  return strategy === undefined ? m.all : Option.getOrElse(HashMap.get(m.byStrategy, strategy), () => EMPTY_BOOK)
+/** A market's book over every strategy (`strategy` undefined) or one strategy's, from its totals. */
+export const bookIn = (m: MarketTotals, strategy: string | undefined): Book => {
+  if (strategy === undefined) return m.all
+  const b = HashMap.get(m.byStrategy, strategy)
+  return b._tag === "Some" ? b.value : EMPTY_BOOK
 }
+
+/** A market's book over every strategy (`strategy` undefined) or one strategy's. */
+export const bookOf = (s: EngineState, venue: string, symbol: string, strategy: string | undefined): Book =>
+  bookIn(marketTotals(s, venue, symbol), strategy)
 
 /** Sum over an event's registered markets of each one's worst-case |position| (every strategy, or one). */
 export const eventSum = (s: EngineState, venue: string, eventId: string, strategy: string | undefined): Decimal =>

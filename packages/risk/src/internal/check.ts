@@ -8,10 +8,10 @@ import * as HashMap from "effect/HashMap"
 import * as Option from "effect/Option"
 import * as SortedMap from "effect/SortedMap"
 import type { RiskConfig } from "../RiskConfig.js"
-import { bookOf, eventSum, marketTotals, putOrder, scopeTotals } from "./aggregates.js"
+import { bookIn, bookOf, eventSum, marketTotals, putOrder, scopeTotals } from "./aggregates.js"
 import { eventOf, marketInfo, openOrderCost, orderCost, settlementOf, withResting, worstCase } from "./exposure.js"
 import { actionFor, type Level, levelMatches, levelStrategy, levelsFor, limitOfReason } from "./limits.js"
-import type { Book, Change, EngineState, OpenOrder, Result } from "./model.js"
+import type { Book, Change, EngineState, MarketInfo, MarketTotals, OpenOrder, Result, ScopeTotals } from "./model.js"
 import { clientIdKey, effectiveState, marketState, orderIdKey } from "./scope.js"
 import { applyAction } from "./stateMachine.js"
 import { rateCount, recordRate, tick } from "./time.js"
@@ -46,20 +46,33 @@ const replacedIn = (p: Proposed, level: Level | undefined): OpenOrder | undefine
     ? p.replaced
     : undefined
 
-/** A market's book at a level, without the replaced order. */
-export const levelBook = (s: EngineState, level: Level | undefined, p: Proposed, symbol: string): Book => {
-  const b = bookOf(s, p.venue, symbol, level === undefined ? undefined : levelStrategy(level))
+/** A market's book at a level (from the market's totals `m`), without the replaced order. */
+const levelBookIn = (m: MarketTotals, level: Level | undefined, p: Proposed, symbol: string): Book => {
+  const b = bookIn(m, level === undefined ? undefined : levelStrategy(level))
   const r = replacedIn(p, level)
   return r !== undefined && r.venue === p.venue && r.symbol === symbol ? withResting(b, r.side, r.remaining, -1) : b
 }
 
-/** The event's worst-case sum at a level with the proposed order in place of the replaced one. */
-export const eventPosition = (s: EngineState, level: Level, p: Proposed, event: string): Decimal => {
+/** A market's book at a level, without the replaced order. */
+export const levelBook = (s: EngineState, level: Level | undefined, p: Proposed, symbol: string): Book =>
+  levelBookIn(marketTotals(s, p.venue, symbol), level, p, symbol)
+
+/**
+ * The event's worst-case sum at a level with the proposed order in place of the replaced one (`m`: the
+ * proposed order's market totals).
+ */
+export const eventPosition = (
+  s: EngineState,
+  level: Level,
+  p: Proposed,
+  event: string,
+  m: MarketTotals = marketTotals(s, p.venue, p.symbol)
+): Decimal => {
   const strategy = levelStrategy(level)
-  const here = bookOf(s, p.venue, p.symbol, strategy)
+  const here = bookIn(m, strategy)
   let total = D.add(
     D.sub(eventSum(s, p.venue, event, strategy), worstCase(here)),
-    worstCase(levelBook(s, level, p, p.symbol), p.side, p.amount)
+    worstCase(levelBookIn(m, level, p, p.symbol), p.side, p.amount)
   )
   const r = replacedIn(p, level)
   if (r !== undefined && r.venue === p.venue && r.symbol !== p.symbol && eventOf(s, r.venue, r.symbol) === event) {
@@ -70,8 +83,14 @@ export const eventPosition = (s: EngineState, level: Level, p: Proposed, event: 
 }
 
 /** A level's gross exposure with the proposed order (cost `cost`) in place of the replaced one. */
-export const grossWith = (s: EngineState, level: Level, p: Proposed, cost: Decimal): Decimal => {
-  const gross = scopeTotals(s, level.key).gross
+export const grossWith = (
+  s: EngineState,
+  level: Level,
+  p: Proposed,
+  cost: Decimal,
+  totals: ScopeTotals = scopeTotals(s, level.key)
+): Decimal => {
+  const gross = totals.gross
   const r = replacedIn(p, level)
   return D.add(r === undefined ? gross : D.sub(gross, openOrderCost(r, settlementOf(s, r.venue, r.symbol))), cost)
 }
@@ -94,29 +113,42 @@ const priceBandHit = (level: Level, p: Proposed, at: string): Hit | undefined =>
   return undefined
 }
 
-/** Limits that grow exposure (skipped for a reducing order). */
-const exposureHit = (s: EngineState, level: Level, p: Proposed, cost: Decimal, at: string): Hit | undefined => {
+/** What one check reads once: the proposed order's market (its totals and facts). */
+interface Here {
+  readonly m: MarketTotals
+  readonly info: MarketInfo | undefined
+}
+
+/** Limits that grow exposure (skipped for a reducing order); `totals`: the level's running totals. */
+const exposureHit = (
+  s: EngineState,
+  here: Here,
+  level: Level,
+  totals: ScopeTotals,
+  p: Proposed,
+  cost: Decimal,
+  at: string
+): Hit | undefined => {
   const L = level.limits
   if (L.maxPosition !== undefined) {
-    const worst = worstCase(levelBook(s, level, p, p.symbol), p.side, p.amount)
+    const worst = worstCase(levelBookIn(here.m, level, p, p.symbol), p.side, p.amount)
     if (worst > L.maxPosition) {
       const message = `worst-case position ${fmt(worst)} in ${p.symbol} exceeds ${fmt(L.maxPosition)}${at}`
       return { reason: "MAX_POSITION", message }
     }
   }
   if (L.maxEventPosition !== undefined) {
-    const event = eventOf(s, p.venue, p.symbol)
+    const event = here.info?.eventId
     if (event !== undefined) {
-      const total = eventPosition(s, level, p, event)
+      const total = eventPosition(s, level, p, event, here.m)
       if (total > L.maxEventPosition) {
         const message = `worst-case position ${fmt(total)} in event ${event} exceeds ${fmt(L.maxEventPosition)}${at}`
         return { reason: "MAX_EVENT_POSITION", message }
       }
     }
   }
-  const totals = scopeTotals(s, level.key)
   if (L.maxGrossExposure !== undefined) {
-    const gross = grossWith(s, level, p, cost)
+    const gross = grossWith(s, level, p, cost, totals)
     if (gross > L.maxGrossExposure) {
       return {
         reason: "MAX_GROSS_EXPOSURE",
@@ -141,7 +173,7 @@ const exposureHit = (s: EngineState, level: Level, p: Proposed, cost: Decimal, a
 }
 
 /** Checks one level's limits for a proposed order; undefined = passes. */
-const checkLevel = (s: EngineState, level: Level, p: Proposed, reducing: boolean): Hit | undefined => {
+const checkLevel = (s: EngineState, here: Here, level: Level, p: Proposed, reducing: boolean): Hit | undefined => {
   const L = level.limits
   const at = ` (${level.name})`
   const band = priceBandHit(level, p, at)
@@ -149,7 +181,7 @@ const checkLevel = (s: EngineState, level: Level, p: Proposed, reducing: boolean
   if (L.maxOrderSize !== undefined && p.amount > L.maxOrderSize) {
     return { reason: "MAX_ORDER_SIZE", message: `amount ${fmt(p.amount)} exceeds ${fmt(L.maxOrderSize)}${at}` }
   }
-  const cost = orderCost(p.side, p.price, p.amount, settlementOf(s, p.venue, p.symbol))
+  const cost = orderCost(p.side, p.price, p.amount, here.info?.settlement)
   if (L.maxOrderNotional !== undefined && cost > L.maxOrderNotional) {
     return { reason: "MAX_ORDER_NOTIONAL", message: `order cost ${fmt(cost)} exceeds ${fmt(L.maxOrderNotional)}${at}` }
   }
@@ -160,13 +192,14 @@ const checkLevel = (s: EngineState, level: Level, p: Proposed, reducing: boolean
       return { reason: "ORDER_RATE", message }
     }
   }
+  const totals = scopeTotals(s, level.key)
   if (p.newOrder && L.maxOpenOrders !== undefined) {
-    const n = scopeTotals(s, level.key).openOrders
+    const n = totals.openOrders
     if (n + 1 > L.maxOpenOrders) {
       return { reason: "MAX_OPEN_ORDERS", message: `${n} open orders; at most ${L.maxOpenOrders}${at}` }
     }
   }
-  return reducing ? undefined : exposureHit(s, level, p, cost, at)
+  return reducing ? undefined : exposureHit(s, here, level, totals, p, cost, at)
 }
 
 /** The best price among resting orders on one side (keys as stored), leaving out one order at `skip`. */
@@ -179,8 +212,7 @@ const bestPrice = (prices: SortedMap.SortedMap<Decimal, number>, skip: Decimal |
 }
 
 /** The price of one of our own resting orders (any strategy, this venue) the proposed order would trade with. */
-const selfCrossPrice = (s: EngineState, p: Proposed): Decimal | undefined => {
-  const m = marketTotals(s, p.venue, p.symbol)
+const selfCrossPrice = (m: MarketTotals, p: Proposed): Decimal | undefined => {
   const r = replacedIn(p, undefined)
   const inMarket = r !== undefined && r.venue === p.venue && r.symbol === p.symbol && r.side !== p.side
   if (p.side === "buy") {
@@ -265,8 +297,10 @@ export const check = (
   const p = proposedOf(s, intent)
   const { venue, strategy } = p
 
+  // the proposed order's market, read once
+  const m = marketTotals(s, venue, p.symbol)
   // trading state
-  const agg = levelBook(s, undefined, p, p.symbol)
+  const agg = levelBookIn(m, undefined, p, p.symbol)
   const reducing =
     p.side === "buy"
       ? D.add(D.add(agg.position, agg.restingBuys), p.amount) <= 0n
@@ -294,14 +328,14 @@ export const check = (
   }
   const r = replacedIn(p, undefined)
   const unresolvedHere = r?.unresolved && r.venue === venue && r.symbol === p.symbol ? 1 : 0
-  if (marketTotals(s, venue, p.symbol).unresolved - unresolvedHere > 0) {
+  if (m.unresolved - unresolvedHere > 0) {
     return decided(s, changes, denied("UNRESOLVED_ORDER", `an order in ${p.symbol} has an unresolved outcome`))
   }
 
   const levels = levelsFor(cfg, venue, strategy)
   // self-cross: against any of our resting orders in the market (every strategy on this venue)
   const selfCrossOn = levels.some((l) => l.limits.selfCross === true) || cfg.global.selfCross !== false
-  const crossed = selfCrossOn ? selfCrossPrice(s, p) : undefined
+  const crossed = selfCrossOn ? selfCrossPrice(m, p) : undefined
   if (crossed !== undefined) {
     const level = levels[0]!
     const other = p.side === "buy" ? "sell" : "buy"
@@ -311,8 +345,9 @@ export const check = (
     return decided(s, changes, denied("SELF_CROSS", message))
   }
 
+  const here: Here = { m, info }
   for (const level of levels) {
-    const hit = checkLevel(s, level, p, reducing)
+    const hit = checkLevel(s, here, level, p, reducing)
     if (hit !== undefined) {
       const limit = limitOfReason[hit.reason]!
       const action = actionFor(cfg, level, limit)

@@ -13,10 +13,10 @@ import { Decimal as D, type Risk, type Strategy } from "@alpha-hunter/core"
 import * as HashMap from "effect/HashMap"
 import * as Option from "effect/Option"
 import type { RiskConfig } from "../RiskConfig.js"
-import { bookOf, eventSum, scopeTotals } from "./aggregates.js"
-import { eventOf, settlementOf, worstCase } from "./exposure.js"
+import { bookIn, eventSum, marketTotals, scopeTotals } from "./aggregates.js"
+import { marketInfo, worstCase } from "./exposure.js"
 import { type Level, levelStrategy, levelsFor } from "./limits.js"
-import type { Book, EngineState } from "./model.js"
+import type { Book, EngineState, MarketTotals, ScopeTotals } from "./model.js"
 import { effectiveState, marketState } from "./scope.js"
 
 type Decimal = D.Decimal
@@ -41,10 +41,9 @@ const sideFigures = (book: Book, own: Book, side: Side) =>
 const roomUnder = (bound: Decimal, f: { readonly grown: Decimal; readonly other: Decimal }): Decimal =>
   f.other > bound ? D.ZERO : D.max(D.ZERO, D.sub(bound, f.grown))
 
-/** Whether a level's loss limits already deny every order that grows exposure. */
-const lossBreached = (s: EngineState, level: Level): boolean => {
+/** Whether a level's loss limits (its running totals `totals`) already deny every order that grows exposure. */
+const lossBreached = (s: EngineState, level: Level, totals: ScopeTotals): boolean => {
   const L = level.limits
-  const totals = scopeTotals(s, level.key)
   if (L.maxDailyLoss !== undefined && D.neg(D.sub(totals.pnl, totals.baseline)) > L.maxDailyLoss) return true
   if (L.maxDrawdown !== undefined) {
     const peak = D.max(
@@ -56,34 +55,36 @@ const lossBreached = (s: EngineState, level: Level): boolean => {
   return false
 }
 
+/** What one read of the state gives every side's room: the market's totals, its event, each level's breach. */
+interface MarketRead {
+  readonly s: EngineState
+  readonly venue: string
+  readonly strategy: string
+  readonly market: MarketTotals
+  readonly event: string | undefined
+  readonly levels: ReadonlyArray<Level>
+  readonly breached: ReadonlyArray<boolean>
+}
+
 /** The room of one side: what grows exposure within every level, or at least what reduces the position. */
-const sideRoom = (
-  s: EngineState,
-  levels: ReadonlyArray<Level>,
-  venue: string,
-  strategy: string,
-  symbol: string,
-  side: Side,
-  state: Risk.TradingState
-): Decimal | undefined => {
+const sideRoom = (r: MarketRead, side: Side, state: Risk.TradingState): Decimal | undefined => {
   if (state === "HALTED") return D.ZERO
-  const own = bookOf(s, venue, symbol, strategy)
-  const all = bookOf(s, venue, symbol, undefined)
+  const own = bookIn(r.market, r.strategy)
   // reducing (aggregate book, own orders on the side replaced): buys while P + B − b + T ≤ 0
-  const reducing = D.max(D.ZERO, D.neg(sideFigures(all, own, side).grown))
+  const reducing = D.max(D.ZERO, D.neg(sideFigures(r.market.all, own, side).grown))
   if (state === "REDUCING") return reducing
-  const event = eventOf(s, venue, symbol)
   let room: Decimal | undefined
-  for (const level of levels) {
+  for (let i = 0; i < r.levels.length; i++) {
+    const level = r.levels[i]!
     const L = level.limits
-    const book = bookOf(s, venue, symbol, levelStrategy(level))
+    const book = bookIn(r.market, levelStrategy(level))
     const f = sideFigures(book, own, side)
     if (L.maxPosition !== undefined) room = tighter(room, roomUnder(L.maxPosition, f), D.min)
-    if (L.maxEventPosition !== undefined && event !== undefined) {
-      const rest = D.sub(eventSum(s, venue, event, levelStrategy(level)), worstCase(book))
+    if (L.maxEventPosition !== undefined && r.event !== undefined) {
+      const rest = D.sub(eventSum(r.s, r.venue, r.event, levelStrategy(level)), worstCase(book))
       room = tighter(room, roomUnder(D.sub(L.maxEventPosition, rest), f), D.min)
     }
-    if (lossBreached(s, level)) room = D.ZERO
+    if (r.breached[i]) room = D.ZERO
   }
   return room === undefined ? undefined : D.max(room, reducing)
 }
@@ -95,10 +96,12 @@ export const orderLimits = (
   strategy: string,
   symbol: string
 ): Strategy.MarketLimits => {
-  const scope = { venue, strategy }
-  const st = effectiveState(s, scope)
+  const st = effectiveState(s, { venue, strategy })
   const state = st !== "HALTED" && marketState(s, venue, symbol) === "HALTED" ? "HALTED" : st
   const levels = levelsFor(cfg, venue, strategy)
+  // each map read once: the market's totals and facts, and each level's running totals
+  const info = marketInfo(s, venue, symbol)
+  const breached: Array<boolean> = []
   let maxOrderSize: Decimal | undefined
   let maxOrderNotional: Decimal | undefined
   let minBuy: Decimal | undefined
@@ -119,6 +122,7 @@ export const orderLimits = (
       maxSell = tighter(maxSell, band.maxSell, D.min)
     }
     const totals = scopeTotals(s, level.key)
+    breached.push(lossBreached(s, level, totals))
     if (L.maxOpenOrders !== undefined) {
       const left = Math.max(0, L.maxOpenOrders - totals.openOrders)
       openOrdersLeft = openOrdersLeft === undefined ? left : Math.min(openOrdersLeft, left)
@@ -127,13 +131,22 @@ export const orderLimits = (
       grossExposureLeft = tighter(grossExposureLeft, D.max(D.ZERO, D.sub(L.maxGrossExposure, totals.gross)), D.min)
     }
   }
+  const read: MarketRead = {
+    s,
+    venue,
+    strategy,
+    market: marketTotals(s, venue, symbol),
+    event: info?.eventId,
+    levels,
+    breached
+  }
   return {
     state,
     maxOrderSize,
     maxOrderNotional,
-    settlement: settlementOf(s, venue, symbol),
-    maxBuy: sideRoom(s, levels, venue, strategy, symbol, "buy", state),
-    maxSell: sideRoom(s, levels, venue, strategy, symbol, "sell", state),
+    settlement: info?.settlement,
+    maxBuy: sideRoom(read, "buy", state),
+    maxSell: sideRoom(read, "sell", state),
     priceBand: { minBuy, maxBuy, minSell, maxSell },
     openOrdersLeft,
     grossExposureLeft

@@ -79,6 +79,8 @@ export const rankOf = (s: TradingState): number => rank[s]
 const stricter = (a: TradingState, b: TradingState): TradingState => (rank[a] >= rank[b] ? a : b)
 
 export const effectiveState = (s: EngineState, scope: Risk.RiskScope | undefined): TradingState => {
+  // no state set anywhere (the usual case): no key to build or look up
+  if (HashMap.size(s.states) === 0) return "ACTIVE"
   let st: TradingState = "ACTIVE"
   for (const k of governingKeys(scope)) {
     const e = HashMap.get(s.states, k)
