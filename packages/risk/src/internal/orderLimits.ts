@@ -61,6 +61,8 @@ interface MarketRead {
   readonly venue: string
   readonly strategy: string
   readonly market: MarketTotals
+  /** the strategy's own book in the market */
+  readonly own: Book
   readonly event: string | undefined
   readonly levels: ReadonlyArray<Level>
   readonly breached: ReadonlyArray<boolean>
@@ -69,7 +71,7 @@ interface MarketRead {
 /** The room of one side: what grows exposure within every level, or at least what reduces the position. */
 const sideRoom = (r: MarketRead, side: Side, state: Risk.TradingState): Decimal | undefined => {
   if (state === "HALTED") return D.ZERO
-  const own = bookIn(r.market, r.strategy)
+  const own = r.own
   // reducing (aggregate book, own orders on the side replaced): buys while P + B − b + T ≤ 0
   const reducing = D.max(D.ZERO, D.neg(sideFigures(r.market.all, own, side).grown))
   if (state === "REDUCING") return reducing
@@ -77,11 +79,12 @@ const sideRoom = (r: MarketRead, side: Side, state: Risk.TradingState): Decimal 
   for (let i = 0; i < r.levels.length; i++) {
     const level = r.levels[i]!
     const L = level.limits
-    const book = bookIn(r.market, levelStrategy(level))
+    const ls = levelStrategy(level)
+    const book = ls === undefined ? r.market.all : ls === r.strategy ? own : bookIn(r.market, ls)
     const f = sideFigures(book, own, side)
     if (L.maxPosition !== undefined) room = tighter(room, roomUnder(L.maxPosition, f), D.min)
     if (L.maxEventPosition !== undefined && r.event !== undefined) {
-      const rest = D.sub(eventSum(r.s, r.venue, r.event, levelStrategy(level)), worstCase(book))
+      const rest = D.sub(eventSum(r.s, r.venue, r.event, ls), worstCase(book))
       room = tighter(room, roomUnder(D.sub(L.maxEventPosition, rest), f), D.min)
     }
     if (r.breached[i]) room = D.ZERO
@@ -131,11 +134,13 @@ export const orderLimits = (
       grossExposureLeft = tighter(grossExposureLeft, D.max(D.ZERO, D.sub(L.maxGrossExposure, totals.gross)), D.min)
     }
   }
+  const market = marketTotals(s, venue, symbol)
   const read: MarketRead = {
     s,
     venue,
     strategy,
-    market: marketTotals(s, venue, symbol),
+    market,
+    own: bookIn(market, strategy),
     event: info?.eventId,
     levels,
     breached
