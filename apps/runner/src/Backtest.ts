@@ -149,6 +149,9 @@ export const run = (resolved: Resolved, options: BacktestOptions): Effect.Effect
         const resting = yield* handle.pullQuotes
         if (resting > 0) log.push(`${resting} orders still rest at the end of the tape`)
         yield* flush
+        // everything written (the file's rows are written on a thread of their own): a write that failed there
+        // fails the backtest here
+        yield* file.lastSeq
         return { report: report.finish(), replay }
       })
     ).pipe(

@@ -13,6 +13,8 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import Database from "libsql"
+import { COLUMNS } from "./internal/bulkProtocol.js"
+import * as BulkWriter from "./internal/bulkWriter.js"
 
 // the entry shapes are the execution engine's journal port; this module is its SQLite implementation
 export const EntryKind = ExecutionJournal.EntryKind
@@ -72,6 +74,23 @@ export interface BelievedOpen {
 }
 
 export class Journal extends Context.Tag("@alpha-hunter/runner/Journal")<Journal, JournalService>() {}
+
+/** Timed entries as the bulk writer's rows (`COLUMNS` values each, in its column order). */
+const rowsOf = (es: ReadonlyArray<TimedEntry>): Array<unknown> => {
+  const rows: Array<unknown> = new Array(es.length * COLUMNS)
+  let a = 0
+  for (const { ts, entry: e } of es) {
+    rows[a++] = ts
+    rows[a++] = e.kind
+    rows[a++] = e.venue
+    rows[a++] = e.strategy ?? null
+    rows[a++] = e.symbol ?? null
+    rows[a++] = e.clientOrderId ?? null
+    rows[a++] = e.orderId ?? null
+    rows[a++] = JSON.stringify(e.data ?? {})
+  }
+  return rows
+}
 
 const messageOf = (cause: unknown) => (cause instanceof Error ? cause.message : String(cause))
 
@@ -161,6 +180,10 @@ export const make = (
   options: JournalOptions = {}
 ): Effect.Effect<JournalService, JournalError, Scope.Scope> =>
   Effect.gen(function* () {
+    // bulk: the first batch is written here, the rest on a thread of their own, started with it (reads and the
+    // close wait until it has caught up); one that cannot start leaves every write on this thread
+    let writer: BulkWriter.BulkWriter | undefined
+    let writerTried = false
     const db = yield* Effect.acquireRelease(
       Effect.try({
         try: () => {
@@ -183,7 +206,10 @@ export const make = (
       (db) =>
         Effect.sync(() => {
           try {
-            // a bulk-loaded journal gets its indexes now (should that fail, it stays correct, only unindexed)
+            // the writer first (everything it was sent written: a failure there was answered to the read that
+            // waited for it, as a backtest does before it ends); then a bulk-loaded journal gets its indexes
+            // (should that fail, it stays correct, only unindexed)
+            writer?.close()
             if (options.bulk === true) for (const statement of schema.slice(1)) db.exec(statement)
           } catch {
           } finally {
@@ -241,8 +267,19 @@ export const make = (
     const unsettledStmt = db.prepare(unsettledSql)
     const believedOpenStmt = db.prepare(believedOpenSql)
 
+    /** with a bulk writer: waits until it has written everything sent (what is read or written next follows it) */
+    const settled = () => {
+      const failure = writer?.settle()
+      if (failure !== undefined) throw new Error(failure)
+    }
     const attempt = <A>(message: string, f: () => A) =>
-      Effect.try({ try: f, catch: (cause) => new JournalError({ message: `${message}: ${messageOf(cause)}`, cause }) })
+      Effect.try({
+        try: () => {
+          settled()
+          return f()
+        },
+        catch: (cause) => new JournalError({ message: `${message}: ${messageOf(cause)}`, cause })
+      })
 
     const append = (e: NewEntry) =>
       Effect.flatMap(
@@ -258,8 +295,34 @@ export const make = (
             (ts) => attempt(`cannot append ${es.length} entries`, () => insertAll(es, ts))
           )
 
+    /** hands rows to the writer, not waited for: its failure is answered here once known, and by every read */
+    const sendTimed = (w: BulkWriter.BulkWriter, es: ReadonlyArray<TimedEntry>) =>
+      Effect.try({
+        try: () => {
+          const failure = w.failure()
+          if (failure !== undefined) throw new Error(failure)
+          w.send(rowsOf(es))
+        },
+        catch: (cause) =>
+          new JournalError({ message: `cannot append ${es.length} entries: ${messageOf(cause)}`, cause })
+      })
+
     const appendTimed = (es: ReadonlyArray<TimedEntry>) =>
-      es.length === 0 ? Effect.void : attempt(`cannot append ${es.length} entries`, () => void insertTimed(es))
+      es.length === 0
+        ? Effect.void
+        : writer !== undefined
+          ? sendTimed(writer, es)
+          : attempt(`cannot append ${es.length} entries`, () => {
+              insertTimed(es)
+              if (options.bulk === true && !writerTried) {
+                writerTried = true
+                try {
+                  writer = BulkWriter.start(path)
+                } catch {
+                  // no thread: the writes stay here
+                }
+              }
+            })
 
     const query = (q: Query = {}) =>
       attempt("cannot read the journal", () => {

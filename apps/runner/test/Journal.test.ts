@@ -117,6 +117,67 @@ describe("Journal", () => {
     })
   )
 
+  it.live("a bulk journal writes its later batches on a thread of its own, in order; reads wait for it", () =>
+    Effect.gen(function* () {
+      const path = tempFile()
+      const batch = (from: number, n: number): Array<Journal.TimedEntry> =>
+        Array.from({ length: n }, (_, i) => ({
+          ts: from + i,
+          entry: { kind: "fill", venue: "sim", symbol: "M1", clientOrderId: `ah-${from + i}`, data: { n: from + i } }
+        }))
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          const j = yield* Journal.make(path, { bulk: true })
+          // the first batch here, the rest through the writer (200 rows: three full multi-row statements and
+          // eight single rows each)
+          for (let b = 0; b < 5; b++) yield* j.appendTimed(batch(b * 200, 200))
+          // a read waits for the writer: it sees every row sent before it, numbered in the order sent
+          assert.strictEqual(yield* j.lastSeq, 1000)
+          yield* j.appendTimed(batch(1000, 5))
+          const all = yield* j.query()
+          assert.deepStrictEqual(
+            all.map((e) => [e.seq, e.ts, e.clientOrderId]),
+            Array.from({ length: 1005 }, (_, i) => [i + 1, i, `ah-${i}`])
+          )
+          // then once more: sent after the read, written before the scope closes
+          yield* j.appendTimed(batch(1005, 70))
+        })
+      )
+      const again = yield* Effect.scoped(Effect.flatMap(Journal.make(path), (j) => j.query()))
+      assert.strictEqual(again.length, 1075)
+      assert.deepStrictEqual(again.at(-1)?.data, { n: 1074 })
+    })
+  )
+
+  it.live("a bulk writer that fails stops writing, and the next append or read is a JournalError saying why", () =>
+    Effect.gen(function* () {
+      const path = tempFile()
+      const one = (ts: number): Array<Journal.TimedEntry> => [{ ts, entry: { kind: "run", venue: "sim" } }]
+      const failure = yield* Effect.scoped(
+        Effect.gen(function* () {
+          const j = yield* Journal.make(path, { bulk: true })
+          yield* j.appendTimed(one(1)) // here (and the writer started)
+          yield* j.appendTimed(one(2)) // the writer's first batch
+          assert.strictEqual(yield* j.lastSeq, 2)
+          // the table goes away under it: its next batch fails
+          const other = new Database(path)
+          other.exec("DROP TABLE journal")
+          other.close()
+          yield* j.appendTimed(one(3))
+          const read = yield* Effect.flip(j.lastSeq)
+          // and from then on, appends fail at once too (nothing is written after a failed batch)
+          const append = yield* Effect.flip(j.appendTimed(one(4)))
+          return [read, append] as const
+        })
+      )
+      for (const e of failure) {
+        assert.strictEqual(e._tag, "JournalError")
+        assert.include(e.message, "cannot append 1 entries")
+        assert.include(e.message, "no such table")
+      }
+    })
+  )
+
   it.live("an unwritable path is a JournalError naming the path", () =>
     Effect.gen(function* () {
       const dir = mkdtempSync(join(tmpdir(), "ah-journal-"))

@@ -9,7 +9,7 @@
  * paths the CLI finds from its own location — `config/`, `dashboard/`, the sweep worker beside it — are the
  * same) and is removed at the end of the run; one left by a killed run is removed by the next.
  */
-import { existsSync, readdirSync, rmSync } from "node:fs"
+import { copyFileSync, existsSync, readdirSync, rmSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { build, type Plugin } from "esbuild"
 import type { TestProject } from "vitest/node"
@@ -72,6 +72,8 @@ const bundle = async (): Promise<string> => {
     plugins: [installed],
     logLevel: "error"
   })
+  // the journal's bulk writer is a plain module the bundle starts from beside itself, as from `src/internal/`
+  copyFileSync(join(root, "src/internal/journalWriter.mjs"), join(outdir, "journalWriter.mjs"))
   return join(outdir, "main.js")
 }
 
