@@ -68,6 +68,12 @@ export const reportHash = (r: { readonly report: unknown; readonly summary: unkn
   return createHash("sha256").update(json(r.report)).update(json(r.summary)).digest("hex").slice(0, 16)
 }
 
+/** The `--max-semi-space-size` this process runs with (its flags or NODE_OPTIONS), in MB; V8's default 16. */
+const semiSpaceMb = (): number => {
+  const m = /--max-semi-space-size[= ](\d+)/.exec(`${process.execArgv.join(" ")} ${process.env.NODE_OPTIONS ?? ""}`)
+  return m === null ? 16 : Number(m[1])
+}
+
 /** A full collection on demand (the live heap, not what garbage happens to wait): `--expose-gc` set at runtime. */
 const collect = (): (() => void) => {
   setFlagsFromString("--expose-gc")
@@ -131,6 +137,8 @@ export const run = async (o: BacktestOptions) => {
       heap_growth_pct: ((q(3) - q(0)) / q(0)) * 100,
       rss_mb_end: process.memoryUsage().rss / 1e6,
       report_hash: reportHash(r, dir),
+      // Node's young-generation sizing this run had (`pnpm bench` and `pnpm cli` pass 32; V8's default is 16)
+      semi_space_mb: semiSpaceMb(),
       target_met: spanS / wallS >= 120
     }
     o.log(

@@ -138,7 +138,9 @@ export const runnerRows = (r: Partial<Results>): Array<Row> => {
   if (bk !== undefined) {
     out.push({
       bench: "backtest",
-      metric: `${bk.minutes} min × ${bk.markets} markets (${bk.events_per_market_s}/s each), maker: wall (× real time)`,
+      metric: `${bk.minutes} min × ${bk.markets} markets (${bk.events_per_market_s}/s each), maker${
+        isNum(bk.semi_space_mb) ? `, ${bk.semi_space_mb} MB semi-space` : ""
+      }: wall (× real time)`,
       ours: `${fmt(bk.wall_s)} s (${fmt(bk.x_real_time)}×)`,
       peer: "",
       floor: "",

@@ -59,13 +59,17 @@ export const runCombo = (r: RunCombo): Effect.Effect<Sweep.Row, SweepRunError> =
 
 // the worker's module: compiled next to this one, or (running from source) loaded through tsx by a bootstrap
 const fromSource = import.meta.url.endsWith(".ts")
+// a backtest allocates fast and briefly: a young generation of 96 MB (32 MB semi-spaces, as `pnpm cli` runs
+// with `--max-semi-space-size=32`) halves its scavenges (an hour's backtest ~8 % faster, measured)
+const resourceLimits = { maxYoungGenerationSizeMb: 96 }
 const spawn = (): WorkerThreads.Worker =>
   fromSource
     ? new WorkerThreads.Worker(new URL("./sweepWorkerBoot.mjs", import.meta.url), {
         execArgv: ["--conditions=@alpha-hunter/source"],
-        workerData: { entry: new URL("./sweepWorker.ts", import.meta.url).href }
+        workerData: { entry: new URL("./sweepWorker.ts", import.meta.url).href },
+        resourceLimits
       })
-    : new WorkerThreads.Worker(new URL("./sweepWorker.js", import.meta.url))
+    : new WorkerThreads.Worker(new URL("./sweepWorker.js", import.meta.url), { resourceLimits })
 
 export interface RunAllOptions {
   readonly label: string
