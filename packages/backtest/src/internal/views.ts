@@ -15,39 +15,42 @@ import type * as B from "./book.js"
 export const view = (b: B.MarketBook, latency: boolean): OrderBook.BookView | undefined => {
   if (!(latency ? b.vvalid : b.valid)) return undefined
   const n = b.grid.size
-  // our open lots per level, per side (only when we rest something: most markets, most of the time, not)
-  let mineBids: Float64Array | undefined
-  let mineAsks: Float64Array | undefined
-  for (const o of b.orders) {
-    if (o.status !== "open") continue
-    const lots = o.amountLots - o.filledLots
-    if (o.side === "buy") {
-      mineBids ??= new Float64Array(n)
-      mineBids[o.level] = mineBids[o.level]! + lots
-    } else {
-      mineAsks ??= new Float64Array(n)
-      mineAsks[o.level] = mineAsks[o.level]! + lots
-    }
+  // our open lots are added into the shown levels for the scan and taken out again (whole lots in a Float64Array:
+  // exact both ways), rather than summed into arrays made per view: a view is read on every decision
+  ours(b, 1)
+  try {
+    return new OrderBook.BookSnapshot(
+      b.market.symbol,
+      b.grid,
+      b.lotStep,
+      b.version,
+      b.sequence,
+      b.timestamp,
+      sideOf(b.vbids, true, n),
+      sideOf(b.vasks, false, n)
+    )
+  } finally {
+    ours(b, -1)
   }
-  return new OrderBook.BookSnapshot(
-    b.market.symbol,
-    b.grid,
-    b.lotStep,
-    b.version,
-    b.sequence,
-    b.timestamp,
-    sideOf(b.vbids, mineBids, true, n),
-    sideOf(b.vasks, mineAsks, false, n)
-  )
 }
 
-/** One side of a view, best first, our lots added (module level: not a closure made per view). */
-const sideOf = (arr: Float64Array, mine: Float64Array | undefined, buy: boolean, n: number): OrderBook.SnapshotSide => {
+/** Adds (`sign` 1) or takes out (−1) our open orders' remaining lots at their levels of the shown book. */
+const ours = (b: B.MarketBook, sign: 1 | -1): void => {
+  for (const o of b.orders) {
+    if (o.status !== "open") continue
+    const lots = (o.amountLots - o.filledLots) * sign
+    if (o.side === "buy") b.vbids[o.level] = b.vbids[o.level]! + lots
+    else b.vasks[o.level] = b.vasks[o.level]! + lots
+  }
+}
+
+/** One side of a view, best first (module level: not a closure made per view). */
+const sideOf = (arr: Float64Array, buy: boolean, n: number): OrderBook.SnapshotSide => {
   const levels: Array<number> = []
   const lots: Array<number> = []
   for (let i = 0; i < n; i++) {
     const l = buy ? n - 1 - i : i
-    const q = mine === undefined ? arr[l]! : arr[l]! + mine[l]!
+    const q = arr[l]!
     if (q > 0) {
       levels.push(l)
       lots.push(q)
