@@ -13,7 +13,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import Database from "libsql"
-import { COLUMNS } from "./internal/bulkProtocol.js"
+import { COLUMNS, INSERT, ROWS } from "./internal/bulkProtocol.js"
 import * as BulkWriter from "./internal/bulkWriter.js"
 
 // the entry shapes are the execution engine's journal port; this module is its SQLite implementation
@@ -217,9 +217,7 @@ export const make = (
           }
         })
     )
-    const insert = db.prepare(
-      "INSERT INTO journal (ts, kind, venue, strategy, symbol, client_order_id, order_id, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-    )
+    const insert = db.prepare(INSERT(1))
     const row = (e: NewEntry, ts: number) =>
       insert.run(
         ts,
@@ -235,32 +233,15 @@ export const make = (
       for (const e of es) row(e, ts)
     })
     // large appends (a backtest's buffered entries) go ROWS to a statement: one call into SQLite per ROWS rows
-    // instead of one per row (rows are numbered in the order they are listed, as one by one)
-    const ROWS = 64
-    const insertRows = db.prepare(
-      `INSERT INTO journal (ts, kind, venue, strategy, symbol, client_order_id, order_id, data) VALUES ${Array(ROWS)
-        .fill("(?, ?, ?, ?, ?, ?, ?, ?)")
-        .join(", ")}`
-    )
-    const args: Array<string | number | null> = new Array(ROWS * 8)
+    // instead of one per row (rows are numbered in the order they are listed, as one by one); the same rows and
+    // statements as the bulk writer's thread (journalWriter.mjs)
+    const insertRows = db.prepare(INSERT(ROWS))
     const insertTimed = db.transaction((es: ReadonlyArray<TimedEntry>) => {
+      const values = rowsOf(es)
+      const width = ROWS * COLUMNS
       let i = 0
-      for (; i + ROWS <= es.length; i += ROWS) {
-        for (let k = 0; k < ROWS; k++) {
-          const { entry: e, ts } = es[i + k]!
-          const a = k * 8
-          args[a] = ts
-          args[a + 1] = e.kind
-          args[a + 2] = e.venue
-          args[a + 3] = e.strategy ?? null
-          args[a + 4] = e.symbol ?? null
-          args[a + 5] = e.clientOrderId ?? null
-          args[a + 6] = e.orderId ?? null
-          args[a + 7] = JSON.stringify(e.data ?? {})
-        }
-        insertRows.run(args)
-      }
-      for (; i < es.length; i++) row(es[i]!.entry, es[i]!.ts)
+      for (; i + width <= values.length; i += width) insertRows.run(values.slice(i, i + width))
+      for (; i < values.length; i += COLUMNS) insert.run(values.slice(i, i + COLUMNS))
     })
     const lastSeqStmt = db.prepare("SELECT MAX(seq) AS seq FROM journal")
     const lastTsStmt = db.prepare("SELECT MAX(ts) AS ts FROM journal WHERE kind = ? AND venue = ?")
