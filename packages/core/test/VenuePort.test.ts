@@ -404,7 +404,11 @@ describe("write batcher (internal/venue/batcher)", () => {
       Effect.gen(function* () {
         let sent = 0
         const { o, settled } = lane(
-          (items) => Effect.sync(() => (sent++, answered(items))),
+          (items) =>
+            Effect.sync(() => {
+              sent++
+              return answered(items)
+            }),
           () => Effect.fail(new ExchangeError.RateLimited({ venue: "v", message: "slow down" }))
         )
         const items = yield* jobs(2)
