@@ -161,11 +161,13 @@ const postTrade = (
     const L = level.limits
     if (L.maxDailyLoss === undefined && L.maxDrawdown === undefined) continue
     const totals = scopeTotals(s, level.key)
+    const was = HashMap.get(peaks, level.key)
     const peak = D.max(
-      Option.getOrElse(HashMap.get(peaks, level.key), () => D.ZERO),
+      Option.getOrElse(was, () => D.ZERO),
       totals.pnl
     )
-    peaks = HashMap.set(peaks, level.key, peak)
+    // a new peak only: most fills leave it where it was (and then the state keeps its map)
+    if (Option.isNone(was) || peak !== was.value) peaks = HashMap.set(peaks, level.key, peak)
     const daily = D.sub(totals.pnl, totals.baseline)
     if (L.maxDailyLoss !== undefined && D.neg(daily) > L.maxDailyLoss) {
       const reason = `daily loss ${fmt(D.neg(daily))} exceeds ${fmt(L.maxDailyLoss)}`
@@ -179,6 +181,7 @@ const postTrade = (
       s = applyAction(s, { action, level, venue, strategy, limit: "maxDrawdown", reason }, now, changes)
     }
   }
+  if (peaks === s.peaks) return s
   const out = copyState(s)
   out.peaks = peaks
   return out

@@ -303,14 +303,55 @@ export const putOrder = (s: EngineState, key: string, o: OpenOrder | undefined, 
   return out
 }
 
+/**
+ * `a`'s contribution replaced by `b`'s (the same position after a fill: same scope and market): each scope total
+ * and the market's books change once, by the difference, as taking `a` out and putting `b` in would give.
+ */
+const replacePosition = (
+  t: Totals,
+  a: PositionEntry,
+  b: PositionEntry,
+  mark: Decimal | undefined,
+  info: MarketInfo | undefined
+): Totals => {
+  const gross = D.sub(positionGross(b, mark, info?.settlement), positionGross(a, mark, info?.settlement))
+  const pnl = D.sub(positionPnl(b, mark), positionPnl(a, mark))
+  const baseline = D.sub(b.baseline, a.baseline)
+  const scopes =
+    D.isZero(gross) && D.isZero(pnl) && D.isZero(baseline)
+      ? t.scopes
+      : updateScopes(t.scopes, b.venue, b.strategy, (x) => {
+          const y = copyScope(x)
+          y.gross = D.add(x.gross, gross)
+          y.pnl = D.add(x.pnl, pnl)
+          y.baseline = D.add(x.baseline, baseline)
+          return y
+        })
+  const moved = D.sub(b.amount, a.amount)
+  const out = scopes === t.scopes ? t : withScopes(t, scopes)
+  if (D.isZero(moved)) return out
+  return updateMarket(
+    out,
+    b.venue,
+    b.symbol,
+    b.strategy,
+    info,
+    (bk) => withPosition(bk, moved, 1),
+    (m) => m
+  )
+}
+
 /** Sets the position at `key` (positions are never removed; a flat one keeps its realized P&L and fees). */
 export const putPosition = (s: EngineState, key: string, e: PositionEntry): EngineState => {
   const prev = Option.getOrUndefined(HashMap.get(s.positions, key))
   const info = marketInfo(s, e.venue, e.symbol)
   const mark = markOf(s, e.venue, e.symbol)
-  let totals = s.totals
-  if (prev !== undefined) totals = applyPosition(totals, prev, mark, info, -1)
-  totals = applyPosition(totals, e, mark, info, 1)
+  const totals =
+    prev === undefined
+      ? applyPosition(s.totals, e, mark, info, 1)
+      : prev.venue === e.venue && prev.strategy === e.strategy && prev.symbol === e.symbol
+        ? replacePosition(s.totals, prev, e, mark, info)
+        : applyPosition(applyPosition(s.totals, prev, mark, info, -1), e, mark, info, 1)
   const out = copyState(s)
   out.totals = totals
   out.positions = HashMap.set(s.positions, key, e)
