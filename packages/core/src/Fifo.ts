@@ -25,6 +25,13 @@ export const push = <A>(q: Fifo<A>, a: A): Fifo<A> => ({
   size: q.size + 1
 })
 
+/**
+ * The oldest element in O(1) when it is at hand: `undefined` when the queue is empty, and also when its elements
+ * are all still in push order (none shifted since they were pushed). A caller deciding whether to shift can skip
+ * `shiftWhile` (and what it allocates) when this is defined and not to be dropped.
+ */
+export const peekFront = <A>(q: Fifo<A>): A | undefined => q.front?.head
+
 const reverse = <A>(xs: List<A>): List<A> => {
   let out: List<A>
   for (let c = xs; c !== undefined; c = c.tail) out = { head: c.head, tail: out }

@@ -98,17 +98,17 @@ export const grossWith = (
 const priceBandHit = (level: Level, p: Proposed, at: string): Hit | undefined => {
   const band = level.limits.priceBand
   if (band === undefined) return undefined
-  const px = fmt(p.price)
+  // the message is formatted only for a hit (every check of every order passes here)
   if (p.side === "buy") {
     if (band.maxBuy !== undefined && p.price > band.maxBuy)
-      return { reason: "PRICE_BAND", message: `buy at ${px} is above ${fmt(band.maxBuy)}${at}` }
+      return { reason: "PRICE_BAND", message: `buy at ${fmt(p.price)} is above ${fmt(band.maxBuy)}${at}` }
     if (band.minBuy !== undefined && p.price < band.minBuy)
-      return { reason: "PRICE_BAND", message: `buy at ${px} is below ${fmt(band.minBuy)}${at}` }
+      return { reason: "PRICE_BAND", message: `buy at ${fmt(p.price)} is below ${fmt(band.minBuy)}${at}` }
   } else {
     if (band.maxSell !== undefined && p.price > band.maxSell)
-      return { reason: "PRICE_BAND", message: `sell at ${px} is above ${fmt(band.maxSell)}${at}` }
+      return { reason: "PRICE_BAND", message: `sell at ${fmt(p.price)} is above ${fmt(band.maxSell)}${at}` }
     if (band.minSell !== undefined && p.price < band.minSell)
-      return { reason: "PRICE_BAND", message: `sell at ${px} is below ${fmt(band.minSell)}${at}` }
+      return { reason: "PRICE_BAND", message: `sell at ${fmt(p.price)} is below ${fmt(band.minSell)}${at}` }
   }
   return undefined
 }

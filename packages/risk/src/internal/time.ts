@@ -57,6 +57,9 @@ const trimRates = (s: EngineState, now: number): EngineState => {
   let rate = s.rate
   for (const [k, r] of s.rate) {
     const horizon = now - r.windowMs
+    // the usual case: the oldest approval is still inside its window (nothing to drop, nothing allocated)
+    const oldest = Fifo.peekFront(r.times)
+    if (oldest !== undefined && oldest > horizon) continue
     const [times] = Fifo.shiftWhile(r.times, (at) => at <= horizon)
     if (times !== r.times) rate = HashMap.set(rate, k, { windowMs: r.windowMs, times })
   }
