@@ -147,6 +147,17 @@ export const runnerRows = (r: Partial<Results>): Array<Row> => {
       target: "≥ 120× real time",
       verdict: verdict(isNum(bk.x_real_time) ? bk.x_real_time >= 120 : undefined)
     })
+    if (Array.isArray(bk.wall_s_quarters) && bk.wall_s_quarters.length > 0) {
+      out.push({
+        bench: "backtest",
+        metric: "wall by quarter of the tape (s; the first carries V8's warm-up)",
+        ours: bk.wall_s_quarters.map((w: number) => fmt(w)).join(" / "),
+        peer: "",
+        floor: "",
+        target: "",
+        verdict: "info"
+      })
+    }
     out.push({
       bench: "backtest",
       metric: "heap by quarter of the tape (MB)",
