@@ -68,10 +68,10 @@ export const reportHash = (r: { readonly report: unknown; readonly summary: unkn
   return createHash("sha256").update(json(r.report)).update(json(r.summary)).digest("hex").slice(0, 16)
 }
 
-/** The `--max-semi-space-size` this process runs with (its flags or NODE_OPTIONS), in MB; V8's default 16. */
-const semiSpaceMb = (): number => {
-  const m = /--max-semi-space-size[= ](\d+)/.exec(`${process.execArgv.join(" ")} ${process.env.NODE_OPTIONS ?? ""}`)
-  return m === null ? 16 : Number(m[1])
+/** A numeric Node flag this process runs with (its flags or NODE_OPTIONS), or `fallback` (Node's default). */
+const nodeFlag = (name: string, fallback: number): number => {
+  const m = new RegExp(`--${name}[= ](\\d+)`).exec(`${process.execArgv.join(" ")} ${process.env.NODE_OPTIONS ?? ""}`)
+  return m === null ? fallback : Number(m[1])
 }
 
 /** A full collection on demand (the live heap, not what garbage happens to wait): `--expose-gc` set at runtime. */
@@ -144,7 +144,9 @@ export const run = async (o: BacktestOptions) => {
       rss_mb_end: process.memoryUsage().rss / 1e6,
       report_hash: reportHash(r, dir),
       // Node's young-generation sizing this run had (`pnpm bench` and `pnpm cli` pass 32; V8's default is 16)
-      semi_space_mb: semiSpaceMb(),
+      semi_space_mb: nodeFlag("max-semi-space-size", 16),
+      // V8's background threads (compiler, GC helpers): `pnpm bench` and `pnpm cli` pass 1; Node's default is 4
+      v8_pool_size: nodeFlag("v8-pool-size", 4),
       target_met: spanS / wallS >= 120
     }
     o.log(

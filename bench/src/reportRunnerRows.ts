@@ -140,7 +140,7 @@ export const runnerRows = (r: Partial<Results>): Array<Row> => {
       bench: "backtest",
       metric: `${bk.minutes} min × ${bk.markets} markets (${bk.events_per_market_s}/s each), maker${
         isNum(bk.semi_space_mb) ? `, ${bk.semi_space_mb} MB semi-space` : ""
-      }: wall (× real time)`,
+      }${isNum(bk.v8_pool_size) ? `, ${bk.v8_pool_size} V8 pool thread${bk.v8_pool_size === 1 ? "" : "s"}` : ""}: wall (× real time)`,
       ours: `${fmt(bk.wall_s)} s (${fmt(bk.x_real_time)}×)`,
       peer: "",
       floor: "",
