@@ -100,9 +100,8 @@ export const run = async (o: BacktestOptions) => {
     // the live heap when the replay passes each quarter of the tape
     const gc = collect()
     const heap: Array<number> = []
-    // the wall time of each quarter (before its collection): the first ones carry V8's warm-up (its optimizing
-    // compiler works through the code on the second core while the replay runs unoptimized), the last the
-    // steady rate
+    // the wall time of each quarter (before its collection): the rate along the run — V8's warm-up weighs on
+    // the first, the fill and terminal-order windows (an hour deep) fill through all four
     const marks: Array<number> = []
     let lines = 0
     const t0 = Date.now()

@@ -150,7 +150,7 @@ export const runnerRows = (r: Partial<Results>): Array<Row> => {
     if (Array.isArray(bk.wall_s_quarters) && bk.wall_s_quarters.length > 0) {
       out.push({
         bench: "backtest",
-        metric: "wall by quarter of the tape (s; the first carries V8's warm-up)",
+        metric: "wall by quarter of the tape (s): the rate along the run",
         ours: bk.wall_s_quarters.map((w: number) => fmt(w)).join(" / "),
         peer: "",
         floor: "",
