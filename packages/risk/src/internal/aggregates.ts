@@ -1,8 +1,8 @@
 /**
  * The running totals (`EngineState.totals`) and the only functions that change the facts they are built from:
  * `putOrder`, `putPosition`, `putMark`, `rollBaselines` and `rebuild`. Each takes the old contribution of what
- * changes out and puts the new one in (an order replaced at the same scope, market, side and price: both at once,
- * by the difference), so after any sequence of calls the totals equal a from-scratch
+ * changes out and puts the new one in (an order replaced at the same scope, market, side and price, or a position
+ * after a fill: both at once, by the difference), so after any sequence of calls the totals equal a from-scratch
  * recomputation over orders, positions, marks and markets (the property tests check this against the
  * original full-scan engine). Every update costs O(log n) map operations, independent of how many markets,
  * orders or positions exist; `putMark` is O(strategies with a position in that market).
