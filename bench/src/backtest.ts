@@ -144,7 +144,8 @@ export const run = async (o: BacktestOptions) => {
       report_hash: reportHash(r, dir),
       // Node's young-generation sizing this run had (`pnpm bench` and `pnpm cli` pass 32; V8's default is 16)
       semi_space_mb: nodeFlag("max-semi-space-size", 16),
-      // V8's background threads (compiler, GC helpers): `pnpm bench` and `pnpm cli` pass 1; Node's default is 4
+      // V8's background threads (compiler, GC helpers): `pnpm bench` and `pnpm cli` pass the cores less one (at
+      // least one); Node's default is 4
       v8_pool_size: nodeFlag("v8-pool-size", 4),
       target_met: spanS / wallS >= 120
     }
