@@ -6,10 +6,9 @@
  * State lives in a Ref created by the layer; time comes from the `Clock` the layer is built under (daily reset, rate
  * window), read inside each step.
  */
-import { type Decimal as D, type Market, Risk, type Strategy } from "@alpha-hunter/core"
+import { type Decimal as D, type Market, Risk, type Strategy, StrMap } from "@alpha-hunter/core"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as HashMap from "effect/HashMap"
 import * as Layer from "effect/Layer"
 import type * as ParseResult from "effect/ParseResult"
 import * as PubSub from "effect/PubSub"
@@ -177,7 +176,7 @@ export const make = (config: RiskConfig): Effect.Effect<RiskEngineService, never
       registerMarkets: (venue, markets) => Ref.update(ref, (s) => Engine.registerMarkets(s, venue, markets)),
       statuses: Ref.get(ref).pipe(
         Effect.map((s) =>
-          Array.from(HashMap.entries(s.states))
+          Array.from(StrMap.entries(s.states))
             .filter(([, st]) => st.state !== "ACTIVE")
             .map(([key, st]) => ({
               scope: Engine.scopeOfKey(key),
@@ -227,8 +226,8 @@ export const make = (config: RiskConfig): Effect.Effect<RiskEngineService, never
   })
 
 const reasonInForce = (s: Engine.EngineState, scope: Risk.RiskScope | undefined): string | undefined => {
-  const e = HashMap.get(s.states, Engine.scopeKey(scope))
-  return e._tag === "Some" && e.value.state !== "ACTIVE" ? e.value.reason : undefined
+  const e = StrMap.get(s.states, Engine.scopeKey(scope))
+  return e !== undefined && e.state !== "ACTIVE" ? e.reason : undefined
 }
 
 /** The engine as core `Risk` and as `RiskEngine` (same instance). */

@@ -8,7 +8,7 @@
  * engine the best-priced one); summaries, positions and peaks are equal; and every running total (per scope,
  * market book, event sum, unresolved count, best resting prices) equals a recomputation over the facts.
  */
-import { Decimal as D, Fee, Ids, Market, Order, type Risk, TickGrid } from "@alpha-hunter/core"
+import { Decimal as D, Fee, Ids, Market, Order, type Risk, StrMap, TickGrid } from "@alpha-hunter/core"
 import { assert, describe, it } from "@effect/vitest"
 import * as fc from "effect/FastCheck"
 import * as HashMap from "effect/HashMap"
@@ -357,7 +357,7 @@ const sameReadouts = (ref: Ref.EngineState, eng: EngineState) => {
     }
   }
   assert.deepStrictEqual(
-    Object.fromEntries(HashMap.toEntries(eng.peaks)),
+    Object.fromEntries(StrMap.entries(eng.peaks)),
     Object.fromEntries(HashMap.toEntries(ref.peaks))
   )
 }
@@ -367,7 +367,13 @@ const ANY: Match = () => true
 
 /** Every running total equals its recomputation over the facts (positions, orders, marks, markets). */
 const totalsMatchFacts = (s: EngineState) => {
-  const facts: Ref.Facts = s
+  // the reference engine's facts are Effect HashMaps: the same entries
+  const facts: Ref.Facts = {
+    positions: HashMap.fromIterable(StrMap.entries(s.positions)),
+    orders: HashMap.fromIterable(StrMap.entries(s.orders)),
+    marks: HashMap.fromIterable(StrMap.entries(s.marks)),
+    markets: HashMap.fromIterable(StrMap.entries(s.markets))
+  }
   const scopes: ReadonlyArray<readonly [string, Match]> = [
     ["*", ANY],
     ...VENUES.map((v) => [`v:${v}`, (x: string) => x === v] as const),
@@ -393,7 +399,7 @@ const totalsMatchFacts = (s: EngineState) => {
       for (const [st, match] of byStrategy) {
         assert.deepStrictEqual(bookOf(s, v, sym, st), Ref.marketBook(facts, v, sym, match), `book ${v} ${sym} ${st}`)
       }
-      const here = Array.from(HashMap.values(s.orders)).filter((o) => o.venue === v && o.symbol === sym)
+      const here = Array.from(StrMap.values(s.orders)).filter((o) => o.venue === v && o.symbol === sym)
       const m = marketTotals(s, v, sym)
       assert.strictEqual(m.unresolved, here.filter((o) => o.unresolved).length)
       const sells = here.filter((o) => o.side === "sell").map((o) => o.price)

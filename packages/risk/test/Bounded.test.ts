@@ -3,9 +3,8 @@
  * reservations stay bounded however many fills, orders and approvals go through; within the window a
  * re-delivery is still recognised.
  */
-import { Decimal as D, Ids, Order, type Risk } from "@alpha-hunter/core"
+import { Decimal as D, Ids, Order, type Risk, StrMap } from "@alpha-hunter/core"
 import { assert, describe, it } from "@effect/vitest"
-import * as HashMap from "effect/HashMap"
 import * as SortedMap from "effect/SortedMap"
 import * as Engine from "../src/internal/engine.js"
 import type { EngineState } from "../src/internal/model.js"
@@ -74,7 +73,7 @@ describe("bounded memory", () => {
       assert.isAtMost(Window.size(s.closedOrders), capacity)
     }
     assert.strictEqual(Window.size(s.closedOrders), capacity)
-    assert.strictEqual(HashMap.size(s.orders), 0)
+    assert.strictEqual(StrMap.size(s.orders), 0)
     assert.strictEqual(Engine.summary(s, {}).openOrders, 0)
     // a late "open" for a recently canceled order does not bring it back
     s = Engine.onOrder(s, config, scope, orderWithId("x99990"), T0 + 100_000).state
@@ -96,9 +95,9 @@ describe("bounded memory", () => {
       s = r.state
     }
     // one per millisecond, each living 1,000 ms
-    assert.isAtMost(HashMap.size(s.orders), 1_000)
+    assert.isAtMost(StrMap.size(s.orders), 1_000)
     assert.isAtMost(SortedMap.size(s.pending), 1_000)
-    assert.strictEqual(Engine.summary(s, {}).openOrders, HashMap.size(s.orders))
+    assert.strictEqual(Engine.summary(s, {}).openOrders, StrMap.size(s.orders))
   })
 })
 

@@ -2,9 +2,7 @@
  * Post-trade accounting: order updates, fills (average-cost positions, realized P&L, fees), marks, market
  * registration, the breaches they can trigger (position, daily loss, drawdown), and the read-outs.
  */
-import { Decimal as D, type Market, type Order, type Risk } from "@alpha-hunter/core"
-import * as HashMap from "effect/HashMap"
-import * as Option from "effect/Option"
+import { Decimal as D, type Market, type Order, type Risk, StrMap } from "@alpha-hunter/core"
 import type { RiskConfig } from "../RiskConfig.js"
 import { bookOf, putMark, putOrder, putPosition, rebuild, scopeTotals } from "./aggregates.js"
 import { marketInfo } from "./exposure.js"
@@ -94,9 +92,9 @@ const setMarket = (s: EngineState, venue: string, market: Market.Market): readon
   const info = infoOf(market)
   const prev = marketInfo(s, venue, market.symbol)
   const mk = marketKey(venue, market.symbol)
-  const next = { ...s, markets: HashMap.set(s.markets, mk, info) }
+  const next = { ...s, markets: StrMap.set(s.markets, mk, info) }
   const shifted = prev?.settlement !== info.settlement || prev?.eventId !== info.eventId
-  return [next, shifted && HashMap.has(s.totals.markets, mk)]
+  return [next, shifted && StrMap.has(s.totals.markets, mk)]
 }
 
 export const registerMarket = (s: EngineState, venue: string, market: Market.Market): EngineState =>
@@ -161,13 +159,10 @@ const postTrade = (
     const L = level.limits
     if (L.maxDailyLoss === undefined && L.maxDrawdown === undefined) continue
     const totals = scopeTotals(s, level.key)
-    const was = HashMap.get(peaks, level.key)
-    const peak = D.max(
-      Option.getOrElse(was, () => D.ZERO),
-      totals.pnl
-    )
+    const was = StrMap.get(peaks, level.key)
+    const peak = D.max(was ?? D.ZERO, totals.pnl)
     // a new peak only: most fills leave it where it was (and then the state keeps its map)
-    if (Option.isNone(was) || peak !== was.value) peaks = HashMap.set(peaks, level.key, peak)
+    if (was === undefined || peak !== was) peaks = StrMap.set(peaks, level.key, peak)
     const daily = D.sub(totals.pnl, totals.baseline)
     if (L.maxDailyLoss !== undefined && D.neg(daily) > L.maxDailyLoss) {
       const reason = `daily loss ${fmt(D.neg(daily))} exceeds ${fmt(L.maxDailyLoss)}`
@@ -202,20 +197,17 @@ export const onFill = (
   const seen = fillKey(venue, fill.id)
   if (Window.has(s.seenFills, seen)) return { state: s, value: undefined, changes }
   const key = positionKey(venue, strategy, fill.symbol)
-  const prev = Option.getOrElse(
-    HashMap.get(s.positions, key),
-    (): PositionEntry => ({
-      venue,
-      strategy,
-      symbol: fill.symbol,
-      amount: D.ZERO,
-      cost: D.ZERO,
-      realized: D.ZERO,
-      fees: D.ZERO,
-      lastPrice: fill.price,
-      baseline: D.ZERO
-    })
-  )
+  const prev: PositionEntry = StrMap.get(s.positions, key) ?? {
+    venue,
+    strategy,
+    symbol: fill.symbol,
+    amount: D.ZERO,
+    cost: D.ZERO,
+    realized: D.ZERO,
+    fees: D.ZERO,
+    lastPrice: fill.price,
+    baseline: D.ZERO
+  }
   const signed = fill.side === "buy" ? fill.amount : D.neg(fill.amount)
   s = putPosition(s, key, applyFillToEntry(prev, signed, fill.price, fill.fee.cost))
   const seenNow = copyState(s)

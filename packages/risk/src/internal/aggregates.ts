@@ -7,8 +7,7 @@
  * original full-scan engine). Every update costs O(log n) map operations, independent of how many markets,
  * orders or positions exist; `putMark` is O(strategies with a position in that market).
  */
-import { Decimal as D } from "@alpha-hunter/core"
-import * as HashMap from "effect/HashMap"
+import { Decimal as D, StrMap } from "@alpha-hunter/core"
 import * as Option from "effect/Option"
 import * as SortedMap from "effect/SortedMap"
 import {
@@ -55,17 +54,15 @@ const withScopes = (t: Totals, scopes: Totals["scopes"]): Totals => {
 
 // ---- reads -------------------------------------------------------------------------------------------
 
-export const scopeTotals = (s: EngineState, key: string): ScopeTotals =>
-  Option.getOrElse(HashMap.get(s.totals.scopes, key), () => EMPTY_SCOPE)
+export const scopeTotals = (s: EngineState, key: string): ScopeTotals => StrMap.get(s.totals.scopes, key) ?? EMPTY_SCOPE
 
 export const marketTotals = (s: EngineState, venue: string, symbol: string): MarketTotals =>
-  Option.getOrElse(HashMap.get(s.totals.markets, marketKey(venue, symbol)), () => EMPTY_MARKET)
+  StrMap.get(s.totals.markets, marketKey(venue, symbol)) ?? EMPTY_MARKET
 
 /** A market's book over every strategy (`strategy` undefined) or one strategy's, from its totals. */
 export const bookIn = (m: MarketTotals, strategy: string | undefined): Book => {
   if (strategy === undefined) return m.all
-  const b = HashMap.get(m.byStrategy, strategy)
-  return b._tag === "Some" ? b.value : EMPTY_BOOK
+  return StrMap.get(m.byStrategy, strategy) ?? EMPTY_BOOK
 }
 
 /** A market's book over every strategy (`strategy` undefined) or one strategy's. */
@@ -74,34 +71,25 @@ export const bookOf = (s: EngineState, venue: string, symbol: string, strategy: 
 
 /** Sum over an event's registered markets of each one's worst-case |position| (every strategy, or one). */
 export const eventSum = (s: EngineState, venue: string, eventId: string, strategy: string | undefined): Decimal =>
-  Option.getOrElse(HashMap.get(s.totals.events, eventKey(venue, eventId, strategy)), () => D.ZERO)
+  StrMap.get(s.totals.events, eventKey(venue, eventId, strategy)) ?? D.ZERO
 
 // ---- contributions -----------------------------------------------------------------------------------
 
 const updateScopes = (
-  scopes: HashMap.HashMap<string, ScopeTotals>,
+  scopes: StrMap.StrMap<ScopeTotals>,
   venue: string,
   strategy: string,
   f: (t: ScopeTotals) => ScopeTotals
-): HashMap.HashMap<string, ScopeTotals> => {
+): StrMap.StrMap<ScopeTotals> => {
   let out = scopes
   for (const k of totalsKeys(venue, strategy)) {
-    out = HashMap.set(out, k, f(Option.getOrElse(HashMap.get(out, k), () => EMPTY_SCOPE)))
+    out = StrMap.set(out, k, f(StrMap.get(out, k) ?? EMPTY_SCOPE))
   }
   return out
 }
 
-const addTo = (m: HashMap.HashMap<string, Decimal>, key: string, delta: Decimal): HashMap.HashMap<string, Decimal> =>
-  D.isZero(delta)
-    ? m
-    : HashMap.set(
-        m,
-        key,
-        D.add(
-          Option.getOrElse(HashMap.get(m, key), () => D.ZERO),
-          delta
-        )
-      )
+const addTo = (m: StrMap.StrMap<Decimal>, key: string, delta: Decimal): StrMap.StrMap<Decimal> =>
+  D.isZero(delta) ? m : StrMap.set(m, key, D.add(StrMap.get(m, key) ?? D.ZERO, delta))
 
 /**
  * Changes a market's books (all strategies and `strategy`'s) with `f`, keeping the event sums in step; `g`
@@ -117,8 +105,8 @@ const updateMarket = (
   g: (m: MarketTotals) => MarketTotals
 ): Totals => {
   const mk = marketKey(venue, symbol)
-  const m = Option.getOrElse(HashMap.get(t.markets, mk), () => EMPTY_MARKET)
-  const stOld = Option.getOrElse(HashMap.get(m.byStrategy, strategy), () => EMPTY_BOOK)
+  const m = StrMap.get(t.markets, mk) ?? EMPTY_MARKET
+  const stOld = StrMap.get(m.byStrategy, strategy) ?? EMPTY_BOOK
   const all = f(m.all)
   const st = f(stOld)
   let events = t.events
@@ -128,9 +116,9 @@ const updateMarket = (
   }
   const m2 = copyMarket(m)
   m2.all = all
-  m2.byStrategy = HashMap.set(m.byStrategy, strategy, st)
+  m2.byStrategy = StrMap.set(m.byStrategy, strategy, st)
   const out = copyTotals(t)
-  out.markets = HashMap.set(t.markets, mk, g(m2))
+  out.markets = StrMap.set(t.markets, mk, g(m2))
   out.events = events
   return out
 }
@@ -264,8 +252,7 @@ const replaceOrder = (t: Totals, a: OpenOrder, b: OpenOrder, info: MarketInfo | 
   )
 }
 
-const orderAt = (s: EngineState, key: string): OpenOrder | undefined =>
-  Option.getOrUndefined(HashMap.get(s.orders, key))
+const orderAt = (s: EngineState, key: string): OpenOrder | undefined => StrMap.get(s.orders, key)
 
 /**
  * Sets (or removes, with `undefined`) the order at `key`, keeping the totals and the reservation index. With
@@ -277,7 +264,7 @@ export const putOrder = (s: EngineState, key: string, o: OpenOrder | undefined, 
   const gone = replacing === undefined || replacing === key ? undefined : orderAt(s, replacing)
   const prev = orderAt(s, key)
   if (gone === undefined && (prev === undefined ? o === undefined : o !== undefined && sameOrder(prev, o))) return s
-  const orders = gone === undefined ? s.orders : HashMap.remove(s.orders, replacing!)
+  const orders = gone === undefined ? s.orders : StrMap.remove(s.orders, replacing!)
   let totals = s.totals
   const old = gone === undefined ? prev : prev === undefined ? gone : undefined
   if (old !== undefined && o !== undefined && samePlace(old, o)) {
@@ -290,7 +277,7 @@ export const putOrder = (s: EngineState, key: string, o: OpenOrder | undefined, 
   const out = copyState(s)
   out.totals = totals
   if (o === undefined) {
-    out.orders = prev === undefined ? orders : HashMap.remove(orders, key)
+    out.orders = prev === undefined ? orders : StrMap.remove(orders, key)
     return out
   }
   let pending = s.pending
@@ -299,7 +286,7 @@ export const putOrder = (s: EngineState, key: string, o: OpenOrder | undefined, 
     pending = SortedMap.set(pending, at, [...Option.getOrElse(SortedMap.get(pending, at), () => []), key])
   }
   out.pending = pending
-  out.orders = HashMap.set(orders, key, o)
+  out.orders = StrMap.set(orders, key, o)
   return out
 }
 
@@ -343,7 +330,7 @@ const replacePosition = (
 
 /** Sets the position at `key` (positions are never removed; a flat one keeps its realized P&L and fees). */
 export const putPosition = (s: EngineState, key: string, e: PositionEntry): EngineState => {
-  const prev = Option.getOrUndefined(HashMap.get(s.positions, key))
+  const prev = StrMap.get(s.positions, key)
   const info = marketInfo(s, e.venue, e.symbol)
   const mark = markOf(s, e.venue, e.symbol)
   const totals =
@@ -354,7 +341,7 @@ export const putPosition = (s: EngineState, key: string, e: PositionEntry): Engi
         : applyPosition(applyPosition(s.totals, prev, mark, info, -1), e, mark, info, 1)
   const out = copyState(s)
   out.totals = totals
-  out.positions = HashMap.set(s.positions, key, e)
+  out.positions = StrMap.set(s.positions, key, e)
   return out
 }
 
@@ -364,22 +351,22 @@ export const putMark = (s: EngineState, venue: string, symbol: string, price: De
   const old = markOf(s, venue, symbol)
   const info = marketInfo(s, venue, symbol)
   let totals = s.totals
-  for (const strategy of HashMap.keys(marketTotals(s, venue, symbol).byStrategy)) {
-    const e = HashMap.get(s.positions, positionKey(venue, strategy, symbol))
-    if (Option.isNone(e)) continue
-    totals = applyPositionTotals(totals, e.value, old, info, -1)
-    totals = applyPositionTotals(totals, e.value, price, info, 1)
+  for (const strategy of StrMap.keys(marketTotals(s, venue, symbol).byStrategy)) {
+    const e = StrMap.get(s.positions, positionKey(venue, strategy, symbol))
+    if (e === undefined) continue
+    totals = applyPositionTotals(totals, e, old, info, -1)
+    totals = applyPositionTotals(totals, e, price, info, 1)
   }
   const out = copyState(s)
   out.totals = totals
-  out.marks = HashMap.set(s.marks, mk, price)
+  out.marks = StrMap.set(s.marks, mk, price)
   return out
 }
 
 /** The daily reset: every position's baseline becomes its current P&L (O(positions), once a day). */
 export const rollBaselines = (s: EngineState): EngineState => {
-  const positions = HashMap.map(s.positions, (e) => ({ ...e, baseline: positionPnl(e, markOf(s, e.venue, e.symbol)) }))
-  const scopes = HashMap.map(s.totals.scopes, (t) => ({ ...t, baseline: t.pnl }))
+  const positions = StrMap.map(s.positions, (e) => ({ ...e, baseline: positionPnl(e, markOf(s, e.venue, e.symbol)) }))
+  const scopes = StrMap.map(s.totals.scopes, (t) => ({ ...t, baseline: t.pnl }))
   return { ...s, positions, totals: { ...s.totals, scopes } }
 }
 
@@ -389,8 +376,8 @@ export const rollBaselines = (s: EngineState): EngineState => {
  */
 export const rebuild = (s: EngineState): EngineState => {
   let totals = emptyTotals
-  for (const o of HashMap.values(s.orders)) totals = applyOrder(totals, o, marketInfo(s, o.venue, o.symbol), 1)
-  for (const e of HashMap.values(s.positions)) {
+  for (const o of StrMap.values(s.orders)) totals = applyOrder(totals, o, marketInfo(s, o.venue, o.symbol), 1)
+  for (const e of StrMap.values(s.positions)) {
     totals = applyPosition(totals, e, markOf(s, e.venue, e.symbol), marketInfo(s, e.venue, e.symbol), 1)
   }
   const out = copyState(s)

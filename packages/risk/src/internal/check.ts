@@ -3,9 +3,7 @@
  * (aggregates.ts), so a check costs O(limit levels) map reads, independent of how many markets, orders and
  * positions the engine holds. Approved creates and amends are recorded (rate window, in-flight reservation).
  */
-import { Decimal as D, Risk } from "@alpha-hunter/core"
-import * as HashMap from "effect/HashMap"
-import * as Option from "effect/Option"
+import { Decimal as D, Risk, StrMap } from "@alpha-hunter/core"
 import * as SortedMap from "effect/SortedMap"
 import type { RiskConfig } from "../RiskConfig.js"
 import { bookIn, bookOf, eventSum, marketTotals, putOrder, scopeTotals } from "./aggregates.js"
@@ -161,10 +159,7 @@ const exposureHit = (
     return { reason: "DAILY_LOSS", message: `daily loss ${fmt(loss)} exceeds ${fmt(L.maxDailyLoss)}${at}` }
   }
   if (L.maxDrawdown !== undefined) {
-    const peak = D.max(
-      Option.getOrElse(HashMap.get(s.peaks, level.key), () => D.ZERO),
-      totals.pnl
-    )
+    const peak = D.max(StrMap.get(s.peaks, level.key) ?? D.ZERO, totals.pnl)
     const dd = D.sub(peak, totals.pnl)
     if (dd > L.maxDrawdown)
       return { reason: "DRAWDOWN", message: `drawdown ${fmt(dd)} exceeds ${fmt(L.maxDrawdown)}${at}` }
@@ -243,7 +238,7 @@ export const proposedOf = (
     }
   }
   const c = intent.current
-  const replaced = Option.getOrUndefined(HashMap.get(s.orders, orderIdKey(venue, intent.orderId)))
+  const replaced = StrMap.get(s.orders, orderIdKey(venue, intent.orderId))
   // an edit's amount is the order's new total: what would rest (and is checked) is that less what has filled
   const amount =
     intent.edit.amount === undefined

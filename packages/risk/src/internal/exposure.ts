@@ -2,9 +2,7 @@
  * Exposure and P&L arithmetic (exact Decimal) for one order, one position or one market book. Nothing here
  * scans the state: callers pass the market facts (settlement, mark) or read them by key.
  */
-import { Decimal as D } from "@alpha-hunter/core"
-import * as HashMap from "effect/HashMap"
-import * as Option from "effect/Option"
+import { Decimal as D, StrMap } from "@alpha-hunter/core"
 import { type Book, copyBook, type EngineState, type MarketInfo, type OpenOrder, type PositionEntry } from "./model.js"
 import { marketKey } from "./scope.js"
 
@@ -12,7 +10,7 @@ type Decimal = D.Decimal
 type Side = "buy" | "sell"
 
 export const marketInfo = (s: EngineState, venue: string, symbol: string): MarketInfo | undefined =>
-  Option.getOrUndefined(HashMap.get(s.markets, marketKey(venue, symbol)))
+  StrMap.get(s.markets, marketKey(venue, symbol))
 
 export const settlementOf = (s: EngineState, venue: string, symbol: string): Decimal | undefined =>
   marketInfo(s, venue, symbol)?.settlement
@@ -21,7 +19,7 @@ export const eventOf = (s: EngineState, venue: string, symbol: string): string |
   marketInfo(s, venue, symbol)?.eventId
 
 export const markOf = (s: EngineState, venue: string, symbol: string): Decimal | undefined =>
-  Option.getOrUndefined(HashMap.get(s.marks, marketKey(venue, symbol)))
+  StrMap.get(s.marks, marketKey(venue, symbol))
 
 /** Money at risk of an order: buys pay price; binary sells pay settlement − price; spot sells price. */
 export const orderCost = (side: Side, price: Decimal, amount: Decimal, settlement: Decimal | undefined): Decimal =>

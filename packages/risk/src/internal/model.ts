@@ -8,8 +8,7 @@
  */
 
 import type { Fifo } from "@alpha-hunter/core"
-import { Decimal as D, type Market, type Risk } from "@alpha-hunter/core"
-import * as HashMap from "effect/HashMap"
+import { Decimal as D, type Market, type Risk, StrMap } from "@alpha-hunter/core"
 import * as Order from "effect/Order"
 import * as SortedMap from "effect/SortedMap"
 import type { LimitName, RiskConfig } from "../RiskConfig.js"
@@ -74,7 +73,7 @@ export interface Book {
 export interface MarketTotals {
   /** every strategy */
   readonly all: Book
-  readonly byStrategy: HashMap.HashMap<string, Book>
+  readonly byStrategy: StrMap.StrMap<Book>
   /** orders with an unknown outcome (they block the market) */
   readonly unresolved: number
   /** resting sell prices (every strategy) → number of orders, lowest first */
@@ -96,24 +95,24 @@ export interface ScopeTotals {
 
 export interface Totals {
   /** by `totalsKeys` */
-  readonly scopes: HashMap.HashMap<string, ScopeTotals>
+  readonly scopes: StrMap.StrMap<ScopeTotals>
   /** by `marketKey` */
-  readonly markets: HashMap.HashMap<string, MarketTotals>
+  readonly markets: StrMap.StrMap<MarketTotals>
   /** by `eventKey`: the sum over the event's registered markets of each one's worst-case |position| */
-  readonly events: HashMap.HashMap<string, Decimal>
+  readonly events: StrMap.StrMap<Decimal>
 }
 
 export interface EngineState {
-  readonly positions: HashMap.HashMap<string, PositionEntry>
-  readonly orders: HashMap.HashMap<string, OpenOrder>
-  readonly marks: HashMap.HashMap<string, Decimal>
-  readonly markets: HashMap.HashMap<string, MarketInfo>
-  readonly states: HashMap.HashMap<string, ScopeState>
+  readonly positions: StrMap.StrMap<PositionEntry>
+  readonly orders: StrMap.StrMap<OpenOrder>
+  readonly marks: StrMap.StrMap<Decimal>
+  readonly markets: StrMap.StrMap<MarketInfo>
+  readonly states: StrMap.StrMap<ScopeState>
   /** approval times per level key that has an `orderRate` limit, oldest first, trimmed to that level's window */
-  readonly rate: HashMap.HashMap<string, RateWindow>
+  readonly rate: StrMap.StrMap<RateWindow>
   /** reservation keys by expiry time (an entry may be stale: the reservation was acknowledged meanwhile) */
   readonly pending: SortedMap.SortedMap<number, ReadonlyArray<string>>
-  readonly peaks: HashMap.HashMap<string, Decimal>
+  readonly peaks: StrMap.StrMap<Decimal>
   /** fills already booked (bounded window, see window.ts) */
   readonly seenFills: Window.Window
   /** orders seen terminal: a late non-terminal update never brings them back (bounded window) */
@@ -212,12 +211,12 @@ export const EMPTY_SCOPE: ScopeTotals = { openOrders: 0, gross: D.ZERO, pnl: D.Z
 const priceOrder: Order.Order<Decimal> = Order.bigint
 export const EMPTY_MARKET: MarketTotals = {
   all: EMPTY_BOOK,
-  byStrategy: HashMap.empty(),
+  byStrategy: StrMap.empty(),
   unresolved: 0,
   sells: SortedMap.empty(priceOrder),
   buys: SortedMap.empty(priceOrder)
 }
-export const emptyTotals: Totals = { scopes: HashMap.empty(), markets: HashMap.empty(), events: HashMap.empty() }
+export const emptyTotals: Totals = { scopes: StrMap.empty(), markets: StrMap.empty(), events: StrMap.empty() }
 
 /** A fresh state. `dedupe` bounds the fill and terminal-order windows (defaults: window.ts). */
 export const empty = (
@@ -225,14 +224,14 @@ export const empty = (
   cfg: RiskConfig,
   dedupe: Window.WindowBounds = Window.DEFAULT_BOUNDS
 ): EngineState => ({
-  positions: HashMap.empty(),
-  orders: HashMap.empty(),
-  marks: HashMap.empty(),
-  markets: HashMap.empty(),
-  states: HashMap.empty(),
-  rate: HashMap.empty(),
+  positions: StrMap.empty(),
+  orders: StrMap.empty(),
+  marks: StrMap.empty(),
+  markets: StrMap.empty(),
+  states: StrMap.empty(),
+  rate: StrMap.empty(),
   pending: SortedMap.empty(Order.number),
-  peaks: HashMap.empty(),
+  peaks: StrMap.empty(),
   seenFills: Window.make(dedupe),
   closedOrders: Window.make(dedupe),
   totals: emptyTotals,

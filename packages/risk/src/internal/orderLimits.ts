@@ -9,9 +9,7 @@
  * |P − S| ≤ M; `maxEventPosition` the same with M less the event's other markets. An order that reduces the
  * aggregate position skips those checks, so the room is never below what reduces.
  */
-import { Decimal as D, type Risk, type Strategy } from "@alpha-hunter/core"
-import * as HashMap from "effect/HashMap"
-import * as Option from "effect/Option"
+import { Decimal as D, type Risk, type Strategy, StrMap } from "@alpha-hunter/core"
 import type { RiskConfig } from "../RiskConfig.js"
 import { bookIn, eventSum, marketTotals, scopeTotals } from "./aggregates.js"
 import { marketInfo, worstCase } from "./exposure.js"
@@ -46,10 +44,7 @@ const lossBreached = (s: EngineState, level: Level, totals: ScopeTotals): boolea
   const L = level.limits
   if (L.maxDailyLoss !== undefined && D.neg(D.sub(totals.pnl, totals.baseline)) > L.maxDailyLoss) return true
   if (L.maxDrawdown !== undefined) {
-    const peak = D.max(
-      Option.getOrElse(HashMap.get(s.peaks, level.key), () => D.ZERO),
-      totals.pnl
-    )
+    const peak = D.max(StrMap.get(s.peaks, level.key) ?? D.ZERO, totals.pnl)
     if (D.sub(peak, totals.pnl) > L.maxDrawdown) return true
   }
   return false

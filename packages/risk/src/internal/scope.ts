@@ -2,9 +2,7 @@
  * The key algebra of the engine: market and position keys, trading-state scope keys (global, venue, strategy
  * everywhere, strategy on a venue), the keys the incremental totals are kept under, and the state in force.
  */
-import type { Risk } from "@alpha-hunter/core"
-import * as HashMap from "effect/HashMap"
-import * as Option from "effect/Option"
+import { type Risk, StrMap } from "@alpha-hunter/core"
 import type { EngineState } from "./model.js"
 
 type TradingState = Risk.TradingState
@@ -80,18 +78,18 @@ const stricter = (a: TradingState, b: TradingState): TradingState => (rank[a] >=
 
 export const effectiveState = (s: EngineState, scope: Risk.RiskScope | undefined): TradingState => {
   // no state set anywhere (the usual case): no key to build or look up
-  if (HashMap.size(s.states) === 0) return "ACTIVE"
+  if (StrMap.size(s.states) === 0) return "ACTIVE"
   let st: TradingState = "ACTIVE"
   for (const k of governingKeys(scope)) {
-    const e = HashMap.get(s.states, k)
-    if (Option.isSome(e)) st = stricter(st, e.value.state)
+    const e = StrMap.get(s.states, k)
+    if (e !== undefined) st = stricter(st, e.state)
   }
   return st
 }
 
 /** The state set on one market of a venue (ACTIVE when none is): one map read. */
 export const marketState = (s: EngineState, venue: string, symbol: string): TradingState => {
-  if (HashMap.size(s.states) === 0) return "ACTIVE"
-  const e = HashMap.get(s.states, marketStateKey(venue, symbol))
-  return Option.isSome(e) ? e.value.state : "ACTIVE"
+  if (StrMap.size(s.states) === 0) return "ACTIVE"
+  const e = StrMap.get(s.states, marketStateKey(venue, symbol))
+  return e !== undefined ? e.state : "ACTIVE"
 }

@@ -2,9 +2,7 @@
  * The ACTIVE / REDUCING / HALTED state per scope: setting it by hand (operator, runner) and raising it when a
  * limit is breached. A breach never lowers a stricter state.
  */
-import type { Risk } from "@alpha-hunter/core"
-import * as HashMap from "effect/HashMap"
-import * as Option from "effect/Option"
+import { type Risk, StrMap } from "@alpha-hunter/core"
 import type { BreachAction, LimitName } from "../RiskConfig.js"
 import type { Level } from "./limits.js"
 import { type Change, copyState, type EngineState, type Result } from "./model.js"
@@ -22,13 +20,13 @@ export const setScopeState = (
   now: number,
   changes: Array<Change>
 ): EngineState => {
-  const prev = Option.getOrUndefined(HashMap.get(s.states, key))
+  const prev = StrMap.get(s.states, key)
   const previous = prev?.state ?? "ACTIVE"
   if (prev !== undefined && prev.state === state && prev.paused === paused) return s
   if (prev === undefined && state === "ACTIVE") return s
   changes.push({ state, previous, reason, scope: scopeOfKey(key), at: now })
   const out = copyState(s)
-  out.states = HashMap.set(s.states, key, { state, reason, cause, paused, at: now })
+  out.states = StrMap.set(s.states, key, { state, reason, cause, paused, at: now })
   return out
 }
 
@@ -42,7 +40,7 @@ const escalate = (
   now: number,
   changes: Array<Change>
 ): EngineState => {
-  const prev = Option.getOrUndefined(HashMap.get(s.states, key))
+  const prev = StrMap.get(s.states, key)
   if (prev !== undefined && rankOf(prev.state) >= rankOf(state)) return s
   return setScopeState(s, key, state, reason, cause, false, now, changes)
 }

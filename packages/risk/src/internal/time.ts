@@ -4,8 +4,7 @@
  * O(positions) once a day for the reset.
  */
 
-import { Fifo } from "@alpha-hunter/core"
-import * as HashMap from "effect/HashMap"
+import { Fifo, StrMap } from "@alpha-hunter/core"
 import * as Option from "effect/Option"
 import * as SortedMap from "effect/SortedMap"
 import type { RiskConfig } from "../RiskConfig.js"
@@ -22,7 +21,7 @@ export const tick = (s: EngineState, cfg: RiskConfig, now: number, changes: Arra
     rolled.dayStart = day
     next = rolled
     if (cfg.resumeOnDailyReset) {
-      for (const [k, st] of next.states) {
+      for (const [k, st] of StrMap.entries(next.states)) {
         if (st.cause === "maxDailyLoss" && st.state !== "ACTIVE") {
           next = setScopeState(next, k, "ACTIVE", "daily reset", undefined, false, now, changes)
         }
@@ -42,7 +41,7 @@ const expireReservations = (s: EngineState, now: number): EngineState => {
     if (Option.isNone(head) || head.value[0] > now) break
     pending = SortedMap.remove(pending, head.value[0])
     for (const key of head.value[1]) {
-      const o = Option.getOrUndefined(HashMap.get(next.orders, key))
+      const o = StrMap.get(next.orders, key)
       if (o !== undefined && o.expiresAt !== undefined && o.expiresAt <= now) next = putOrder(next, key, undefined)
     }
   }
@@ -55,14 +54,14 @@ const expireReservations = (s: EngineState, now: number): EngineState => {
 /** Drops approvals that left their level's window (each rate key belongs to one level, with one window). */
 const trimRates = (s: EngineState, now: number): EngineState => {
   let rate = s.rate
-  for (const [k, r] of s.rate) {
+  StrMap.forEach(s.rate, (r, k) => {
     const horizon = now - r.windowMs
     // the usual case: the oldest approval is still inside its window (nothing to drop, nothing allocated)
     const oldest = Fifo.peekFront(r.times)
-    if (oldest !== undefined && oldest > horizon) continue
+    if (oldest !== undefined && oldest > horizon) return
     const [times] = Fifo.shiftWhile(r.times, (at) => at <= horizon)
-    if (times !== r.times) rate = HashMap.set(rate, k, { windowMs: r.windowMs, times })
-  }
+    if (times !== r.times) rate = StrMap.set(rate, k, { windowMs: r.windowMs, times })
+  })
   if (rate === s.rate) return s
   const out = copyState(s)
   out.rate = rate
@@ -73,13 +72,12 @@ const trimRates = (s: EngineState, now: number): EngineState => {
  * Approvals recorded under a level key within its window. Call after `tick(now)`, which dropped the older ones
  * (if the clock steps back, approvals stay counted until they leave the window: the count errs on the safe side).
  */
-export const rateCount = (s: EngineState, key: string): number =>
-  Option.getOrUndefined(HashMap.get(s.rate, key))?.times.size ?? 0
+export const rateCount = (s: EngineState, key: string): number => StrMap.get(s.rate, key)?.times.size ?? 0
 
 /** Records an approval at `now` under a level key whose window is `windowMs`. */
 export const recordRate = (s: EngineState, key: string, windowMs: number, now: number): EngineState => {
-  const times = Option.getOrUndefined(HashMap.get(s.rate, key))?.times ?? Fifo.empty<number>()
+  const times = StrMap.get(s.rate, key)?.times ?? Fifo.empty<number>()
   const out = copyState(s)
-  out.rate = HashMap.set(s.rate, key, { windowMs, times: Fifo.push(times, now) })
+  out.rate = StrMap.set(s.rate, key, { windowMs, times: Fifo.push(times, now) })
   return out
 }

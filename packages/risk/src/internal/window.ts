@@ -5,11 +5,10 @@
  * A key is remembered from the engine-clock time it is first added for at least `windowMs`, unless `capacity`
  * newer keys arrive first; the oldest keys go first. Eviction happens on insertion, so the set never holds more
  * than `capacity` keys. Adding a key already present is a no-op (its age is not refreshed), so the queue and the
- * set always hold the same keys. Membership is a HashSet; age order a persistent FIFO (core `Fifo`).
+ * set always hold the same keys. Membership is a persistent string map (core `StrMap`); age order a persistent FIFO (core `Fifo`).
  */
 
-import { Fifo } from "@alpha-hunter/core"
-import * as HashSet from "effect/HashSet"
+import { Fifo, StrMap } from "@alpha-hunter/core"
 
 export interface WindowBounds {
   readonly windowMs: number
@@ -31,29 +30,29 @@ interface Entry {
 
 export interface Window {
   readonly bounds: WindowBounds
-  readonly keys: HashSet.HashSet<string>
+  readonly keys: StrMap.StrMap<true>
   readonly order: Fifo.Fifo<Entry>
 }
 
 export const make = (bounds: WindowBounds = DEFAULT_BOUNDS): Window => ({
   bounds,
-  keys: HashSet.empty(),
+  keys: StrMap.empty(),
   order: Fifo.empty()
 })
 
-export const has = (w: Window, key: string): boolean => HashSet.has(w.keys, key)
+export const has = (w: Window, key: string): boolean => StrMap.has(w.keys, key)
 
-export const size = (w: Window): number => HashSet.size(w.keys)
+export const size = (w: Window): number => StrMap.size(w.keys)
 
 /** Adds a key seen at `now`, then drops keys past the window or beyond the capacity (oldest first). */
 export const add = (w: Window, key: string, now: number): Window => {
-  if (HashSet.has(w.keys, key)) return w
+  if (StrMap.has(w.keys, key)) return w
   const horizon = now - w.bounds.windowMs
   const [order, evicted] = Fifo.shiftWhile(
     Fifo.push(w.order, { key, at: now }),
     (e, n) => n > w.bounds.capacity || e.at <= horizon
   )
-  let keys = HashSet.add(w.keys, key)
-  for (const e of evicted) keys = HashSet.remove(keys, e.key)
+  let keys = StrMap.set(w.keys, key, true)
+  for (const e of evicted) keys = StrMap.remove(keys, e.key)
   return { bounds: w.bounds, keys, order }
 }
