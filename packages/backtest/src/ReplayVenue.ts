@@ -50,6 +50,8 @@ export interface Head {
 }
 
 const decodeMarket = Schema.decodeUnknownSync(Market.Market)
+/** tape records decoded ahead of the replay at a time (their frames' JSON parsed in one pass) */
+const DECODE_BATCH = 512
 const decodeProgram = Schema.decodeUnknownSync(Incentive.IncentiveProgram)
 
 /** Reads a tape's head: the definitions written before its first frame. Fails if it has no market. */
@@ -154,8 +156,10 @@ export const make = (head: Head, config: ReplayConfig, venue: string): Effect.Ef
       const clock = yield* Effect.clock
       const time = () => clock.unsafeCurrentTimeMillis()
       const sleep = (ms: number) => clock.sleep(Duration.millis(ms))
-      for (let r = head.rest.next(); !r.done; r = head.rest.next()) {
-        const rec = r.value
+      // frames decoded a batch at a time ahead of their turn (see `decodeAhead`)
+      const ahead = T.decodeAhead(head.rest, DECODE_BATCH)
+      for (let r = ahead.next(); !r.done; r = ahead.next()) {
+        const rec = r.value.rec
         if (latency) {
           for (let at = shown.nextAt; at !== undefined && at <= rec.t; at = shown.nextAt) {
             if (at > time()) yield* sleep(at - time())
@@ -175,7 +179,7 @@ export const make = (head: Head, config: ReplayConfig, venue: string): Effect.Ef
           yield* sleep(at - t1)
         }
         const t = Math.max(rec.t, t1)
-        const applied = T.apply(st, rec, t)
+        const applied = T.apply(st, rec, t, r.value.ev)
         if (latency) shown.push(books, applied.touched, t)
         else wakers.wake(applied.touched)
         publish(applied.updates, applied.fills)

@@ -46,8 +46,62 @@ const invalidate = (st: State, symbols: Iterable<string>, touched: Set<string>) 
   }
 }
 
-/** One record at its time: returns the markets whose book changed and what to publish. */
-export const apply = (st: State, rec: Tape.TapeRecord, t: number): Applied => {
+/** A frame's event as `F.parse` gives it: `UNUSED` for a frame replay does not use, `MALFORMED` where it threw. */
+export const MALFORMED = Symbol("malformed")
+export const UNUSED = Symbol("unused")
+export type Decoded = F.Event | typeof UNUSED | typeof MALFORMED
+
+const decode = (raw: string): Decoded => {
+  try {
+    return F.parse(raw) ?? UNUSED
+  } catch {
+    return MALFORMED
+  }
+}
+
+/** A record with its frame decoded ahead (`undefined` for a record that is not a frame). */
+export interface Ahead {
+  readonly rec: Tape.TapeRecord
+  readonly ev: Decoded | undefined
+}
+
+/**
+ * The records of `it`, their frames decoded `batch` at a time ahead of their replay (a frame's event depends on
+ * its text alone). In one pass over a batch the JSON parser's code and tables stay in the processor's caches;
+ * called once per record between the replay's other work it ran about 4× slower (measured: ~10 µs a frame in a
+ * replay, ~2.6 µs in a loop). At most `batch` records are held.
+ */
+export const decodeAhead = (it: Iterator<Tape.TapeRecord, void>, batch: number): Iterator<Ahead, void> => {
+  let buf: Array<Ahead> = []
+  let i = 0
+  let done = false
+  return {
+    next: () => {
+      if (i === buf.length) {
+        if (done) return { done: true, value: undefined }
+        buf = []
+        i = 0
+        while (buf.length < batch) {
+          const r = it.next()
+          if (r.done === true) {
+            done = true
+            break
+          }
+          const rec = r.value
+          buf.push({ rec, ev: rec.k === "frame" ? decode(rec.raw) : undefined })
+        }
+        if (buf.length === 0) return { done: true, value: undefined }
+      }
+      return { done: false, value: buf[i++]! }
+    }
+  }
+}
+
+/**
+ * One record at its time: returns the markets whose book changed and what to publish. `decoded` is its frame's
+ * event when decoded ahead (`decodeAhead`); without it the frame is decoded here.
+ */
+export const apply = (st: State, rec: Tape.TapeRecord, t: number, decoded?: Decoded): Applied => {
   const r: Applied = { touched: new Set(), updates: [], fills: [] }
   const stats = st.stats
   stats.records++
@@ -67,14 +121,12 @@ export const apply = (st: State, rec: Tape.TapeRecord, t: number): Applied => {
   }
   if (rec.k !== "frame") return r
   stats.frames++
-  let ev: F.Event | undefined
-  try {
-    ev = F.parse(rec.raw)
-  } catch {
+  const ev = decoded ?? decode(rec.raw)
+  if (ev === MALFORMED) {
     stats.malformed++
     return r
   }
-  if (ev === undefined) return r
+  if (ev === UNUSED) return r
   const b = st.books.get(ev.symbol)
   if (b === undefined) return r
   if (ev._tag !== "Trade") B.settlePending(b, st.fm.kind, st.draw)
