@@ -3,14 +3,15 @@
  * resting orders with their queue positions, and the bookkeeping that tells trades from cancels. Plain
  * synchronous state owned by the replay venue (one writer: every change happens in one synchronous step).
  */
-import { Decimal as D, type Market, type TickGrid } from "@alpha-hunter/core"
+import { Decimal as D, type Ids, type Market, type TickGrid } from "@alpha-hunter/core"
 import { canceledAhead, type Kind, tradeAtLevel } from "../FillModel.js"
 import type { BookSide } from "./frames.js"
 
+/** One of our orders resting in the simulated book (its ids branded once, when it is placed). */
 export interface Ours {
-  readonly id: string
-  readonly clientOrderId: string | undefined
-  readonly symbol: string
+  readonly id: Ids.OrderId
+  readonly clientOrderId: Ids.ClientOrderId | undefined
+  readonly symbol: Ids.Symbol
   readonly side: "buy" | "sell"
   readonly level: number
   readonly price: D.Decimal

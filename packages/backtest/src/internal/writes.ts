@@ -3,7 +3,7 @@
  * sent: the caller sleeps first): a create joins the back of its level or takes the recorded liquidity it
  * crosses (a post-only one that would cross is refused); a cancel ends an open order. Synchronous.
  */
-import { Decimal as D, ExchangeError as E, type Order, type Venue, WriteOutcome } from "@alpha-hunter/core"
+import { Decimal as D, ExchangeError as E, Ids, type Order, type Venue, WriteOutcome } from "@alpha-hunter/core"
 import * as Either from "effect/Either"
 import * as B from "./book.js"
 import { bookFills, marketOf, retire, type State, toOrder } from "./state.js"
@@ -43,7 +43,7 @@ export const create = (st: State, r: Venue.CreateItem, t: number): Written => {
     return refused(WriteOutcome.fromError(error))
   }
   const o: B.Ours = {
-    id: `bt-${++st.nextOrder}`,
+    id: Ids.OrderId.make(`bt-${++st.nextOrder}`),
     clientOrderId: r.clientOrderId,
     symbol: r.symbol,
     side: r.side,
