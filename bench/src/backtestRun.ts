@@ -104,6 +104,8 @@ export const runHere = async (o: BacktestOptions) => {
     // the wall time of each quarter (before its collection): the rate along the run — V8's warm-up weighs on
     // the first, the fill and terminal-order windows (an hour deep) fill through all four
     const marks: Array<number> = []
+    // the time those collections take (the heap figures' cost, not the replay's)
+    let gcMs = 0
     let lines = 0
     const t0 = Date.now()
     const cpu0 = process.cpuUsage()
@@ -115,7 +117,9 @@ export const runHere = async (o: BacktestOptions) => {
         progress: (line, fraction) => {
           if (heap.length < 4 && fraction >= (heap.length + 1) / 4 - 0.05) {
             marks.push(Date.now())
+            const g = performance.now()
             gc()
+            gcMs += performance.now() - g
             heap.push(process.memoryUsage().heapUsed / 1e6)
           }
           if (++lines % 10 === 0) o.log(line)
@@ -140,6 +144,7 @@ export const runHere = async (o: BacktestOptions) => {
       fills: r.summary.markets.reduce((n, m) => n + m.fills, 0),
       heap_mb_quarters: [q(0), q(1), q(2), q(3)],
       heap_growth_pct: ((q(3) - q(0)) / q(0)) * 100,
+      gc_s: gcMs / 1000,
       wall_s_quarters: marks.map((m, i) => (m - (i === 0 ? t0 : marks[i - 1]!)) / 1000),
       rss_mb_end: process.memoryUsage().rss / 1e6,
       report_hash: reportHash(r, dir),
