@@ -30,11 +30,12 @@ import {
 } from "node:fs"
 import { dirname, join, relative, resolve } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
+import { alive, bundleRunner, runnerMain } from "./bundle.mjs"
 
 const runner = dirname(fileURLToPath(import.meta.url))
 const args = process.argv.slice(2)
 const custom = args[0] === "--entry" ? resolve(args[1] ?? "") : undefined
-const entry = custom ?? join(runner, "src/main.ts")
+const entry = custom ?? runnerMain
 if (custom !== undefined) args.splice(0, 2)
 // the entry's package: the directory above its `src/`
 const pkg = resolve(dirname(entry), "..")
@@ -56,15 +57,6 @@ const fresh = () => {
   }
 }
 
-const alive = (pid) => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return e.code === "EPERM"
-  }
-}
-
 /** takes the build lock (a file naming this process); false while another live process holds it */
 const takeLock = () => {
   try {
@@ -79,53 +71,14 @@ const takeLock = () => {
   }
 }
 
-/** workspace packages are bundled from source; every other package stays an import of its installed file */
-const installed = {
-  name: "installed-packages",
-  setup(b) {
-    b.onResolve({ filter: /^[^./]/ }, async (a) => {
-      if (a.path.startsWith("@alpha-hunter/") || a.pluginData === "resolving") return undefined
-      if (a.path.startsWith("node:")) return { path: a.path, external: true }
-      // resolved from the importing file (pnpm links each package's own dependencies beside it)
-      const r = await b.resolve(a.path, { kind: a.kind, resolveDir: a.resolveDir, pluginData: "resolving" })
-      return r.errors.length > 0 ? { errors: r.errors } : { path: r.path, external: true }
-    })
-  }
-}
-
 const build = async () => {
-  const { build } = await import("esbuild")
   const startedAt = Date.now()
   const tmp = join(pkg, `.launch-${process.pid}`)
   rmSync(tmp, { recursive: true, force: true })
-  const result = await build({
-    entryPoints: { main: entry, sweepWorker: join(runner, "src/sweepWorker.ts") },
-    outdir: tmp,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    conditions: ["@alpha-hunter/source"],
-    plugins: [installed],
-    metafile: true,
-    logLevel: "error"
-  })
-  // the journal's bulk writer: a plain module the bundle starts from beside itself, as from `src/internal/`
-  // (built too, so that its own imports resolve from where it is installed, whichever package is launched)
-  await build({
-    entryPoints: [join(runner, "src/internal/journalWriter.mjs")],
-    outfile: join(tmp, "journalWriter.mjs"),
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    plugins: [installed],
-    logLevel: "error"
-  })
+  const sources = await bundleRunner(entry, tmp)
   // each input's modification time; one changed since the build started counts as unknown (-1: rebuilt next time)
   const inputs = {}
-  for (const i of [self, ...Object.keys(result.metafile.inputs).filter((i) => !i.includes("node_modules"))]) {
-    const file = resolve(process.cwd(), i)
+  for (const file of [self, join(runner, "bundle.mjs"), ...sources]) {
     const mtime = statSync(file).mtimeMs
     inputs[relative(pkg, file)] = mtime <= startedAt ? mtime : -1
   }

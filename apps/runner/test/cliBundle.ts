@@ -1,5 +1,5 @@
 /**
- * vitest global setup: the CLI the tests spawn, bundled once per test run from the TypeScript sources (esbuild,
+ * vitest global setup: the CLI the tests spawn, bundled once per test run from the TypeScript sources (`bundle.mjs`,
  * the "@alpha-hunter/source" condition, ~2 s). Started through tsx, every child process compiled its modules
  * in a loader thread — ~3 s of CPU before it did anything, against ~1.2 s for the bundle — and the runner's
  * tests start about a hundred of them. What runs is the same code as `pnpm start`; the README's commands
@@ -9,10 +9,10 @@
  * paths the CLI finds from its own location — `config/`, `dashboard/`, the sweep worker beside it — are the
  * same) and is removed at the end of the run; one left by a killed run is removed by the next.
  */
-import { copyFileSync, existsSync, readdirSync, rmSync } from "node:fs"
+import { existsSync, readdirSync, rmSync } from "node:fs"
 import { join, resolve } from "node:path"
-import { build, type Plugin } from "esbuild"
 import type { TestProject } from "vitest/node"
+import { alive, bundleRunner, runnerMain } from "../bundle.mjs"
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -22,30 +22,6 @@ declare module "vitest" {
 }
 
 const root = resolve(import.meta.dirname, "..")
-
-/** Workspace packages are bundled from source; every other package stays an import of its installed file. */
-const installed: Plugin = {
-  name: "installed-packages",
-  setup(b) {
-    b.onResolve({ filter: /^[^./]/ }, async (args) => {
-      if (args.path.startsWith("@alpha-hunter/") || args.pluginData === "resolving") return undefined
-      if (args.path.startsWith("node:")) return { path: args.path, external: true }
-      // resolved from the importing file (pnpm links each package's own dependencies beside it)
-      const r = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: "resolving" })
-      return r.errors.length > 0 ? { errors: r.errors } : { path: r.path, external: true }
-    })
-  }
-}
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    // EPERM: it runs, as another user
-    return (e as NodeJS.ErrnoException).code === "EPERM"
-  }
-}
 
 // the projects of one run share the bundle (each runs this setup; they run in the one main process)
 interface Shared {
@@ -61,19 +37,7 @@ const bundle = async (): Promise<string> => {
     if (m !== null && !alive(Number(m[1]))) rmSync(join(root, name), { recursive: true, force: true })
   }
   const outdir = join(root, `.cli-${process.pid}`)
-  await build({
-    entryPoints: { main: join(root, "src/main.ts"), sweepWorker: join(root, "src/sweepWorker.ts") },
-    outdir,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    conditions: ["@alpha-hunter/source"],
-    plugins: [installed],
-    logLevel: "error"
-  })
-  // the journal's bulk writer is a plain module the bundle starts from beside itself, as from `src/internal/`
-  copyFileSync(join(root, "src/internal/journalWriter.mjs"), join(outdir, "journalWriter.mjs"))
+  await bundleRunner(runnerMain, outdir)
   return join(outdir, "main.js")
 }
 
