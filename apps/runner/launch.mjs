@@ -12,7 +12,8 @@
  * finds from its own location — `config/`, `dashboard/` — are the same).
  *
  * It is rebuilt only when a source it was built from changed (each one's modification time against the one it had
- * when built, from esbuild's list of inputs: a few milliseconds to check, ~2 s to rebuild); launches at the same time wait
+ * when built, from esbuild's list of inputs: a few milliseconds to check, ~2 s to rebuild), after an install (it
+ * imports installed packages by their files' paths) and when the checkout moved; launches at the same time wait
  * for one build (a lock file naming its process; a dead one's lock is taken over).
  *
  * `--entry FILE.ts` (first argument) runs another module the same way (the bench's backtest runs through it).
@@ -49,7 +50,9 @@ const self = fileURLToPath(import.meta.url)
 const fresh = () => {
   if (!existsSync(stamp)) return false
   try {
-    const { inputs } = JSON.parse(readFileSync(stamp, "utf8"))
+    const { at, inputs } = JSON.parse(readFileSync(stamp, "utf8"))
+    // built in another place (a moved checkout): its imports of installed packages name that place's files
+    if (at !== pkg) return false
     for (const [file, mtime] of Object.entries(inputs)) if (statSync(resolve(pkg, file)).mtimeMs !== mtime) return false
     return true
   } catch {
@@ -78,14 +81,16 @@ const build = async () => {
   const sources = await bundleRunner(entry, tmp)
   // each input's modification time; one changed since the build started counts as unknown (-1: rebuilt next time)
   const inputs = {}
-  for (const file of [self, join(runner, "bundle.mjs"), ...sources]) {
+  // the install too: the bundle imports installed packages by their installed files' paths, which an install moves
+  const installed = [join(runner, "../..", "node_modules/.modules.yaml"), join(runner, "../..", "pnpm-lock.yaml")]
+  for (const file of [self, join(runner, "bundle.mjs"), ...installed.filter((f) => existsSync(f)), ...sources]) {
     const mtime = statSync(file).mtimeMs
     inputs[relative(pkg, file)] = mtime <= startedAt ? mtime : -1
   }
   mkdirSync(outdir, { recursive: true })
   // file by file, each whole (a launch reading the old set meanwhile reads whole files), the list of inputs last
   for (const f of ["journalWriter.mjs", "sweepWorker.js", "main.js"]) renameSync(join(tmp, f), join(outdir, f))
-  writeFileSync(join(tmp, "inputs.json"), JSON.stringify({ inputs }))
+  writeFileSync(join(tmp, "inputs.json"), JSON.stringify({ at: pkg, inputs }))
   renameSync(join(tmp, "inputs.json"), stamp)
   rmSync(tmp, { recursive: true, force: true })
 }

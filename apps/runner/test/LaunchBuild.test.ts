@@ -5,7 +5,7 @@
  * runner's own bundle is not touched.
  */
 import { execFile } from "node:child_process"
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { afterAll, assert, describe, it } from "@effect/vitest"
@@ -87,5 +87,25 @@ describe("launch.mjs", () => {
     assert.isFalse(existsSync(lock))
     writeEntry("six")
     assert.strictEqual((await launch()).out.trim(), "six")
+  }, 90_000)
+
+  it("rebuilds after an install (the bundle names installed files by path) and for a checkout moved elsewhere", async () => {
+    writeEntry("seven")
+    assert.strictEqual((await launch()).out.trim(), "seven")
+    const built = statSync(bundle).mtimeMs
+    assert.strictEqual((await launch()).out.trim(), "seven")
+    assert.strictEqual(statSync(bundle).mtimeMs, built)
+    // an install rewrites pnpm's record of it
+    const modules = resolve(import.meta.dirname, "..", "..", "..", "node_modules", ".modules.yaml")
+    const now = new Date()
+    utimesSync(modules, now, now)
+    await launch()
+    const afterInstall = statSync(bundle).mtimeMs
+    assert.isAbove(afterInstall, built)
+    // the same bundle found under another path
+    const stamp = join(pkg, ".launch", "inputs.json")
+    writeFileSync(stamp, JSON.stringify({ ...JSON.parse(readFileSync(stamp, "utf8")), at: "/somewhere/else" }))
+    assert.strictEqual((await launch()).out.trim(), "seven")
+    assert.isAbove(statSync(bundle).mtimeMs, afterInstall)
   }, 90_000)
 })
