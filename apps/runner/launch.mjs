@@ -18,17 +18,7 @@
  *
  * `--entry FILE.ts` (first argument) runs another module the same way (the bench's backtest runs through it).
  */
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync
-} from "node:fs"
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { dirname, join, relative, resolve } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { alive, bundleRunner, runnerMain } from "./bundle.mjs"
@@ -63,13 +53,18 @@ const fresh = () => {
 /** takes the build lock (a file naming this process); false while another live process holds it */
 const takeLock = () => {
   try {
-    closeSync(openSync(lock, "wx"))
-    writeFileSync(lock, String(process.pid))
+    writeFileSync(lock, String(process.pid), { flag: "wx" })
     return true
   } catch {
-    const holder = Number(readFileSync(lock, "utf8").trim() || "0")
-    if (holder > 0 && alive(holder)) return false
-    rmSync(lock, { force: true }) // left by a launch that died: taken over on the next try
+    let holder
+    try {
+      holder = Number(readFileSync(lock, "utf8").trim())
+    } catch {
+      return false // released meanwhile: try again
+    }
+    // an empty file: its launch is between creating and naming it (unless that was long ago)
+    const held = holder > 0 ? alive(holder) : Date.now() - statSync(lock, { throwIfNoEntry: false })?.mtimeMs < 10_000
+    if (!held) rmSync(lock, { force: true }) // left by a launch that died: taken over on the next try
     return false
   }
 }
@@ -78,26 +73,30 @@ const build = async () => {
   const startedAt = Date.now()
   const tmp = join(pkg, `.launch-${process.pid}`)
   rmSync(tmp, { recursive: true, force: true })
-  const sources = await bundleRunner(entry, tmp)
-  // each input's modification time; one changed since the build started counts as unknown (-1: rebuilt next time)
-  const inputs = {}
-  // the install too: the bundle imports installed packages by their installed files' paths, which an install moves
-  const installed = [join(runner, "../..", "node_modules/.modules.yaml"), join(runner, "../..", "pnpm-lock.yaml")]
-  for (const file of [self, join(runner, "bundle.mjs"), ...installed.filter((f) => existsSync(f)), ...sources]) {
-    const mtime = statSync(file).mtimeMs
-    inputs[relative(pkg, file)] = mtime <= startedAt ? mtime : -1
+  try {
+    const sources = await bundleRunner(entry, tmp)
+    // each input's modification time; one changed since the build started counts as unknown (-1: rebuilt next time)
+    const inputs = {}
+    // the install too: the bundle imports installed packages by their installed files' paths, which an install moves
+    const installed = [join(runner, "../..", "node_modules/.modules.yaml"), join(runner, "../..", "pnpm-lock.yaml")]
+    for (const file of [self, join(runner, "bundle.mjs"), ...installed.filter((f) => existsSync(f)), ...sources]) {
+      const mtime = statSync(file).mtimeMs
+      inputs[relative(pkg, file)] = mtime <= startedAt ? mtime : -1
+    }
+    mkdirSync(outdir, { recursive: true })
+    // file by file, each whole (a launch reading the old set meanwhile reads whole files), the list of inputs last
+    for (const f of ["journalWriter.mjs", "sweepWorker.js", "main.js"]) renameSync(join(tmp, f), join(outdir, f))
+    writeFileSync(join(tmp, "inputs.json"), JSON.stringify({ at: pkg, inputs }))
+    renameSync(join(tmp, "inputs.json"), stamp)
+  } finally {
+    // what a failed build wrote goes with it
+    rmSync(tmp, { recursive: true, force: true })
   }
-  mkdirSync(outdir, { recursive: true })
-  // file by file, each whole (a launch reading the old set meanwhile reads whole files), the list of inputs last
-  for (const f of ["journalWriter.mjs", "sweepWorker.js", "main.js"]) renameSync(join(tmp, f), join(outdir, f))
-  writeFileSync(join(tmp, "inputs.json"), JSON.stringify({ at: pkg, inputs }))
-  renameSync(join(tmp, "inputs.json"), stamp)
-  rmSync(tmp, { recursive: true, force: true })
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
-for (let waited = 0; !fresh(); ) {
+for (let said = false; !fresh(); ) {
   if (takeLock()) {
     let failed
     try {
@@ -114,9 +113,9 @@ for (let waited = 0; !fresh(); ) {
     }
     break
   }
-  if (waited === 0) process.stderr.write("alpha-hunter: waiting for another launch's build of the runner…\n")
+  if (!said) process.stderr.write("alpha-hunter: waiting for another launch's build of the runner…\n")
+  said = true
   await sleep(100)
-  waited += 100
 }
 
 process.argv.splice(2, process.argv.length - 2, ...args)

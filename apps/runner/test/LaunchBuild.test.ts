@@ -5,7 +5,17 @@
  * runner's own bundle is not touched.
  */
 import { execFile } from "node:child_process"
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs"
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync
+} from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { afterAll, assert, describe, it } from "@effect/vitest"
@@ -54,6 +64,12 @@ describe("launch.mjs", () => {
     const afterDead = await launch()
     assert.strictEqual(afterDead.code, 0, afterDead.err)
     assert.strictEqual(afterDead.out.trim(), "three")
+    // an empty lock (a launch that died between creating and naming it), a minute old
+    writeEntry("three and a half")
+    writeFileSync(lock, "")
+    const old = new Date(Date.now() - 60_000)
+    utimesSync(lock, old, old)
+    assert.strictEqual((await launch()).out.trim(), "three and a half")
     writeEntry("four")
     writeFileSync(lock, String(process.pid)) // this test process: alive, so the launch waits
     const waiting = launch()
@@ -85,6 +101,11 @@ describe("launch.mjs", () => {
     assert.include(r.err, "alpha-hunter: cannot build the runner from its sources")
     assert.notInclude(r.err, "    at ")
     assert.isFalse(existsSync(lock))
+    // nor is what the failed build wrote left behind
+    assert.deepStrictEqual(
+      readdirSync(pkg).filter((n) => n.startsWith(".launch-")),
+      []
+    )
     writeEntry("six")
     assert.strictEqual((await launch()).out.trim(), "six")
   }, 90_000)
