@@ -82,6 +82,8 @@ export interface BacktestResult {
   readonly steps: number
 }
 
+const DAY_MS = 86_400_000
+
 const sumAttr = (xs: ReadonlyArray<Analytics.Attribution>): Analytics.Attribution => ({
   spread: D.sum(xs.map((x) => x.spread)),
   inventory: D.sum(xs.map((x) => x.inventory)),
@@ -107,6 +109,8 @@ export const run = (resolved: Resolved, options: BacktestOptions): Effect.Effect
         })
     })
     const strategies = resolved.strategies.filter((s) => s.section.venue === venueName)
+    // the tape's last record's time (its index says)
+    const tapeEnd = reader.index?.files.at(-1)?.to
     const replayConfig = FillModel.ReplayConfig.make({
       fill: options.fill,
       ...(options.balance !== undefined ? { balance: options.balance } : {})
@@ -120,7 +124,9 @@ export const run = (resolved: Resolved, options: BacktestOptions): Effect.Effect
         // the journal file, written in large batches (no commit per decision), times kept
         const file = yield* Journal.make(options.journal, { bulk: true })
         // the report is built as the journal is written (nothing read back, no entry kept)
-        const report = Report.fold()
+        // the journal's last entry comes within moments of the tape's last record (the quotes pulled at its end):
+        // a day is room to spare, and what lets the report count the 30-day volume with no fill kept
+        const report = Report.fold(tapeEnd === undefined ? {} : { endsBy: tapeEnd + DAY_MS })
         const { journal, flush } = yield* BacktestJournal.buffered(file, undefined, report.add)
         const replay = yield* ReplayVenue.make(head, replayConfig, venueName)
         const programs = TapePrograms.make(head.programs, yield* Effect.clock)
@@ -170,7 +176,7 @@ export const run = (resolved: Resolved, options: BacktestOptions): Effect.Effect
     )
 
     let lastProgress = 0
-    const span = Math.max(1, (reader.index?.files.at(-1)?.to ?? head.startMs) - head.startMs)
+    const span = Math.max(1, (tapeEnd ?? head.startMs) - head.startMs)
     const result = yield* Effect.try({
       try: () =>
         SimRuntime.run(program, {

@@ -117,7 +117,15 @@ export const compute = (entries: ReadonlyArray<Entry>, options: ReportOptions = 
  * the same entries (when its starts agree on which venues run in process, as a backtest's one start does), with
  * nothing read back and no entry kept (a backtest's: its journal is fresh).
  */
-export const fold = (): { readonly add: (e: Entry) => void; readonly finish: () => Report } => {
+export const fold = (
+  options: {
+    /**
+     * the latest the last entry can be (a backtest's tape says): what lets the 30-day volume be counted as the
+     * fills come, none kept (a later entry fails `finish`)
+     */
+    readonly endsBy?: number
+  } = {}
+): { readonly add: (e: Entry) => void; readonly finish: () => Report } => {
   let first: number | undefined
   let last = 0
   let orders: OrdersFold | undefined
@@ -126,7 +134,7 @@ export const fold = (): { readonly add: (e: Entry) => void; readonly finish: () 
     add: (e) => {
       if (first === undefined) {
         first = e.ts
-        orders = ordersFold(first)
+        orders = ordersFold(first, undefined, options.endsBy)
         lip = lipFold(first)
       }
       last = e.ts
@@ -150,8 +158,8 @@ const assemble = (from: number, to: number, pass: OrdersPass, lip: LipSection): 
       contractsPlaced: a.contractsPlaced,
       restingNotional: D.div(a.notionalMs, D.int(windowMs)),
       liquidityDollarHours: D.div(a.notionalMs, D.int(HOUR)),
-      avgImprovementTicks: a.impTicks.length ? a.impTicks.reduce((x, y) => x + y, 0) / a.impTicks.length : undefined,
-      avgImprovement: a.imp.length ? D.div(D.sum(a.imp), D.int(a.imp.length)) : undefined,
+      avgImprovementTicks: a.impTicksCount > 0 ? a.impTicksSum / a.impTicksCount : undefined,
+      avgImprovement: a.impCount > 0 ? D.div(a.impSum, D.int(a.impCount)) : undefined,
       makerContracts: a.maker,
       takerContracts: a.taker,
       makerFillRate: ratio(a.maker, a.contractsPlaced),
@@ -162,8 +170,10 @@ const assemble = (from: number, to: number, pass: OrdersPass, lip: LipSection): 
       pnl: D.sub(D.add(a.cash, a.mark === undefined ? D.ZERO : D.mul(a.position, a.mark)), a.fees)
     }))
     .sort((x, y) => (x.venue + x.symbol < y.venue + y.symbol ? -1 : 1))
-  const impTicks = all.flatMap((a) => a.impTicks)
-  const imp = all.flatMap((a) => a.imp)
+  // improvement ticks are integers (the strategy's schema): their sums are exact in any order
+  const impTicksSum = all.reduce((s, a) => s + a.impTicksSum, 0)
+  const impTicksCount = all.reduce((s, a) => s + a.impTicksCount, 0)
+  const impCount = all.reduce((s, a) => s + a.impCount, 0)
   const maker = D.sum(rows.map((r) => r.makerContracts))
   const taker = D.sum(rows.map((r) => r.takerContracts))
   const placed = D.sum(all.map((a) => a.contractsPlaced))
@@ -176,8 +186,8 @@ const assemble = (from: number, to: number, pass: OrdersPass, lip: LipSection): 
       contractsPlaced: placed,
       restingNotional: D.sum(rows.map((r) => r.restingNotional)),
       liquidityDollarHours: D.sum(rows.map((r) => r.liquidityDollarHours)),
-      avgImprovementTicks: impTicks.length ? impTicks.reduce((x, y) => x + y, 0) / impTicks.length : undefined,
-      avgImprovement: imp.length ? D.div(D.sum(imp), D.int(imp.length)) : undefined,
+      avgImprovementTicks: impTicksCount > 0 ? impTicksSum / impTicksCount : undefined,
+      avgImprovement: impCount > 0 ? D.div(D.sum(all.map((a) => a.impSum)), D.int(impCount)) : undefined,
       makerFillRate: ratio(maker, placed),
       makerTakerRatio: ratio(maker, taker),
       makerContracts: maker,

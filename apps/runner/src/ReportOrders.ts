@@ -31,8 +31,11 @@ export interface OrderAcc {
   ordersPlaced: number
   contractsPlaced: D.Decimal
   notionalMs: D.Decimal
-  impTicks: Array<number>
-  imp: Array<D.Decimal>
+  /** the improvement of each order placed, in ticks and in price (sums and counts: the averages, exact) */
+  impTicksSum: number
+  impTicksCount: number
+  impSum: D.Decimal
+  impCount: number
   maker: D.Decimal
   taker: D.Decimal
   vol30: D.Decimal
@@ -82,8 +85,10 @@ interface Recent {
 /**
  * The pass as a fold, entry by entry (oldest first), so a report can be built while the journal is written —
  * the backtest's, with nothing read back and nothing kept per entry. What it keeps is bounded: the resting
- * orders, one accumulator per market and the fills of the last 30 days (for the 30-day volume, known once the
- * window's end is). `inProcessOf`: whether each venue runs inside the process (every start's reconcile entry
+ * orders, one accumulator per market and, for the 30-day volume, the fills that may fall before the window's
+ * last 30 days: every fill of the last 30 days when the window's end is unknown until `finish`; with `endsBy`
+ * (the window ends no later: a backtest's tape says so) a fill at least 30 days before `endsBy` only — none on
+ * a tape shorter than 30 days. `inProcessOf`: whether each venue runs inside the process (every start's reconcile entry
  * says); when absent, the latest reconcile entry seen so far says — the same as `ordersPass`'s look at the
  * whole journal unless a venue changed between in-process and not across restarts.
  */
@@ -93,7 +98,9 @@ export interface OrdersFold {
   readonly finish: (to: number, options?: { readonly live?: boolean }) => OrdersPass
 }
 
-export const ordersFold = (from: number, inProcessOf?: ReadonlyMap<string, boolean>): OrdersFold => {
+export const ordersFold = (from: number, inProcessOf?: ReadonlyMap<string, boolean>, endsBy?: number): OrdersFold => {
+  // a fill at or after this is in the window's last 30 days whatever the window's end (it is `endsBy` at most)
+  const surely30 = endsBy === undefined ? Number.POSITIVE_INFINITY : endsBy - 30 * DAY
   const inProcess = new Map<string, boolean>(inProcessOf ?? [])
   const markets = new Map<string, OrderAcc>()
   const recent = new Map<OrderAcc, { fills: Array<Recent>; head: number }>()
@@ -107,8 +114,10 @@ export const ordersFold = (from: number, inProcessOf?: ReadonlyMap<string, boole
         ordersPlaced: 0,
         contractsPlaced: D.ZERO,
         notionalMs: D.ZERO,
-        impTicks: [],
-        imp: [],
+        impTicksSum: 0,
+        impTicksCount: 0,
+        impSum: D.ZERO,
+        impCount: 0,
         maker: D.ZERO,
         taker: D.ZERO,
         vol30: D.ZERO,
@@ -143,8 +152,16 @@ export const ordersFold = (from: number, inProcessOf?: ReadonlyMap<string, boole
       else if (r.downFrom === undefined) resting.set(key, { ...r, downFrom: last })
     }
   }
-  /** a fill in the window: kept while it may fall in the last 30 days (the window ends no sooner than `at`) */
+  /**
+   * a fill in the window: counted now when it is surely in the last 30 days, else kept while it may be (the
+   * window ends no sooner than `at`)
+   */
   const keepRecent = (a: OrderAcc, f: Recent) => {
+    if (f.ts >= surely30) {
+      a.vol30 = D.add(a.vol30, f.amount)
+      a.vol30d = D.add(a.vol30d, f.notional)
+      return
+    }
     let r = recent.get(a)
     if (r === undefined) {
       r = { fills: [], head: 0 }
@@ -185,9 +202,15 @@ export const ordersFold = (from: number, inProcessOf?: ReadonlyMap<string, boole
         const a = acc(e.venue, e.symbol)
         const amount = dec(d["amount"])
         if (amount !== undefined) a.contractsPlaced = D.add(a.contractsPlaced, amount)
-        if (typeof d["improvementTicks"] === "number") a.impTicks.push(d["improvementTicks"])
+        if (typeof d["improvementTicks"] === "number") {
+          a.impTicksSum += d["improvementTicks"]
+          a.impTicksCount++
+        }
         const imp = dec(d["improvement"])
-        if (imp !== undefined) a.imp.push(imp)
+        if (imp !== undefined) {
+          a.impSum = D.add(a.impSum, imp)
+          a.impCount++
+        }
         break
       }
       case "ack":
@@ -257,6 +280,9 @@ export const ordersFold = (from: number, inProcessOf?: ReadonlyMap<string, boole
   }
 
   const finish = (to: number, options: { readonly live?: boolean } = {}): OrdersPass => {
+    if (endsBy !== undefined && to > endsBy) {
+      throw new Error(`the report's window ends at ${to}, after the end it was given (${endsBy})`)
+    }
     // the end of the journal: the last process's in-process orders end at its last activity (unless it runs)
     if (last !== undefined && options.live !== true) {
       for (const [key, r] of [...resting]) if (inProcess.get(r.acc.venue) === true) close(key, last, to)

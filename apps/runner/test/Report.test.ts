@@ -103,11 +103,19 @@ describe("Report", () => {
       }),
       e(D40 + H, "sample", { data: { mid: "0.35" } })
     ]
+    const end = later[later.length - 1]!.ts
     for (const journal of [entries, later, []]) {
-      const f = Report.fold()
-      for (const x of journal) f.add(x)
-      assert.deepStrictEqual(f.finish(), Report.compute(journal))
+      // the window's end unknown, or bounded (at the end, a day or 20 days later: fills counted as they come)
+      for (const endsBy of [undefined, end, end + 24 * H, end + 20 * 24 * H]) {
+        const f = Report.fold(endsBy === undefined ? {} : { endsBy })
+        for (const x of journal) f.add(x)
+        assert.deepStrictEqual(f.finish(), Report.compute(journal))
+      }
     }
+    // an entry after the end it was given: the fold says so, it does not count a figure it cannot know
+    const early = Report.fold({ endsBy: end - 1 })
+    for (const x of later) early.add(x)
+    assert.throws(() => early.finish(), /after the end it was given/)
     // the fills more than 30 days before the end are out of the 30-day volume (2 of the last fill only)
     const r = Report.compute(later)
     assert.strictEqual(D.format(r.markets[0]!.volume30d), "2")
