@@ -17,7 +17,7 @@
  * `gateway(strategy, prefix)` is what a strategy sees (core `OrderGateway`): cancels are checked for
  * ownership, and strategies cannot pass raw venue `params`.
  */
-import { Decimal as D, type Exchange, type Order, type Risk, type Strategy } from "@alpha-hunter/core"
+import { Decimal as D, type Exchange, KeyWindow, type Order, type Risk, type Strategy } from "@alpha-hunter/core"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as HashMap from "effect/HashMap"
@@ -26,8 +26,17 @@ import * as Queue from "effect/Queue"
 import * as Ref from "effect/Ref"
 import type * as Scope from "effect/Scope"
 import type { ExecutionJournalService } from "./ExecutionJournal.js"
-import * as FillWindow from "./FillWindow.js"
-import { about, bump, type Ctx, orderData, record, type Stats, type WriteKind, zeroStats } from "./internal/context.js"
+import {
+  about,
+  bump,
+  type Ctx,
+  now,
+  orderData,
+  record,
+  type Stats,
+  type WriteKind,
+  zeroStats
+} from "./internal/context.js"
 import { type QueuedJob, sender } from "./internal/creates.js"
 import { makeGateway } from "./internal/gateway.js"
 import { resolveOne } from "./internal/writes.js"
@@ -46,8 +55,11 @@ export interface Options {
   readonly writeDeadline?: Duration.DurationInput
   /** ids of finished orders remembered per generation, against late updates (default 10,000) */
   readonly closedCapacity?: number
-  /** trade ids remembered per generation, against re-delivered fills (default 50,000) */
-  readonly fillCapacity?: number
+  /**
+   * trade ids remembered against re-delivered fills: each for at least `windowMs` of the engine's clock unless
+   * `capacity` newer fills come first (default one hour, 50,000: what the risk engine remembers)
+   */
+  readonly fillWindow?: KeyWindow.WindowBounds
   /** called just before each write is sent (metrics: orders sent by kind, tick-to-order latency) */
   readonly onWrite?: (symbol: string, kind: WriteKind, count: number) => Effect.Effect<void>
 }
@@ -147,12 +159,15 @@ export const make = (options: Options): Effect.Effect<ExecutionEngine, never, Sc
       )
     }
 
-    const fillWindow = yield* Ref.make(FillWindow.empty(options.fillCapacity))
+    const fillWindow = yield* Ref.make(KeyWindow.make(options.fillWindow))
+    /** whether a trade id is new (then remembered from `at`) */
+    const fresh = (w: KeyWindow.Window, id: string, at: number): readonly [boolean, KeyWindow.Window] =>
+      KeyWindow.has(w, id) ? [false, w] : [true, KeyWindow.add(w, id, at)]
     const onFill = (f: Order.Fill): Effect.Effect<boolean> => {
       const strategy = options.strategyOf(f.clientOrderId)
       if (strategy === undefined) return Effect.succeed(false)
       return Effect.flatMap(
-        Ref.modify(fillWindow, (w) => FillWindow.add(w, f.id)),
+        Effect.flatMap(now, (at) => Ref.modify(fillWindow, (w) => fresh(w, f.id, at))),
         (fresh): Effect.Effect<boolean> =>
           fresh
             ? Effect.zipRight(
@@ -186,11 +201,13 @@ export const make = (options: Options): Effect.Effect<ExecutionEngine, never, Sc
       )
     }
     const seenFills = (ids: Iterable<string>) =>
-      Ref.update(fillWindow, (w) => {
-        let next = w
-        for (const id of ids) next = FillWindow.add(next, id)[1]
-        return next
-      })
+      Effect.flatMap(now, (at) =>
+        Ref.update(fillWindow, (w) => {
+          let next = w
+          for (const id of ids) next = KeyWindow.add(next, id, at)
+          return next
+        })
+      )
 
     const adopt = (o: Order.Order, strategy: string) =>
       Effect.gen(function* () {
@@ -219,7 +236,7 @@ export const make = (options: Options): Effect.Effect<ExecutionEngine, never, Sc
         return {
           live: Tracker.size(s),
           closed: Tracker.closedSize(s),
-          fills: FillWindow.size(yield* Ref.get(fillWindow))
+          fills: KeyWindow.size(yield* Ref.get(fillWindow))
         }
       })
     }

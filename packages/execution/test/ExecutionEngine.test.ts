@@ -272,7 +272,7 @@ describe("ExecutionEngine", () => {
       })
   )
 
-  it.scoped("fills are booked once per trade id (bounded window), only ours, to Risk and the journal", () =>
+  it.scoped("fills are booked once per trade id (an hour's window), only ours, to Risk and the journal", () =>
     Effect.gen(function* () {
       const { engine, journal, risk } = yield* setup()
       const fill = (id: string, cid: string) =>
@@ -297,6 +297,15 @@ describe("ExecutionEngine", () => {
       assert.strictEqual((yield* engine.stats).fills, 1)
       assert.strictEqual((yield* journal.entries).filter((e) => e.kind === "fill").length, 1)
       assert.strictEqual(D.format(yield* risk.position("paper", M, "mm")), "2")
+      assert.strictEqual((yield* engine.sizes).fills, 2)
+      // re-delivered within the hour (the engine's clock): still booked once
+      yield* TestClock.adjust("59 minutes")
+      assert.isFalse(yield* engine.onFill(fill("t1", "ah-mm-x-1")))
+      // past the hour: the next fill's arrival drops the ids older than that (memory follows the fill rate)
+      yield* TestClock.adjust("2 minutes")
+      assert.isTrue(yield* engine.onFill(fill("t4", "ah-mm-x-1")))
+      assert.strictEqual((yield* engine.sizes).fills, 1)
+      assert.strictEqual(D.format(yield* risk.position("paper", M, "mm")), "4")
     })
   )
 

@@ -1,6 +1,5 @@
 import { Decimal as D, Ids, Order } from "@alpha-hunter/core"
 import { assert, describe, it } from "@effect/vitest"
-import * as FillWindow from "../src/FillWindow.js"
 import * as Tracker from "../src/OrderTracker.js"
 
 // validation off: the schema's checks cost ~0.1 ms per order, and these fields are valid by construction
@@ -63,16 +62,5 @@ describe("OrderTracker", () => {
     let indexed = 0
     for (let m = 0; m < 50; m++) indexed += Tracker.inSymbol(s, `M${m}`).length
     assert.strictEqual(indexed, 4)
-  })
-})
-
-describe("FillWindow", () => {
-  it("remembers at least `capacity` recent ids and at most twice that", () => {
-    let w = FillWindow.empty(1_000)
-    for (let i = 0; i < 100_000; i++) w = FillWindow.add(w, `t${i}`)[1]
-    assert.isAtMost(FillWindow.size(w), 2_000)
-    for (let i = 99_000; i < 100_000; i++) assert.isTrue(FillWindow.has(w, `t${i}`))
-    assert.isFalse(FillWindow.has(w, "t0"))
-    assert.isFalse(FillWindow.add(w, "t99999")[0])
   })
 })

@@ -3,12 +3,11 @@
  * reservations stay bounded however many fills, orders and approvals go through; within the window a
  * re-delivery is still recognised.
  */
-import { Decimal as D, Ids, Order, type Risk, StrMap } from "@alpha-hunter/core"
+import { Decimal as D, Ids, Order, type Risk, StrMap, KeyWindow as Window } from "@alpha-hunter/core"
 import { assert, describe, it } from "@effect/vitest"
 import * as SortedMap from "effect/SortedMap"
 import * as Engine from "../src/internal/engine.js"
 import type { EngineState } from "../src/internal/model.js"
-import * as Window from "../src/internal/window.js"
 import { binaryMarket, cfg, fill, order, req } from "./helpers.js"
 
 const scope: Risk.RiskScope = { venue: "paper-a", strategy: "maker" }

@@ -2,7 +2,7 @@
  * Post-trade accounting: order updates, fills (average-cost positions, realized P&L, fees), marks, market
  * registration, the breaches they can trigger (position, daily loss, drawdown), and the read-outs.
  */
-import { Decimal as D, type Market, type Order, type Risk, StrMap } from "@alpha-hunter/core"
+import { Decimal as D, type Market, type Order, type Risk, StrMap, KeyWindow as Window } from "@alpha-hunter/core"
 import type { RiskConfig } from "../RiskConfig.js"
 import { bookOf, putMark, putOrder, putPosition, rebuild, scopeTotals } from "./aggregates.js"
 import { marketInfo } from "./exposure.js"
@@ -29,7 +29,6 @@ import {
 } from "./scope.js"
 import { applyAction } from "./stateMachine.js"
 import { tick } from "./time.js"
-import * as Window from "./window.js"
 
 type Decimal = D.Decimal
 

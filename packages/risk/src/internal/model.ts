@@ -8,11 +8,10 @@
  */
 
 import type { Fifo } from "@alpha-hunter/core"
-import { Decimal as D, type Market, type Risk, StrMap } from "@alpha-hunter/core"
+import { Decimal as D, type Market, type Risk, StrMap, KeyWindow as Window } from "@alpha-hunter/core"
 import * as Order from "effect/Order"
 import * as SortedMap from "effect/SortedMap"
 import type { LimitName, RiskConfig } from "../RiskConfig.js"
-import * as Window from "./window.js"
 
 type Decimal = D.Decimal
 

@@ -1,14 +1,18 @@
 /**
- * A bounded, insertion-ordered set of keys with a time window: what the engine uses to de-duplicate fills
- * (by venue and trade id) and to remember terminal orders (so a late non-terminal update never revives one).
+ * A bounded, insertion-ordered set of keys with a time window: what the risk engine and the execution engine
+ * use to de-duplicate fills (by trade id) and what the risk engine uses to remember terminal orders (so a late
+ * non-terminal update never revives one).
  *
- * A key is remembered from the engine-clock time it is first added for at least `windowMs`, unless `capacity`
- * newer keys arrive first; the oldest keys go first. Eviction happens on insertion, so the set never holds more
- * than `capacity` keys. Adding a key already present is a no-op (its age is not refreshed), so the queue and the
- * set always hold the same keys. Membership is a persistent string map (core `StrMap`); age order a persistent FIFO (core `Fifo`).
+ * A key is remembered from the clock time it is first added for at least `windowMs`, unless `capacity` newer
+ * keys arrive first; the oldest keys go first. Eviction happens on insertion, so the set never holds more than
+ * `capacity` keys, nor (past its first window) keys older than `windowMs`: its size follows the rate keys come
+ * at, not how long the process has run. Adding a key already present is a no-op (its age is not refreshed), so
+ * the queue and the set always hold the same keys. Membership is a persistent string map (`StrMap`); age order
+ * a persistent FIFO (`Fifo`).
  */
 
-import { Fifo, StrMap } from "@alpha-hunter/core"
+import * as Fifo from "./Fifo.js"
+import * as StrMap from "./StrMap.js"
 
 export interface WindowBounds {
   readonly windowMs: number
