@@ -170,9 +170,15 @@ const main = async () => {
       log
     })
   )
-  await section("backtest", () =>
-    BacktestBench.run({ minutes: quick ? 10 : 60, markets: 50, eventsPerSecond: 1, batchMs: 0, log })
-  )
+  await section("backtest", async () => {
+    const tape = { markets: 50, eventsPerSecond: 1, batchMs: 0, log }
+    const speed = await BacktestBench.run({ ...tape, minutes: quick ? 10 : 60 })
+    if (quick) return speed
+    // memory with tape length: three hours, the live heap at each hour's end (the windows fill in the first)
+    const long = await BacktestBench.run({ ...tape, minutes: 180, parts: 3 })
+    const { minutes, wall_s, x_real_time, heap_mb_parts, heap_growth_pct, report_hash } = long
+    return { ...speed, memory: { minutes, wall_s, x_real_time, heap_mb_parts, heap_growth_pct, report_hash } }
+  })
   results.durations_s.total = Math.round((Date.now() - started) / 100) / 10
   const json = Report.writeJson(results)
   console.log("")

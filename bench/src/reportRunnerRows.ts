@@ -147,26 +147,42 @@ export const runnerRows = (r: Partial<Results>): Array<Row> => {
       target: "≥ 120× real time",
       verdict: verdict(isNum(bk.x_real_time) ? bk.x_real_time >= 120 : undefined)
     })
-    if (Array.isArray(bk.wall_s_quarters) && bk.wall_s_quarters.length > 0) {
+    const wall = bk.wall_s_parts ?? bk.wall_s_quarters
+    if (Array.isArray(wall) && wall.length > 0) {
       out.push({
         bench: "backtest",
         metric: "wall by quarter of the tape (s): the rate along the run",
-        ours: bk.wall_s_quarters.map((w: number) => fmt(w)).join(" / "),
+        ours: wall.map((w: number) => fmt(w)).join(" / "),
         peer: "",
         floor: "",
         target: "",
         verdict: "info"
       })
     }
+    const heap = bk.heap_mb_parts ?? bk.heap_mb_quarters
     out.push({
       bench: "backtest",
-      metric: "heap by quarter of the tape (MB)",
-      ours: Array.isArray(bk.heap_mb_quarters) ? bk.heap_mb_quarters.map((h: number) => fmt(h)).join(" → ") : "n/a",
+      metric: "live heap at the end of each quarter of the tape (MB): the windows an hour deep fill",
+      ours: Array.isArray(heap) ? heap.map((h: number) => fmt(h)).join(" → ") : "n/a",
       peer: "",
       floor: "",
-      target: "flat",
+      target: "",
       verdict: "info"
     })
+    const mem = bk.memory
+    if (mem !== undefined) {
+      out.push({
+        bench: "backtest",
+        metric: `${mem.minutes} min × ${bk.markets} markets: live heap at the end of each hour (MB), growth after the first`,
+        ours: Array.isArray(mem.heap_mb_parts)
+          ? `${mem.heap_mb_parts.map((h: number) => fmt(h)).join(" → ")} (${fmt(mem.heap_growth_pct)} %)`
+          : "n/a",
+        peer: "",
+        floor: "",
+        target: "flat: < 5 % after the first hour",
+        verdict: verdict(isNum(mem.heap_growth_pct) ? mem.heap_growth_pct < 5 : undefined)
+      })
+    }
     if (typeof bk.report_hash === "string") {
       out.push({
         bench: "backtest",
