@@ -22,6 +22,7 @@ import * as Journal from "./Journal.js"
 import * as Report from "./Report.js"
 import type { Resolved } from "./Resolve.js"
 import * as Run from "./Run.js"
+import * as RunLog from "./RunLog.js"
 
 export class BacktestError extends Data.TaggedError("BacktestError")<{ readonly message: string }> {}
 
@@ -71,8 +72,10 @@ export interface Summary {
   }>
   readonly markets: ReadonlyArray<MarketSummary>
   readonly attribution: Analytics.Attribution
-  /** log lines of the run (strategy and risk messages), in order */
+  /** log lines of the run (strategy and risk messages), in order: the first 200 */
   readonly log: ReadonlyArray<string>
+  /** when more came: how many, and the most frequent kinds of line (see `RunLog`) */
+  readonly logMore?: RunLog.RunLogMore
 }
 
 export interface BacktestResult {
@@ -118,7 +121,7 @@ export const run = (resolved: Resolved, options: BacktestOptions): Effect.Effect
     for (const suffix of ["", "-wal", "-shm"])
       if (existsSync(options.journal + suffix)) rmSync(options.journal + suffix)
 
-    const log: Array<string> = []
+    const log = RunLog.make()
     const program = Effect.scoped(
       Effect.gen(function* () {
         // the journal file, written in large batches (no commit per decision), times kept
@@ -148,12 +151,12 @@ export const run = (resolved: Resolved, options: BacktestOptions): Effect.Effect
           venues: [{ name: venueName, plugin, config: undefined }],
           strategies
         }
-        const handle = yield* Run.start(bt, { log: (line) => Effect.sync(() => void log.push(line)) }).pipe(
+        const handle = yield* Run.start(bt, { log: (line) => Effect.sync(() => log.add(line)) }).pipe(
           Effect.provideService(Journal.Journal, journal)
         )
         yield* replay.feed
         const resting = yield* handle.pullQuotes
-        if (resting > 0) log.push(`${resting} orders still rest at the end of the tape`)
+        if (resting > 0) log.add(`${resting} orders still rest at the end of the tape`)
         yield* flush
         // everything written (the file's rows are written on a thread of their own): a write that failed there
         // fails the backtest here
@@ -166,7 +169,7 @@ export const run = (resolved: Resolved, options: BacktestOptions): Effect.Effect
           Logger.defaultLogger,
           Logger.make(({ logLevel, message }) => {
             if (logLevel._tag === "Warning" || logLevel._tag === "Error" || logLevel._tag === "Fatal") {
-              log.push(
+              log.add(
                 `${logLevel.label.toLowerCase()}: ${Array.isArray(message) ? message.join(" ") : String(message)}`
               )
             }
@@ -200,6 +203,7 @@ export const run = (resolved: Resolved, options: BacktestOptions): Effect.Effect
     const { report, replay } = result.exit.value
     const st = replay.stats()
     const lip = replay.lip()
+    const logMore = log.more()
     const rewards = new Map<string, D.Decimal>()
     for (const l of lip) rewards.set(l.program.symbol, D.add(rewards.get(l.program.symbol) ?? D.ZERO, l.earned))
     const symbols = [
@@ -242,7 +246,8 @@ export const run = (resolved: Resolved, options: BacktestOptions): Effect.Effect
       })),
       markets,
       attribution: sumAttr(markets.map((m) => m.attribution)),
-      log
+      log: log.lines(),
+      ...(logMore === undefined ? {} : { logMore })
     }
     return { report, summary, steps: result.steps }
   })
@@ -298,9 +303,15 @@ export const formatSummary = (s: Summary): string => {
   lines.push(row("total", "", "", "", "", s.attribution))
   if (s.markets.some((m) => m.settled)) lines.push("  * settled on the tape")
   if (s.log.length > 0) {
-    lines.push(`run log (${s.log.length} lines):`)
+    const total = s.log.length + (s.logMore?.lines ?? 0)
+    lines.push(`run log (${total} line${total === 1 ? "" : "s"}):`)
     for (const l of s.log.slice(0, 20)) lines.push(`  ${l}`)
-    if (s.log.length > 20) lines.push(`  … ${s.log.length - 20} more`)
+    if (total > 20) lines.push(`  … ${total - 20} more`)
+    if (s.logMore !== undefined) {
+      lines.push("  the most frequent kinds of line (numbers aside), with a first example:")
+      for (const k of s.logMore.kinds) lines.push(`  ${String(k.count).padStart(8)} × ${k.example}`)
+      if (s.logMore.otherKinds > 0) lines.push(`  ${String(s.logMore.otherKinds).padStart(8)} × lines of other kinds`)
+    }
   }
   return lines.join("\n")
 }

@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Backtest from "../src/Backtest.js"
 import * as ConfigFile from "../src/ConfigFile.js"
+import * as ConfigSet from "../src/ConfigSet.js"
 import * as Journal from "../src/Journal.js"
 import { registry } from "../src/Plugins.js"
 import * as Record from "../src/Record.js"
@@ -107,6 +108,32 @@ describe("record and backtest", () => {
       // one on the sample tape): the run's sampler scored them, with the programs' own targets
       assert.strictEqual(out.report.lipTotals.programMarkets, 8)
       assert.isTrue(out.report.lipPrograms.length > 0 && out.report.lipPrograms.every((p) => p.snapshots > 0))
+    })
+  )
+
+  it.effect("a strategy that warns on every decision: the run log keeps 200 lines and counts the rest by kind", () =>
+    Effect.gen(function* () {
+      // three open orders at most for eight markets: most of the maker's quotes are refused, each with a warning
+      const r = yield* ConfigSet.loadWith(join(runnerRoot, "config", "sim.yaml"), [
+        "risk.global.maxOpenOrders=3",
+        "risk.global.maxPosition=2"
+      ])
+      const out = yield* Backtest.run(r, {
+        tape: join(runnerRoot, "tapes", "sim-sample"),
+        journal: join(tempDir(), "warn.sqlite"),
+        fill: FillModel.FillModel.make({})
+      })
+      const { log, logMore } = out.summary
+      assert.strictEqual(log.length, 200)
+      assert.isDefined(logMore)
+      assert.isTrue(logMore!.lines > 300, `more: ${logMore!.lines}`)
+      // the most frequent kind first; every line counted (fewer than 100 kinds: none left uncounted)
+      assert.match(logMore!.kinds[0]!.example, /RiskDenied MAX_OPEN_ORDERS/)
+      assert.isTrue(logMore!.kinds.every((k, i) => i === 0 || k.count <= logMore!.kinds[i - 1]!.count))
+      assert.strictEqual(logMore!.otherKinds, 0)
+      const text = Backtest.formatText(out)
+      assert.include(text, `run log (${200 + logMore!.lines} lines):`)
+      assert.match(text, / +\d+ × warn: maker mm: setQuotes failed in \S+: RiskDenied MAX_OPEN_ORDERS/)
     })
   )
 
