@@ -117,7 +117,7 @@ describe("Journal", () => {
     })
   )
 
-  it.live("a bulk journal writes its later batches on a thread of its own, in order; reads wait for it", () =>
+  it.live("a bulk journal writes its batches on a thread of its own, in order; reads wait for it", () =>
     Effect.gen(function* () {
       const path = tempFile()
       const batch = (from: number, n: number): Array<Journal.TimedEntry> =>
@@ -128,7 +128,7 @@ describe("Journal", () => {
       yield* Effect.scoped(
         Effect.gen(function* () {
           const j = yield* Journal.make(path, { bulk: true })
-          // the first batch here, the rest through the writer (200 rows: three full multi-row statements and
+          // every batch through the writer, started with the file (200 rows: three full multi-row statements and
           // eight single rows each)
           for (let b = 0; b < 5; b++) yield* j.appendTimed(batch(b * 200, 200))
           // a read waits for the writer: it sees every row sent before it, numbered in the order sent
@@ -156,8 +156,8 @@ describe("Journal", () => {
       const failure = yield* Effect.scoped(
         Effect.gen(function* () {
           const j = yield* Journal.make(path, { bulk: true })
-          yield* j.appendTimed(one(1)) // here (and the writer started)
-          yield* j.appendTimed(one(2)) // the writer's first batch
+          yield* j.appendTimed(one(1)) // the writer's first batch (it started with the file)
+          yield* j.appendTimed(one(2))
           assert.strictEqual(yield* j.lastSeq, 2)
           // the table goes away under it: its next batch fails
           const other = new Database(path)
