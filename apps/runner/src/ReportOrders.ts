@@ -88,9 +88,9 @@ interface Recent {
  * orders, one accumulator per market and, for the 30-day volume, the fills that may fall before the window's
  * last 30 days: every fill of the last 30 days when the window's end is unknown until `finish`; with `endsBy`
  * (the window ends no later: a backtest's tape says so) a fill at least 30 days before `endsBy` only — none on
- * a tape shorter than 30 days. `inProcessOf`: whether each venue runs inside the process (every start's reconcile entry
- * says); when absent, the latest reconcile entry seen so far says — the same as `ordersPass`'s look at the
- * whole journal unless a venue changed between in-process and not across restarts.
+ * a tape shorter than 30 days. `inProcessOf`: whether each venue runs inside the process (every start's
+ * reconcile entry says); when absent, the latest reconcile entry seen so far says — the same as `ordersPass`'s
+ * look at the whole journal unless a venue changed between in-process and not across restarts.
  */
 export interface OrdersFold {
   readonly add: (e: Entry) => void
