@@ -6,9 +6,9 @@
  * journal, execution engine, venue port) on simulated time. Figures: wall time, × real time (tape span ÷
  * wall), the process's CPU time, frames/s, and the live JS heap (after a full collection) at the end of each
  * part of the tape (quarters, or hours: memory flat with tape length, the last part's against the first's),
- * and the report's hash (the
- * same on every run of the same code: a refactor that keeps it kept every figure). Target (issue 14): one hour
- * over 50 active markets in < 30 s (≥ 120×) — the full run replays one hour; `--quick` ten minutes.
+ * and the report's hash (the same on every run of the same code: a refactor that keeps it kept every figure).
+ * Target (issue 14): one hour over 50 active markets in < 30 s (≥ 120×) — the full run replays one hour;
+ * `--quick` ten minutes.
  */
 import { createHash } from "node:crypto"
 import { mkdtempSync, rmSync } from "node:fs"

@@ -127,9 +127,10 @@ export const run = (resolved: Resolved, options: BacktestOptions): Effect.Effect
         // the journal file, written in large batches (no commit per decision), times kept
         const file = yield* Journal.make(options.journal, { bulk: true })
         // the report is built as the journal is written (nothing read back, no entry kept)
-        // the journal's last entry comes within moments of the tape's last record (the quotes pulled at its end):
-        // a day is room to spare, and what lets the report count the 30-day volume with no fill kept
-        const report = Report.fold(tapeEnd === undefined ? {} : { endsBy: tapeEnd + DAY_MS })
+        // the journal's last entry comes within moments of the tape's last record (the quotes pulled at its end,
+        // their answers and lookups: seconds of simulated time): a week is room to spare, and lets the report
+        // count the 30-day volume as the fills come, none kept, on any tape shorter than 23 days
+        const report = Report.fold(tapeEnd === undefined ? {} : { endsBy: tapeEnd + 7 * DAY_MS })
         const { journal, flush } = yield* BacktestJournal.buffered(file, undefined, report.add)
         const replay = yield* ReplayVenue.make(head, replayConfig, venueName)
         const programs = TapePrograms.make(head.programs, yield* Effect.clock)

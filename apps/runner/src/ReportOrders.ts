@@ -87,8 +87,8 @@ interface Recent {
  * the backtest's, with nothing read back and nothing kept per entry. What it keeps is bounded: the resting
  * orders, one accumulator per market and, for the 30-day volume, the fills that may fall before the window's
  * last 30 days: every fill of the last 30 days when the window's end is unknown until `finish`; with `endsBy`
- * (the window ends no later: a backtest's tape says so) a fill at least 30 days before `endsBy` only — none on
- * a tape shorter than 30 days. `inProcessOf`: whether each venue runs inside the process (every start's
+ * (the window ends no later: a backtest's tape says so) a fill at least 30 days before `endsBy` only — none
+ * when the window starts less than 30 days before `endsBy`. `inProcessOf`: whether each venue runs inside the process (every start's
  * reconcile entry says); when absent, the latest reconcile entry seen so far says — the same as `ordersPass`'s
  * look at the whole journal unless a venue changed between in-process and not across restarts.
  */
