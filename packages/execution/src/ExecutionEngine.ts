@@ -160,9 +160,11 @@ export const make = (options: Options): Effect.Effect<ExecutionEngine, never, Sc
     }
 
     const fillWindow = yield* Ref.make(KeyWindow.make(options.fillWindow))
-    /** whether a trade id is new (then remembered from `at`) */
-    const fresh = (w: KeyWindow.Window, id: string, at: number): readonly [boolean, KeyWindow.Window] =>
-      KeyWindow.has(w, id) ? [false, w] : [true, KeyWindow.add(w, id, at)]
+    /** whether a trade id is new (then remembered from `at`: adding a known id gives the same window back) */
+    const fresh = (w: KeyWindow.Window, id: string, at: number): readonly [boolean, KeyWindow.Window] => {
+      const next = KeyWindow.add(w, id, at)
+      return [next !== w, next]
+    }
     const onFill = (f: Order.Fill): Effect.Effect<boolean> => {
       const strategy = options.strategyOf(f.clientOrderId)
       if (strategy === undefined) return Effect.succeed(false)
