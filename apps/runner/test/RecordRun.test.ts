@@ -205,13 +205,19 @@ describe("recording beside the bot", () => {
         const programs = (yield* sim.incentives.programs).filter((p) => traded.has(p.ticker))
         if (programs.length > 0) assert.isTrue(recs.some((r) => r.k === "program"))
         assert.isTrue(recs.some((r) => typeOf(r) === "trade"))
-        // books: after every start and every gap, each market's deltas follow a snapshot, in seq order per sid
-        let valid = new Set<string>()
+        // books: each subscription's frames in seq order (on each connection, and after each gap); every market
+        // gets its snapshot after the reconnect (below). A delta may come before its market's snapshot: the
+        // recorder joins a feed already running (it asks for fresh snapshots at once; the books' deltas go on
+        // while they come) and a seq gap is seen on the delta after it. Such a delta stays on the tape — the
+        // replay follows the subscription's seq through it and skips it, the book unknown until its snapshot —
+        // but it is counted apart from the deltas that apply.
+        let known = new Set<string>()
         const lastSeq = new Map<number, number>()
         let deltas = 0
+        let early = 0
         for (const r of recs) {
           if (r.k === "gap" || r.k === "meta") {
-            valid = new Set()
+            known = new Set()
             lastSeq.clear()
             continue
           }
@@ -219,14 +225,17 @@ describe("recording beside the bot", () => {
           if (r.k !== "frame" || (type !== "orderbook_snapshot" && type !== "orderbook_delta")) continue
           const ticker = tickerOf(r)!
           assert.isTrue(traded.has(ticker), `a market not traded: ${ticker}`)
-          if (type === "orderbook_snapshot") valid.add(ticker)
+          if (type === "orderbook_snapshot") known.add(ticker)
           else {
-            assert.isTrue(valid.has(ticker), `a delta of ${ticker} before its snapshot`)
-            assert.strictEqual(r.seq, lastSeq.get(r.sid!)! + 1, `seq order on sid ${r.sid}`)
-            deltas++
+            const last = lastSeq.get(r.sid!)
+            if (last !== undefined) assert.strictEqual(r.seq, last + 1, `seq order on sid ${r.sid}`)
+            if (known.has(ticker)) deltas++
+            else early++
           }
           lastSeq.set(r.sid!, r.seq!)
         }
+        // the deltas before their snapshots are the few of the moments the snapshots take to come
+        assert.isBelow(early, deltas / 4, `${early} deltas before their snapshots, ${deltas} after`)
         assert.isAbove(deltas, 20)
         // every market has a snapshot after the reconnect gap
         const gapAt = recs.findIndex((r) => r.k === "gap" && /disconnected/.test(r.reason))
