@@ -5,7 +5,7 @@
  *
  * A key is remembered from the clock time it is first added for at least `windowMs`, unless `capacity` newer
  * keys arrive first; the oldest keys go first. Eviction happens on insertion, so the set never holds more than
- * `capacity` keys, nor (past its first window) keys older than `windowMs`: its size follows the rate keys come
+ * `capacity` keys, and an insertion drops every key older than `windowMs`: its size follows the rate keys come
  * at, not how long the process has run. Adding a key already present returns the same window (its age is not
  * refreshed), so the queue and the set always hold the same keys. Membership is a persistent string map
  * (`StrMap`); age order a persistent FIFO (`Fifo`).
